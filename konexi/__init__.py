@@ -1,0 +1,69 @@
+"""Konexi: vouchers near you, for cheap phones and slow networks."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from konexi.config import ROOT, load_settings
+
+
+def create_app(environ: dict[str, str] | None = None) -> Flask:
+    """Build the Flask app from the environment (``environ`` overrides ``os.environ`` in tests)."""
+    settings = load_settings(environ)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(settings.flask_config())
+    app.extensions["konexi_settings"] = settings
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    _configure_logging(app)
+
+    from konexi import i18n, security
+    from konexi.extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+
+    from konexi import auth_session, errors, queue, static_assets
+
+    auth_session.init_app(app)
+    queue.init_app(app)
+    static_assets.init_app(app)
+    errors.init_app(app)
+
+    from konexi.auth import bp as auth_bp
+    from konexi.dev import bp as dev_bp
+    from konexi.pages import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dev_bp)
+
+    from konexi import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    """Log one line per event to stderr, which the platform collects."""
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.logger.setLevel(level)
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,201 @@
+"""Settings, read from the environment in one place.
+
+Development works with no accounts anywhere (SQLite file, in-process jobs, dev outbox);
+production refuses to start while any of those development defaults would be used.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot run the app (e.g. production without its settings)."""
+
+
+def env_bool(value: str | None, default: bool = False) -> bool:
+    """Parse a boolean environment value explicitly: "false", "0", "no", "off" are false."""
+    if value is None or value.strip() == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"not a boolean: {value!r}")
+
+
+def normalise_database_url(url: str) -> str:
+    """Map Heroku-style ``postgres://`` (and ``postgresql://``) URLs to the psycopg driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _dev_secret_key(instance_path: Path) -> str:
+    """A random key per development install, kept in instance/ so sessions survive restarts."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+@dataclass
+class Settings:
+    """Everything the app reads from the environment."""
+
+    env: str
+    secret_key: str
+    database_url: str
+    redis_url: str | None
+    twilio_account_sid: str | None
+    twilio_auth_token: str | None
+    twilio_from_number: str | None
+    twilio_api_base: str | None
+    smtp_url: str | None
+    mail_from: str
+    base_url: str
+    purge_grace_days: int
+    google_client_id: str | None = None
+    google_client_secret: str | None = None
+    facebook_client_id: str | None = None
+    facebook_client_secret: str | None = None
+    ratelimit_enabled: bool = True
+    missing_in_production: list[str] = field(default_factory=list)
+
+    @property
+    def sms_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from_number)
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_url)
+
+    def flask_config(self) -> dict[str, object]:
+        """The Flask/extension configuration derived from these settings."""
+        production = self.env == "production"
+        engine_options: dict[str, object] = {"pool_pre_ping": True}
+        if self.database_url.startswith("sqlite"):
+            engine_options = {"connect_args": {"timeout": 30}}
+        return {
+            "KONEXI_ENV": self.env,
+            "TESTING": self.env == "testing",
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+            "REDIS_URL": self.redis_url,
+            "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
+            "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+            "TWILIO_FROM_NUMBER": self.twilio_from_number,
+            "TWILIO_API_BASE": self.twilio_api_base,
+            "SMTP_URL": self.smtp_url,
+            "MAIL_FROM": self.mail_from,
+            "BASE_URL": self.base_url.rstrip("/"),
+            "PURGE_GRACE_DAYS": self.purge_grace_days,
+            "GOOGLE_CLIENT_ID": self.google_client_id,
+            "GOOGLE_CLIENT_SECRET": self.google_client_secret,
+            "FACEBOOK_CLIENT_ID": self.facebook_client_id,
+            "FACEBOOK_CLIENT_SECRET": self.facebook_client_secret,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": production,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": production,
+            "PREFERRED_URL_SCHEME": "https" if production else "http",
+            "WTF_CSRF_TIME_LIMIT": None,
+            "RATELIMIT_ENABLED": self.ratelimit_enabled,
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "BABEL_DEFAULT_LOCALE": "en",
+            "BABEL_DEFAULT_TIMEZONE": "UTC",
+            "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+            "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        }
+
+
+def _get(environ: dict[str, str], name: str) -> str | None:
+    value = environ.get(name)
+    return value.strip() if value and value.strip() else None
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, instance_path: Path | None = None
+) -> Settings:
+    """Read the settings from ``environ`` (default: ``os.environ``) and check them."""
+    environ = dict(os.environ if environ is None else environ)
+    instance_path = instance_path or ROOT / "instance"
+    env = (_get(environ, "KONEXI_ENV") or "development").lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"KONEXI_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+
+    missing: list[str] = []
+    secret_key = _get(environ, "SECRET_KEY")
+    if not secret_key:
+        missing.append("SECRET_KEY")
+        secret_key = _dev_secret_key(instance_path) if env == "development" else "testing-secret"
+    database_url = _get(environ, "DATABASE_URL")
+    if not database_url:
+        missing.append("DATABASE_URL")
+        instance_path.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{instance_path / 'konexi.sqlite3'}"
+    redis_url = _get(environ, "REDIS_URL")
+    if not redis_url:
+        missing.append("REDIS_URL")
+    twilio = {
+        name: _get(environ, name)
+        for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
+    }
+    missing.extend(name for name, value in twilio.items() if not value)
+    smtp_url = _get(environ, "SMTP_URL")
+    mail_from = _get(environ, "MAIL_FROM")
+    if not smtp_url:
+        missing.append("SMTP_URL")
+    if not mail_from:
+        missing.append("MAIL_FROM")
+    try:
+        grace = int(_get(environ, "PURGE_GRACE_DAYS") or "30")
+    except ValueError as exc:
+        raise ConfigError("PURGE_GRACE_DAYS must be a whole number of days") from exc
+
+    settings = Settings(
+        env=env,
+        secret_key=secret_key,
+        database_url=normalise_database_url(database_url),
+        redis_url=redis_url,
+        twilio_account_sid=twilio["TWILIO_ACCOUNT_SID"],
+        twilio_auth_token=twilio["TWILIO_AUTH_TOKEN"],
+        twilio_from_number=twilio["TWILIO_FROM_NUMBER"],
+        twilio_api_base=_get(environ, "TWILIO_API_BASE"),
+        smtp_url=smtp_url,
+        mail_from=mail_from or "Konexi <no-reply@konexi.test>",
+        base_url=_get(environ, "BASE_URL") or "http://127.0.0.1:5000",
+        purge_grace_days=grace,
+        google_client_id=_get(environ, "GOOGLE_CLIENT_ID"),
+        google_client_secret=_get(environ, "GOOGLE_CLIENT_SECRET"),
+        facebook_client_id=_get(environ, "FACEBOOK_CLIENT_ID"),
+        facebook_client_secret=_get(environ, "FACEBOOK_CLIENT_SECRET"),
+        ratelimit_enabled=env_bool(_get(environ, "RATELIMIT_ENABLED"), default=True),
+        missing_in_production=missing,
+    )
+    if env == "production":
+        if settings.database_url.startswith("sqlite"):
+            missing.append("DATABASE_URL (SQLite is for development only)")
+        if missing:
+            raise ConfigError(
+                "Konexi refuses to start in production with development defaults. "
+                "Set these environment variables: " + ", ".join(dict.fromkeys(missing))
+            )
+    return settings

@@ -1,0 +1,16 @@
+"""Development-only pages (404 in testing and production)."""
+
+from flask import abort, current_app
+
+from konexi.dev import bp
+
+
+@bp.before_request
+def _development_only():  # type: ignore[no-untyped-def]
+    if current_app.config["KONEXI_ENV"] != "development":
+        abort(404)
+
+
+@bp.get("/outbox")
+def outbox():  # type: ignore[no-untyped-def]
+    abort(404)

@@ -1,0 +1,38 @@
+"""The outbox: every SMS and email is a row written with the change it reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from konexi.extensions import db
+from konexi.models.base import UTCDateTime, utcnow
+
+# pending: waiting for a worker; sending: a worker holds it; sent: handed to Twilio/SMTP;
+# failed: a permanent failure or retries exhausted; dev: kept in the dev outbox (no provider set).
+OUTBOX_STATUSES = ("pending", "sending", "sent", "delivered", "failed", "dev")
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))  # sms, email
+    kind: Mapped[str] = mapped_column(String(40))  # e.g. verify_phone, reset_password
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    headers: Mapped[dict | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,67 @@
+"""People who use Konexi, and the one-time codes that prove they own a phone or an email."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from konexi.extensions import db
+from konexi.models.base import UTCDateTime, utcnow
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    # Bumped when the password changes so that "remember me" cookies and sessions elsewhere end.
+    session_version: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    is_platform_admin: Mapped[bool] = mapped_column(default=False)
+    personalisation_enabled: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.status == "active"
+
+    @property
+    def is_verified(self) -> bool:
+        """Both the phone and the email are proven; only verified users may claim."""
+        return self.phone_verified_at is not None and self.email_verified_at is not None
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+class VerificationCode(db.Model):
+    """A hashed one-time code sent to a phone or an email (verify, or reset a password)."""
+
+    __tablename__ = "verification_codes"
+    __table_args__ = (
+        Index("ix_verification_codes_destination_created", "destination_hash", "created_at"),
+        Index("ix_verification_codes_ip_created", "ip_hash", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(20))  # verify_phone, verify_email, reset_password
+    channel: Mapped[str] = mapped_column(String(8))  # sms, email
+    destination_hash: Mapped[str] = mapped_column(String(64))
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

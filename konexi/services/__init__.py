@@ -1,0 +1,1 @@
+"""Domain services: the rules of Konexi, as plain functions that know nothing of HTTP."""

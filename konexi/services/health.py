@@ -1,0 +1,36 @@
+"""Is each dependency reachable? Used by /healthz and the platform's checks."""
+
+from __future__ import annotations
+
+import logging
+
+from redis.exceptions import RedisError
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from konexi.extensions import db
+from konexi.queue import redis_connection
+
+log = logging.getLogger(__name__)
+
+
+def check() -> dict[str, str]:
+    """``{"status", "database", "redis"}``: "ok", "down", or "inline" when Redis is not used."""
+    report = {"status": "ok", "database": "ok", "redis": "inline"}
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        log.warning("health: database down: %s", exc)
+        db.session.rollback()
+        report["database"] = "down"
+    connection = redis_connection()
+    if connection is not None:
+        try:
+            connection.ping()
+            report["redis"] = "ok"
+        except RedisError as exc:
+            log.warning("health: redis down: %s", exc)
+            report["redis"] = "down"
+    if "down" in report.values():
+        report["status"] = "down"
+    return report

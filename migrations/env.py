@@ -1,0 +1,59 @@
+"""Alembic environment for Konexi: the app's engine and metadata, batch mode for SQLite."""
+
+from __future__ import annotations
+
+import logging
+
+from alembic import context
+from flask import current_app
+
+from konexi.models.base import UTCDateTime
+
+log = logging.getLogger("alembic.env")
+config = context.config
+db = current_app.extensions["migrate"].db
+target_metadata = db.metadata
+
+
+def render_item(type_: str, obj: object, autogen_context):  # type: ignore[no-untyped-def]
+    """Write our UTC column type as a plain timezone-aware DateTime in migration files."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=str(db.engine.url),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        render_item=render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    def skip_empty(context_, revision, directives):  # type: ignore[no-untyped-def]
+        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+            log.info("no schema changes detected")
+
+    with db.engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            render_item=render_item,
+            process_revision_directives=skip_empty,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,235 @@
+"""Fixtures: real Redis, PostgreSQL, SMTP and fake-Twilio servers, the app on each database.
+
+The schema is created only by the Alembic migrations: once per session and backend into a
+template, then each test gets a fresh copy (SQLite: a file copy; PostgreSQL: TRUNCATE).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, inspect, text
+
+from konexi import create_app
+from konexi.extensions import db
+from konexi.models import User
+from konexi.models.base import utcnow
+from konexi.services.passwords import hash_password
+from tests.servers.fake_twilio import FakeTwilio
+from tests.servers.postgres_server import PostgresServer, start_postgres
+from tests.servers.redis_server import RedisServer, start_redis
+from tests.servers.smtp_server import SmtpServer
+
+BACKENDS = [b for b in os.environ.get("KONEXI_TEST_DATABASES", "sqlite,postgres").split(",") if b]
+TEST_PASSWORD = "correct horse battery"  # noqa: S105
+
+
+# -- servers, one of each per test session ---------------------------------------------------
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = start_redis()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = start_postgres()
+    yield server
+    server.stop()
+    server.remove()
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_twilio() -> Iterator[FakeTwilio]:
+    server = FakeTwilio()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def twilio(fake_twilio: FakeTwilio) -> Iterator[FakeTwilio]:
+    """The fake Twilio API, emptied for this test."""
+    fake_twilio.reset()
+    yield fake_twilio
+    fake_twilio.reset()
+
+
+@pytest.fixture
+def mailbox(smtp_server: SmtpServer) -> Iterator[SmtpServer]:
+    """The SMTP server, emptied for this test."""
+    smtp_server.clear()
+    yield smtp_server
+
+
+# -- the app ---------------------------------------------------------------------------------
+def base_environ(database_url: str, smtp: SmtpServer, twilio: FakeTwilio) -> dict[str, str]:
+    """The environment of a test app: real SMTP and fake Twilio, jobs in-process."""
+    return {
+        "KONEXI_ENV": "testing",
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": database_url,
+        "SMTP_URL": smtp.url,
+        "MAIL_FROM": "Konexi <no-reply@konexi.test>",
+        "BASE_URL": "http://konexi.test",
+        "PURGE_GRACE_DAYS": "30",
+        **twilio.env(),
+    }
+
+
+def migrate(database_url: str, smtp: SmtpServer, twilio: FakeTwilio) -> None:
+    """Create the schema the only way it is ever created: the Alembic migrations."""
+    from flask_migrate import upgrade
+
+    app = create_app(base_environ(database_url, smtp, twilio))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(smtp_server: SmtpServer, fake_twilio: FakeTwilio) -> Iterator[Path]:
+    directory = Path(tempfile.mkdtemp("-konexi-sqlite"))
+    template = directory / "template.sqlite3"
+    migrate(f"sqlite:///{template}", smtp_server, fake_twilio)
+    yield template
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_database(
+    postgres_server: PostgresServer, smtp_server: SmtpServer, fake_twilio: FakeTwilio
+) -> str:
+    url = postgres_server.create_database("konexi_test")
+    migrate(url, smtp_server, fake_twilio)
+    return url
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = [t for t in inspect(connection).get_table_names() if t != "alembic_version"]
+        if tables:
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database on each backend (SQLite and PostgreSQL)."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "konexi.sqlite3"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_database")
+        yield url
+        _truncate_postgres(url)
+
+
+@pytest.fixture
+def app_factory(
+    database_url: str, smtp_server: SmtpServer, fake_twilio: FakeTwilio
+) -> Iterator[Callable[..., Flask]]:
+    """Build an app on this test's database, with extra environment variables."""
+    apps: list[Flask] = []
+
+    def build(**overrides: str) -> Flask:
+        environ = base_environ(database_url, smtp_server, fake_twilio)
+        environ.update(overrides)
+        environ = {k: v for k, v in environ.items() if v is not None and v != ""}
+        app = create_app(environ)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(
+    app_factory: Callable[..., Flask], twilio: FakeTwilio, mailbox: SmtpServer
+) -> Iterator[Flask]:
+    application = app_factory()
+    with application.app_context():
+        yield application
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> Iterator[str]:
+    """The real Redis, emptied for this test."""
+    from redis import Redis
+
+    connection = Redis.from_url(redis_server.url)
+    connection.flushdb()
+    yield redis_server.url
+    connection.flushdb()
+    connection.close()
+
+
+# -- test data -------------------------------------------------------------------------------
+@pytest.fixture
+def create_user(app: Flask) -> Callable[..., User]:
+    """Create a user (verified unless told otherwise) with the password ``TEST_PASSWORD``."""
+    counter = {"n": 0}
+
+    def make(
+        name: str = "Siti Rahma",
+        email: str | None = None,
+        phone: str | None = None,
+        password: str = TEST_PASSWORD,
+        verified: bool = True,
+    ) -> User:
+        counter["n"] += 1
+        n = counter["n"]
+        user = User(
+            name=name,
+            email=email or f"user{n}@example.com",
+            phone=phone or f"+62812{n:07d}",
+            password_hash=hash_password(password),
+            phone_verified_at=utcnow() if verified else None,
+            email_verified_at=utcnow() if verified else None,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token a page's form carries."""
+    import re
+
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', html
+    )
+    assert match, "page has no CSRF token"
+    return match.group(1)
