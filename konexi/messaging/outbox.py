@@ -1,0 +1,67 @@
+"""The outbox API that services use.
+
+A service calls ``queue_sms``/``queue_email`` inside its unit of work, then ``commit_and_dispatch``:
+the message rows commit in the same transaction as the change they report, and only then are
+delivery jobs enqueued (in-process when there is no Redis). A crash between the two loses nothing:
+the periodic sweeper enqueues rows still pending.
+"""
+
+from __future__ import annotations
+
+from konexi.extensions import db
+from konexi.models import OutboxMessage
+
+_PENDING_KEY = "konexi_outbox_pending"
+
+
+def _remember(message: OutboxMessage) -> OutboxMessage:
+    db.session.add(message)
+    db.session.info.setdefault(_PENDING_KEY, []).append(message)
+    return message
+
+
+def queue_sms(*, to: str, body: str, kind: str, user_id: int | None = None) -> OutboxMessage:
+    """Add an SMS to ``to`` (E.164) to the outbox in the current transaction."""
+    return _remember(
+        OutboxMessage(channel="sms", kind=kind, to_address=to, body=body, user_id=user_id)
+    )
+
+
+def queue_email(
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    kind: str,
+    user_id: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> OutboxMessage:
+    """Add a plain-text email to the outbox in the current transaction."""
+    return _remember(
+        OutboxMessage(
+            channel="email",
+            kind=kind,
+            to_address=to,
+            subject=subject,
+            body=body,
+            user_id=user_id,
+            headers=headers,
+        )
+    )
+
+
+def commit_and_dispatch() -> list[int]:
+    """Commit the session, then enqueue delivery of the messages queued in it; returns their ids."""
+    pending: list[OutboxMessage] = db.session.info.pop(_PENDING_KEY, [])
+    db.session.commit()
+    ids = [message.id for message in pending]
+    if ids:
+        from konexi.messaging.dispatch import dispatch_messages
+
+        dispatch_messages(ids)
+    return ids
+
+
+def discard_pending() -> None:
+    """Forget queued messages after a rollback."""
+    db.session.info.pop(_PENDING_KEY, None)
