@@ -1,15 +1,16 @@
-"""initial schema: users, codes, outbox, catalogue
+"""initial schema
 
-Revision ID: ec3a6c99b5cf
+Revision ID: e8acbfe12c39
 Revises: 
-Create Date: 2026-11-28 00:46:54.892539
+Create Date: 2026-11-28 00:49:10.122092
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
-revision = 'ec3a6c99b5cf'
+revision = 'e8acbfe12c39'
 down_revision = None
 branch_labels = None
 depends_on = None
