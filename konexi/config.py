@@ -191,7 +191,7 @@ def load_settings(
         missing_in_production=missing,
     )
     if env == "production":
-        if settings.database_url.startswith("sqlite"):
+        if "DATABASE_URL" not in missing and settings.database_url.startswith("sqlite"):
             missing.append("DATABASE_URL (SQLite is for development only)")
         if missing:
             raise ConfigError(

@@ -145,6 +145,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         _truncate_postgres(url)
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    The ``app`` fixture keeps an app context open for the test body; without this, requests
+    would share its ``g`` (and with it Flask-Login's and Flask-Babel's per-request caches).
+    Objects the test loaded before a request may be stale afterwards: reload or
+    ``db.session.expire_all()``.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app_factory(
     database_url: str, smtp_server: SmtpServer, fake_twilio: FakeTwilio
@@ -157,6 +171,7 @@ def app_factory(
         environ.update(overrides)
         environ = {k: v for k, v in environ.items() if v is not None and v != ""}
         app = create_app(environ)
+        app.test_client_class = FreshContextClient
         apps.append(app)
         return app
 

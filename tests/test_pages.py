@@ -1,0 +1,108 @@
+"""The base pages: feed placeholder, privacy notice, health, security headers, static caching."""
+
+from __future__ import annotations
+
+import re
+
+from konexi.services.demo_data import load_demo_data
+
+
+def test_feed_lists_demo_vouchers_with_load_more(app, client):
+    load_demo_data()
+    page = client.get("/").get_data(as_text=True)
+    assert "Buy 1 get 1 iced coffee" in page
+    assert "Demo Kopi" in page
+    assert 'href="/?page=2"' in page  # works without JavaScript
+    assert 'hx-get="/?page=2"' in page
+
+
+def test_load_more_answers_htmx_with_a_fragment(app, client):
+    load_demo_data()
+    fragment = client.get("/?page=2", headers={"HX-Request": "true"})
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html
+    assert 'class="card voucher"' in html
+    assert "HX-Request" in fragment.headers["Vary"]
+    # a plain browser on the same URL gets the whole page
+    assert "<html" in client.get("/?page=2").get_data(as_text=True)
+
+
+def test_demo_data_is_idempotent(app):
+    from sqlalchemy import func, select
+
+    from konexi.extensions import db
+    from konexi.models import Branch, User, Voucher
+
+    load_demo_data()
+    load_demo_data()
+    assert db.session.scalar(select(func.count(Voucher.id))) >= 12
+    assert db.session.scalar(select(func.count(Branch.id))) == 3
+    assert db.session.scalar(select(func.count(User.id))) == 2
+    categories = db.session.scalars(select(Voucher.category_id).distinct()).all()
+    assert len(categories) >= 4
+
+
+def test_privacy_notice_in_both_languages(client):
+    assert "Privacy notice" in client.get("/privacy").get_data(as_text=True)
+    assert "Pemberitahuan privasi" in client.get("/privacy?lang=id").get_data(as_text=True)
+
+
+def test_healthz_with_inline_jobs(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "inline"}
+
+
+def test_healthz_reports_redis(app_factory, redis_url):
+    client = app_factory(REDIS_URL=redis_url).test_client()
+    assert client.get("/healthz").get_json()["redis"] == "ok"
+
+
+def test_healthz_is_503_when_redis_is_down(app_factory):
+    from tests.servers.ports import free_port
+
+    client = app_factory(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0").test_client()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "down", "database": "ok", "redis": "down"}
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    cookie = response.headers.get("Set-Cookie", "")
+    if cookie:
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_pages_load_nothing_from_another_origin(client):
+    html = client.get("/").get_data(as_text=True)
+    for url in re.findall(r'(?:src|href)="([^"]+)"', html):
+        assert not url.startswith(("http://", "https://", "//")), url
+    assert "<style" not in html and "style=" not in html  # CSP forbids inline styles
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None  # and inline scripts
+    assert re.search(r'<script src="/static/vendor/htmx.min.js\?v=\w+" defer>', html)
+
+
+def test_fingerprinted_static_files_are_cached_for_good(client):
+    html = client.get("/").get_data(as_text=True)
+    css = re.search(r'href="(/static/app.css\?v=\w+)"', html).group(1)
+    response = client.get(css)
+    assert response.status_code == 200
+    assert "immutable" in response.headers["Cache-Control"]
+
+
+def test_server_errors_get_a_translated_page_not_a_trace(app):
+    @app.get("/boom-test")
+    def boom():  # pragma: no cover - raises
+        raise RuntimeError("boom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/boom-test?lang=id")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Terjadi kesalahan" in body and "Traceback" not in body
