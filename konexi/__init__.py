@@ -46,8 +46,10 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
 
     from konexi.auth import bp as auth_bp
     from konexi.dev import bp as dev_bp
+    from konexi.feed import bp as feed_bp
     from konexi.pages import bp as pages_bp
 
+    app.register_blueprint(feed_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dev_bp)

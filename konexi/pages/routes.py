@@ -1,19 +1,11 @@
-"""The feed (a placeholder listing until the real feed lands), the privacy notice, health."""
+"""The privacy notice and the health check."""
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import jsonify, render_template
 
-from konexi.htmx import render_page_or_fragment
 from konexi.pages import bp
-from konexi.services import catalogue, health
-
-
-@bp.get("/")
-def feed():  # type: ignore[no-untyped-def]
-    page = request.args.get("page", default=1, type=int) or 1
-    listing = catalogue.live_vouchers(page=max(page, 1))
-    return render_page_or_fragment("pages/feed.html", "pages/_feed_items.html", listing=listing)
+from konexi.services import health
 
 
 @bp.get("/privacy")
