@@ -66,6 +66,8 @@ def _configure_logging(app: Flask) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app.logger.setLevel(level)
+    # Alembic announces every plugin it loads at INFO; keep the release log to what matters.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 __all__ = ["create_app"]

@@ -103,3 +103,22 @@ def test_booleans_are_parsed_explicitly(raw, expected):
 def test_not_a_boolean_is_an_error():
     with pytest.raises(ConfigError):
         env_bool("maybe")
+
+
+def test_production_without_settings_exits_with_one_clear_line(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=root,
+        env={"KONEXI_ENV": "production", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "SECRET_KEY" in result.stderr and "REDIS_URL" in result.stderr
