@@ -73,6 +73,7 @@ class Settings:
     facebook_client_id: str | None = None
     facebook_client_secret: str | None = None
     ratelimit_enabled: bool = True
+    outbox_retry_delays: tuple[int, ...] = (30, 120, 600, 1800, 7200)
     missing_in_production: list[str] = field(default_factory=list)
 
     @property
@@ -117,6 +118,7 @@ class Settings:
             "PREFERRED_URL_SCHEME": "https" if production else "http",
             "WTF_CSRF_TIME_LIMIT": None,
             "RATELIMIT_ENABLED": self.ratelimit_enabled,
+            "OUTBOX_RETRY_DELAYS": list(self.outbox_retry_delays),
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
             "BABEL_DEFAULT_LOCALE": "en",
@@ -129,6 +131,19 @@ class Settings:
 def _get(environ: dict[str, str], name: str) -> str | None:
     value = environ.get(name)
     return value.strip() if value and value.strip() else None
+
+
+def _retry_delays(value: str | None) -> tuple[int, ...]:
+    """Seconds to wait before each retry of a message, e.g. "30,120,600,1800,7200"."""
+    if value is None:
+        return Settings.outbox_retry_delays
+    try:
+        delays = tuple(int(part) for part in value.split(","))
+    except ValueError as exc:
+        raise ConfigError("OUTBOX_RETRY_DELAYS must be seconds separated by commas") from exc
+    if not delays or min(delays) < 0:
+        raise ConfigError("OUTBOX_RETRY_DELAYS must be seconds separated by commas")
+    return delays
 
 
 def load_settings(
@@ -188,6 +203,7 @@ def load_settings(
         facebook_client_id=_get(environ, "FACEBOOK_CLIENT_ID"),
         facebook_client_secret=_get(environ, "FACEBOOK_CLIENT_SECRET"),
         ratelimit_enabled=env_bool(_get(environ, "RATELIMIT_ENABLED"), default=True),
+        outbox_retry_delays=_retry_delays(_get(environ, "OUTBOX_RETRY_DELAYS")),
         missing_in_production=missing,
     )
     if env == "production":

@@ -1,8 +1,9 @@
 """Development-only pages (404 in testing and production)."""
 
-from flask import abort, current_app
+from flask import abort, current_app, render_template
 
 from konexi.dev import bp
+from konexi.messaging.dev_outbox import recent_messages
 
 
 @bp.before_request
@@ -13,4 +14,4 @@ def _development_only():  # type: ignore[no-untyped-def]
 
 @bp.get("/outbox")
 def outbox():  # type: ignore[no-untyped-def]
-    abort(404)
+    return render_template("dev/outbox.html", messages=recent_messages())

@@ -1,15 +1,113 @@
-"""Enqueue delivery jobs for committed outbox rows (to be completed by the messaging work)."""
+"""Enqueue delivery jobs for committed outbox rows: one RQ job per row and attempt."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select
+
 from konexi.extensions import db
+from konexi.messaging.failures import where_it_failed
 from konexi.models import OutboxMessage
+from konexi.queue import FAILURE_TTL, RESULT_TTL, enqueue, get_queue, redis_connection
+
+log = logging.getLogger(__name__)
+
+QUEUE_BY_CHANNEL = {"sms": "sms", "email": "email"}
+ACTIVE_JOB_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
+# Without Redis there is no cron: each dispatch also retries this many rows that are due again.
+INLINE_CATCH_UP = 10
+
+
+def delivery_job_id(message_id: int, attempt: int) -> str:
+    """The RQ job id of one delivery attempt, so the same attempt is never queued twice."""
+    return f"outbox-{message_id}-{attempt}"
+
+
+def delivery_job_active(message_id: int, attempt: int) -> bool:
+    """True when that attempt's job is already waiting, scheduled or running in Redis."""
+    connection = redis_connection()
+    if connection is None:
+        return False
+    try:
+        job = Job.fetch(delivery_job_id(message_id, attempt), connection=connection)
+        return job.get_status(refresh=False) in ACTIVE_JOB_STATUSES
+    except NoSuchJobError:
+        return False
+    except RedisError:
+        log.warning("outbox %s: cannot check its job in Redis", message_id)
+        return False
+
+
+def enqueue_delivery(
+    message_id: int, channel: str, attempt: int, delay: timedelta | None = None
+) -> bool:
+    """Queue delivery of one row now, or after ``delay`` through RQ's scheduler.
+
+    Without Redis the job runs at once, except a delayed retry, which waits for the next sweep
+    (a request never sleeps). Returns False when nothing was queued.
+    """
+    from konexi.jobs import deliver_message
+
+    queue_name = QUEUE_BY_CHANNEL.get(channel, "default")
+    job_id = delivery_job_id(message_id, attempt)
+    connection = redis_connection()
+    if delay is None:
+        return enqueue(deliver_message, message_id, queue_name=queue_name, job_id=job_id)
+    if connection is None:
+        return False
+    try:
+        get_queue(queue_name).enqueue_in(
+            delay,
+            deliver_message,
+            message_id,
+            job_id=job_id,
+            result_ttl=RESULT_TTL,
+            failure_ttl=FAILURE_TTL,
+        )
+    except RedisError:
+        log.warning("outbox %s: could not schedule its retry; the sweeper will", message_id)
+        return False
+    return True
 
 
 def dispatch_messages(message_ids: list[int]) -> None:
-    """Hand each outbox row to its delivery job. Placeholder: keeps them in the dev outbox."""
-    for message_id in message_ids:
-        message = db.session.get(OutboxMessage, message_id)
-        if message is not None and message.status == "pending":
-            message.status = "dev"
+    """Hand each committed, pending outbox row to its delivery job (on the sms or email queue)."""
+    if not message_ids:
+        return
+    rows = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.attempts)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "pending")
+        .order_by(OutboxMessage.id)
+    ).all()
     db.session.commit()
+    inline = redis_connection() is None
+    for row in rows:
+        _dispatch_one(row.id, row.channel, row.attempts, inline)
+    if inline:
+        from konexi.messaging.sweeper import sweep_outbox
+
+        _guarded(lambda: sweep_outbox(limit=INLINE_CATCH_UP), "catch-up sweep")
+
+
+def _dispatch_one(message_id: int, channel: str, attempt: int, inline: bool) -> None:
+    if not inline:
+        enqueue_delivery(message_id, channel, attempt)
+        return
+    _guarded(lambda: enqueue_delivery(message_id, channel, attempt), f"outbox {message_id}")
+
+
+def _guarded(run: Callable[[], object], what: str) -> None:
+    """In-process delivery must not fail the request whose data is already committed."""
+    try:
+        run()
+    except Exception as exc:  # noqa: BLE001 - logged without its message, which may hold a contact
+        db.session.rollback()
+        log.error(
+            "%s: in-process delivery failed; the sweeper will retry: %s", what, where_it_failed(exc)
+        )

@@ -1,0 +1,259 @@
+"""Delivering one outbox row: claim it, send it once, record what happened.
+
+A row moves pending -> sending (claimed by one worker with a conditional UPDATE) -> sent, or
+back to pending with a later ``next_attempt_at`` after a temporary failure, or to failed after a
+permanent one or too many attempts. Without Twilio/SMTP settings it ends in the dev outbox
+(status "dev"). While a row is "sending", ``next_attempt_at`` is the end of the worker's lease:
+the sweeper reclaims rows whose lease ran out (a worker died mid-send).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from flask import current_app
+from sqlalchemy import case, or_, update
+
+from konexi.extensions import db
+from konexi.messaging.dispatch import enqueue_delivery
+from konexi.messaging.email import email_configured, send_email
+from konexi.messaging.failures import (
+    PermanentDeliveryError,
+    TemporaryDeliveryError,
+    where_it_failed,
+)
+from konexi.messaging.sms import send_sms, sms_configured
+from konexi.models import OutboxMessage
+from konexi.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RETRY_DELAYS = (30, 120, 600, 1800, 7200)  # seconds before retry 1, 2, … (last repeats)
+DEFAULT_MAX_ATTEMPTS = 6
+DEFAULT_SENDING_LEASE = 300  # seconds a worker may hold a row in "sending"
+# A scheduled retry may reach a worker a moment before next_attempt_at (clocks differ a little).
+DUE_TOLERANCE = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What a send needs, read once so no database transaction stays open during the send."""
+
+    id: int
+    channel: str
+    kind: str
+    to: str
+    subject: str | None
+    body: str
+    headers: dict[str, str] | None
+    attempts: int
+    created_at: datetime
+
+
+class Attempted(Protocol):
+    """Enough of a row to record a failed attempt (an Outgoing or a selected row)."""
+
+    id: int
+    channel: str
+    kind: str
+    attempts: int
+
+
+def retry_delay(attempt: int, config: Mapping[str, Any]) -> timedelta:
+    """The wait after failed attempt number ``attempt`` (1-based), plus up to 10% jitter."""
+    delays = list(config.get("OUTBOX_RETRY_DELAYS") or DEFAULT_RETRY_DELAYS)
+    seconds = float(delays[min(max(attempt, 1), len(delays)) - 1])
+    return timedelta(seconds=seconds * (1 + random.uniform(0, 0.1)))
+
+
+def max_attempts(config: Mapping[str, Any]) -> int:
+    return int(config.get("OUTBOX_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+
+
+def deliver(message_id: int) -> str:
+    """Send one due, pending outbox row at most once and return its new status ("skipped" if
+    another worker holds it, it is already done, or it is not due yet)."""
+    config = current_app.config
+    if not _claim(message_id, config):
+        log.info("outbox %s: not pending or not due, nothing to do", message_id)
+        return "skipped"
+    message = _read(message_id)
+    send = _sender(message, config)
+    if send is None:
+        _finish(message.id, status="dev")
+        log.info(
+            "outbox %s %s/%s: no provider configured, kept in the dev outbox",
+            message.id,
+            message.channel,
+            message.kind,
+        )
+        return "dev"
+    try:
+        provider_message_id = send()
+    except TemporaryDeliveryError as exc:
+        return record_temporary_failure(message, exc.reason)
+    except PermanentDeliveryError as exc:
+        return _record_permanent_failure(message, exc.reason)
+    except Exception as exc:  # noqa: BLE001 - a bug must not lose the message: retry it later
+        log.error("outbox %s: unexpected error while sending: %s", message.id, where_it_failed(exc))
+        db.session.rollback()
+        return record_temporary_failure(message, f"unexpected {type(exc).__name__}")
+    _record_sent(message, provider_message_id)
+    return "sent"
+
+
+def _claim(message_id: int, config: Mapping[str, Any]) -> bool:
+    """pending -> sending in one conditional UPDATE, so two workers never both send a row."""
+    now = utcnow()
+    lease = timedelta(seconds=int(config.get("OUTBOX_SENDING_LEASE") or DEFAULT_SENDING_LEASE))
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "pending",
+            or_(
+                OutboxMessage.next_attempt_at.is_(None),
+                OutboxMessage.next_attempt_at <= now + DUE_TOLERANCE,
+            ),
+        )
+        .values(status="sending", next_attempt_at=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _read(message_id: int) -> Outgoing:
+    row = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    assert row is not None  # just claimed
+    message = Outgoing(
+        id=row.id,
+        channel=row.channel,
+        kind=row.kind,
+        to=row.to_address,
+        subject=row.subject,
+        body=row.body,
+        headers=dict(row.headers) if row.headers else None,
+        attempts=row.attempts,
+        created_at=row.created_at,
+    )
+    db.session.commit()  # end the read transaction before talking to Twilio or SMTP
+    return message
+
+
+def _sender(message: Outgoing, config: Mapping[str, Any]) -> Callable[[], str] | None:
+    """The send for this row's channel, or None when its provider is not configured."""
+    if message.channel == "sms":
+        if not sms_configured(config):
+            return None
+        return lambda: send_sms(
+            message_id=message.id, to=message.to, body=message.body, config=config
+        )
+    if message.channel == "email":
+        if not email_configured(config):
+            return None
+        return lambda: send_email(
+            message_id=message.id,
+            created_at=message.created_at,
+            to=message.to,
+            subject=message.subject or "",
+            body=message.body,
+            headers=message.headers,
+            config=config,
+        )
+
+    def unknown_channel() -> str:
+        raise PermanentDeliveryError(f"unknown channel {message.channel!r}")
+
+    return unknown_channel
+
+
+def _finish(message_id: int, **values: Any) -> None:
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(next_attempt_at=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _record_sent(message: Outgoing, provider_message_id: str) -> None:
+    # A fast status webhook may already have said "delivered": never move the status back.
+    _finish(
+        message.id,
+        status=case(
+            (OutboxMessage.status.in_(("sending", "pending")), "sent"),
+            else_=OutboxMessage.status,
+        ),
+        attempts=message.attempts + 1,
+        provider_message_id=provider_message_id[:64],
+        sent_at=utcnow(),
+        last_error=None,
+    )
+    log.info("outbox %s %s/%s: sent", message.id, message.channel, message.kind)
+
+
+def _record_permanent_failure(message: Outgoing, reason: str) -> str:
+    _finish(message.id, status="failed", attempts=message.attempts + 1, last_error=reason)
+    log.warning(
+        "outbox %s %s/%s: failed for good: %s", message.id, message.channel, message.kind, reason
+    )
+    return "failed"
+
+
+def record_temporary_failure(
+    message: Attempted, reason: str, lease_expired_before: datetime | None = None
+) -> str:
+    """Count a failed attempt: back to pending with backoff (and a scheduled retry job), or
+    failed once the attempts are used up. Only touches a row still in "sending"."""
+    config = current_app.config
+    attempts = message.attempts + 1
+    conditions = [OutboxMessage.id == message.id, OutboxMessage.status == "sending"]
+    if lease_expired_before is not None:
+        conditions.append(OutboxMessage.next_attempt_at < lease_expired_before)
+    gave_up = attempts >= max_attempts(config)
+    delay = retry_delay(attempts, config)
+    if gave_up:
+        values: dict[str, Any] = {
+            "status": "failed",
+            "next_attempt_at": None,
+            "last_error": f"{reason} (gave up after {attempts} attempts)"[:500],
+        }
+    else:
+        values = {"status": "pending", "next_attempt_at": utcnow() + delay, "last_error": reason}
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(*conditions)
+        .values(attempts=attempts, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return "skipped"
+    if gave_up:
+        log.warning(
+            "outbox %s %s/%s: failed after %d attempts: %s",
+            message.id,
+            message.channel,
+            message.kind,
+            attempts,
+            reason,
+        )
+        return "failed"
+    log.warning(
+        "outbox %s %s/%s: attempt %d failed (%s); retry in %ds",
+        message.id,
+        message.channel,
+        message.kind,
+        attempts,
+        reason,
+        delay.total_seconds(),
+    )
+    enqueue_delivery(message.id, message.channel, attempts, delay=delay)
+    return "pending"

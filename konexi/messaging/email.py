@@ -1,0 +1,151 @@
+"""Plain-text email over SMTP (``smtp://`` with STARTTLS when offered, ``smtps://`` for TLS)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from konexi.messaging.failures import PermanentDeliveryError, TemporaryDeliveryError, scrub
+
+DEFAULT_TIMEOUT = 15.0
+# Set by Konexi from the outbox row; a row's own headers cannot replace them.
+RESERVED_HEADERS = {"from", "to", "subject", "date", "message-id"}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    implicit_tls: bool
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+
+
+def email_configured(config: Mapping[str, Any]) -> bool:
+    """True when an SMTP server is set (``MAIL_FROM`` always has a default)."""
+    return bool(config.get("SMTP_URL"))
+
+
+def parse_smtp_url(url: str) -> SmtpSettings:
+    """``smtp://user:pass@host:port`` (default port 587) or ``smtps://…`` (default port 465)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("SMTP_URL must look like smtp://user:pass@host:port or smtps://…")
+    implicit_tls = parts.scheme == "smtps"
+    return SmtpSettings(
+        implicit_tls=implicit_tls,
+        host=parts.hostname,
+        port=parts.port or (465 if implicit_tls else 587),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+def build_email(
+    *,
+    message_id: int,
+    created_at: datetime,
+    to: str,
+    subject: str,
+    body: str,
+    headers: Mapping[str, str] | None,
+    mail_from: str,
+) -> EmailMessage:
+    """The message for one outbox row; its Message-ID is the same on every attempt."""
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "konexi.invalid"
+    email = EmailMessage()
+    email["From"] = mail_from
+    email["To"] = to
+    email["Subject"] = subject
+    email["Date"] = format_datetime(created_at)
+    email["Message-ID"] = f"<outbox.{message_id}.{int(created_at.timestamp())}@{domain}>"
+    for name, value in (headers or {}).items():
+        if name.lower() not in RESERVED_HEADERS:
+            email[name] = value
+    email.set_content(body)
+    return email
+
+
+def send_email(
+    *,
+    message_id: int,
+    created_at: datetime,
+    to: str,
+    subject: str,
+    body: str,
+    headers: Mapping[str, str] | None,
+    config: Mapping[str, Any],
+) -> str:
+    """Hand one email to the SMTP server and return its Message-ID; raise a DeliveryError."""
+    try:
+        email = build_email(
+            message_id=message_id,
+            created_at=created_at,
+            to=to,
+            subject=subject,
+            body=body,
+            headers=headers,
+            mail_from=config["MAIL_FROM"],
+        )
+    except (ValueError, TypeError) as exc:
+        raise PermanentDeliveryError(f"cannot build the email: {scrub(str(exc), to)}") from exc
+    try:
+        settings = parse_smtp_url(config["SMTP_URL"])
+    except ValueError as exc:
+        raise TemporaryDeliveryError("SMTP_URL is not a valid smtp:// or smtps:// URL") from exc
+    timeout = float(config.get("OUTBOX_SEND_TIMEOUT") or DEFAULT_TIMEOUT)
+    try:
+        _send(email, settings, timeout)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _text in exc.recipients.values()]
+        reason = f"smtp {max(codes, default=0)}: recipient refused"
+        if codes and min(codes) >= 500:
+            raise PermanentDeliveryError(reason) from exc
+        raise TemporaryDeliveryError(reason) from exc
+    except (smtplib.SMTPSenderRefused, smtplib.SMTPAuthenticationError) as exc:
+        # Our own From or credentials: fixable by the operator, so keep retrying.
+        raise TemporaryDeliveryError(f"smtp {exc.smtp_code}: {type(exc).__name__}") from exc
+    except (smtplib.SMTPConnectError, smtplib.SMTPHeloError) as exc:
+        raise TemporaryDeliveryError(f"smtp {exc.smtp_code}: server not ready") from exc
+    except smtplib.SMTPResponseException as exc:
+        reason = f"smtp {exc.smtp_code}: {scrub(_text(exc.smtp_error), to)}"
+        if exc.smtp_code >= 500:
+            raise PermanentDeliveryError(reason) from exc
+        raise TemporaryDeliveryError(reason) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise TemporaryDeliveryError(f"smtp unreachable: {type(exc).__name__}") from exc
+    return str(email["Message-ID"])
+
+
+def _send(email: EmailMessage, settings: SmtpSettings, timeout: float) -> None:
+    context = ssl.create_default_context()
+    server: smtplib.SMTP
+    if settings.implicit_tls:
+        server = smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout, context=context)
+    else:
+        server = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
+    try:
+        server.ehlo()
+        if not settings.implicit_tls and server.has_extn("starttls"):
+            server.starttls(context=context)
+            server.ehlo()
+        if settings.username:
+            server.login(settings.username, settings.password or "")
+        server.send_message(email)
+    finally:
+        # The message is already accepted: a failing QUIT must not turn it into a retry.
+        try:
+            server.quit()
+        except (smtplib.SMTPException, OSError):
+            server.close()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

@@ -1,0 +1,93 @@
+"""SMS through Twilio's Messages API, with the real ``twilio`` client."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from requests.exceptions import RequestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from konexi.messaging.failures import PermanentDeliveryError, TemporaryDeliveryError, scrub
+
+TWILIO_API = "https://api.twilio.com"
+DEFAULT_TIMEOUT = 15.0
+# Twilio's error codes we explain in last_error; the API's own message may repeat the number.
+KNOWN_ERRORS = {
+    21211: "invalid 'To' phone number",
+    21408: "no permission to send to this region",
+    21610: "recipient replied STOP",
+    21612: "cannot route to this number",
+    21614: "not a mobile number",
+}
+
+# The client logs every request at INFO; one line per message from our own logger is enough.
+_http_log = logging.getLogger("konexi.messaging.twilio_http")
+_http_log.setLevel(logging.WARNING)
+
+
+class RebasedTwilioHttpClient(TwilioHttpClient):
+    """Sends Twilio API requests to ``api_base`` instead of api.twilio.com (the tests' fake API)."""
+
+    def __init__(self, api_base: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.api_base = api_base.rstrip("/")
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def, override]
+        if url.startswith(TWILIO_API):
+            url = self.api_base + url[len(TWILIO_API) :]
+        return super().request(method, url, *args, **kwargs)
+
+
+def sms_configured(config: Mapping[str, Any]) -> bool:
+    """True when Twilio's account, token and sender number are all set."""
+    return all(
+        config.get(name)
+        for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
+    )
+
+
+def twilio_client(config: Mapping[str, Any]) -> Client:
+    """A Twilio client for these settings (a new one per send: safe after the worker forks)."""
+    timeout = float(config.get("OUTBOX_SEND_TIMEOUT") or DEFAULT_TIMEOUT)
+    api_base = config.get("TWILIO_API_BASE")
+    if api_base:
+        http_client: TwilioHttpClient = RebasedTwilioHttpClient(
+            api_base, timeout=timeout, logger=_http_log
+        )
+    else:
+        http_client = TwilioHttpClient(timeout=timeout, logger=_http_log)
+    return Client(
+        config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], http_client=http_client
+    )
+
+
+def send_sms(*, message_id: int, to: str, body: str, config: Mapping[str, Any]) -> str:
+    """Hand one SMS to Twilio and return its message SID; raise a DeliveryError on failure."""
+    callback = f"{config['BASE_URL']}/webhooks/twilio/status?outbox={message_id}"
+    try:
+        sent = twilio_client(config).messages.create(
+            to=to, from_=config["TWILIO_FROM_NUMBER"], body=body, status_callback=callback
+        )
+    except TwilioRestException as exc:
+        raise classify_twilio_error(exc, to) from exc
+    except RequestException as exc:
+        raise TemporaryDeliveryError(f"twilio unreachable: {type(exc).__name__}") from exc
+    except TwilioException as exc:
+        raise TemporaryDeliveryError(f"twilio error: {scrub(str(exc), to)}") from exc
+    return str(sent.sid)
+
+
+def classify_twilio_error(
+    exc: TwilioRestException, to: str
+) -> TemporaryDeliveryError | PermanentDeliveryError:
+    """5xx and 429 are temporary, and so is 401 (our credentials, fixable); other 4xx are final."""
+    status = int(exc.status or 0)
+    explained = KNOWN_ERRORS.get(exc.code or 0) or scrub(exc.msg or "", to)
+    reason = f"twilio {status} error {exc.code}: {explained}"
+    if status >= 500 or status in (401, 429) or status == 0:
+        return TemporaryDeliveryError(reason)
+    return PermanentDeliveryError(reason)

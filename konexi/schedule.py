@@ -1,0 +1,35 @@
+"""Every recurring job, declared in one place with RQ's cron (``rq.cron.register``).
+
+``worker.py`` loads this module into RQ's CronScheduler, which enqueues each job on its queue
+when due (an ``interval`` job also runs once at start). Recurring jobs must be idempotent: a
+second worker process runs its own cron, and a run may overlap the next.
+"""
+
+from __future__ import annotations
+
+from rq import cron
+
+from konexi import jobs
+from konexi.queue import FAILURE_TTL
+
+PERIODIC_QUEUE = "periodic"
+SHORT_RESULT_TTL = 600  # a periodic job's result matters only until its next run
+
+cron.register(
+    jobs.sweep_outbox,
+    PERIODIC_QUEUE,
+    interval=60,
+    job_timeout=300,
+    result_ttl=SHORT_RESULT_TTL,
+    failure_ttl=FAILURE_TTL,
+    name="sweep_outbox",
+)
+cron.register(
+    jobs.scrub_share_contacts,
+    PERIODIC_QUEUE,
+    cron="23 * * * *",  # hourly: a friend's contact outlives its final delivery by at most an hour
+    job_timeout=300,
+    result_ttl=SHORT_RESULT_TTL,
+    failure_ttl=FAILURE_TTL,
+    name="scrub_share_contacts",
+)

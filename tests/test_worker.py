@@ -1,0 +1,124 @@
+"""`python worker.py` delivers queued messages, retries through RQ's scheduler, runs the cron
+jobs, and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from konexi.config import ROOT
+from konexi.extensions import db
+from konexi.messaging.outbox import commit_and_dispatch, queue_email, queue_sms
+from konexi.models import OutboxMessage
+
+DEADLINE = 20.0
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float = DEADLINE) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def status_of(message_id: int) -> str:
+    db.session.expire_all()
+    message = db.session.get(OutboxMessage, message_id)
+    assert message is not None
+    status = message.status
+    db.session.commit()
+    return status
+
+
+def worker_environ(database_url: str, redis_url: str, twilio, mailbox) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMTP_"))}
+    environ.update(
+        KONEXI_ENV="testing",
+        SECRET_KEY="test-secret-key",
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        SMTP_URL=mailbox.url,
+        MAIL_FROM="Konexi <no-reply@konexi.test>",
+        BASE_URL="http://konexi.test",
+        OUTBOX_RETRY_DELAYS="0",
+        LOG_LEVEL="INFO",
+        **twilio.env(),
+    )
+    return environ
+
+
+def test_worker_process_delivers_retries_sweeps_and_finishes_its_job_on_sigterm(
+    app_factory, database_url, redis_url, twilio, mailbox, tmp_path: Path
+):
+    app = app_factory(REDIS_URL=redis_url)
+    log_file = (tmp_path / "worker.log").open("w+")
+    with app.app_context():
+        # Committed before the worker ran but never queued (Redis was down at the time):
+        # the cron sweeper that runs when the worker starts sends it.
+        orphan = queue_sms(to="+6281200000001", body="Left behind", kind="claim_code")
+        db.session.commit()
+
+        worker = subprocess.Popen(  # noqa: S603
+            [sys.executable, "worker.py"],
+            cwd=ROOT,
+            env=worker_environ(database_url, redis_url, twilio, mailbox),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for(lambda: status_of(orphan.id) == "sent", "the sweeper to send the orphan")
+
+            twilio.fail_next_requests(500)
+            sms = queue_sms(to="+6281200000002", body="Your code is 909090", kind="verify_phone")
+            email = queue_email(to="ani@example.com", subject="Welcome", body="Hi", kind="welcome")
+            commit_and_dispatch()
+
+            wait_for(lambda: status_of(sms.id) == "sent", "the SMS to be retried and sent")
+            wait_for(lambda: status_of(email.id) == "sent", "the email to be sent")
+            assert db.session.get(OutboxMessage, sms.id).attempts == 2
+            assert [m.body for m in twilio.to("+6281200000002")] == ["Your code is 909090"]
+            assert twilio.duplicates() == {}
+            assert len(mailbox.to("ani@example.com")) == 1
+
+            # A restart while a message is being sent lets that send finish, once.
+            twilio.state.delay = 1.0
+            receipt = queue_sms(to="+6281200000003", body="Redeemed", kind="redeem_receipt")
+            commit_and_dispatch()
+            wait_for(lambda: status_of(receipt.id) == "sending", "the receipt to be sending")
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=DEADLINE) == 0
+            assert status_of(receipt.id) == "sent"
+            assert len(twilio.to("+6281200000003")) == 1
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+            db.session.remove()
+
+    log_file.seek(0)
+    output = log_file.read()
+    log_file.close()
+    assert "cron: sweep_outbox on queue periodic every 60s" in output
+    assert "CronScheduler konexi-cron" in output and "shutdown complete" in output
+    assert "worker stopped" in output
+    for personal in ("+6281200000001", "+6281200000002", "ani@example.com", "909090"):
+        assert personal not in output  # logs name outbox ids, never contacts
+
+
+def test_worker_refuses_to_start_without_redis(monkeypatch, database_url, caplog):
+    import worker
+
+    monkeypatch.setenv("KONEXI_ENV", "testing")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with caplog.at_level(logging.ERROR, logger="konexi.worker"):
+        assert worker.main() == 1
+    assert "REDIS_URL is not set" in caplog.text

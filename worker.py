@@ -1,0 +1,147 @@
+"""The background worker: ``python worker.py`` (the Procfile's ``worker:`` process).
+
+Runs an RQ worker on the sms, email, default and periodic queues with RQ's scheduler (which
+enqueues retries scheduled with ``enqueue_in``), and RQ's CronScheduler in a child process with
+every recurring job from ``konexi/schedule.py``. SIGTERM (a deploy or restart) lets the current
+job finish, stops the cron process and exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+from multiprocessing.process import BaseProcess
+from types import FrameType
+from urllib.parse import urlsplit
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq.cron import CronScheduler
+from rq.exceptions import StopRequested
+from rq.worker import HerokuWorker
+
+from konexi import create_app
+from konexi.extensions import db
+from konexi.queue import QUEUE_NAMES
+
+log = logging.getLogger("konexi.worker")
+
+SCHEDULE_MODULE = "konexi.schedule"
+CRON_STOP_TIMEOUT = 10
+
+
+class KonexiWorker(HerokuWorker):
+    """RQ's forking worker for platforms that SIGTERM every process on a restart: a running job
+    gets ``imminent_shutdown_delay`` seconds to finish; each job opens its own DB connections."""
+
+    imminent_shutdown_delay = 20  # sends time out after 15s; the platform waits 30s
+
+    def perform_job(self, job, queue, execution):  # type: ignore[no-untyped-def]
+        # Runs in the forked work horse: sockets inherited from the parent must not be reused.
+        db.engine.dispose(close=False)
+        try:
+            return super().perform_job(job, queue, execution)
+        finally:
+            db.session.remove()
+
+
+class KonexiCronScheduler(CronScheduler):
+    """RQ's CronScheduler that also stops when the worker process that started it is gone."""
+
+    def __init__(self, connection: Redis, parent_pid: int) -> None:
+        super().__init__(connection=connection, name=f"konexi-cron:{os.getpid()}")
+        self.parent_pid = parent_pid
+
+    def heartbeat(self) -> None:
+        if os.getppid() != self.parent_pid:
+            self.log.warning("CronScheduler %s: the worker is gone, stopping", self.name)
+            raise StopRequested()
+        super().heartbeat()
+
+
+def run_cron(redis_url: str, parent_pid: int) -> None:
+    """The cron child process: enqueue each recurring job when due, until SIGTERM."""
+    scheduler = KonexiCronScheduler(Redis.from_url(redis_url), parent_pid=parent_pid)
+    scheduler.load_config_from_file(SCHEDULE_MODULE)
+    for cron_job in scheduler.get_jobs():
+        when = f"every {cron_job.interval}s" if cron_job.interval else f"at '{cron_job.cron}'"
+        log.info("cron: %s on queue %s %s", cron_job.name, cron_job.queue_name, when)
+    scheduler.start()
+
+
+def start_cron(redis_url: str) -> BaseProcess:
+    """Start RQ's CronScheduler in a child process (it needs its own main thread for signals)."""
+    process = multiprocessing.get_context("fork").Process(
+        target=run_cron, args=(redis_url, os.getpid()), name="konexi-cron", daemon=False
+    )
+    process.start()
+    return process
+
+
+def stop_cron(process: BaseProcess) -> None:
+    if process.is_alive() and process.pid:
+        os.kill(process.pid, signal.SIGTERM)
+    process.join(CRON_STOP_TIMEOUT)
+    if process.is_alive():
+        log.warning("cron process did not stop in %ss, killing it", CRON_STOP_TIMEOUT)
+        process.kill()
+        process.join()
+
+
+def _describe(redis_url: str) -> str:
+    """Where Redis is, without the password."""
+    parts = urlsplit(redis_url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path or ''}"
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    # Until RQ installs its own handlers: leave through the finally blocks that stop cron.
+    raise SystemExit(0)
+
+
+def preload() -> None:
+    """Import the jobs (and the Twilio API they use) once, so each forked job starts warm."""
+    import twilio.rest.api.v2010.account.message  # noqa: F401
+
+    import konexi.jobs  # noqa: F401
+
+
+def main() -> int:
+    app = create_app()
+    redis_url = app.config.get("REDIS_URL")
+    if not redis_url:
+        log.error("REDIS_URL is not set: jobs run in-process in the web app, no worker is needed")
+        return 1
+    connection = Redis.from_url(redis_url)
+    try:
+        connection.ping()
+    except RedisError as exc:
+        log.error("cannot reach Redis at %s: %s", _describe(redis_url), exc)
+        return 1
+    preload()
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGINT, _exit_on_signal)
+    log.info(
+        "worker starting (%s) on queues %s with Redis at %s",
+        app.config["KONEXI_ENV"],
+        ", ".join(QUEUE_NAMES),
+        _describe(redis_url),
+    )
+    with app.app_context():
+        cron = start_cron(redis_url)
+        try:
+            worker = KonexiWorker(list(QUEUE_NAMES), connection=connection)
+            worker.work(
+                with_scheduler=True, logging_level=logging.getLevelName(log.getEffectiveLevel())
+            )
+        finally:
+            stop_cron(cron)
+    log.info("worker stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
