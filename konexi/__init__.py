@@ -48,11 +48,17 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     from konexi.dev import bp as dev_bp
     from konexi.feed import bp as feed_bp
     from konexi.pages import bp as pages_bp
+    from konexi.provider import bp as provider_bp
+    from konexi.sharing import bp as sharing_bp
+    from konexi.vouchers import bp as vouchers_bp
 
     app.register_blueprint(feed_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(provider_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dev_bp)
+    app.register_blueprint(sharing_bp)
+    app.register_blueprint(vouchers_bp)
 
     from konexi import cli
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -16,6 +16,12 @@ log = logging.getLogger(__name__)
 
 
 def _page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
+    """The error page; for htmx, the error fragment swapped into <main> so the user sees it."""
+    if getattr(request, "htmx", None):
+        fragment = render_template(
+            "errors/_error.html", status=status, title=title, message=message
+        )
+        return fragment, status, {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"}
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 from flask_babel import format_datetime, get_locale
 
 from konexi.extensions import babel
@@ -16,7 +16,9 @@ DEFAULT_TIMEZONE = "Asia/Jakarta"
 
 
 def select_locale() -> str:
-    """The language for this request."""
+    """The language for this request; outside a request (jobs, CLI) English unless forced."""
+    if not has_request_context():
+        return "en"
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         g.lang_to_store = asked

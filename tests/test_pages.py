@@ -106,3 +106,17 @@ def test_server_errors_get_a_translated_page_not_a_trace(app):
     assert response.status_code == 500
     body = response.get_data(as_text=True)
     assert "Terjadi kesalahan" in body and "Traceback" not in body
+
+
+def test_errors_on_htmx_requests_are_swapped_into_the_page(client):
+    response = client.get("/no-such-page", headers={"HX-Request": "true"})
+    assert response.status_code == 404
+    assert response.headers["HX-Retarget"] == "#main"
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and "Page not found" in html
+
+
+def test_translations_work_outside_a_request(app):
+    from flask_babel import gettext
+
+    assert gettext("Page not found") == "Page not found"

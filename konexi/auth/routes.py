@@ -1,30 +1,174 @@
-"""Placeholder: sign-up, log-in, verification and password reset are being built."""
+"""Sign up, log in, log out, change or reset a password. Verification lives in ``verify.py``."""
 
-from flask import abort
+from __future__ import annotations
 
-from konexi.auth import bp
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from konexi.auth import bp, limits
+from konexi.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignupForm,
+    show_errors,
+)
+from konexi.extensions import client_ip, limiter
+from konexi.htmx import redirect_after_post
+from konexi.i18n import current_language
+from konexi.services import accounts, password_reset
+from konexi.services.accounts import AccountError
+from konexi.services.verification import TooManyCodes
+
+_RESET_IDENTIFIER = "reset_identifier"
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
-    abort(404)
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site (never another host), else None."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def too_many_codes_message() -> str:
+    return _("Too many codes were asked for. Please try again in an hour.")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(limits.SIGNUP_PER_IP, methods=["POST"])
 def signup():  # type: ignore[no-untyped-def]
-    abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("feed.index"))
+    if request.args.get("next"):
+        from konexi.auth.verify import remember_destination  # verify imports this module
+
+        # e.g. from a shared voucher: after verifying, the new user lands back on it
+        remember_destination(request.args.get("next"))
+    form = SignupForm()
+    unavailable: frozenset[str] = frozenset()
+    if form.validate_on_submit():
+        try:
+            result = accounts.sign_up(
+                name=form.name.data or "",
+                email=form.email.data or "",
+                phone=form.phone.data or "",
+                password=form.password.data or "",
+                ip=client_ip(),
+                locale=current_language(),
+            )
+        except AccountError as error:
+            show_errors(form, error)
+            unavailable = error.unavailable
+        else:
+            login_user(result.user)
+            if result.phone_code_sent and result.email_code_sent:
+                flash(_("Welcome! We sent a code to your phone and another to your email."))
+            else:
+                flash(_("Welcome! We could not send every code just now: ask again in an hour."))
+            return redirect_after_post(url_for("auth.verify"))
+    return render_template("auth/signup.html", form=form, unavailable=unavailable)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(limits.LOGIN_PER_IP, methods=["POST"], deduct_when=limits.failed)
+@limiter.limit(
+    limits.LOGIN_PER_ACCOUNT,
+    key_func=limits.identifier_key,
+    methods=["POST"],
+    deduct_when=limits.failed,
+)
+def login():  # type: ignore[no-untyped-def]
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_url or url_for("feed.index"))
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.identifier.data or "", form.password.data or "")
+        except AccountError as error:
+            show_errors(form, error)
+        else:
+            if user is not None:
+                login_user(user, remember=bool(form.remember.data))
+                return redirect_after_post(next_url or url_for("feed.index"))
+            failed = True
+    return render_template("auth/login.html", form=form, next_url=next_url, failed=failed)
 
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
-    abort(404)
-
-
-@bp.route("/verify", methods=["GET", "POST"])
-def verify():  # type: ignore[no-untyped-def]
-    abort(404)
+    logout_user()
+    flash(_("You are logged out."))
+    return redirect_after_post(url_for("feed.index"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(limits.PASSWORD_CHANGE_PER_USER, key_func=limits.user_key, methods=["POST"])
 def change_password():  # type: ignore[no-untyped-def]
-    abort(404)
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(
+                user, form.current_password.data or "", form.new_password.data or ""
+            )
+        except AccountError as error:
+            show_errors(form, error)
+        else:
+            # The bumped session version ended every session, this one too: start a new one.
+            cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(user, remember=cookie in request.cookies)
+            flash(_("Your password is changed. You were logged out everywhere else."))
+            return redirect_after_post(url_for("feed.index"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(limits.FORGOT_PER_IP, methods=["POST"])
+def forgot_password():  # type: ignore[no-untyped-def]
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            identifier = password_reset.request_password_reset(
+                form.identifier.data or "", client_ip()
+            )
+        except AccountError as error:
+            show_errors(form, error)
+        except TooManyCodes:
+            form.identifier.errors.append(too_many_codes_message())
+        else:
+            session[_RESET_IDENTIFIER] = identifier
+            flash(_("If an account matches, we sent a code. It is valid for 10 minutes."))
+            return redirect_after_post(url_for("auth.reset_password"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(limits.RESET_PER_IP, methods=["POST"])
+@limiter.limit(limits.RESET_PER_ACCOUNT, key_func=limits.identifier_key, methods=["POST"])
+def reset_password():  # type: ignore[no-untyped-def]
+    form = ResetPasswordForm()
+    if request.method == "GET" and not form.identifier.data:
+        form.identifier.data = session.get(_RESET_IDENTIFIER, "")
+    if form.validate_on_submit():
+        try:
+            user = password_reset.reset_password(
+                form.identifier.data or "", form.code.data or "", form.new_password.data or ""
+            )
+        except AccountError as error:
+            show_errors(form, error)
+        else:
+            session.pop(_RESET_IDENTIFIER, None)
+            login_user(user)
+            flash(_("Your password is changed. You were logged out everywhere else."))
+            return redirect_after_post(url_for("feed.index"))
+    return render_template("auth/reset_password.html", form=form)

@@ -1,16 +1,51 @@
-"""The voucher feed at ``/``."""
+"""The voucher feed at ``/`` and the small form that sets the location it sorts by."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from konexi.feed import bp
-from konexi.htmx import render_page_or_fragment
-from konexi.services import catalogue
+from konexi.feed.formatting import format_distance
+from konexi.feed.forms import FeedArgs, LocationChoice
+from konexi.feed.location import current_location, forget_location, remember_location
+from konexi.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
+from konexi.services.feed import build_feed
+from konexi.services.places import PLACES
+
+bp.add_app_template_filter(format_distance, "distance")
 
 
 @bp.get("/")
 def index():  # type: ignore[no-untyped-def]
-    page = request.args.get("page", default=1, type=int) or 1
-    listing = catalogue.live_vouchers(page=max(page, 1))
-    return render_page_or_fragment("feed/index.html", "feed/_items.html", listing=listing)
+    args = FeedArgs.parse(request.args)
+    location = current_location(args.point)
+    feed = build_feed(
+        args.filters,
+        page=args.page,
+        origin=location.point if location else None,
+        user=current_user if current_user.is_authenticated else None,
+        full_page=not wants_fragment(),
+    )
+    return render_page_or_fragment(
+        "feed/index.html",
+        "feed/_items.html",
+        feed=feed,
+        args=args,
+        location=location,
+        places=PLACES,
+        link_params=args.link_params(with_point=True),
+    )
+
+
+@bp.post("/location")
+def set_location():  # type: ignore[no-untyped-def]
+    choice = LocationChoice.parse(request.form)
+    if choice.clear:
+        forget_location()
+    elif choice.point is None:
+        flash(_("We could not use that location. Pick your city or area."), "error")
+    else:
+        remember_location(choice.point, choice.place)
+    return redirect_after_post(url_for("feed.index", **choice.back))

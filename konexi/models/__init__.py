@@ -1,16 +1,28 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
 from konexi.models.catalogue import Branch, Category, Company, Voucher, voucher_branches
+from konexi.models.claims import Claim
 from konexi.models.messages import OutboxMessage
+from konexi.models.preferences import user_favourite_categories
+from konexi.models.providers import Invitation, Membership, membership_branches
+from konexi.models.sharing import Share
+from konexi.models.stats import VoucherDailyStats
 from konexi.models.users import User, VerificationCode
 
 __all__ = [
     "Branch",
     "Category",
+    "Claim",
     "Company",
+    "Invitation",
+    "Membership",
     "OutboxMessage",
+    "Share",
     "User",
     "VerificationCode",
     "Voucher",
+    "VoucherDailyStats",
+    "membership_branches",
+    "user_favourite_categories",
     "voucher_branches",
 ]

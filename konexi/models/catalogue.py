@@ -15,6 +15,8 @@ voucher_branches = Table(
     db.metadata,
     Column("voucher_id", ForeignKey("vouchers.id", ondelete="CASCADE"), primary_key=True),
     Column("branch_id", ForeignKey("branches.id", ondelete="CASCADE"), primary_key=True),
+    # The nearby search starts from branches in a box and needs their vouchers.
+    Index("ix_voucher_branches_branch_id", "branch_id"),
 )
 
 

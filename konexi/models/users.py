@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Computed, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from konexi.extensions import db
@@ -18,6 +18,11 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str] = mapped_column(String(254), unique=True)
+    # The email lower-cased by the database: unique whatever the letter case (the local part is
+    # kept as typed), and what log-in looks up.
+    email_key: Mapped[str] = mapped_column(
+        String(254), Computed("lower(email)", persisted=True), unique=True
+    )
     phone: Mapped[str] = mapped_column(String(20), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -28,6 +33,8 @@ class User(UserMixin, db.Model):
     status: Mapped[str] = mapped_column(String(16), default="active")
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     personalisation_enabled: Mapped[bool] = mapped_column(default=True)
+    # Privacy setting: keep the last location between visits (otherwise only for the session).
+    store_location: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e8acbfe12c39
+Revision ID: 6b8639fcd07c
 Revises: 
-Create Date: 2026-11-28 00:49:10.122092
+Create Date: 2026-11-28 01:43:33.988010
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'e8acbfe12c39'
+revision = '6b8639fcd07c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('email_key', sa.String(length=254), sa.Computed('lower(email)', persisted=True), nullable=False),
     sa.Column('phone', sa.String(length=20), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('phone_verified_at', sa.DateTime(timezone=True), nullable=True),
@@ -39,9 +40,11 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('is_platform_admin', sa.Boolean(), nullable=False),
     sa.Column('personalisation_enabled', sa.Boolean(), nullable=False),
+    sa.Column('store_location', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email')),
+    sa.UniqueConstraint('email_key', name=op.f('uq_users_email_key')),
     sa.UniqueConstraint('phone', name=op.f('uq_users_phone'))
     )
     op.create_table('companies',
@@ -80,6 +83,21 @@ def upgrade():
         batch_op.create_index('ix_outbox_messages_status_next', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_messages_user_id'), ['user_id'], unique=False)
 
+    op.create_table('user_favourite_categories',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_user_favourite_categories_category_id_categories'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_favourite_categories_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'category_id', name=op.f('pk_user_favourite_categories'))
+    )
+    op.create_table('user_locations',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('latitude', sa.Double(), nullable=False),
+    sa.Column('longitude', sa.Double(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_locations_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_user_locations'))
+    )
     op.create_table('verification_codes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
@@ -117,6 +135,38 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_branches_company_id'), ['company_id'], unique=False)
         batch_op.create_index('ix_branches_lat_lon', ['latitude', 'longitude'], unique=False)
 
+    op.create_table('invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('role', sa.String(length=8), nullable=False),
+    sa.Column('invited_by_id', sa.Integer(), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_invitations_company_id_companies')),
+    sa.ForeignKeyConstraint(['invited_by_id'], ['users.id'], name=op.f('fk_invitations_invited_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invitations'))
+    )
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invitations_company_id'), ['company_id'], unique=False)
+
+    op.create_table('memberships',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=8), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_memberships_company_id_companies')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_memberships_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_memberships')),
+    sa.UniqueConstraint('company_id', 'user_id', name='uq_memberships_member')
+    )
+    with op.batch_alter_table('memberships', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_memberships_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_memberships_user_id'), ['user_id'], unique=False)
+
     op.create_table('vouchers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
@@ -140,6 +190,57 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_vouchers_company_id'), ['company_id'], unique=False)
         batch_op.create_index('ix_vouchers_status_ends', ['status', 'ends_at'], unique=False)
 
+    op.create_table('claims',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('voucher_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('claim_number', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=12), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('redeemed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('redeemed_branch_id', sa.Integer(), nullable=True),
+    sa.Column('hidden_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['redeemed_branch_id'], ['branches.id'], name=op.f('fk_claims_redeemed_branch_id_branches')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_claims_user_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['voucher_id'], ['vouchers.id'], name=op.f('fk_claims_voucher_id_vouchers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_claims')),
+    sa.UniqueConstraint('code', name=op.f('uq_claims_code')),
+    sa.UniqueConstraint('voucher_id', 'user_id', 'claim_number', name='uq_claims_user_slot')
+    )
+    with op.batch_alter_table('claims', schema=None) as batch_op:
+        batch_op.create_index('ix_claims_user_status', ['user_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_claims_voucher_id'), ['voucher_id'], unique=False)
+
+    op.create_table('membership_branches',
+    sa.Column('membership_id', sa.Integer(), nullable=False),
+    sa.Column('branch_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f('fk_membership_branches_branch_id_branches'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['membership_id'], ['memberships.id'], name=op.f('fk_membership_branches_membership_id_memberships'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('membership_id', 'branch_id', name=op.f('pk_membership_branches'))
+    )
+    op.create_table('shares',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.Column('voucher_id', sa.Integer(), nullable=False),
+    sa.Column('sender_id', sa.Integer(), nullable=True),
+    sa.Column('channel', sa.String(length=8), nullable=False),
+    sa.Column('recipient_hash', sa.String(length=64), nullable=False),
+    sa.Column('ip_hash', sa.String(length=64), nullable=True),
+    sa.Column('outbox_message_id', sa.Integer(), nullable=True),
+    sa.Column('opened_count', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['outbox_message_id'], ['outbox_messages.id'], name=op.f('fk_shares_outbox_message_id_outbox_messages'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['sender_id'], ['users.id'], name=op.f('fk_shares_sender_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['voucher_id'], ['vouchers.id'], name=op.f('fk_shares_voucher_id_vouchers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shares')),
+    sa.UniqueConstraint('token', name=op.f('uq_shares_token'))
+    )
+    with op.batch_alter_table('shares', schema=None) as batch_op:
+        batch_op.create_index('ix_shares_ip_created', ['ip_hash', 'created_at'], unique=False)
+        batch_op.create_index('ix_shares_sender_created', ['sender_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shares_voucher_id'), ['voucher_id'], unique=False)
+
     op.create_table('voucher_branches',
     sa.Column('voucher_id', sa.Integer(), nullable=False),
     sa.Column('branch_id', sa.Integer(), nullable=False),
@@ -147,18 +248,55 @@ def upgrade():
     sa.ForeignKeyConstraint(['voucher_id'], ['vouchers.id'], name=op.f('fk_voucher_branches_voucher_id_vouchers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('voucher_id', 'branch_id', name=op.f('pk_voucher_branches'))
     )
+    with op.batch_alter_table('voucher_branches', schema=None) as batch_op:
+        batch_op.create_index('ix_voucher_branches_branch_id', ['branch_id'], unique=False)
+
+    op.create_table('voucher_daily_stats',
+    sa.Column('voucher_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('views', sa.Integer(), nullable=False),
+    sa.Column('claims', sa.Integer(), nullable=False),
+    sa.Column('redemptions', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['voucher_id'], ['vouchers.id'], name=op.f('fk_voucher_daily_stats_voucher_id_vouchers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('voucher_id', 'day', name=op.f('pk_voucher_daily_stats'))
+    )
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('voucher_daily_stats')
+    with op.batch_alter_table('voucher_branches', schema=None) as batch_op:
+        batch_op.drop_index('ix_voucher_branches_branch_id')
+
     op.drop_table('voucher_branches')
+    with op.batch_alter_table('shares', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_shares_voucher_id'))
+        batch_op.drop_index('ix_shares_sender_created')
+        batch_op.drop_index('ix_shares_ip_created')
+
+    op.drop_table('shares')
+    op.drop_table('membership_branches')
+    with op.batch_alter_table('claims', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_claims_voucher_id'))
+        batch_op.drop_index('ix_claims_user_status')
+
+    op.drop_table('claims')
     with op.batch_alter_table('vouchers', schema=None) as batch_op:
         batch_op.drop_index('ix_vouchers_status_ends')
         batch_op.drop_index(batch_op.f('ix_vouchers_company_id'))
         batch_op.drop_index(batch_op.f('ix_vouchers_category_id'))
 
     op.drop_table('vouchers')
+    with op.batch_alter_table('memberships', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
+        batch_op.drop_index(batch_op.f('ix_memberships_company_id'))
+
+    op.drop_table('memberships')
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invitations_company_id'))
+
+    op.drop_table('invitations')
     with op.batch_alter_table('branches', schema=None) as batch_op:
         batch_op.drop_index('ix_branches_lat_lon')
         batch_op.drop_index(batch_op.f('ix_branches_company_id'))
@@ -170,6 +308,8 @@ def downgrade():
         batch_op.drop_index('ix_verification_codes_destination_created')
 
     op.drop_table('verification_codes')
+    op.drop_table('user_locations')
+    op.drop_table('user_favourite_categories')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_user_id'))
         batch_op.drop_index('ix_outbox_messages_status_next')

@@ -1,0 +1,49 @@
+"""Guards for views that need a verified account (claiming, sharing, …)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from konexi.auth.verify import remember_destination
+from konexi.htmx import redirect_after_post, wants_fragment
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def verified_required(view: F) -> F:
+    """Send anonymous users to log in and unverified users to /verify, with a translated note.
+
+    After verifying, a user who came from a page (GET) returns to it; after a POST (a claim),
+    to the page the form was on when it is on this site.
+    """
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            if wants_fragment():  # htmx: change the whole page, not a fragment of it
+                return redirect_after_post(url_for("auth.login"))
+            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+        if not current_user.is_verified:
+            came_from = request.full_path if request.method == "GET" else request.referrer
+            if came_from and "://" in came_from:
+                came_from = _same_site_path(came_from)
+            remember_destination(came_from.rstrip("?") if came_from else None)
+            flash(_("Verify your phone and email to claim vouchers."), "error")
+            return redirect_after_post(url_for("auth.verify"))
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _same_site_path(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")

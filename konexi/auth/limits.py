@@ -1,0 +1,47 @@
+"""Flask-Limiter rules for the account endpoints, where guessing or sending is cheap to abuse.
+
+Limits count per client IP, and also per account identifier or per logged-in user; the keys are
+HMACs, so the limiter's storage (Redis) never holds an email or phone number.
+"""
+
+from __future__ import annotations
+
+from flask import Response, request
+from flask_login import current_user
+
+from konexi.extensions import client_ip
+from konexi.services.contacts import InvalidContact, normalise_identifier
+from konexi.services.verification import keyed_hash
+
+LOGIN_PER_IP = "10 per minute;50 per hour"
+LOGIN_PER_ACCOUNT = "5 per minute;20 per hour"
+SIGNUP_PER_IP = "10 per minute;30 per hour"
+FORGOT_PER_IP = "5 per minute;20 per hour"
+RESET_PER_IP = "10 per minute;30 per hour"
+RESET_PER_ACCOUNT = "10 per hour"
+VERIFY_PER_USER = "10 per minute;30 per hour"
+RESEND_PER_USER = "5 per minute;20 per hour"
+PASSWORD_CHANGE_PER_USER = "5 per minute;20 per hour"  # noqa: S105 - a limit
+EMAIL_LINK_PER_IP = "20 per minute"
+
+
+def identifier_key() -> str:
+    """The email or phone a form names (normalised when it can be), hashed."""
+    raw = (request.form.get("identifier") or "").strip()
+    try:
+        _kind, value = normalise_identifier(raw)
+    except InvalidContact:
+        value = raw[:254]
+    return "account:" + keyed_hash("limit", value.lower())
+
+
+def user_key() -> str:
+    """The logged-in user, or the client IP for anonymous requests."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return "ip:" + client_ip()
+
+
+def failed(response: Response) -> bool:
+    """Only failed attempts count: a successful form answers with a redirect."""
+    return response.status_code not in (302, 303) and "HX-Redirect" not in response.headers

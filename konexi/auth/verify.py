@@ -1,0 +1,159 @@
+"""/verify: prove the phone (SMS code) and the email (code or link).
+
+Each form works as a plain POST (the whole page comes back, or a 303 to it) and as an htmx
+request (only that section is swapped).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from konexi.auth import bp, limits
+from konexi.auth.forms import CodeForm
+from konexi.auth.routes import safe_next, too_many_codes_message
+from konexi.extensions import client_ip, limiter
+from konexi.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
+from konexi.services import accounts
+from konexi.services.contacts import display_phone
+from konexi.services.verification import CodeCheck, CodeStatus, TooManyCodes
+
+AFTER_VERIFY = "after_verify"
+_PAGE = "auth/verify.html"
+_FRAGMENTS = {"phone": "auth/_verify_phone.html", "email": "auth/_verify_email.html"}
+
+
+def code_problem(check: CodeCheck) -> str:
+    """What to tell the user about a code that did not work."""
+    if check.status is CodeStatus.WRONG:
+        return ngettext(
+            "That code is wrong. You have %(num)d try left.",
+            "That code is wrong. You have %(num)d tries left.",
+            check.attempts_left,
+        )
+    if check.status is CodeStatus.EXHAUSTED:
+        return _("Too many wrong tries. Ask for a new code.")
+    if check.status is CodeStatus.EXPIRED:
+        return _("That code has expired. Ask for a new code.")
+    return _("That code can no longer be used. Ask for a new code.")
+
+
+def _context(**overrides: Any) -> dict[str, Any]:
+    user = current_user
+    context: dict[str, Any] = {
+        "phone_form": CodeForm(prefix="phone", formdata=None),
+        "email_form": CodeForm(prefix="email", formdata=None),
+        "phone_display": display_phone(user.phone),
+        "email_display": user.email,
+        "phone_notice": None,
+        "email_notice": None,
+    }
+    context.update(overrides)
+    return context
+
+
+def _answer(section: str, **context: Any):  # type: ignore[no-untyped-def]
+    return render_page_or_fragment(_PAGE, _FRAGMENTS[section], **_context(**context))
+
+
+def _done_or_section(section: str, message: str):  # type: ignore[no-untyped-def]
+    """After a success: leave when both are verified, else show what is left."""
+    if current_user.is_verified:
+        flash(_("Your phone and email are verified. You can claim vouchers now."))
+        return redirect_after_post(session.pop(AFTER_VERIFY, None) or url_for("feed.index"))
+    if wants_fragment():
+        return _answer(section, **{f"{section}_notice": message})
+    flash(message)
+    return redirect_after_post(url_for("auth.verify"))
+
+
+def _notice_or_redirect(section: str, message: str, category: str = "message"):  # type: ignore[no-untyped-def]
+    if wants_fragment():
+        return _answer(section, **{f"{section}_notice": message, "notice_category": category})
+    flash(message, category)
+    return redirect_after_post(url_for("auth.verify"))
+
+
+def _is_verified(section: str) -> bool:
+    user = current_user
+    return (user.phone_verified_at if section == "phone" else user.email_verified_at) is not None
+
+
+@bp.get("/verify")
+@login_required
+def verify():  # type: ignore[no-untyped-def]
+    return render_template(_PAGE, **_context())
+
+
+def _confirm(section: str, confirm, verified_message: str):  # type: ignore[no-untyped-def]
+    form = CodeForm(prefix=section)
+    already = _is_verified(section)
+    if already:
+        return _done_or_section(section, verified_message)
+    if form.validate_on_submit():
+        check = confirm(current_user._get_current_object(), form.code.data)
+        if check.ok:
+            return _done_or_section(section, verified_message)
+        form.code.errors.append(code_problem(check))
+    return _answer(section, **{f"{section}_form": form})
+
+
+@bp.post("/verify/phone")
+@login_required
+@limiter.limit(limits.VERIFY_PER_USER, key_func=limits.user_key)
+def verify_phone():  # type: ignore[no-untyped-def]
+    return _confirm("phone", accounts.confirm_phone, _("Your phone number is verified."))
+
+
+@bp.post("/verify/email")
+@login_required
+@limiter.limit(limits.VERIFY_PER_USER, key_func=limits.user_key)
+def verify_email():  # type: ignore[no-untyped-def]
+    return _confirm("email", accounts.confirm_email, _("Your email is verified."))
+
+
+def _resend(section: str, send, sent_message: str):  # type: ignore[no-untyped-def]
+    already = _is_verified(section)
+    if already:
+        return _done_or_section(section, "")
+    try:
+        send(current_user._get_current_object(), client_ip())
+    except TooManyCodes:
+        return _notice_or_redirect(section, too_many_codes_message(), "error")
+    return _notice_or_redirect(section, sent_message)
+
+
+@bp.post("/verify/phone/resend")
+@login_required
+@limiter.limit(limits.RESEND_PER_USER, key_func=limits.user_key)
+def verify_phone_resend():  # type: ignore[no-untyped-def]
+    message = _("We sent a new code to %(phone)s.", phone=display_phone(current_user.phone))
+    return _resend("phone", accounts.send_phone_code, message)
+
+
+@bp.post("/verify/email/resend")
+@login_required
+@limiter.limit(limits.RESEND_PER_USER, key_func=limits.user_key)
+def verify_email_resend():  # type: ignore[no-untyped-def]
+    message = _("We sent a new code and link to %(email)s.", email=current_user.email)
+    return _resend("email", accounts.send_email_code, message)
+
+
+@bp.get("/verify/email/<token>")
+@limiter.limit(limits.EMAIL_LINK_PER_IP)
+def verify_email_link(token: str):  # type: ignore[no-untyped-def]
+    check, user = accounts.confirm_email_link(token)
+    verified = user is not None and user.email_verified_at is not None
+    is_me = verified and current_user.is_authenticated and current_user.id == user.id
+    return render_template("auth/email_link.html", verified=verified, is_me=is_me, check=check)
+
+
+def remember_destination(path: str | None) -> None:
+    """Where to go once verified (a local path), e.g. the voucher a user tried to claim."""
+    target = safe_next(path)
+    if target:
+        session[AFTER_VERIFY] = target

@@ -1,0 +1,55 @@
+"""Claims: a user's right to one use of a voucher, with its redemption code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from konexi.extensions import db
+from konexi.models.base import UTCDateTime, utcnow
+from konexi.models.catalogue import Branch, Voucher
+from konexi.models.users import User
+
+# active: can be redeemed (until the voucher ends); redeemed: used at a branch.
+CLAIM_STATUSES = ("active", "redeemed")
+# What the user sees: an active claim whose voucher has ended is "expired" (derived, not stored).
+CLAIM_STATES = ("active", "redeemed", "expired")
+
+
+class Claim(db.Model):
+    __tablename__ = "claims"
+    __table_args__ = (
+        # claim_number runs 1..per_user_limit, so the per-user limit holds even under a race.
+        UniqueConstraint("voucher_id", "user_id", "claim_number", name="uq_claims_user_slot"),
+        Index("ix_claims_user_status", "user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    voucher_id: Mapped[int] = mapped_column(ForeignKey("vouchers.id"), index=True)
+    # NULL once the account is purged: the claim survives only as an anonymous count.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    claim_number: Mapped[int] = mapped_column(default=1)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    redeemed_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    voucher: Mapped[Voucher] = relationship()
+    user: Mapped[User | None] = relationship()
+    redeemed_branch: Mapped[Branch | None] = relationship()
+
+    def state_at(self, now: datetime) -> str:
+        """``redeemed``, ``expired`` (voucher ended, never redeemed) or ``active`` at ``now``."""
+        if self.status == "redeemed":
+            return "redeemed"
+        if self.voucher.ends_at <= now:
+            return "expired"
+        return "active"
+
+    @property
+    def state(self) -> str:
+        return self.state_at(utcnow())

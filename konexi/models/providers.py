@@ -1,0 +1,57 @@
+"""Provider teams: who belongs to which company, in which role, and pending invitations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from konexi.extensions import db
+from konexi.models.base import UTCDateTime, utcnow
+from konexi.models.catalogue import Branch, Company
+from konexi.models.users import User
+
+# owner: everything, incl. the team's owners; admin: branches, vouchers, team;
+# staff: redeems at the branches assigned to them.
+ROLES = ("owner", "admin", "staff")
+
+membership_branches = Table(
+    "membership_branches",
+    db.metadata,
+    Column("membership_id", ForeignKey("memberships.id", ondelete="CASCADE"), primary_key=True),
+    Column("branch_id", ForeignKey("branches.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Membership(db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("company_id", "user_id", name="uq_memberships_member"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    company: Mapped[Company] = relationship()
+    user: Mapped[User] = relationship()
+    branches: Mapped[list[Branch]] = relationship(secondary=membership_branches)
+
+
+class Invitation(db.Model):
+    """An emailed invitation to join a company's team; the link carries a signed token."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(8))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    company: Mapped[Company] = relationship()

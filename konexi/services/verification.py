@@ -1,0 +1,249 @@
+"""One-time codes sent by SMS or email: hashed, short-lived, counted, and throttled.
+
+A code is 6 random digits. Only an HMAC of (purpose, destination, code) is stored; the destination
+and the sender's IP are stored as HMACs too, only to throttle sending.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select, update
+
+from konexi.extensions import db
+from konexi.models import User, VerificationCode
+from konexi.models.base import utcnow
+from konexi.services.contacts import canonical_destination
+
+CODE_TTL = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+SENDS_PER_DESTINATION_PER_HOUR = 3
+SENDS_PER_IP_PER_HOUR = 3  # per channel, so signing up (one SMS, one email) leaves room to resend
+THROTTLE_WINDOW = timedelta(hours=1)
+_LINK_SALT = "konexi-verify-email-link"
+
+
+class Purpose(enum.StrEnum):
+    VERIFY_PHONE = "verify_phone"
+    VERIFY_EMAIL = "verify_email"
+    RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose name, not a secret
+
+
+class Channel(enum.StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class CodeStatus(enum.Enum):
+    OK = "ok"
+    WRONG = "wrong"
+    EXPIRED = "expired"
+    EXHAUSTED = "exhausted"  # too many attempts: a new code is needed
+    MISSING = "missing"  # nothing was sent, or it was used already
+
+
+class TooManyCodes(Exception):
+    """Sending another code now would exceed the hourly limit for the destination or the IP."""
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    status: CodeStatus
+    attempts_left: int = 0
+    code: VerificationCode | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is CodeStatus.OK
+
+
+def _key() -> bytes:
+    return str(current_app.config["SECRET_KEY"]).encode()
+
+
+def keyed_hash(*parts: str) -> str:
+    """HMAC-SHA256 (keyed with SECRET_KEY) of the parts, hex-encoded."""
+    message = "\x1f".join(parts).encode()
+    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+
+
+def destination_hash(destination: str) -> str:
+    return keyed_hash("destination", canonical_destination(destination))
+
+
+def ip_hash(ip: str | None) -> str | None:
+    return keyed_hash("ip", ip) if ip else None
+
+
+def _code_hash(purpose: str, destination: str, code: str) -> str:
+    return keyed_hash("code", purpose, canonical_destination(destination), code)
+
+
+def _sent_since(column, value: str, since: datetime, channel: str | None = None) -> int:  # type: ignore[no-untyped-def]
+    query = select(func.count(VerificationCode.id)).where(
+        column == value, VerificationCode.created_at >= since
+    )
+    if channel is not None:
+        query = query.where(VerificationCode.channel == channel)
+    return db.session.scalar(query) or 0
+
+
+def check_send_allowed(*, channel: str, destination: str, ip: str | None) -> None:
+    """Refuse a 4th code within an hour to one destination, or per channel from one IP."""
+    since = utcnow() - THROTTLE_WINDOW
+    dest = destination_hash(destination)
+    if _sent_since(VerificationCode.destination_hash, dest, since) >= (
+        SENDS_PER_DESTINATION_PER_HOUR
+    ):
+        raise TooManyCodes
+    client = ip_hash(ip)
+    if client and _sent_since(VerificationCode.ip_hash, client, since, channel) >= (
+        SENDS_PER_IP_PER_HOUR
+    ):
+        raise TooManyCodes
+
+
+def issue_code(
+    *, purpose: str, channel: str, destination: str, user_id: int | None, ip: str | None
+) -> tuple[VerificationCode, str]:
+    """A new code for ``destination`` (added to the session, not committed) and its digits.
+
+    Raises TooManyCodes when the hourly limits are reached. With ``user_id=None`` the row only
+    counts towards the limits (nobody can ever enter it), so unknown destinations are throttled
+    exactly like registered ones.
+    """
+    check_send_allowed(channel=channel, destination=destination, ip=ip)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    stored = code if user_id is not None else secrets.token_hex(16)
+    row = VerificationCode(
+        user_id=user_id,
+        purpose=str(purpose),
+        channel=str(channel),
+        destination_hash=destination_hash(destination),
+        ip_hash=ip_hash(ip),
+        code_hash=_code_hash(str(purpose), destination, stored),
+        attempts=0,
+        expires_at=utcnow() + CODE_TTL,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row, code
+
+
+def _latest(purpose: str, destination: str, user_id: int | None) -> VerificationCode | None:
+    query = select(VerificationCode).where(
+        VerificationCode.purpose == str(purpose),
+        VerificationCode.destination_hash == destination_hash(destination),
+    )
+    if user_id is not None:
+        query = query.where(VerificationCode.user_id == user_id)
+    return db.session.scalar(query.order_by(VerificationCode.id.desc()).limit(1))
+
+
+def _is_live(row: VerificationCode, now: datetime) -> CodeStatus:
+    if row.consumed_at is not None:
+        return CodeStatus.MISSING
+    if row.attempts >= MAX_ATTEMPTS:
+        return CodeStatus.EXHAUSTED
+    if row.expires_at <= now:
+        return CodeStatus.EXPIRED
+    return CodeStatus.OK
+
+
+def _consume(row: VerificationCode, now: datetime) -> bool:
+    """Mark the code used; False if a concurrent request used it first."""
+    result = db.session.execute(
+        update(VerificationCode)
+        .where(VerificationCode.id == row.id, VerificationCode.consumed_at.is_(None))
+        .values(consumed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(row)
+    return result.rowcount == 1
+
+
+def check_code(
+    *, purpose: str, destination: str, code: str, user_id: int | None = None
+) -> CodeCheck:
+    """Check ``code`` against the latest code sent for this purpose and destination.
+
+    Every try counts, the 5th wrong try kills the code, and a good code is consumed. Changes are
+    left in the session: the caller commits, on success and on failure alike.
+    """
+    now = utcnow()
+    row = _latest(purpose, destination, user_id)
+    if row is None:
+        return CodeCheck(CodeStatus.MISSING)
+    status = _is_live(row, now)
+    if status is not CodeStatus.OK:
+        return CodeCheck(status, code=row)
+    # Counted atomically, so parallel guesses cannot get more than MAX_ATTEMPTS tries.
+    counted = db.session.execute(
+        update(VerificationCode)
+        .where(
+            VerificationCode.id == row.id,
+            VerificationCode.attempts < MAX_ATTEMPTS,
+            VerificationCode.consumed_at.is_(None),
+        )
+        .values(attempts=VerificationCode.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(row)
+    if counted.rowcount != 1:
+        return CodeCheck(_is_live(row, now), code=row)
+    expected = _code_hash(str(purpose), destination, (code or "").strip())
+    if not hmac.compare_digest(expected, row.code_hash):
+        left = MAX_ATTEMPTS - row.attempts
+        return CodeCheck(CodeStatus.WRONG if left else CodeStatus.EXHAUSTED, left, row)
+    if not _consume(row, now):
+        return CodeCheck(CodeStatus.MISSING, code=row)
+    return CodeCheck(CodeStatus.OK, MAX_ATTEMPTS - row.attempts, row)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_LINK_SALT)
+
+
+def link_token(code: VerificationCode) -> str:
+    """A signed token naming ``code``, for the link in the verification email."""
+    return str(_serializer().dumps({"code": code.id}))
+
+
+def check_link_token(token: str) -> CodeCheck:
+    """Consume the email code a link names, if it is still the latest live code for its user's
+    current email address."""
+    try:
+        payload = _serializer().loads(token, max_age=int(CODE_TTL.total_seconds()))
+        code_id = int(payload["code"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return CodeCheck(CodeStatus.EXPIRED)
+    row = db.session.get(VerificationCode, code_id)
+    user = db.session.get(User, row.user_id) if row and row.user_id else None
+    if row is None or user is None or row.purpose != Purpose.VERIFY_EMAIL:
+        return CodeCheck(CodeStatus.EXPIRED)
+    latest = _latest(Purpose.VERIFY_EMAIL, user.email, user.id)
+    if latest is None or latest.id != row.id:
+        return CodeCheck(CodeStatus.EXPIRED, code=row)
+    now = utcnow()
+    status = _is_live(row, now)
+    if status is not CodeStatus.OK:
+        return CodeCheck(status, code=row)
+    if not _consume(row, now):
+        return CodeCheck(CodeStatus.MISSING, code=row)
+    return CodeCheck(CodeStatus.OK, code=row)
+
+
+def purge_old_codes(older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete codes older than ``older_than`` (they no longer count for anything); returns count."""
+    result = db.session.execute(
+        delete(VerificationCode).where(VerificationCode.created_at < utcnow() - older_than)
+    )
+    db.session.commit()
+    return int(result.rowcount or 0)

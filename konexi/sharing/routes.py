@@ -1,0 +1,142 @@
+"""Share a voucher with a friend (``/vouchers/<id>/share``) and the shared link (``/s/<token>``)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from flask import abort, current_app, flash, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from konexi.extensions import client_ip, db, limiter
+from konexi.htmx import redirect_after_post, wants_fragment
+from konexi.models import Voucher
+from konexi.services import sharing
+from konexi.services.sharing import ShareError
+from konexi.sharing import bp
+from konexi.sharing.forms import ShareForm
+
+# Every POST counts, typos included: a flood guard only. The rule people meet first is the
+# service's (10 shares a day per user and per network), which answers with a readable message.
+POSTS_PER_USER = "10 per minute;40 per day"
+POSTS_PER_IP = "30 per minute;120 per day"
+_LIMIT_REASONS = {"sender_limit", "ip_limit", "recipient_limit"}
+_FACEBOOK = "https://www.facebook.com/sharer/sharer.php?"
+# Link previews (chat apps, social sites) fetch the page without a person opening it.
+_PREVIEW_AGENTS = re.compile(r"bot|crawler|spider|preview|facebookexternalhit|whatsapp", re.I)
+
+
+def voucher_path(voucher_id: int) -> str:
+    """The voucher page (the claims blueprint serves it; the path is part of the contract)."""
+    return f"/vouchers/{voucher_id}"
+
+
+@bp.app_template_global()
+def new_share_form() -> ShareForm:
+    """An empty share form for pages that include ``sharing/_share_buttons.html``."""
+    return ShareForm(formdata=None)
+
+
+@bp.app_template_global()
+def voucher_shareable(voucher: Voucher) -> bool:
+    return sharing.voucher_state(voucher) == "live"
+
+
+@bp.app_template_global()
+def share_intents(voucher: Voucher) -> list[tuple[str, str, str]]:
+    """(name, label, href) of the share links that need no API: WhatsApp, Facebook and X."""
+    url = current_app.config["BASE_URL"] + voucher_path(voucher.id)
+    company = voucher.company.name
+    text = _("%(title)s at %(company)s, on Konexi", title=voucher.title, company=company)
+    return [
+        ("whatsapp", "WhatsApp", "https://wa.me/?" + urlencode({"text": f"{text} {url}"})),
+        ("facebook", "Facebook", _FACEBOOK + urlencode({"u": url})),
+        ("x", "X", "https://twitter.com/intent/tweet?" + urlencode({"text": text, "url": url})),
+    ]
+
+
+def _user_key() -> str:
+    if current_user.is_authenticated:
+        return f"share-user:{current_user.id}"
+    return "share-ip:" + client_ip()
+
+
+def _voucher_or_404(voucher_id: int) -> Voucher:
+    voucher = db.session.scalar(
+        select(Voucher)
+        .where(Voucher.id == voucher_id)
+        .options(joinedload(Voucher.company), joinedload(Voucher.category))
+    )
+    if voucher is None or voucher.status == "draft":
+        abort(404)
+    return voucher
+
+
+def _render(voucher: Voucher, form: ShareForm, status: int = 200, sent=None):  # type: ignore[no-untyped-def]
+    context = {"voucher": voucher, "share_form": form, "sent": sent}
+    if wants_fragment():
+        # htmx swaps only 2xx answers: errors come back as 200 with the messages in the form.
+        response = make_response(render_template("sharing/_share_form.html", **context))
+    else:
+        response = make_response(render_template("sharing/share.html", **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.route("/vouchers/<int:voucher_id>/share", methods=["GET", "POST"])
+@limiter.limit(POSTS_PER_USER, key_func=_user_key, methods=["POST"])
+@limiter.limit(POSTS_PER_IP, methods=["POST"])
+def share(voucher_id: int):  # type: ignore[no-untyped-def]
+    voucher = _voucher_or_404(voucher_id)
+    form = ShareForm()
+    if request.method == "GET":
+        return _render(voucher, form)
+    if not current_user.is_authenticated:
+        return redirect_after_post(url_for("auth.login", next=voucher_path(voucher.id)))
+    if not current_user.is_verified:
+        return _render(voucher, form, 403)  # the template says why, with a link to /verify
+    if not form.validate_on_submit():
+        return _render(voucher, form, 422)
+    try:
+        result = sharing.share_voucher(
+            current_user.id, voucher.id, form.contact.data or "", form.message.data, client_ip()
+        )
+    except ShareError as error:
+        form.show_error(error)
+        return _render(voucher, form, 429 if error.reason in _LIMIT_REASONS else 422)
+    if wants_fragment():
+        return _render(voucher, ShareForm(formdata=None), sent=result)
+    flash(_("Sent to %(to)s.", to=result.masked_recipient))
+    return redirect_after_post(voucher_path(voucher.id))
+
+
+@bp.get("/s/<token>")
+def landing(token: str):  # type: ignore[no-untyped-def]
+    # Nothing about the sender is shown (not even a first name): the link may be forwarded,
+    # and who shared what with whom is the sender's business.
+    if len(token) > 64:
+        abort(404)
+    agent = request.headers.get("User-Agent", "")
+    is_visit = request.method == "GET" and not _PREVIEW_AGENTS.search(agent)
+    shared = sharing.open_shared_voucher(token, count_open=is_visit)
+    if shared is None:
+        abort(404)
+    next_path = voucher_path(shared.voucher.id)
+    response = make_response(
+        render_template(
+            "sharing/landing.html",
+            voucher=shared.voucher,
+            state=shared.state,
+            voucher_url=next_path,
+            signup_url=url_for("auth.signup", next=next_path),
+            login_url=url_for("auth.login", next=next_path),
+        )
+    )
+    # The token is a capability: keep it out of search engines and Referer headers.
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
