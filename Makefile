@@ -57,7 +57,7 @@ system-deps:
 
 test: system-deps install-dev
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto}
 
 lint: install-dev
 	$(BIN)/ruff check .

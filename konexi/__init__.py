@@ -44,13 +44,17 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     static_assets.init_app(app)
     errors.init_app(app)
 
+    from konexi.admin import bp as admin_bp
     from konexi.auth import bp as auth_bp
     from konexi.dev import bp as dev_bp
     from konexi.feed import bp as feed_bp
+    from konexi.media import bp as media_bp
     from konexi.pages import bp as pages_bp
     from konexi.provider import bp as provider_bp
+    from konexi.providers_public import bp as providers_bp
     from konexi.sharing import bp as sharing_bp
     from konexi.vouchers import bp as vouchers_bp
+    from konexi.webhooks import bp as webhooks_bp
 
     app.register_blueprint(feed_bp)
     app.register_blueprint(pages_bp)
@@ -59,6 +63,10 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     app.register_blueprint(dev_bp)
     app.register_blueprint(sharing_bp)
     app.register_blueprint(vouchers_bp)
+    app.register_blueprint(webhooks_bp)
+    app.register_blueprint(media_bp)
+    app.register_blueprint(providers_bp)
+    app.register_blueprint(admin_bp)
 
     from konexi import cli
 

@@ -13,6 +13,8 @@ from konexi.extensions import babel
 LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
 LANG_COOKIE = "lang"
 DEFAULT_TIMEZONE = "Asia/Jakarta"
+# Files that are the same in every language: shared caches may keep one copy for everybody.
+LANGUAGE_NEUTRAL_ENDPOINTS = frozenset({"static", "media.image"})
 
 
 def select_locale() -> str:
@@ -55,8 +57,9 @@ def _store_language(response: Response) -> Response:
             httponly=True,
             secure=request.is_secure,
         )
-    response.vary.add("Accept-Language")
-    response.vary.add("Cookie")
+    if request.endpoint not in LANGUAGE_NEUTRAL_ENDPOINTS:
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
     return response
 
 

@@ -191,11 +191,11 @@ def test_one_query_per_page_whatever_the_number_of_cards(app, client, shop, food
     assert queries("/?page=3", headers=hx) == 1  # 5 cards cost the same as 10
     assert queries("/?category=beauty&q=voucher", headers=hx) == 1
     assert queries("/") == 2
-    # Nearest first: the branches in the first box, then the page's vouchers.
-    assert queries("/?lat=-6.18&lon=106.83", headers=hx) == 2
+    # Nearest first: one query when the first box (5 km) fills the page.
+    assert queries("/?lat=-6.18&lon=106.83", headers=hx) == 1
     # The last page has to look everywhere (one query per wider box) to know it is the last.
     last_page = queries("/?lat=-6.18&lon=106.83&page=3", headers=hx)
-    assert last_page == len(SEARCH_RADII_KM) + 2
+    assert last_page == len(SEARCH_RADII_KM) + 1
     assert queries("/?lat=-6.18&lon=106.83&page=2&category=beauty", headers=hx) == last_page
 
 

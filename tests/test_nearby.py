@@ -13,10 +13,10 @@ from konexi.feed.formatting import format_distance
 from konexi.models.preferences import UserLocation
 from konexi.services import geo
 from konexi.services.geo import Point, bounding_box, coarse_point, destination, haversine_km
-from konexi.services.nearby import nearest_live_vouchers, rank_by_distance
+from konexi.services.nearby import SEARCH_RADII_KM, nearest_live_vouchers, squared_degrees
 from konexi.services.places import PLACES, place_by_slug
 from tests.conftest import csrf_token_from
-from tests.test_feed_data import MONAS, log_in, titles
+from tests.test_feed_data import MONAS, count_queries, log_in, titles
 
 pytest_plugins = ("tests.test_feed_data",)  # fixtures: shop, food, beauty
 
@@ -61,6 +61,18 @@ def test_bounding_box_holds_the_whole_circle_and_no_more_at_its_edges(latitude):
     width = box.max_longitude - box.min_longitude
     height = box.max_latitude - box.min_latitude
     assert width == pytest.approx(height / geo.math.cos(geo.math.radians(latitude)), rel=0.01)
+
+
+def test_the_ranking_distance_stays_close_to_the_great_circle_distance():
+    import random
+
+    generator = random.Random(7)
+    for _ in range(2000):
+        a = Point(generator.uniform(-11, 6), generator.uniform(95, 141))
+        bearing, km = generator.uniform(0, 360), generator.choice([0.5, 5, 50, 500, 2500])
+        b = destination(a, bearing, km)
+        approx = squared_degrees(a, b.latitude, b.longitude) ** 0.5 * geo.KM_PER_DEGREE
+        assert approx == pytest.approx(haversine_km(a, b), rel=1e-4 if km <= 500 else 3e-3)
 
 
 def test_distance_label_uses_the_locale():
@@ -130,12 +142,29 @@ def test_the_search_widens_until_the_page_is_full(app, shop, food):
     assert set(titles(listing)[3:]) == {"Online only", "No branch"}  # no distance: last
     assert [item.distance_km is None for item in listing.items] == [False] * 3 + [True] * 2
 
-    # Enough vouchers in the first box: it stops there and never reads Bandung's branches.
-    from konexi.models.base import utcnow
-    from konexi.services import catalogue
+    # A page of one needs two (to know there is more): Bandung, 118 km away, is in the 500 km box.
+    with count_queries() as statements:
+        assert titles(nearest_live_vouchers(JAKARTA, per_page=1)) == ["Jakarta"]
+    assert len(statements) == SEARCH_RADII_KM.index(500) + 1
+    # The last page has to look everywhere to know it is the last.
+    with count_queries() as statements:
+        nearest_live_vouchers(JAKARTA)
+    assert len(statements) == len(SEARCH_RADII_KM) + 1
 
-    ranked = rank_by_distance(JAKARTA, 1, catalogue.live_conditions(utcnow()))
-    assert [r.distance_km < 5 for r in ranked] == [True]
+
+@pytest.mark.parametrize(("km", "queries"), [(4.99, 1), (5.01, 2)])
+def test_the_first_box_counts_what_is_within_its_radius_right_up_to_the_edge(
+    shop, food, km, queries
+):
+    company = shop.company()
+    for bearing in (0, 90, 180, 270, 45):  # straight out to the box's sides, and to a corner
+        branch = shop.branch(company, *_point(destination(JAKARTA, bearing, km)))
+        shop.voucher(company, food, f"Bearing {bearing}", branches=[branch])
+    with count_queries() as statements:
+        listing = nearest_live_vouchers(JAKARTA, per_page=4)
+    assert len(listing.items) == 4 and listing.has_more
+    assert all(item.distance_km == pytest.approx(km, rel=1e-3) for item in listing.items)
+    assert len(statements) == queries  # within 5 km: the first box fills the page
 
 
 def test_nearby_pages_follow_each_other_and_keep_the_filters(shop, food, beauty):

@@ -2,9 +2,12 @@
 
 from konexi.models.catalogue import Branch, Category, Company, Voucher, voucher_branches
 from konexi.models.claims import Claim
+from konexi.models.media import Image
 from konexi.models.messages import OutboxMessage
 from konexi.models.preferences import user_favourite_categories
 from konexi.models.providers import Invitation, Membership, membership_branches
+from konexi.models.redemptions import CustomerDataAccess
+from konexi.models.reviews import Review, ReviewReport
 from konexi.models.sharing import Share
 from konexi.models.stats import VoucherDailyStats
 from konexi.models.users import User, VerificationCode
@@ -14,9 +17,13 @@ __all__ = [
     "Category",
     "Claim",
     "Company",
+    "CustomerDataAccess",
+    "Image",
     "Invitation",
     "Membership",
     "OutboxMessage",
+    "Review",
+    "ReviewReport",
     "Share",
     "User",
     "VerificationCode",

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from konexi.extensions import db
 from konexi.models.base import UTCDateTime, utcnow
+from konexi.models.media import Image
+
+if TYPE_CHECKING:
+    from konexi.models.users import User
 
 voucher_branches = Table(
     "voucher_branches",
@@ -59,8 +64,16 @@ class Branch(db.Model):
     longitude: Mapped[float | None]
     phone: Mapped[str | None] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Free text such as "Mon–Fri 08:00–20:00", one line per day group.
+    opening_hours: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # The customer-service phone is shown only with its owner's consent: who recorded it, when.
+    phone_consent_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    phone_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     company: Mapped[Company] = relationship(back_populates="branches")
+    phone_consent_by: Mapped[User | None] = relationship(foreign_keys=[phone_consent_by_id])
 
 
 class Voucher(db.Model):
@@ -80,10 +93,15 @@ class Voucher(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(12), default="live")  # draft, live, paused, ended
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    image_id: Mapped[int | None] = mapped_column(
+        ForeignKey("images.id", ondelete="SET NULL"), index=True
+    )
 
     company: Mapped[Company] = relationship()
     category: Mapped[Category] = relationship()
     branches: Mapped[list[Branch]] = relationship(secondary=voucher_branches)
+    # selectin: a page of cards costs one more query for its pictures (none without pictures).
+    image: Mapped[Image | None] = relationship(lazy="selectin")
 
     @property
     def remaining(self) -> int:

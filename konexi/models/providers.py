@@ -36,7 +36,10 @@ class Membership(db.Model):
 
     company: Mapped[Company] = relationship()
     user: Mapped[User] = relationship()
-    branches: Mapped[list[Branch]] = relationship(secondary=membership_branches)
+    # Staff redeem only at these branches; owners and admins at every branch.
+    branches: Mapped[list[Branch]] = relationship(
+        secondary=membership_branches, order_by=Branch.name
+    )
 
 
 class Invitation(db.Model):
@@ -46,7 +49,8 @@ class Invitation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
-    email: Mapped[str] = mapped_column(String(254))
+    # Stored as normalise_email() returns it; compared with User.email_key lower-cased.
+    email: Mapped[str] = mapped_column(String(254), index=True)
     role: Mapped[str] = mapped_column(String(8))
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -55,3 +59,4 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     company: Mapped[Company] = relationship()
+    invited_by: Mapped[User | None] = relationship()

@@ -4,4 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("provider", __name__, url_prefix="/provider")
 
-from konexi.provider import access, routes  # noqa: E402,F401
+import konexi.provider.redeem  # noqa: E402,F401
+import konexi.provider.reviews  # noqa: E402,F401
+import konexi.provider.vouchers  # noqa: E402,F401
+from konexi.provider import access, branches, company, invitations, routes, team  # noqa: E402,F401

@@ -80,6 +80,8 @@ CONSOLE_SECTIONS = [
     ("provider.vouchers", _l("Vouchers"), "manage_vouchers"),
     ("provider.branches", _l("Branches"), "manage_branches"),
     ("provider.team", _l("Team"), "manage_team"),
+    ("provider.company", _l("Company"), "manage_company"),
+    ("provider.reviews", _l("Reviews"), "reply_reviews"),
 ]
 
 

@@ -1,20 +1,73 @@
-"""Console home and company switching."""
+"""Console home (statistics, or today's redemptions for staff), the CSV download, switching."""
 
 from __future__ import annotations
 
-from flask import flash, render_template, request, url_for
+import csv
+import io
+import re
+
+from flask import Response, current_app, flash, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from konexi.htmx import redirect_after_post
 from konexi.provider import bp
-from konexi.provider.access import provider_required, switch_company
+from konexi.provider.access import current_membership, provider_required, switch_company
+from konexi.services import provider_stats, svg_chart
+from konexi.services.memberships import role_allows
+from konexi.services.provider_stats import CompanyStats
+
+
+def _charts(stats: CompanyStats) -> dict[str, svg_chart.LineChart]:
+    """Views on one chart; claims and redemptions (far fewer) on their own scale."""
+    labels = [format_date(day, "d MMM") for day in stats.days]
+    return {
+        "views": svg_chart.line_chart(
+            labels, [("views", _("Views"), [c.views for c in stats.daily])]
+        ),
+        "claims": svg_chart.line_chart(
+            labels,
+            [
+                ("claims", _("Claims"), [c.claims for c in stats.daily]),
+                ("redemptions", _("Redemptions"), [c.redemptions for c in stats.daily]),
+            ],
+        ),
+    }
+
+
+def _redeem_url() -> str | None:
+    return url_for("provider.redeem") if "provider.redeem" in current_app.view_functions else None
 
 
 @bp.get("/")
 @provider_required("redeem")
 def dashboard():  # type: ignore[no-untyped-def]
-    return render_template("provider/dashboard.html")
+    membership = current_membership()
+    if not role_allows(membership.role, "view_stats"):
+        today = provider_stats.redemptions_today(membership.company_id, list(membership.branches))
+        return render_template(
+            "provider/dashboard.html", stats=None, today=today, redeem_url=_redeem_url()
+        )
+    stats = provider_stats.company_stats(membership.company_id)
+    return render_template(
+        "provider/dashboard.html", stats=stats, charts=_charts(stats), redeem_url=_redeem_url()
+    )
+
+
+@bp.get("/stats.csv")
+@provider_required("view_stats")
+def stats_csv():  # type: ignore[no-untyped-def]
+    membership = current_membership()
+    stats = provider_stats.company_stats(membership.company_id)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(provider_stats.csv_rows(stats))
+    slug = re.sub(r"[^a-z0-9-]", "", membership.company.slug.lower())
+    filename = f"konexi-stats-{slug}-{stats.today.isoformat()}.csv"
+    response = Response(buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/switch")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from konexi.extensions import db
-from konexi.models import Branch, Category, Company, User, Voucher
+from konexi.models import Branch, Category, Company, Membership, User, Voucher
 from konexi.models.base import utcnow
 from konexi.services.passwords import hash_password
 
@@ -78,7 +78,7 @@ def _user(email: str, name: str, phone: str) -> User:
 def load_demo_data() -> dict[str, int]:
     """Create what is missing of the demo data set; running it twice changes nothing."""
     _user("demo@konexi.test", "Demo User", "+6281200000001")
-    _user("provider@konexi.test", "Demo Provider", "+6281200000002")
+    provider = _user("provider@konexi.test", "Demo Provider", "+6281200000002")
 
     categories: dict[str, Category] = {}
     for slug, name_en, name_id in CATEGORIES:
@@ -113,6 +113,8 @@ def load_demo_data() -> dict[str, int]:
             )
         db.session.flush()
 
+    _demo_team(company, provider)
+
     existing = set(
         db.session.scalars(select(Voucher.title).where(Voucher.company_id == company.id))
     )
@@ -139,3 +141,37 @@ def load_demo_data() -> dict[str, int]:
         created += 1
     db.session.commit()
     return {"vouchers_created": created}
+
+
+OPENING_HOURS = {
+    "Demo Kopi Sudirman": "Mon–Fri 07:00–21:00\nSat–Sun 08:00–22:00",
+    "Demo Kopi Kemang": "Mon–Sun 08:00–23:00",
+    "Demo Kopi Kelapa Gading": "Mon–Sat 08:00–21:00\nSun 09:00–20:00",
+}
+
+
+def _demo_team(company: Company, owner: User) -> None:
+    """provider@ owns Demo Kopi, demo-staff@ redeems at Sudirman; branches get hours and consent."""
+    staff = _user("demo-staff@konexi.test", "Demo Staff", "+6281200000003")
+    db.session.flush()
+    memberships = {}
+    for user, role in ((owner, "owner"), (staff, "staff")):
+        membership = db.session.scalar(
+            select(Membership).where(
+                Membership.company_id == company.id, Membership.user_id == user.id
+            )
+        )
+        if membership is None:
+            membership = Membership(company_id=company.id, user_id=user.id, role=role)
+            db.session.add(membership)
+        memberships[role] = membership
+    sudirman = [b for b in company.branches if b.name == "Demo Kopi Sudirman"]
+    staff_branches = memberships["staff"].branches
+    staff_branches.extend(b for b in sudirman if b not in staff_branches)
+    now = utcnow()
+    for branch in company.branches:
+        if not branch.opening_hours:
+            branch.opening_hours = OPENING_HOURS.get(branch.name, "Mon–Sun 08:00–21:00")
+        if branch.phone and branch.phone_consent_at is None:
+            branch.phone_consent_by_id, branch.phone_consent_at = owner.id, now
+    db.session.flush()

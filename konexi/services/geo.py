@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
+KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180  # one degree of arc, about 111.2 km
 COARSE_DECIMALS = 2  # about 1.1 km at the equator: enough to sort, too coarse to find a home
 
 

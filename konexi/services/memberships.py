@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "manage_vouchers",
             "manage_branches",
             "manage_team",
+            "manage_company",
             "reply_reviews",
         }
     ),

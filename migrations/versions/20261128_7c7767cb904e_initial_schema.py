@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6b8639fcd07c
+Revision ID: 7c7767cb904e
 Revises: 
-Create Date: 2026-11-28 01:43:33.988010
+Create Date: 2026-11-28 02:25:33.391324
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '6b8639fcd07c'
+revision = '7c7767cb904e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -128,13 +128,33 @@ def upgrade():
     sa.Column('longitude', sa.Double(), nullable=True),
     sa.Column('phone', sa.String(length=20), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('opening_hours', sa.String(length=500), server_default='', nullable=False),
+    sa.Column('phone_consent_by_id', sa.Integer(), nullable=True),
+    sa.Column('phone_consent_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_branches_company_id_companies')),
+    sa.ForeignKeyConstraint(['phone_consent_by_id'], ['users.id'], name=op.f('fk_branches_phone_consent_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_branches'))
     )
     with op.batch_alter_table('branches', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_branches_company_id'), ['company_id'], unique=False)
         batch_op.create_index('ix_branches_lat_lon', ['latitude', 'longitude'], unique=False)
 
+    op.create_table('images',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('content_type', sa.String(length=20), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('thumb_width', sa.Integer(), nullable=False),
+    sa.Column('thumb_height', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('thumb_data', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_images_company_id_companies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_images')),
+    sa.UniqueConstraint('company_id', 'sha256', name='uq_images_company_sha256')
+    )
     op.create_table('invitations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
@@ -151,6 +171,7 @@ def upgrade():
     )
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitations_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invitations_email'), ['email'], unique=False)
 
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -167,6 +188,13 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_memberships_company_id'), ['company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_user_id'), ['user_id'], unique=False)
 
+    op.create_table('membership_branches',
+    sa.Column('membership_id', sa.Integer(), nullable=False),
+    sa.Column('branch_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f('fk_membership_branches_branch_id_branches'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['membership_id'], ['memberships.id'], name=op.f('fk_membership_branches_membership_id_memberships'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('membership_id', 'branch_id', name=op.f('pk_membership_branches'))
+    )
     op.create_table('vouchers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
@@ -181,13 +209,16 @@ def upgrade():
     sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('image_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_vouchers_category_id_categories')),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_vouchers_company_id_companies')),
+    sa.ForeignKeyConstraint(['image_id'], ['images.id'], name=op.f('fk_vouchers_image_id_images'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_vouchers'))
     )
     with op.batch_alter_table('vouchers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_vouchers_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_vouchers_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_vouchers_image_id'), ['image_id'], unique=False)
         batch_op.create_index('ix_vouchers_status_ends', ['status', 'ends_at'], unique=False)
 
     op.create_table('claims',
@@ -212,13 +243,34 @@ def upgrade():
         batch_op.create_index('ix_claims_user_status', ['user_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_claims_voucher_id'), ['voucher_id'], unique=False)
 
-    op.create_table('membership_branches',
-    sa.Column('membership_id', sa.Integer(), nullable=False),
-    sa.Column('branch_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f('fk_membership_branches_branch_id_branches'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['membership_id'], ['memberships.id'], name=op.f('fk_membership_branches_membership_id_memberships'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('membership_id', 'branch_id', name=op.f('pk_membership_branches'))
+    op.create_table('reviews',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('voucher_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('rating', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reply_text', sa.Text(), nullable=True),
+    sa.Column('replied_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('replied_by_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('report_count', sa.Integer(), nullable=False),
+    sa.Column('restored_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('visible', 'hidden', 'removed')", name=op.f('ck_reviews_status_known')),
+    sa.CheckConstraint('rating >= 1 AND rating <= 5', name=op.f('ck_reviews_rating_range')),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_reviews_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['replied_by_id'], ['users.id'], name=op.f('fk_reviews_replied_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_reviews_user_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['voucher_id'], ['vouchers.id'], name=op.f('fk_reviews_voucher_id_vouchers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reviews')),
+    sa.UniqueConstraint('voucher_id', 'user_id', name='uq_reviews_voucher_user')
     )
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.create_index('ix_reviews_company_status_created', ['company_id', 'status', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reviews_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('ix_reviews_voucher_status', ['voucher_id', 'status'], unique=False)
+
     op.create_table('shares',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token', sa.String(length=32), nullable=False),
@@ -260,11 +312,51 @@ def upgrade():
     sa.ForeignKeyConstraint(['voucher_id'], ['vouchers.id'], name=op.f('fk_voucher_daily_stats_voucher_id_vouchers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('voucher_id', 'day', name=op.f('pk_voucher_daily_stats'))
     )
+    op.create_table('customer_data_access',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('branch_id', sa.Integer(), nullable=True),
+    sa.Column('membership_id', sa.Integer(), nullable=True),
+    sa.Column('staff_user_id', sa.Integer(), nullable=True),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('claim_id', sa.Integer(), nullable=True),
+    sa.Column('channel', sa.String(length=8), nullable=False),
+    sa.Column('purpose', sa.String(length=8), nullable=False),
+    sa.Column('accessed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f('fk_customer_data_access_branch_id_branches'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['claim_id'], ['claims.id'], name=op.f('fk_customer_data_access_claim_id_claims'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_customer_data_access_company_id_companies')),
+    sa.ForeignKeyConstraint(['customer_id'], ['users.id'], name=op.f('fk_customer_data_access_customer_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['membership_id'], ['memberships.id'], name=op.f('fk_customer_data_access_membership_id_memberships'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['staff_user_id'], ['users.id'], name=op.f('fk_customer_data_access_staff_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_data_access'))
+    )
+    with op.batch_alter_table('customer_data_access', schema=None) as batch_op:
+        batch_op.create_index('ix_customer_data_access_company_accessed', ['company_id', 'accessed_at'], unique=False)
+        batch_op.create_index('ix_customer_data_access_customer_accessed', ['customer_id', 'accessed_at'], unique=False)
+
+    op.create_table('review_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('review_id', sa.Integer(), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_review_reports_reporter_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['review_id'], ['reviews.id'], name=op.f('fk_review_reports_review_id_reviews'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_reports')),
+    sa.UniqueConstraint('review_id', 'reporter_id', name='uq_review_reports_reporter')
+    )
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('review_reports')
+    with op.batch_alter_table('customer_data_access', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_data_access_customer_accessed')
+        batch_op.drop_index('ix_customer_data_access_company_accessed')
+
+    op.drop_table('customer_data_access')
     op.drop_table('voucher_daily_stats')
     with op.batch_alter_table('voucher_branches', schema=None) as batch_op:
         batch_op.drop_index('ix_voucher_branches_branch_id')
@@ -276,7 +368,12 @@ def downgrade():
         batch_op.drop_index('ix_shares_ip_created')
 
     op.drop_table('shares')
-    op.drop_table('membership_branches')
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.drop_index('ix_reviews_voucher_status')
+        batch_op.drop_index(batch_op.f('ix_reviews_user_id'))
+        batch_op.drop_index('ix_reviews_company_status_created')
+
+    op.drop_table('reviews')
     with op.batch_alter_table('claims', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_claims_voucher_id'))
         batch_op.drop_index('ix_claims_user_status')
@@ -284,19 +381,23 @@ def downgrade():
     op.drop_table('claims')
     with op.batch_alter_table('vouchers', schema=None) as batch_op:
         batch_op.drop_index('ix_vouchers_status_ends')
+        batch_op.drop_index(batch_op.f('ix_vouchers_image_id'))
         batch_op.drop_index(batch_op.f('ix_vouchers_company_id'))
         batch_op.drop_index(batch_op.f('ix_vouchers_category_id'))
 
     op.drop_table('vouchers')
+    op.drop_table('membership_branches')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
         batch_op.drop_index(batch_op.f('ix_memberships_company_id'))
 
     op.drop_table('memberships')
     with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invitations_email'))
         batch_op.drop_index(batch_op.f('ix_invitations_company_id'))
 
     op.drop_table('invitations')
+    op.drop_table('images')
     with op.batch_alter_table('branches', schema=None) as batch_op:
         batch_op.drop_index('ix_branches_lat_lon')
         batch_op.drop_index(batch_op.f('ix_branches_company_id'))

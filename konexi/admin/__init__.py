@@ -1,0 +1,7 @@
+"""Platform administration under /admin/ (platform admins only; anyone else gets 404)."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from konexi.admin import routes  # noqa: E402,F401

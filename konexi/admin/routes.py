@@ -1,0 +1,55 @@
+"""The review moderation queue: hidden and reported reviews, restored or removed for good."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, flash, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from konexi.admin import bp
+from konexi.htmx import redirect_after_post
+from konexi.providers_public.forms import reason_label
+from konexi.services import review_moderation
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def platform_admin_required(view: F) -> F:
+    """Only platform admins; everyone else (anonymous included) gets 404, not a hint."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not (current_user.is_authenticated and current_user.is_platform_admin):
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+@bp.get("/reviews")
+@platform_admin_required
+def reviews():  # type: ignore[no-untyped-def]
+    queue = review_moderation.moderation_queue()
+    return render_template("admin/reviews.html", queue=queue, reason_label=reason_label)
+
+
+@bp.post("/reviews/<int:review_id>/restore")
+@platform_admin_required
+def restore(review_id: int):  # type: ignore[no-untyped-def]
+    if not review_moderation.restore_review(review_id):
+        abort(404)
+    flash(_("Review restored: it is visible again and its reports are cleared."))
+    return redirect_after_post(url_for("admin.reviews"))
+
+
+@bp.post("/reviews/<int:review_id>/remove")
+@platform_admin_required
+def remove(review_id: int):  # type: ignore[no-untyped-def]
+    if not review_moderation.remove_review(review_id):
+        abort(404)
+    flash(_("Review removed for good."))
+    return redirect_after_post(url_for("admin.reviews"))

@@ -1,0 +1,76 @@
+"""The demo provider adds a branch with a customer-service phone, in a phone-sized browser."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from konexi.extensions import db
+from konexi.models import Branch, User
+
+PROVIDER_EMAIL = "provider@konexi.test"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
+
+
+def log_in(live_server, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(live_server.url + "/login")
+    page.fill("input[name=identifier]", PROVIDER_EMAIL)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_provider_adds_a_branch_with_a_consented_phone(live_server, new_page, javascript):
+    page = new_page(javascript=javascript)
+    errors: list[str] = []
+    # A refused form answers 422, which the browser and htmx log: only script errors count.
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error" and "422" not in message.text and errors.append(message.text)
+        ),
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    if javascript:
+        page.context.grant_permissions(["geolocation"], origin=live_server.url)
+        page.context.set_geolocation({"latitude": -6.1944, "longitude": 106.8229})
+    log_in(live_server, page)
+
+    page.goto(live_server.url + "/provider/")
+    page.locator(".console-nav a", has_text="Branches").click()
+    page.locator("a", has_text="Add a branch").click()
+    page.fill("input[name=name]", "Demo Kopi Menteng")
+    page.fill("input[name=address]", "Jl. HOS Cokroaminoto No. 3")
+    page.fill("input[name=city]", "Jakarta")
+    if javascript:
+        page.locator("button[data-locate-branch]").click()
+        page.wait_for_function("document.querySelector('input[name=latitude]').value !== ''")
+        assert page.input_value("input[name=latitude]") == "-6.194400"
+        assert page.input_value("input[name=longitude]") == "106.822900"
+    else:
+        assert page.locator("button[data-locate-branch]").is_hidden()
+        page.fill("input[name=latitude]", "-6,1944")
+        page.fill("input[name=longitude]", "106,8229")
+    page.fill("textarea[name=opening_hours]", "Mon–Sun 08:00–22:00")
+    page.fill("input[name=phone]", "0812 7777 8888")
+
+    # Without the owner's consent the number is refused, next to the box to tick.
+    page.locator("#branch-form button[type=submit]").click()
+    page.wait_for_selector("#phone_consent-error")
+    assert page.input_value("input[name=name]") == "Demo Kopi Menteng"
+    page.check("input[name=phone_consent]")
+    page.locator("#branch-form button[type=submit]").click()
+
+    page.wait_for_url(live_server.url + "/provider/branches")
+    card = page.locator(".branch", has_text="Demo Kopi Menteng")
+    assert card.count() == 1
+    assert "+62 812-7777-8888" in card.inner_text()
+    assert "owner's consent recorded" in card.inner_text()
+    with live_server.app.app_context():
+        branch = db.session.scalar(select(Branch).where(Branch.name == "Demo Kopi Menteng"))
+        provider = db.session.scalar(select(User).where(User.email == PROVIDER_EMAIL))
+        assert branch.phone_consent_by_id == provider.id
+        assert round(branch.latitude, 4) == -6.1944
+    assert errors == []

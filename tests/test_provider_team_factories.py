@@ -1,0 +1,138 @@
+"""Test data for the provider team, branch and access tests (no tests in here)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from konexi.extensions import db
+from konexi.models import Branch, Company, Invitation, Membership, User
+from konexi.models.base import utcnow
+from tests.conftest import csrf_token_from
+from tests.test_claims_factories import log_in
+
+_numbers = itertools.count(1)
+ROLES = ("owner", "admin", "staff", "other_admin", "plain", "anonymous")
+
+
+def make_company(name: str | None = None) -> Company:
+    """A company with two active branches (Menteng, Kemang), committed."""
+    n = next(_numbers)
+    company = Company(name=name or f"Kopi Tim {n}", slug=f"kopi-tim-{n}")
+    company.branches = [
+        Branch(name=f"Tim {n} Menteng", address="Jl. Cikini Raya 7", city="Jakarta"),
+        Branch(name=f"Tim {n} Kemang", address="Jl. Kemang Raya 2", city="Jakarta"),
+    ]
+    db.session.add(company)
+    db.session.commit()
+    return company
+
+
+def add_member(
+    company: Company, user: User, role: str, branches: list[Branch] | tuple = ()
+) -> Membership:
+    membership = Membership(company_id=company.id, user_id=user.id, role=role)
+    membership.branches = list(branches)
+    db.session.add(membership)
+    db.session.commit()
+    return membership
+
+
+def make_invitation(company: Company, email: str, role: str = "staff", **extra) -> Invitation:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    invitation = Invitation(
+        company_id=company.id,
+        email=email,
+        role=role,
+        expires_at=extra.pop("expires_at", utcnow() + timedelta(days=7)),
+        **extra,
+    )
+    db.session.add(invitation)
+    db.session.commit()
+    return invitation
+
+
+def fresh(model: type, ident: int):  # type: ignore[no-untyped-def]
+    db.session.expire_all()
+    return db.session.get(model, ident)
+
+
+def membership_of(user_id: int, company_id: int) -> Membership | None:
+    db.session.expire_all()
+    return db.session.scalar(
+        select(Membership).where(Membership.user_id == user_id, Membership.company_id == company_id)
+    )
+
+
+def token(client: FlaskClient) -> str:
+    """The CSRF token of the client's session (any page carries it in hx-headers)."""
+    return csrf_token_from(client.get("/privacy").get_data(as_text=True))
+
+
+def post(client: FlaskClient, url: str, data: dict | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    """POST with the session's CSRF token, as a form on the site would."""
+    form = {"csrf_token": token(client), **(data or {})}
+    return client.post(url, data=form, **kwargs)
+
+
+@dataclass
+class World:
+    """Company A (owner, admin, staff at Menteng), company B (its admin), a plain user."""
+
+    company: Company
+    branch: Branch
+    other_company: Company
+    other_branch: Branch
+    users: dict[str, User] = field(default_factory=dict)
+    memberships: dict[str, Membership] = field(default_factory=dict)
+    create_user: Callable[..., User] | None = None
+
+    def client_as(self, app, role: str) -> FlaskClient:  # type: ignore[no-untyped-def]
+        client = app.test_client()
+        if role != "anonymous":
+            log_in(client, self.users[role])
+        return client
+
+    def new_member(self, role: str = "staff") -> Membership:
+        assert self.create_user is not None
+        return add_member(self.company, self.create_user(name="Budi Santoso"), role)
+
+
+def make_world(create_user: Callable[..., User]) -> World:
+    company, other = make_company("Kopi Satu"), make_company("Kopi Dua")
+    world = World(company, company.branches[0], other, other.branches[0], create_user=create_user)
+    for role, name in [
+        ("owner", "Ayu Owner"),
+        ("admin", "Bima Admin"),
+        ("staff", "Citra Staff"),
+        ("other_admin", "Dewi Other"),
+        ("plain", "Eko Plain"),
+    ]:
+        world.users[role] = create_user(name=name)
+    world.memberships["owner"] = add_member(company, world.users["owner"], "owner")
+    world.memberships["admin"] = add_member(company, world.users["admin"], "admin")
+    world.memberships["staff"] = add_member(company, world.users["staff"], "staff", [world.branch])
+    world.memberships["other_admin"] = add_member(other, world.users["other_admin"], "admin")
+    return world
+
+
+def invitation_links(mailbox, address: str, timeout: float = 5.0) -> list[str]:  # type: ignore[no-untyped-def]
+    """The invitation links emailed to ``address`` (delivery runs in-process; allow a moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        mails = mailbox.to(address)
+        if mails or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    return [
+        link
+        for mail in mails
+        for link in re.findall(r"https?://\S+/provider/invitations/\S+", mail.text)
+    ]
