@@ -30,6 +30,10 @@ def init_app(app: Flask) -> None:
     def not_found(_error: HTTPException):  # type: ignore[no-untyped-def]
         return _page(404, _("Page not found"), _("We could not find that page."))
 
+    @app.errorhandler(403)
+    def forbidden(_error: HTTPException):  # type: ignore[no-untyped-def]
+        return _page(403, _("Not allowed"), _("Your account cannot do that here."))
+
     @app.errorhandler(405)
     def not_allowed(_error: HTTPException):  # type: ignore[no-untyped-def]
         return _page(405, _("Not allowed"), _("That action is not available here."))

@@ -24,6 +24,7 @@ def make_company(active: bool = True) -> Company:
             address="Jl. Cikini Raya No. 7",
             city="Jakarta",
             phone="+622131900001",
+            phone_consent_at=utcnow(),
         ),
         Branch(name=f"Kopi {n} Bogor", address="Jl. Suryakencana 3", city="Bogor", phone=None),
         Branch(

@@ -120,3 +120,15 @@ def test_translations_work_outside_a_request(app):
     from flask_babel import gettext
 
     assert gettext("Page not found") == "Page not found"
+
+
+def test_forbidden_page_is_translated(app):
+    from flask import abort
+
+    @app.get("/forbidden-test")
+    def forbidden():  # pragma: no cover - aborts
+        abort(403)
+
+    response = app.test_client().get("/forbidden-test?lang=id")
+    assert response.status_code == 403
+    assert "Tidak diizinkan" in response.get_data(as_text=True)

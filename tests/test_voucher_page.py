@@ -166,3 +166,15 @@ def test_unverified_user_is_told_to_verify_instead_of_a_button(app, client, crea
     assert "Verify your phone and email to claim vouchers." in html
     assert 'href="/verify"' in html
     assert "Claim this voucher" not in html
+
+
+def test_branch_phone_without_recorded_consent_is_not_shown(app, client):
+    from konexi.extensions import db
+    from tests.test_claims_factories import make_voucher
+
+    voucher = make_voucher()
+    for branch in voucher.company.branches:
+        branch.phone_consent_at = None
+    db.session.commit()
+    html = client.get(f"/vouchers/{voucher.id}").get_data(as_text=True)
+    assert "tel:" not in html

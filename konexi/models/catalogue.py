@@ -75,6 +75,11 @@ class Branch(db.Model):
     company: Mapped[Company] = relationship(back_populates="branches")
     phone_consent_by: Mapped[User | None] = relationship(foreign_keys=[phone_consent_by_id])
 
+    @property
+    def public_phone(self) -> str | None:
+        """The customer-service phone, shown publicly only once its owner's consent is recorded."""
+        return self.phone if self.phone and self.phone_consent_at is not None else None
+
 
 class Voucher(db.Model):
     __tablename__ = "vouchers"

@@ -40,14 +40,12 @@ def active_company(slug: str) -> Company | None:
 
 
 def _branch_info(branch: Branch) -> BranchInfo:
-    # Opening hours arrive with another change; until then a branch simply has none.
-    hours = getattr(branch, "opening_hours", None)
     return BranchInfo(
         name=branch.name,
         address=branch.address,
         city=branch.city,
-        phone=branch.phone,
-        opening_hours=str(hours) if hours else None,
+        phone=branch.public_phone,
+        opening_hours=branch.opening_hours or None,
     )
 
 
