@@ -41,6 +41,10 @@ def run_migrations_online() -> None:
             log.info("no schema changes detected")
 
     with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations copy and drop tables; the app's foreign-key enforcement would
+            # cascade those drops, so it is off while migrating (as Alembic recommends).
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

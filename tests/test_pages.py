@@ -132,3 +132,28 @@ def test_forbidden_page_is_translated(app):
     response = app.test_client().get("/forbidden-test?lang=id")
     assert response.status_code == 403
     assert "Tidak diizinkan" in response.get_data(as_text=True)
+
+
+def test_deleting_a_user_applies_the_schemas_on_delete_rules(app, create_user):
+    """SQLite enforces foreign keys like PostgreSQL: codes go with the user (CASCADE)."""
+    from sqlalchemy import delete, func, select
+
+    from konexi.extensions import db
+    from konexi.models import User, VerificationCode
+    from konexi.models.base import utcnow
+
+    user = create_user()
+    db.session.add(
+        VerificationCode(
+            user_id=user.id,
+            purpose="verify_phone",
+            channel="sms",
+            destination_hash="x",
+            code_hash="y",
+            expires_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    db.session.execute(delete(User).where(User.id == user.id))
+    db.session.commit()
+    assert db.session.scalar(select(func.count(VerificationCode.id))) == 0
