@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Computed, ForeignKey, Index, String
+from sqlalchemy import Computed, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from konexi.extensions import db
@@ -35,6 +35,19 @@ class User(UserMixin, db.Model):
     personalisation_enabled: Mapped[bool] = mapped_column(default=True)
     # Privacy setting: keep the last location between visits (otherwise only for the session).
     store_location: Mapped[bool] = mapped_column(default=False)
+    # Profile and privacy choices (the privacy center); private by default, marketing opt-in.
+    display_name: Mapped[str | None] = mapped_column(String(60))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    show_birth_date: Mapped[bool] = mapped_column(default=False)
+    findable_by_email: Mapped[bool] = mapped_column(default=False)
+    marketing_email: Mapped[bool] = mapped_column(default=False)
+    sms_notifications: Mapped[bool] = mapped_column(default=False)
+    # Account lifecycle: status "closed" (reopen within the grace period) or "deleting" (purged
+    # at purge_after); a platform admin's fraud hold keeps the account from the purge.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    purge_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    fraud_hold_reason: Mapped[str | None] = mapped_column(String(500))
+    fraud_hold_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property

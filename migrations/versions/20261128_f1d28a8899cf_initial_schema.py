@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7c7767cb904e
+Revision ID: f1d28a8899cf
 Revises: 
-Create Date: 2026-11-28 02:25:33.391324
+Create Date: 2026-11-28 02:38:07.884573
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '7c7767cb904e'
+revision = 'f1d28a8899cf'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -41,12 +41,25 @@ def upgrade():
     sa.Column('is_platform_admin', sa.Boolean(), nullable=False),
     sa.Column('personalisation_enabled', sa.Boolean(), nullable=False),
     sa.Column('store_location', sa.Boolean(), nullable=False),
+    sa.Column('display_name', sa.String(length=60), nullable=True),
+    sa.Column('birth_date', sa.Date(), nullable=True),
+    sa.Column('show_birth_date', sa.Boolean(), nullable=False),
+    sa.Column('findable_by_email', sa.Boolean(), nullable=False),
+    sa.Column('marketing_email', sa.Boolean(), nullable=False),
+    sa.Column('sms_notifications', sa.Boolean(), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('purge_after', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('fraud_hold_reason', sa.String(length=500), nullable=True),
+    sa.Column('fraud_hold_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email')),
     sa.UniqueConstraint('email_key', name=op.f('uq_users_email_key')),
     sa.UniqueConstraint('phone', name=op.f('uq_users_phone'))
     )
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_users_purge_after'), ['purge_after'], unique=False)
+
     op.create_table('companies',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -418,6 +431,9 @@ def downgrade():
 
     op.drop_table('outbox_messages')
     op.drop_table('companies')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_users_purge_after'))
+
     op.drop_table('users')
     op.drop_table('categories')
     # ### end Alembic commands ###
