@@ -44,6 +44,7 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     static_assets.init_app(app)
     errors.init_app(app)
 
+    from konexi.account import bp as account_bp
     from konexi.admin import bp as admin_bp
     from konexi.auth import bp as auth_bp
     from konexi.dev import bp as dev_bp
@@ -53,6 +54,7 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     from konexi.provider import bp as provider_bp
     from konexi.providers_public import bp as providers_bp
     from konexi.sharing import bp as sharing_bp
+    from konexi.unsubscribe import bp as unsubscribe_bp
     from konexi.vouchers import bp as vouchers_bp
     from konexi.webhooks import bp as webhooks_bp
 
@@ -67,6 +69,8 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     app.register_blueprint(media_bp)
     app.register_blueprint(providers_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(unsubscribe_bp)
 
     from konexi import cli
 

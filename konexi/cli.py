@@ -16,3 +16,14 @@ def init_app(app: Flask) -> None:
 
         result = load_demo_data()
         click.echo(f"demo data ready ({result['vouchers_created']} new vouchers)")
+
+    @app.cli.command("purge-accounts")
+    def purge_accounts() -> None:
+        """Purge the accounts whose deletion grace period has ended (fraud holds are kept)."""
+        from konexi.services.purge import purge_due_accounts
+
+        report = purge_due_accounts()
+        click.echo(f"purged {report.purged_count} accounts")
+        if report.held_ids:
+            held = ", ".join(str(user_id) for user_id in report.held_ids)
+            click.echo(f"kept under a fraud hold: {held}")

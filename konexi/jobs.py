@@ -24,3 +24,25 @@ def sweep_outbox() -> int:
 def scrub_share_contacts() -> int:
     """Redact friends' phone numbers and emails from share messages whose delivery is final."""
     return sharing.scrub_share_contacts()
+
+
+def process_unsubscribe(user_id: int) -> bool:
+    """Turn a user's marketing email off and suppress their address (one-click unsubscribe)."""
+    from konexi.services import unsubscribe
+
+    return unsubscribe.process_unsubscribe(user_id)
+
+
+def send_weekly_digests() -> int:
+    """Send this ISO week's marketing digest to every user who wants it (once per week)."""
+    from konexi.services import digest
+
+    return digest.send_weekly_digests()
+
+
+def purge_accounts() -> dict[str, object]:
+    """Purge the accounts whose deletion grace period has ended; fraud holds are kept and listed."""
+    from konexi.services.purge import purge_due_accounts
+
+    report = purge_due_accounts()
+    return {"purged": report.purged_count, "held_ids": report.held_ids}

@@ -33,3 +33,21 @@ cron.register(
     failure_ttl=FAILURE_TTL,
     name="scrub_share_contacts",
 )
+cron.register(
+    jobs.send_weekly_digests,
+    PERIODIC_QUEUE,
+    cron="0 2 * * 1",  # Mondays 02:00 UTC = 09:00 WIB; once per ISO week per user
+    job_timeout=3600,
+    result_ttl=SHORT_RESULT_TTL,
+    failure_ttl=FAILURE_TTL,
+    name="send_weekly_digests",
+)
+cron.register(
+    jobs.purge_accounts,
+    PERIODIC_QUEUE,
+    cron="17 3 * * *",  # daily: a deleted account outlives its grace period by at most a day
+    job_timeout=1800,
+    result_ttl=SHORT_RESULT_TTL,
+    failure_ttl=FAILURE_TTL,
+    name="purge_accounts",
+)

@@ -5,11 +5,13 @@ from konexi.models.claims import Claim
 from konexi.models.media import Image
 from konexi.models.messages import OutboxMessage
 from konexi.models.preferences import user_favourite_categories
+from konexi.models.profile_pictures import ProfilePicture
 from konexi.models.providers import Invitation, Membership, membership_branches
 from konexi.models.redemptions import CustomerDataAccess
 from konexi.models.reviews import Review, ReviewReport
 from konexi.models.sharing import Share
 from konexi.models.stats import VoucherDailyStats
+from konexi.models.suppressions import DigestLog, EmailSuppression
 from konexi.models.users import User, VerificationCode
 
 __all__ = [
@@ -18,10 +20,13 @@ __all__ = [
     "Claim",
     "Company",
     "CustomerDataAccess",
+    "DigestLog",
+    "EmailSuppression",
     "Image",
     "Invitation",
     "Membership",
     "OutboxMessage",
+    "ProfilePicture",
     "Review",
     "ReviewReport",
     "Share",

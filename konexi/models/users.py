@@ -14,6 +14,9 @@ from konexi.models.base import UTCDateTime, utcnow
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    # Never reuse a purged account's id on SQLite (PostgreSQL sequences never do), so a stale
+    # session of a deleted account can never match a new person.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f1d28a8899cf
+Revision ID: 4ccc531c4c8f
 Revises: 
-Create Date: 2026-11-28 02:38:07.884573
+Create Date: 2026-11-28 02:45:07.903937
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'f1d28a8899cf'
+revision = '4ccc531c4c8f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -25,6 +25,14 @@ def upgrade():
     sa.Column('name_id', sa.String(length=80), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_categories')),
     sa.UniqueConstraint('slug', name=op.f('uq_categories_slug'))
+    )
+    op.create_table('email_suppressions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('address_hash', sa.String(length=64), nullable=False),
+    sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_suppressions')),
+    sa.UniqueConstraint('address_hash', name=op.f('uq_email_suppressions_address_hash'))
     )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -55,7 +63,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email')),
     sa.UniqueConstraint('email_key', name=op.f('uq_users_email_key')),
-    sa.UniqueConstraint('phone', name=op.f('uq_users_phone'))
+    sa.UniqueConstraint('phone', name=op.f('uq_users_phone')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_purge_after'), ['purge_after'], unique=False)
@@ -72,6 +81,18 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_companies')),
     sa.UniqueConstraint('slug', name=op.f('uq_companies_slug'))
     )
+    op.create_table('digest_logs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('iso_week', sa.String(length=8), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_digest_logs_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_digest_logs')),
+    sa.UniqueConstraint('user_id', 'iso_week', name=op.f('uq_digest_logs_user_id'))
+    )
+    with op.batch_alter_table('digest_logs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_digest_logs_user_id'), ['user_id'], unique=False)
+
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('channel', sa.String(length=8), nullable=False),
@@ -96,6 +117,17 @@ def upgrade():
         batch_op.create_index('ix_outbox_messages_status_next', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_messages_user_id'), ['user_id'], unique=False)
 
+    op.create_table('profile_pictures',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('content_type', sa.String(length=20), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_profile_pictures_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_profile_pictures'))
+    )
     op.create_table('user_favourite_categories',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('category_id', sa.Integer(), nullable=False),
@@ -424,16 +456,22 @@ def downgrade():
     op.drop_table('verification_codes')
     op.drop_table('user_locations')
     op.drop_table('user_favourite_categories')
+    op.drop_table('profile_pictures')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_user_id'))
         batch_op.drop_index('ix_outbox_messages_status_next')
         batch_op.drop_index(batch_op.f('ix_outbox_messages_provider_message_id'))
 
     op.drop_table('outbox_messages')
+    with op.batch_alter_table('digest_logs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_digest_logs_user_id'))
+
+    op.drop_table('digest_logs')
     op.drop_table('companies')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_purge_after'))
 
     op.drop_table('users')
+    op.drop_table('email_suppressions')
     op.drop_table('categories')
     # ### end Alembic commands ###

@@ -1,0 +1,122 @@
+"""Download my data, close, reopen and delete an account (views; the rules live in services)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, flash, make_response, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from konexi.account import bp
+from konexi.account.forms_lifecycle import ConfirmWithPasswordForm, ExportForm, ReopenForm
+from konexi.auth import limits
+from konexi.auth.forms import show_errors
+from konexi.extensions import limiter
+from konexi.htmx import redirect_after_post
+from konexi.models.base import utcnow
+from konexi.services import account_lifecycle
+from konexi.services.account_lifecycle import ExportLinkError
+from konexi.services.accounts import AccountError
+from konexi.services.export import export_user_data
+
+
+@bp.get("/export")
+@login_required
+def export():  # type: ignore[no-untyped-def]
+    return render_template("account/export.html", form=ExportForm())
+
+
+@bp.post("/export")
+@login_required
+def create_export():  # type: ignore[no-untyped-def]
+    token = account_lifecycle.make_export_token(current_user)
+    return redirect_after_post(url_for("account.download_export", token=token))
+
+
+@bp.get("/export/<token>")
+@login_required
+def download_export(token: str) -> Response:
+    try:
+        account_lifecycle.check_export_token(token, current_user)
+    except ExportLinkError as error:
+        page = render_template("account/export.html", form=ExportForm(), error=error.message)
+        return make_response(page, 400)
+    document = json.dumps(export_user_data(current_user.id), ensure_ascii=False, indent=2)
+    response = make_response(document)
+    response.mimetype = "application/json"
+    filename = f"konexi-data-{utcnow().date().isoformat()}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/close", methods=["GET", "POST"])
+@login_required
+@limiter.limit(limits.PASSWORD_CHANGE_PER_USER, key_func=limits.user_key, methods=["POST"])
+def close():  # type: ignore[no-untyped-def]
+    form = ConfirmWithPasswordForm()
+    if form.validate_on_submit():
+        try:
+            account_lifecycle.close_account(
+                current_user._get_current_object(), form.password.data or ""
+            )
+        except AccountError as error:
+            show_errors(form, error)
+        else:
+            logout_user()
+            flash(_("Your account is closed. Log in within the grace period to reopen it."))
+            return redirect_after_post(url_for("account.closed"))
+    return render_template("account/close.html", form=form)
+
+
+@bp.get("/closed")
+def closed():  # type: ignore[no-untyped-def]
+    return render_template("account/close_done.html")
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(limits.PASSWORD_CHANGE_PER_USER, key_func=limits.user_key, methods=["POST"])
+def delete():  # type: ignore[no-untyped-def]
+    form = ConfirmWithPasswordForm()
+    if form.validate_on_submit():
+        try:
+            account_lifecycle.request_deletion(
+                current_user._get_current_object(), form.password.data or ""
+            )
+        except AccountError as error:
+            show_errors(form, error)
+        else:
+            logout_user()
+            return redirect_after_post(url_for("account.deleted"))
+    return render_template("account/delete.html", form=form)
+
+
+@bp.get("/deleted")
+def deleted():  # type: ignore[no-untyped-def]
+    return render_template("account/delete_done.html")
+
+
+@bp.route("/reopen", methods=["GET", "POST"])
+@limiter.limit(limits.LOGIN_PER_IP, methods=["POST"], deduct_when=limits.failed)
+@limiter.limit(
+    limits.LOGIN_PER_ACCOUNT,
+    key_func=limits.identifier_key,
+    methods=["POST"],
+    deduct_when=limits.failed,
+)
+def reopen():  # type: ignore[no-untyped-def]
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            user = account_lifecycle.reopen_account(
+                form.identifier.data or "", form.password.data or ""
+            )
+        except AccountError as error:
+            show_errors(form, error)
+        else:
+            login_user(user)
+            flash(_("Welcome back! Your account is open again."))
+            return redirect_after_post(url_for("feed.index"))
+    return render_template("account/reopen.html", form=form)

@@ -1,0 +1,274 @@
+"""The "download my data" document: everything Konexi holds about one user, as plain JSON."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import inspect, or_, select
+from sqlalchemy.orm import joinedload
+
+from konexi import models
+from konexi.extensions import db
+from konexi.models import (
+    Branch,
+    Category,
+    Claim,
+    Company,
+    CustomerDataAccess,
+    Membership,
+    OutboxMessage,
+    Review,
+    ReviewReport,
+    Share,
+    User,
+    Voucher,
+    user_favourite_categories,
+)
+from konexi.models.preferences import UserLocation
+
+# Secrets and internals that say nothing about the person: never exported.
+_HIDDEN_USER_COLUMNS = frozenset({"password_hash", "email_key", "session_version"})
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _profile(user: User) -> dict[str, Any]:
+    columns = inspect(User).columns
+    return {
+        column.key: _value(getattr(user, column.key))
+        for column in columns
+        if column.key not in _HIDDEN_USER_COLUMNS
+    }
+
+
+def _favourite_categories(user_id: int) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(Category)
+        .join(user_favourite_categories, user_favourite_categories.c.category_id == Category.id)
+        .where(user_favourite_categories.c.user_id == user_id)
+        .order_by(Category.slug)
+    )
+    return [{"slug": c.slug, "name_en": c.name_en, "name_id": c.name_id} for c in rows]
+
+
+def _location(user_id: int) -> dict[str, Any] | None:
+    row = db.session.get(UserLocation, user_id)
+    if row is None:
+        return None
+    return {
+        "latitude": row.latitude,
+        "longitude": row.longitude,
+        "updated_at": _value(row.updated_at),
+    }
+
+
+def _claims(user_id: int) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(Claim)
+        .where(Claim.user_id == user_id)
+        .options(
+            joinedload(Claim.voucher).joinedload(Voucher.company),
+            joinedload(Claim.redeemed_branch),
+        )
+        .order_by(Claim.claimed_at, Claim.id)
+    )
+    return [
+        {
+            "voucher": claim.voucher.title,
+            "provider": claim.voucher.company.name,
+            "code": claim.code,
+            "status": claim.status,
+            "claimed_at": _value(claim.claimed_at),
+            "redeemed_at": _value(claim.redeemed_at),
+            "redeemed_branch": claim.redeemed_branch.name if claim.redeemed_branch else None,
+            "hidden_at": _value(claim.hidden_at),
+        }
+        for claim in rows
+    ]
+
+
+def _reviews(user_id: int) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(Review)
+        .where(Review.user_id == user_id)
+        .options(joinedload(Review.voucher), joinedload(Review.company))
+        .order_by(Review.created_at, Review.id)
+    )
+    return [
+        {
+            "voucher": review.voucher.title,
+            "provider": review.company.name,
+            "rating": review.rating,
+            "text": review.text,
+            "status": review.status,
+            "created_at": _value(review.created_at),
+            "reply_text": review.reply_text,
+            "replied_at": _value(review.replied_at),
+        }
+        for review in rows
+    ]
+
+
+def _reports(user_id: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(ReviewReport.review_id, ReviewReport.reason, ReviewReport.created_at)
+        .where(ReviewReport.reporter_id == user_id)
+        .order_by(ReviewReport.created_at, ReviewReport.id)
+    )
+    return [
+        {"review_id": row.review_id, "reason": row.reason, "created_at": _value(row.created_at)}
+        for row in rows
+    ]
+
+
+def _shares(user_id: int) -> list[dict[str, Any]]:
+    # The friend's contact is theirs, not the user's: only voucher, channel and time.
+    rows = db.session.execute(
+        select(Voucher.title, Share.channel, Share.created_at, Share.opened_count)
+        .join(Voucher, Voucher.id == Share.voucher_id)
+        .where(Share.sender_id == user_id)
+        .order_by(Share.created_at, Share.id)
+    )
+    return [
+        {
+            "voucher": row.title,
+            "channel": row.channel,
+            "created_at": _value(row.created_at),
+            "opened_count": row.opened_count,
+        }
+        for row in rows
+    ]
+
+
+def _memberships(user_id: int) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(Membership)
+        .where(Membership.user_id == user_id)
+        .options(joinedload(Membership.company))
+        .order_by(Membership.created_at, Membership.id)
+    )
+    return [
+        {"company": m.company.name, "role": m.role, "created_at": _value(m.created_at)}
+        for m in rows
+    ]
+
+
+def _messages(user: User) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(OutboxMessage)
+        .where(
+            or_(
+                OutboxMessage.user_id == user.id,
+                OutboxMessage.to_address.in_([user.email, user.phone]),
+            )
+        )
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+    )
+    return [
+        {
+            "channel": m.channel,
+            "kind": m.kind,
+            "to": m.to_address,
+            "subject": m.subject,
+            "body": m.body,
+            "status": m.status,
+            "created_at": _value(m.created_at),
+            "sent_at": _value(m.sent_at),
+        }
+        for m in rows
+    ]
+
+
+def _consents(user_id: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(Branch.name, Branch.phone, Branch.phone_consent_at, Company.name.label("company"))
+        .join(Company, Company.id == Branch.company_id)
+        .where(Branch.phone_consent_by_id == user_id)
+        .order_by(Branch.phone_consent_at, Branch.id)
+    )
+    return [
+        {
+            "kind": "branch_phone",
+            "company": row.company,
+            "branch": row.name,
+            "phone": row.phone,
+            "consented_at": _value(row.phone_consent_at),
+        }
+        for row in rows
+    ]
+
+
+def _data_access(user_id: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(
+            Company.name.label("company"),
+            Branch.name.label("branch"),
+            CustomerDataAccess.channel,
+            CustomerDataAccess.purpose,
+            CustomerDataAccess.accessed_at,
+        )
+        .join(Company, Company.id == CustomerDataAccess.company_id)
+        .outerjoin(Branch, Branch.id == CustomerDataAccess.branch_id)
+        .where(CustomerDataAccess.customer_id == user_id)
+        .order_by(CustomerDataAccess.accessed_at, CustomerDataAccess.id)
+    )
+    return [
+        {
+            "company": row.company,
+            "branch": row.branch,
+            "channel": row.channel,
+            "purpose": row.purpose,
+            "accessed_at": _value(row.accessed_at),
+        }
+        for row in rows
+    ]
+
+
+def _profile_picture(user_id: int) -> dict[str, Any] | None:
+    picture_model = getattr(models, "ProfilePicture", None)
+    if picture_model is None:
+        return None
+    picture = db.session.get(picture_model, user_id)
+    if picture is None:
+        return None
+    return {
+        "content_type": picture.content_type,
+        "width": picture.width,
+        "height": picture.height,
+        "updated_at": _value(picture.updated_at),
+    }
+
+
+def export_user_data(user_id: int) -> dict[str, Any]:
+    """Everything Konexi holds about one user, as a JSON-ready dict (None for an unknown user).
+
+    Sections: ``profile`` (every User column but the password hash and internals, i.e. settings
+    and lifecycle too), ``profile_picture``, ``favourite_categories``, ``location``, ``claims``
+    (voucher, provider, code, status, times, branch), ``reviews``, ``review_reports``,
+    ``shares`` (voucher, channel, time; never the friend's contact), ``memberships``,
+    ``messages`` (SMS and email sent to them), ``consents`` (branch phones they consented for)
+    and ``data_access`` (which company saw their data, when).
+    """
+    user = db.session.get(User, user_id)
+    if user is None:
+        return {}
+    return {
+        "format": "konexi-data-export/1",
+        "profile": _profile(user),
+        "profile_picture": _profile_picture(user_id),
+        "favourite_categories": _favourite_categories(user_id),
+        "location": _location(user_id),
+        "claims": _claims(user_id),
+        "reviews": _reviews(user_id),
+        "review_reports": _reports(user_id),
+        "shares": _shares(user_id),
+        "memberships": _memberships(user_id),
+        "messages": _messages(user),
+        "consents": _consents(user_id),
+        "data_access": _data_access(user_id),
+    }
