@@ -44,6 +44,10 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     static_assets.init_app(app)
     errors.init_app(app)
 
+    from konexi import request_log
+
+    request_log.init_app(app)
+
     from konexi.account import bp as account_bp
     from konexi.admin import bp as admin_bp
     from konexi.auth import bp as auth_bp
@@ -71,6 +75,10 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(unsubscribe_bp)
+
+    from konexi import social
+
+    social.init_app(app)
 
     from konexi import cli
 

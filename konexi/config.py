@@ -72,6 +72,9 @@ class Settings:
     google_client_secret: str | None = None
     facebook_client_id: str | None = None
     facebook_client_secret: str | None = None
+    google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
+    facebook_api_base: str = "https://graph.facebook.com/v19.0/"
+    facebook_authorize_url: str = "https://www.facebook.com/v19.0/dialog/oauth"
     ratelimit_enabled: bool = True
     outbox_retry_delays: tuple[int, ...] = (30, 120, 600, 1800, 7200)
     missing_in_production: list[str] = field(default_factory=list)
@@ -109,6 +112,9 @@ class Settings:
             "GOOGLE_CLIENT_SECRET": self.google_client_secret,
             "FACEBOOK_CLIENT_ID": self.facebook_client_id,
             "FACEBOOK_CLIENT_SECRET": self.facebook_client_secret,
+            "GOOGLE_DISCOVERY_URL": self.google_discovery_url,
+            "FACEBOOK_API_BASE": self.facebook_api_base,
+            "FACEBOOK_AUTHORIZE_URL": self.facebook_authorize_url,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": production,
@@ -202,6 +208,11 @@ def load_settings(
         google_client_secret=_get(environ, "GOOGLE_CLIENT_SECRET"),
         facebook_client_id=_get(environ, "FACEBOOK_CLIENT_ID"),
         facebook_client_secret=_get(environ, "FACEBOOK_CLIENT_SECRET"),
+        google_discovery_url=_get(environ, "GOOGLE_DISCOVERY_URL")
+        or "https://accounts.google.com/.well-known/openid-configuration",
+        facebook_api_base=_get(environ, "FACEBOOK_API_BASE") or "https://graph.facebook.com/v19.0/",
+        facebook_authorize_url=_get(environ, "FACEBOOK_AUTHORIZE_URL")
+        or "https://www.facebook.com/v19.0/dialog/oauth",
         ratelimit_enabled=env_bool(_get(environ, "RATELIMIT_ENABLED"), default=True),
         outbox_retry_delays=_retry_delays(_get(environ, "OUTBOX_RETRY_DELAYS")),
         missing_in_production=missing,

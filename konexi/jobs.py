@@ -46,3 +46,11 @@ def purge_accounts() -> dict[str, object]:
 
     report = purge_due_accounts()
     return {"purged": report.purged_count, "held_ids": report.held_ids}
+
+
+def purge_old_records() -> dict[str, int]:
+    """Delete old verification codes and final outbox messages past their retention period."""
+    from konexi.services.retention import purge_old_records as purge
+
+    report = purge()
+    return {"codes": report.codes, "messages": report.messages}

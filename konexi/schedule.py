@@ -51,3 +51,12 @@ cron.register(
     failure_ttl=FAILURE_TTL,
     name="purge_accounts",
 )
+cron.register(
+    jobs.purge_old_records,
+    PERIODIC_QUEUE,
+    cron="41 3 * * *",  # daily: codes older than a day, final outbox rows older than 90 days
+    job_timeout=1800,
+    result_ttl=SHORT_RESULT_TTL,
+    failure_ttl=FAILURE_TTL,
+    name="purge_old_records",
+)

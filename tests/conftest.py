@@ -22,6 +22,7 @@ from konexi.extensions import db
 from konexi.models import User
 from konexi.models.base import utcnow
 from konexi.services.passwords import hash_password
+from tests.servers.fake_oidc import FakeOidc
 from tests.servers.fake_twilio import FakeTwilio
 from tests.servers.postgres_server import PostgresServer, start_postgres
 from tests.servers.redis_server import RedisServer, start_redis
@@ -61,6 +62,21 @@ def fake_twilio() -> Iterator[FakeTwilio]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_oidc_server() -> Iterator[FakeOidc]:
+    server = FakeOidc()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_oidc(fake_oidc_server: FakeOidc) -> FakeOidc:
+    """The fake Google/Facebook provider, emptied for this test."""
+    fake_oidc_server.reset()
+    return fake_oidc_server
 
 
 @pytest.fixture

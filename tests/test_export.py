@@ -135,3 +135,25 @@ def test_asking_for_a_link_needs_the_csrf_token(app: Flask, client: FlaskClient)
     response = client.post("/account/export")
 
     assert response.status_code == 400
+
+
+def test_export_lists_linked_accounts_without_tokens(app, create_user):
+    from konexi.extensions import db
+    from konexi.models import LinkedAccount
+    from konexi.services.export import export_user_data
+
+    user = create_user()
+    db.session.add(
+        LinkedAccount(user_id=user.id, provider="google", subject="g-123", email=user.email)
+    )
+    db.session.commit()
+    linked = export_user_data(user.id)["linked_accounts"]
+    assert linked == [
+        {
+            "provider": "google",
+            "subject": "g-123",
+            "email": user.email,
+            "linked_at": linked[0]["linked_at"],
+        }
+    ]
+    assert "token" not in str(linked).lower()

@@ -2,6 +2,7 @@
 
 from konexi.models.catalogue import Branch, Category, Company, Voucher, voucher_branches
 from konexi.models.claims import Claim
+from konexi.models.linked_accounts import LinkedAccount
 from konexi.models.media import Image
 from konexi.models.messages import OutboxMessage
 from konexi.models.preferences import user_favourite_categories
@@ -23,6 +24,7 @@ __all__ = [
     "DigestLog",
     "EmailSuppression",
     "Image",
+    "LinkedAccount",
     "Invitation",
     "Membership",
     "OutboxMessage",

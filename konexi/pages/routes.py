@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template
+from flask import current_app, jsonify, render_template, url_for
 
 from konexi.pages import bp
 from konexi.services import health
 
+# Where each choice the privacy notice mentions lives: name -> candidate endpoints (first wins).
+_PRIVACY_LINKS = {
+    "privacy": ("account.privacy",),
+    "profile": ("account.profile", "account.edit_profile"),
+    "export": ("account.export",),
+    "close": ("account.close",),
+    "delete": ("account.delete",),
+    "mine": ("vouchers.mine",),
+}
+
+
+def _privacy_links() -> dict[str, str]:
+    """The URL of each choice whose page exists in this app (a missing page is left out)."""
+    links = {}
+    for name, endpoints in _PRIVACY_LINKS.items():
+        endpoint = next((e for e in endpoints if e in current_app.view_functions), None)
+        if endpoint is not None:
+            links[name] = url_for(endpoint)
+    return links
+
 
 @bp.get("/privacy")
 def privacy():  # type: ignore[no-untyped-def]
-    return render_template("pages/privacy.html")
+    return render_template(
+        "pages/privacy.html",
+        links=_privacy_links(),
+        grace_days=int(current_app.config.get("PURGE_GRACE_DAYS", 30)),
+    )
 
 
 @bp.get("/healthz")

@@ -16,6 +16,7 @@ from konexi.models import (
     Claim,
     Company,
     CustomerDataAccess,
+    LinkedAccount,
     Membership,
     OutboxMessage,
     Review,
@@ -251,8 +252,9 @@ def export_user_data(user_id: int) -> dict[str, Any]:
     and lifecycle too), ``profile_picture``, ``favourite_categories``, ``location``, ``claims``
     (voucher, provider, code, status, times, branch), ``reviews``, ``review_reports``,
     ``shares`` (voucher, channel, time; never the friend's contact), ``memberships``,
-    ``messages`` (SMS and email sent to them), ``consents`` (branch phones they consented for)
-    and ``data_access`` (which company saw their data, when).
+    ``messages`` (SMS and email sent to them), ``consents`` (branch phones they consented for),
+    ``data_access`` (which company saw their data, when) and ``linked_accounts`` (provider,
+    subject, email, when; no tokens are ever stored).
     """
     user = db.session.get(User, user_id)
     if user is None:
@@ -271,4 +273,20 @@ def export_user_data(user_id: int) -> dict[str, Any]:
         "messages": _messages(user),
         "consents": _consents(user_id),
         "data_access": _data_access(user_id),
+        "linked_accounts": _linked_accounts(user_id),
     }
+
+
+def _linked_accounts(user_id: int) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(LinkedAccount).where(LinkedAccount.user_id == user_id).order_by(LinkedAccount.id)
+    )
+    return [
+        {
+            "provider": row.provider,
+            "subject": row.subject,
+            "email": row.email,
+            "linked_at": row.created_at.isoformat(),
+        }
+        for row in rows
+    ]

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4ccc531c4c8f
+Revision ID: 45d8a4cf1602
 Revises: 
-Create Date: 2026-11-28 02:45:07.903937
+Create Date: 2026-11-28 03:02:52.298383
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '4ccc531c4c8f'
+revision = '45d8a4cf1602'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -92,6 +92,21 @@ def upgrade():
     )
     with op.batch_alter_table('digest_logs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_digest_logs_user_id'), ['user_id'], unique=False)
+
+    op.create_table('linked_accounts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('provider', sa.String(length=20), nullable=False),
+    sa.Column('subject', sa.String(length=255), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_linked_accounts_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_linked_accounts')),
+    sa.UniqueConstraint('provider', 'subject', name='uq_linked_accounts_provider_subject'),
+    sa.UniqueConstraint('user_id', 'provider', name='uq_linked_accounts_user_id_provider')
+    )
+    with op.batch_alter_table('linked_accounts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_linked_accounts_user_id'), ['user_id'], unique=False)
 
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -463,6 +478,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outbox_messages_provider_message_id'))
 
     op.drop_table('outbox_messages')
+    with op.batch_alter_table('linked_accounts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_linked_accounts_user_id'))
+
+    op.drop_table('linked_accounts')
     with op.batch_alter_table('digest_logs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_digest_logs_user_id'))
 
