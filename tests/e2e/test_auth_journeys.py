@@ -93,3 +93,31 @@ def test_sign_up_mistakes_are_explained_and_nothing_typed_is_lost(
     assert page.get_by_label("Email").input_value() == "demo@konexi.test"
     assert page.get_by_label("Mobile number").input_value() == "0812"
     assert page.get_by_label("Password").input_value() == ""
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_sign_up_and_verify_in_indonesian(
+    live_server, new_page, fake_twilio, smtp_server, javascript
+):
+    page = new_page(javascript=javascript, locale="id-ID")
+    page.goto(live_server.url + "/signup")
+    assert page.locator("html").get_attribute("lang") == "id"
+    page.get_by_label("Nama").fill("Dewi Lestari")
+    page.get_by_label("Email").fill("dewi@example.com")
+    page.get_by_label("Nomor HP").fill("0813 1111 2222")
+    page.get_by_label("Kata sandi").fill("dewi-password-1")
+    page.get_by_role("button", name="Buat akun").click()
+    page.wait_for_url("**/verify")
+
+    phone_code = _code(live_server, "+6281311112222", fake_twilio, smtp_server)
+    page.locator("#phone-code").fill(phone_code)
+    page.get_by_role("button", name="Verifikasi nomor HP").click()
+    page.locator("#verify-phone .ok").wait_for()
+
+    email_code = _code(live_server, "dewi@example.com", fake_twilio, smtp_server)
+    page.locator("#email-code").fill(email_code)
+    page.get_by_role("button", name="Verifikasi email").click()
+    page.wait_for_url(live_server.url + "/")
+    assert page.locator("h1").first.inner_text() == "Voucher di dekat Anda"
+    sms = fake_twilio.to("+6281311112222")[0].body
+    assert "Konexi" in sms
