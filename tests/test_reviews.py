@@ -220,3 +220,13 @@ def test_a_company_cannot_reply_to_another_companys_review(app, create_user):
 
     assert outcome is ReplyOutcome.NOT_FOUND
     assert fresh(Review, review.id).reply_text is None
+
+
+def test_reviews_show_the_display_name_the_user_chose(app, create_user):
+    from konexi.models.reviews import Review
+
+    user = create_user(name="Siti Rahma Putri")
+    review = Review(rating=5, text="Enak", user=user)
+    assert review.author_name == "Siti"
+    user.display_name = "Kopi Lover"
+    assert review.author_name == "Kopi Lover"

@@ -54,11 +54,11 @@ class Review(db.Model):
 
     @property
     def author_name(self) -> str | None:
-        """The reviewer's first name only (never email or phone); None for a deleted account."""
+        """The reviewer's public name (display name or first name, never email or phone);
+        None for a deleted account."""
         if self.user is None:
             return None
-        words = (self.user.name or "").split()
-        return words[0] if words else None
+        return self.user.public_name or None
 
 
 class ReviewReport(db.Model):

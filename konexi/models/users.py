@@ -58,6 +58,13 @@ class User(UserMixin, db.Model):
         return self.status == "active"
 
     @property
+    def public_name(self) -> str:
+        """The name other people see: the display name the user chose, or else the first name."""
+        if self.display_name:
+            return self.display_name
+        return ((self.name or "").split() or [""])[0]
+
+    @property
     def is_verified(self) -> bool:
         """Both the phone and the email are proven; only verified users may claim."""
         return self.phone_verified_at is not None and self.email_verified_at is not None

@@ -135,9 +135,7 @@ def picture_url(picture: ProfilePicture) -> str:
 
 def shown_name(user: User) -> str:
     """The name others see: the display name, or else the first name."""
-    if user.display_name:
-        return user.display_name
-    return ((user.name or "").split() or [""])[0]
+    return user.public_name
 
 
 def public_profile(user: User) -> dict[str, Any]:
