@@ -126,7 +126,7 @@ def test_a_sign_up_race_on_the_same_email_gets_the_field_error_not_a_500(
     client, create_user, monkeypatch
 ):
     # The other sign-up commits between our check and our insert.
-    real_check = accounts._unavailable
+    real_check = accounts.unavailable_contacts
     calls = {"n": 0}
 
     def late_check(email, phone):  # type: ignore[no-untyped-def]
@@ -136,7 +136,7 @@ def test_a_sign_up_race_on_the_same_email_gets_the_field_error_not_a_500(
             return {}
         return real_check(email, phone)
 
-    monkeypatch.setattr(accounts, "_unavailable", late_check)
+    monkeypatch.setattr(accounts, "unavailable_contacts", late_check)
     response = sign_up(client)
     assert response.status_code == 200
     assert "This email can&#39;t be used for a new account." in response.get_data(as_text=True)

@@ -97,7 +97,28 @@ def find_user(kind: str, value: str) -> User | None:
     return db.session.scalar(query.limit(1))
 
 
-def _unavailable(email: str | None, phone: str | None) -> dict[str, object]:
+def check_new_identity(
+    name: str, email: str, phone: str
+) -> tuple[str, str, str, dict[str, object]]:
+    """Normalise a new account's name, email and phone; field errors for what is unusable."""
+    errors: dict[str, object] = {}
+    name = " ".join((name or "").split())
+    if not name:
+        errors["name"] = _l("Enter your name.")
+    elif len(name) > MAX_NAME_LENGTH:
+        errors["name"] = _l("Use at most %(num)d characters.", num=MAX_NAME_LENGTH)
+    try:
+        email = normalise_email(email)
+    except InvalidContact as exc:
+        errors["email"] = exc.message
+    try:
+        phone = normalise_phone(phone)
+    except InvalidContact as exc:
+        errors["phone"] = exc.message
+    return name, email, phone, errors
+
+
+def unavailable_contacts(email: str | None, phone: str | None) -> dict[str, object]:
     """Neutral messages for an email or phone that already has an account (None: not checked)."""
     errors: dict[str, object] = {}
     if email and find_user("email", email) is not None:
@@ -123,24 +144,11 @@ def sign_up(
     *, name: str, email: str, phone: str, password: str, ip: str | None, locale: str = "en"
 ) -> SignupResult:
     """Create an account with an unused email and phone, then send a code to each."""
-    errors: dict[str, object] = {}
-    name = " ".join((name or "").split())
-    if not name:
-        errors["name"] = _l("Enter your name.")
-    elif len(name) > MAX_NAME_LENGTH:
-        errors["name"] = _l("Use at most %(num)d characters.", num=MAX_NAME_LENGTH)
-    try:
-        email = normalise_email(email)
-    except InvalidContact as exc:
-        errors["email"] = exc.message
-    try:
-        phone = normalise_phone(phone)
-    except InvalidContact as exc:
-        errors["phone"] = exc.message
+    name, email, phone, errors = check_new_identity(name, email, phone)
     problem = password_problem(password, email=email, phone=phone)
     if problem:
         errors["password"] = problem
-    taken = _unavailable(
+    taken = unavailable_contacts(
         email if "email" not in errors else None, phone if "phone" not in errors else None
     )
     if errors or taken:
@@ -163,7 +171,7 @@ def sign_up(
         # Someone signed up with the same email or phone a moment ago.
         db.session.rollback()
         discard_pending()
-        taken = _unavailable(email, phone) or {
+        taken = unavailable_contacts(email, phone) or {
             "email": _l("This email can't be used for a new account.")
         }
         raise AccountError(taken, frozenset(taken)) from None

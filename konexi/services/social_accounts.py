@@ -19,8 +19,12 @@ from konexi.messaging.outbox import commit_and_dispatch, discard_pending
 from konexi.models import LinkedAccount, User
 from konexi.models.base import utcnow
 from konexi.services import account_messages as messages
-from konexi.services.accounts import MAX_NAME_LENGTH, AccountError, find_user
-from konexi.services.contacts import InvalidContact, normalise_email, normalise_phone
+from konexi.services.accounts import (
+    AccountError,
+    check_new_identity,
+    find_user,
+    unavailable_contacts,
+)
 from konexi.services.verification import Purpose
 
 PROVIDERS = ("google", "facebook")
@@ -133,31 +137,10 @@ def complete_signup(
     identity: Identity, *, name: str, email: str, phone: str, ip: str | None, locale: str = "en"
 ) -> User:
     """Create a password-less account for a new social identity, then send the phone a code."""
-    errors: dict[str, object] = {}
-    name = " ".join((name or "").split())
-    if not name:
-        errors["name"] = _l("Enter your name.")
-    elif len(name) > MAX_NAME_LENGTH:
-        errors["name"] = _l("Use at most %(num)d characters.", num=MAX_NAME_LENGTH)
-    try:
-        email = normalise_email(email)
-    except InvalidContact as exc:
-        errors["email"] = exc.message
-    try:
-        phone = normalise_phone(phone)
-    except InvalidContact as exc:
-        errors["phone"] = exc.message
-    taken: dict[str, object] = {}
-    if "email" not in errors and find_user("email", email) is not None:
-        taken["email"] = _l(
-            "This email can't be used for a new account. "
-            "If it's yours, log in or reset your password."
-        )
-    if "phone" not in errors and find_user("phone", phone) is not None:
-        taken["phone"] = _l(
-            "This phone number can't be used for a new account. "
-            "If it's yours, log in or reset your password."
-        )
+    name, email, phone, errors = check_new_identity(name, email, phone)
+    taken = unavailable_contacts(
+        email if "email" not in errors else None, phone if "phone" not in errors else None
+    )
     if errors or taken:
         raise AccountError({**errors, **taken}, frozenset(taken))
     # The provider vouches for the email only when it is the address it gave and says so.
