@@ -65,7 +65,9 @@ def _new_password_field(label: object) -> PasswordField:
     return PasswordField(label, render_kw={"autocomplete": "new-password"})
 
 
-class SignupForm(_Form):
+class NewIdentityForm(_Form):
+    """Name, email and mobile number of a new account (sign-up, and social sign-up)."""
+
     name = StringField(_l("Name"), filters=[_strip], render_kw={"autocomplete": "name"})
     email = EmailField(
         _l("Email"),
@@ -77,6 +79,9 @@ class SignupForm(_Form):
         filters=[_strip],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
+
+
+class SignupForm(NewIdentityForm):
     password = _new_password_field(_l("Password"))
 
 

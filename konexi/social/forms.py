@@ -2,27 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, TelField
+from konexi.auth.forms import NewIdentityForm
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
-class CompleteSignupForm(FlaskForm):
-    class Meta:
-        csrf = False  # CSRFProtect checks every POST already
-
-    name = StringField(_l("Name"), filters=[_strip], render_kw={"autocomplete": "name"})
-    email = EmailField(
-        _l("Email"),
-        filters=[_strip],
-        render_kw={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"},
-    )
-    phone = TelField(
-        _l("Mobile number"),
-        filters=[_strip],
-        render_kw={"autocomplete": "tel", "inputmode": "tel"},
-    )
+class CompleteSignupForm(NewIdentityForm):
+    """The provider's name and email, prefilled and editable, plus the mobile number to verify."""
