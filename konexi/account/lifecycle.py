@@ -99,13 +99,7 @@ def deleted():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/reopen", methods=["GET", "POST"])
-@limiter.limit(limits.LOGIN_PER_IP, methods=["POST"], deduct_when=limits.failed)
-@limiter.limit(
-    limits.LOGIN_PER_ACCOUNT,
-    key_func=limits.identifier_key,
-    methods=["POST"],
-    deduct_when=limits.failed,
-)
+@limits.login_attempt_limits
 def reopen():  # type: ignore[no-untyped-def]
     form = ReopenForm()
     if form.validate_on_submit():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Response, request
 from flask_login import current_user
 
-from konexi.extensions import client_ip
+from konexi.extensions import client_ip, limiter
 from konexi.services.contacts import InvalidContact, normalise_identifier
 from konexi.services.verification import keyed_hash
 
@@ -45,3 +45,13 @@ def user_key() -> str:
 def failed(response: Response) -> bool:
     """Only failed attempts count: a successful form answers with a redirect."""
     return response.status_code not in (302, 303) and "HX-Redirect" not in response.headers
+
+
+def login_attempt_limits(view):  # type: ignore[no-untyped-def]
+    """The login limits (per IP and per account named), counting only failed POSTs; used by
+    every form that checks a password against an identifier (login, reopen an account)."""
+    view = limiter.limit(
+        LOGIN_PER_ACCOUNT, key_func=identifier_key, methods=["POST"], deduct_when=failed
+    )(view)
+    return limiter.limit(LOGIN_PER_IP, methods=["POST"], deduct_when=failed)(view)
+

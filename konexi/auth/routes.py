@@ -77,13 +77,7 @@ def signup():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(limits.LOGIN_PER_IP, methods=["POST"], deduct_when=limits.failed)
-@limiter.limit(
-    limits.LOGIN_PER_ACCOUNT,
-    key_func=limits.identifier_key,
-    methods=["POST"],
-    deduct_when=limits.failed,
-)
+@limits.login_attempt_limits
 def login():  # type: ignore[no-untyped-def]
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated and request.method == "GET":
