@@ -6,6 +6,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from konexi.extensions import db
@@ -85,9 +86,9 @@ def test_provider_creates_a_voucher_with_a_photo_and_customers_see_it(
     assert image.get_attribute("width") == "160" and image.get_attribute("height") == "90"
     if javascript:  # the browser really loads and decodes it
         image.scroll_into_view_if_needed()
-        customer.wait_for_function(
-            "img => img.complete && img.naturalWidth === 160", arg=image.element_handle()
-        )
+        # a locator assertion, not wait_for_function: the CSP refuses string evaluation
+        expect(image).to_have_js_property("complete", True)
+        expect(image).to_have_js_property("naturalWidth", 160)
     response = customer.request.get(live_server.url + image.get_attribute("src"))
     assert response.status == 200
     assert response.headers["content-type"] == "image/webp"
