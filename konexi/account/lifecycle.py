@@ -2,36 +2,73 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Response, flash, make_response, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from konexi import jobs
 from konexi.account import bp
 from konexi.account.forms_lifecycle import ConfirmWithPasswordForm, ExportForm, ReopenForm
 from konexi.auth import limits
 from konexi.auth.forms import show_errors
 from konexi.extensions import limiter
-from konexi.htmx import redirect_after_post
+from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.models.base import utcnow
-from konexi.services import account_lifecycle
+from konexi.queue import enqueue
+from konexi.services import account_lifecycle, export_jobs
 from konexi.services.account_lifecycle import ExportLinkError
 from konexi.services.accounts import AccountError
-from konexi.services.export import export_user_data
+from konexi.services.export import export_document
 
 
 @bp.get("/export")
 @login_required
-def export():  # type: ignore[no-untyped-def]
-    return render_template("account/export.html", form=ExportForm())
+def export() -> Response:
+    """The page, or (for htmx polling) only the status of the export being prepared."""
+    return _export_page(ExportForm())
+
+
+def _export_page(form: ExportForm, error: object = None, status: int = 200) -> Response:
+    user = current_user._get_current_object()
+    latest = export_jobs.latest_export(user.id)
+    file_url = None
+    if latest is not None and latest.status == "ready":
+        file_url = url_for(
+            "account.download_export_file", token=export_jobs.make_file_token(latest, user)
+        )
+    response = render_page_or_fragment(
+        "account/export.html",
+        "account/_export_status.html",
+        form=form,
+        error=error,
+        latest=latest,
+        file_url=file_url,
+    )
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/export")
 @login_required
 def create_export():  # type: ignore[no-untyped-def]
-    token = account_lifecycle.make_export_token(current_user)
-    return redirect_after_post(url_for("account.download_export", token=token))
+    # CSRFProtect has checked the token; the form has no other field.
+    if export_jobs.export_fits_inline(current_user.id):
+        token = account_lifecycle.make_export_token(current_user)
+        return redirect_after_post(url_for("account.download_export", token=token))
+    data_export, created = export_jobs.request_large_export(current_user.id)
+    if created:
+        enqueue(jobs.build_data_export, data_export.id, queue_name="default")
+    return redirect_after_post(url_for("account.export"))
+
+
+def _json_attachment(document: str) -> Response:
+    response = make_response(document)
+    response.mimetype = "application/json"
+    filename = f"konexi-data-{utcnow().date().isoformat()}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/export/<token>")
@@ -40,15 +77,18 @@ def download_export(token: str) -> Response:
     try:
         account_lifecycle.check_export_token(token, current_user)
     except ExportLinkError as error:
-        page = render_template("account/export.html", form=ExportForm(), error=error.message)
-        return make_response(page, 400)
-    document = json.dumps(export_user_data(current_user.id), ensure_ascii=False, indent=2)
-    response = make_response(document)
-    response.mimetype = "application/json"
-    filename = f"konexi-data-{utcnow().date().isoformat()}.json"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        return _export_page(ExportForm(), error=error.message, status=400)
+    return _json_attachment(export_document(current_user.id))
+
+
+@bp.get("/export/file/<token>")
+@login_required
+def download_export_file(token: str) -> Response:
+    try:
+        data_export = export_jobs.ready_file(token, current_user._get_current_object())
+    except ExportLinkError as error:
+        return _export_page(ExportForm(), error=error.message, status=400)
+    return _json_attachment(data_export.payload or "")
 
 
 @bp.route("/close", methods=["GET", "POST"])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.orm import joinedload
 
 from konexi import models
@@ -290,3 +291,36 @@ def _linked_accounts(user_id: int) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+def export_document(user_id: int) -> str:
+    """The export as the JSON text users download, whether built in the request or by a job."""
+    return json.dumps(export_user_data(user_id), ensure_ascii=False, indent=2)
+
+
+def count_export_rows(user_id: int) -> int:
+    """How many rows the export of this user holds (what decides between inline and a job)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return 0
+    counts = [
+        select(func.count()).select_from(Claim).where(Claim.user_id == user_id),
+        select(func.count()).select_from(Review).where(Review.user_id == user_id),
+        select(func.count()).select_from(ReviewReport).where(ReviewReport.reporter_id == user_id),
+        select(func.count()).select_from(Share).where(Share.sender_id == user_id),
+        select(func.count()).select_from(Membership).where(Membership.user_id == user_id),
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            or_(
+                OutboxMessage.user_id == user_id,
+                OutboxMessage.to_address.in_([user.email, user.phone]),
+            )
+        ),
+        select(func.count()).select_from(Branch).where(Branch.phone_consent_by_id == user_id),
+        select(func.count())
+        .select_from(CustomerDataAccess)
+        .where(CustomerDataAccess.customer_id == user_id),
+        select(func.count()).select_from(LinkedAccount).where(LinkedAccount.user_id == user_id),
+    ]
+    return sum(int(db.session.scalar(statement) or 0) for statement in counts)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from email.utils import parseaddr
+import logging
+import re
+from collections.abc import Iterable
+from email import policy as email_policy
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
@@ -12,6 +17,8 @@ from sqlalchemy import delete, select
 
 from konexi.extensions import db
 from konexi.models import EmailSuppression, User
+
+log = logging.getLogger(__name__)
 
 TOKEN_SALT = "konexi.unsubscribe.v1"  # noqa: S105 (a salt, not a secret)
 
@@ -52,14 +59,81 @@ def unsubscribe_url(user: User) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}/unsubscribe/{make_token(user)}"
 
 
+def unsubscribe_mailbox() -> tuple[str, str]:
+    """The (local part, domain) of the address that receives unsubscribe emails.
+
+    ``UNSUBSCRIBE_MAILBOX`` when set, else ``unsubscribe@`` the domain of ``MAIL_FROM``; the mail
+    provider's inbound route for it posts each message to ``/webhooks/inbound-email``.
+    """
+    address = parseaddr(current_app.config.get("UNSUBSCRIBE_MAILBOX") or "")[1]
+    if "@" not in address:
+        domain = parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2]
+        address = f"unsubscribe@{domain or 'konexi.invalid'}"
+    local, _at, domain = address.rpartition("@")
+    return local, domain
+
+
+def unsubscribe_mailto(user: User) -> str:
+    """The mailto URI of the List-Unsubscribe header: the plain mailbox, the token in the subject.
+
+    The token does not go into the address: it is longer than the 64 characters RFC 5321 allows
+    before the ``@``, and some servers change the case of that part. Plus-addressed tokens are
+    still read (see ``user_from_unsubscribe_email``).
+    """
+    local, domain = unsubscribe_mailbox()
+    return f"mailto:{local}@{domain}?subject=unsubscribe%20{make_token(user)}"
+
+
 def list_unsubscribe_headers(user: User) -> dict[str, str]:
     """The RFC 2369 and RFC 8058 headers every marketing email to this user carries."""
-    token = make_token(user)
-    domain = parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2] or "konexi.invalid"
     return {
-        "List-Unsubscribe": f"<{unsubscribe_url(user)}>, <mailto:unsubscribe+{token}@{domain}>",
+        "List-Unsubscribe": f"<{unsubscribe_url(user)}>, <{unsubscribe_mailto(user)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+
+
+# Headers naming where a received message was addressed (providers add the last three).
+_RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
+_MAX_CANDIDATES = 20
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+
+
+def _plus_tags(addresses: Iterable[str]) -> list[str]:
+    local, domain = unsubscribe_mailbox()
+    prefix = f"{local}+".lower()
+    tags = []
+    for _name, address in getaddresses(list(addresses)):
+        address_local, _at, address_domain = address.rpartition("@")
+        if address_domain.lower() == domain.lower() and address_local.lower().startswith(prefix):
+            tags.append(address_local[len(prefix) :])
+    return tags
+
+
+def _token_candidates(raw: bytes, recipients: Iterable[str]) -> list[str]:
+    message = BytesParser(policy=email_policy.default).parsebytes(raw)
+    subject = str(message.get("Subject") or "")
+    addresses = [str(value) for name in _RECIPIENT_HEADERS for value in message.get_all(name, [])]
+    candidates = _TOKEN_CHARS.findall(subject) + _plus_tags([*addresses, *recipients])
+    return list(dict.fromkeys(candidates))[:_MAX_CANDIDATES]
+
+
+def user_id_from_unsubscribe_email(raw: bytes, recipients: Iterable[str] = ()) -> int | None:
+    """The user an emailed unsubscribe (the List-Unsubscribe mailto) names, or None.
+
+    The signed token is read from the Subject or from the plus-address the message was sent to
+    (the headers, or ``recipients`` as the mail provider reports them); the token must name a
+    user who still has the address it was made for. Garbled messages name nobody.
+    """
+    try:
+        candidates = _token_candidates(raw, recipients)
+    except Exception:  # a hostile or broken message must not fail the provider's delivery
+        log.warning("unsubscribe email could not be parsed", exc_info=True)
+        return None
+    for candidate in candidates:
+        data = read_token(candidate)
+        if data is not None and (user_id := token_user_id(data)) is not None:
+            return user_id
+    return None
 
 
 def is_suppressed(email: str) -> bool:

@@ -10,4 +10,4 @@ from konexi.extensions import csrf
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 csrf.exempt(bp)
 
-from konexi.webhooks import routes  # noqa: E402,F401
+from konexi.webhooks import inbound_email, routes  # noqa: E402,F401

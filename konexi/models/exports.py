@@ -1,0 +1,42 @@
+"""Data exports too large to build in a request: built by a job, downloadable for an hour."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from konexi.extensions import db
+from konexi.models.base import UTCDateTime, utcnow
+
+# pending: waiting for the job; ready: the file can be downloaded until expires_at;
+# failed: the job could not build it (the user may ask again).
+EXPORT_STATUSES = ("pending", "ready", "failed")
+
+
+class DataExport(db.Model):
+    """One "download my data" file; the row (and the payload) goes with the account."""
+
+    __tablename__ = "data_exports"
+    __table_args__ = (
+        # At most one export being prepared per user, even when two requests race.
+        Index(
+            "uq_data_exports_one_pending",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_data_exports_expires_at", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The JSON document, exactly as the in-request download produces it.
+    payload: Mapped[str | None] = mapped_column(Text)
+    size: Mapped[int | None] = mapped_column()  # bytes of the UTF-8 payload
