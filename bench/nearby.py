@@ -1,0 +1,185 @@
+"""Timing the nearby feed query: dense Jakarta, mid-size Makassar, sparse Central Kalimantan and a
+point at sea, page 1 and page 3, median and p95 in milliseconds.
+
+    python -m bench.nearby                       # SQLite, 10k and 100k vouchers
+    python -m bench.nearby --vouchers 10000,100000,1000000
+    BENCH_POSTGRES_URL=postgresql://… python -m bench.nearby   # PostgreSQL too ("auto" starts
+                                                               # a throwaway cluster)
+
+Each size gets a throwaway database: migrated with the Alembic migrations, seeded by
+``bench.dataset`` (the seeding time is reported too). The table goes to stdout, the figures to
+``bench/results/nearby.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from flask import Flask
+
+from konexi.services.geo import Point
+
+RESULTS = Path(__file__).resolve().parent / "results" / "nearby.json"
+ORIGINS: dict[str, Point] = {
+    "jakarta (dense)": Point(-6.18, 106.83),
+    "makassar (mid)": Point(-5.15, 119.43),
+    "central kalimantan (sparse)": Point(-1.5, 113.9),
+    "banda sea (at sea)": Point(-6.0, 126.0),
+}
+PAGES = (1, 3)
+
+
+def _percentile(samples: Sequence[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def run(
+    app: Flask,
+    origins: dict[str, Point] | None = None,
+    repeats: int = 50,
+    pages: Sequence[int] = PAGES,
+) -> dict[str, dict[str, float]]:
+    """Time ``nearest_live_vouchers`` for each origin and page: {"origin page N": figures}.
+
+    Each case runs once to warm the caches, then ``repeats`` times, each in its own transaction
+    with the connection already checked out (as in a request); figures are in ms, plus the
+    number of SQL statements one call runs.
+    """
+    from sqlalchemy import event, text
+
+    from konexi.extensions import db
+    from konexi.services.nearby import nearest_live_vouchers
+
+    results: dict[str, dict[str, float]] = {}
+    with app.app_context():
+        statements: list[str] = []
+
+        def record(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        for name, origin in (origins or ORIGINS).items():
+            for page in pages:
+                nearest_live_vouchers(origin, page)
+                db.session.rollback()
+                timings = []
+                for _ in range(repeats):
+                    # A request has its connection by then (pool checkout and pre-ping are
+                    # per request, not per query): start the transaction outside the timing.
+                    db.session.execute(text("SELECT 1"))
+                    started = time.perf_counter()
+                    listing = nearest_live_vouchers(origin, page)
+                    timings.append((time.perf_counter() - started) * 1000)
+                    db.session.rollback()
+                event.listen(db.engine, "before_cursor_execute", record)
+                statements.clear()
+                nearest_live_vouchers(origin, page)
+                event.remove(db.engine, "before_cursor_execute", record)
+                db.session.rollback()
+                first = listing.items[0].distance_km if listing.items else None
+                results[f"{name} page {page}"] = {
+                    "median_ms": round(statistics.median(timings), 2),
+                    "p95_ms": round(_percentile(timings, 0.95), 2),
+                    "max_ms": round(max(timings), 2),
+                    "queries": len(statements),
+                    "items": len(listing.items),
+                    "nearest_km": round(first, 1) if first is not None else -1.0,
+                }
+        db.session.remove()
+    return results
+
+
+def _table(database: str, vouchers: int, seeded: dict, figures: dict) -> str:
+    lines = [
+        f"\n{database}, {vouchers:,} vouchers ({seeded.get('branches', 0):,} branches, "
+        f"{seeded.get('links', 0):,} links; seeded in {seeded.get('seconds', 0)} s)",
+        f"{'case':<40} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'queries':>8} "
+        f"{'nearest km':>11}",
+    ]
+    for case, row in figures.items():
+        lines.append(
+            f"{case:<40} {row['median_ms']:>10.2f} {row['p95_ms']:>8.2f} {row['max_ms']:>8.2f} "
+            f"{row['queries']:>8} {row['nearest_km']:>11}"
+        )
+    return "\n".join(lines)
+
+
+def _measure(url: str, vouchers: int, branches: int, repeats: int) -> tuple[dict, dict]:
+    from bench.dataset import seed
+    from bench.servers import build_app
+
+    app = build_app(url)
+    seeded = seed(app, branches=branches, vouchers=vouchers, users=100)
+    figures = run(app, repeats=repeats)
+    with app.app_context():
+        from konexi.extensions import db
+
+        db.engine.dispose()
+    return seeded, figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Time the nearby feed query.")
+    parser.add_argument("--vouchers", default="10000,100000", help="comma-separated sizes")
+    parser.add_argument("--branches", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--output", default=str(RESULTS))
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.vouchers.split(",") if size.strip()]
+
+    from bench.servers import Servers, migrate
+
+    postgres = os.environ.get("BENCH_POSTGRES_URL", "")
+    servers = Servers(postgres_url_from_env=postgres if postgres not in ("", "auto") else None)
+    directory = Path(tempfile.mkdtemp("-konexi-bench-nearby"))
+    report: dict[str, object] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "branches": args.branches,
+        "repeats": args.repeats,
+        "runs": [],
+    }
+    runs: list[dict[str, object]] = report["runs"]  # type: ignore[assignment]
+    try:
+        for vouchers in sizes:
+            databases = [("sqlite", f"sqlite:///{directory / f'nearby-{vouchers}.sqlite3'}")]
+            if postgres:
+                databases.append(("postgresql", ""))
+            for database, url in databases:
+                if database == "sqlite":
+                    migrate(url)
+                else:
+                    url = servers.postgres_database(f"nearby_{vouchers}")
+                seeded, figures = _measure(url, vouchers, args.branches, args.repeats)
+                print(_table(database, vouchers, seeded, figures), flush=True)
+                runs.append(
+                    {
+                        "database": database,
+                        "vouchers": vouchers,
+                        "seeded": seeded,
+                        "figures": figures,
+                    }
+                )
+                if database == "sqlite":
+                    Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    finally:
+        servers.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwritten to {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
