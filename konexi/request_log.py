@@ -64,6 +64,31 @@ def coarse_user_agent(user_agent: str | None) -> str:
     return f"{browser}/{system}"
 
 
+def log_request(
+    method: str | None,
+    endpoint: str | None,
+    route: str,
+    status: int,
+    duration_ms: float,
+    remote_addr: str | None,
+    user_agent: str | None,
+    *,
+    cache_hit: bool = False,
+) -> None:
+    """The one log line of a request, from the app or from the page cache (``cache=hit``)."""
+    log.info(
+        "%s %s %s %d %.1fms ip=%s ua=%s%s",
+        method,
+        endpoint or "-",
+        route,
+        status,
+        duration_ms,
+        truncate_ip(remote_addr),
+        coarse_user_agent(user_agent),
+        " cache=hit" if cache_hit else "",
+    )
+
+
 def _skipped() -> bool:
     return request.endpoint == "static" or request.path.startswith(SKIPPED_PREFIXES)
 
@@ -79,15 +104,14 @@ def _log(response: Response) -> Response:
     duration_ms = (time.perf_counter() - started) * 1000 if started is not None else 0.0
     # The route pattern (e.g. /s/<token>), never the concrete path or its query string.
     route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-    log.info(
-        "%s %s %s %d %.1fms ip=%s ua=%s",
+    log_request(
         request.method,
-        request.endpoint or "-",
+        request.endpoint,
         route,
         response.status_code,
         duration_ms,
-        truncate_ip(request.remote_addr),
-        coarse_user_agent(request.headers.get("User-Agent")),
+        request.remote_addr,
+        request.headers.get("User-Agent"),
     )
     return response
 
@@ -98,4 +122,4 @@ def init_app(app: Flask) -> None:
     app.after_request(_log)
 
 
-__all__ = ["coarse_user_agent", "init_app", "truncate_ip"]
+__all__ = ["coarse_user_agent", "init_app", "log_request", "truncate_ip"]

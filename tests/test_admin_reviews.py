@@ -9,7 +9,7 @@ from konexi.extensions import db
 from konexi.models import Review, ReviewReport
 from konexi.services import reviews
 from konexi.services.reviews import ReportOutcome
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, csrf_token_of
 from tests.test_reviews_factories import fresh, log_in, make_member, make_review, make_voucher
 
 
@@ -42,7 +42,7 @@ def test_only_platform_admins_see_the_queue_others_get_404(app, client, create_u
         owner = create_user()
         make_member(review.company_id, owner, "owner")
         log_in(client, owner)
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    token = csrf_token_of(client)
 
     assert client.get("/admin/reviews").status_code == 404
     for action in ("restore", "remove"):

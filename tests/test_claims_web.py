@@ -8,7 +8,7 @@ from konexi.extensions import db
 from konexi.models import Claim, Voucher
 from konexi.services.claims import claim_voucher
 from konexi.services.redemption_codes import format_code
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, csrf_token_of
 from tests.test_claims_factories import claim_count, code_messages, fresh, log_in, make_voucher
 
 HX = {"HX-Request": "true"}
@@ -79,8 +79,9 @@ def test_claim_page_and_button_carry_the_htmx_wiring(app, client, create_user):
 def test_anonymous_claim_goes_to_login_and_back_to_the_voucher(app, client):
     voucher = make_voucher()
 
-    plain = post_claim(client, voucher.id)
-    htmx = post_claim(client, voucher.id, htmx=True)
+    token = csrf_token_of(client)  # the voucher page has no token for anonymous visitors
+    plain = post_claim(client, voucher.id, token=token)
+    htmx = post_claim(client, voucher.id, htmx=True, token=token)
 
     assert plain.status_code == 303
     assert plain.headers["Location"] == f"/login?next=/vouchers/{voucher.id}"

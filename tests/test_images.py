@@ -96,6 +96,23 @@ def test_png_and_webp_uploads_are_accepted_and_transparency_turns_white():
     assert (small.width, small.height) == (200, 100)  # never enlarged
 
 
+def test_a_big_png_is_reduced_before_its_colours_are_converted():
+    # 4000x3000 RGBA (48 MP-bytes decoded): reduced by 4 before flattening, same result as before.
+    picture = PILImage.new("RGBA", (4000, 3000), (0, 0, 0, 0))
+    picture.paste((200, 30, 30, 255), (0, 0, 4000, 300))  # an opaque red band along the top
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+
+    processed = process_image(out.getvalue())
+
+    assert (processed.width, processed.height) == (480, 360)
+    with PILImage.open(io.BytesIO(processed.data)) as full:
+        rgb = full.convert("RGB")
+        red, green, _blue = rgb.getpixel((240, 10))
+        assert red > 150 and green < 80
+        assert rgb.getpixel((240, 300)) > (240, 240, 240)  # transparency still turns white
+
+
 @pytest.mark.parametrize(
     ("upload", "problem"),
     [

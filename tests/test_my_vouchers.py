@@ -10,7 +10,7 @@ from konexi.models import Branch, Claim, Voucher
 from konexi.models.base import utcnow
 from konexi.services.claims import claim_voucher
 from konexi.services.redemption_codes import format_code
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, csrf_token_of
 from tests.test_claims_factories import fresh, log_in, make_voucher
 
 HX = {"HX-Request": "true"}
@@ -145,7 +145,7 @@ def test_cannot_hide_another_users_claim(app, client, create_user):
 
 def test_anonymous_hide_goes_to_login(app, client, create_user):
     claim_id = claim_voucher(create_user().id, make_voucher().id).claim.id
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    token = csrf_token_of(client)
 
     response = client.post(f"/me/vouchers/{claim_id}/hide", data={"csrf_token": token})
 

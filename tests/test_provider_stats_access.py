@@ -6,7 +6,7 @@ import pytest
 
 from konexi.models import Review
 from konexi.models.base import utcnow
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, csrf_token_of
 from tests.test_provider_stats import seed_30_days
 from tests.test_reviews_factories import (
     fresh,
@@ -102,7 +102,7 @@ def test_console_pages_by_role(app, client, create_user, url: str, who: str):
 @pytest.mark.parametrize("who", WHO)
 def test_reply_by_role(app, client, create_user, who: str):
     _company, review = setup_visitor(client, create_user, who)
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    token = csrf_token_of(client)
 
     response = client.post(
         f"/provider/reviews/{review.id}/reply",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import Branch, Company, Invitation, Membership, User
 from konexi.models.base import utcnow
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_of
 from tests.test_claims_factories import log_in
 
 _numbers = itertools.count(1)
@@ -72,8 +72,8 @@ def membership_of(user_id: int, company_id: int) -> Membership | None:
 
 
 def token(client: FlaskClient) -> str:
-    """The CSRF token of the client's session (any page carries it in hx-headers)."""
-    return csrf_token_from(client.get("/privacy").get_data(as_text=True))
+    """The CSRF token of the client's session, as a browser would find it."""
+    return csrf_token_of(client)
 
 
 def post(client: FlaskClient, url: str, data: dict | None = None, **kwargs):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ import pytest
 
 from konexi.extensions import db
 from konexi.models import Voucher
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_of
 from tests.test_provider_vouchers_data import ROLES, console, fresh, voucher_form  # noqa: F401
 
 
@@ -25,7 +25,7 @@ def expected_status(who: str, allowed: int, owner_of_voucher: str | None) -> int
 
 
 def _token(client) -> str:  # type: ignore[no-untyped-def]
-    return csrf_token_from(client.get("/").get_data(as_text=True))
+    return csrf_token_of(client)
 
 
 def _request(client, method: str, url: str, data: dict | None = None):  # type: ignore[no-untyped-def]

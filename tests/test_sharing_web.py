@@ -9,6 +9,7 @@ from konexi.extensions import db
 from konexi.models import Share, Voucher
 from konexi.models.base import utcnow
 from konexi.services import sharing
+from tests.conftest import csrf_token_of
 from tests.test_sharing_support import (
     FRIEND_EMAIL,
     FRIEND_LOCAL,
@@ -201,7 +202,10 @@ def test_logged_out_visitors_get_share_links_and_a_log_in_link(client):
 
 def test_anonymous_post_with_a_token_is_sent_to_log_in(client):
     voucher = make_voucher()
-    response = post_share(client, voucher.id, FRIEND_LOCAL)
+    token = csrf_token_of(client)  # the share page has no form (nor token) for anonymous visitors
+    response = client.post(
+        f"/vouchers/{voucher.id}/share", data={"csrf_token": token, "contact": FRIEND_LOCAL}
+    )
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/login?next=")
 

@@ -47,7 +47,9 @@ def test_voucher_page_shows_terms_validity_quota_branches_and_provider(app, clie
     assert "Jl. Suryakencana 3, Bogor" in html
     assert "Closed" not in html  # inactive branch
     assert "Claim this voucher" in html
-    assert f'action="/vouchers/{voucher.id}/claim"' in html
+    # anonymous: the button leads to the login form and back (no token, so no cookie)
+    assert 'action="/login"' in html
+    assert f'name="next" value="/vouchers/{voucher.id}"' in html
     assert "Live" in html
 
 

@@ -6,6 +6,7 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from konexi.extensions import csrf
 from konexi.feed import bp
 from konexi.feed.formatting import format_distance
 from konexi.feed.forms import FeedArgs, LocationChoice
@@ -40,7 +41,12 @@ def index():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/location")
+@csrf.exempt
 def set_location():  # type: ignore[no-untyped-def]
+    # Anonymous visitors post without a token (it would give every feed view a session cookie):
+    # their choice only sorts their own feed. A signed-in user's choice may be stored: checked.
+    if current_user.is_authenticated:
+        csrf.protect()
     choice = LocationChoice.parse(request.form)
     if choice.clear:
         forget_location()
