@@ -1,0 +1,730 @@
+"""``python -m bench.run [--quick]``: every budget of issue 6, measured, printed and saved as JSON.
+
+One run: throwaway Redis and PostgreSQL (the test suite's server modules), the large data set
+seeded into SQLite and PostgreSQL by ``bench/dataset.py``, gunicorn with the app's
+``gunicorn.conf.py`` serving the app and a bare "hello" app, then page weight and timing in
+Chromium, the throughput ratio with ``wrk``, the nearby query (``bench/nearby.py``), the claim
+race over HTTP on PostgreSQL and the purge of 10,000 accounts. ``--quick`` does the same with a
+tiny data set, one repeat, no throttling and a short Python load (the CI smoke test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import io
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import servers
+from bench.servers import Gunicorn, Servers
+
+RESULTS = Path(__file__).resolve().parent / "results"
+KB = 1000  # budgets in kilobytes are read as 1,000 bytes (the stricter reading)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big and how long: the real run or the quick smoke run."""
+
+    quick: bool
+    branches: int
+    vouchers: int
+    users: int
+    runs: int  # Chromium timing runs (medians)
+    throttle: bool
+    load_seconds: int
+    connections: int
+    use_wrk: bool
+    claimers: int
+    left: int
+    purge_accounts: int
+
+
+FULL = Scale(
+    quick=False,
+    branches=20_000,
+    vouchers=100_000,
+    users=1_000,
+    runs=5,
+    throttle=True,
+    load_seconds=15,
+    connections=16,
+    use_wrk=True,
+    claimers=200,
+    left=50,
+    purge_accounts=10_000,
+)
+QUICK = Scale(
+    quick=True,
+    branches=60,
+    vouchers=300,
+    users=20,
+    runs=1,
+    throttle=False,
+    load_seconds=2,
+    connections=4,
+    use_wrk=False,
+    claimers=12,
+    left=4,
+    purge_accounts=200,
+)
+
+ROW_KEYS = (
+    "first_visit_bytes",
+    "repeat_visit_bytes",
+    "load_more_fragment_bytes",
+    "card_image_bytes",
+    "usable_cold_ms",
+    "usable_warm_ms",
+    "first_view_requests",
+    "throughput_ratio",
+    "nearby_p95_sqlite_ms",
+    "nearby_p95_postgres_ms",
+    "claim_race",
+    "purge_10k_seconds",
+)
+
+
+def log(message: str) -> None:
+    print(f"[bench {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+# -- data ---------------------------------------------------------------------------------------
+def seed_database(database_url: str, scale: Scale) -> dict[str, Any]:
+    """Seed with bench/dataset.py; without it (not written yet), the app's demo data."""
+    app = servers.build_app(database_url)
+    started = time.perf_counter()
+    try:
+        from bench import dataset
+    except ImportError:
+        dataset = None
+    with app.app_context():
+        if dataset is not None:
+            summary = dataset.seed(
+                app,
+                branches=scale.branches,
+                vouchers=scale.vouchers,
+                users=scale.users,
+                rng_seed=7,
+            )
+            source = "bench/dataset.py"
+        else:
+            from konexi.services.demo_data import load_demo_data
+
+            summary = load_demo_data()
+            source = "demo data (bench/dataset.py is missing)"
+        _dispose(app)
+    return {
+        "source": source,
+        "summary": _jsonable(summary),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _dispose(app: Any) -> None:
+    from konexi.extensions import db
+
+    db.session.remove()
+    db.engine.dispose()
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _photo(index: int, width: int = 1600) -> bytes:
+    """A photo-like JPEG (gradient, shapes, sensor noise) as a provider would upload it."""
+    from PIL import Image, ImageDraw
+
+    height = width * 5 // 8
+    gradient = Image.linear_gradient("L").resize((width, height)).rotate(index * 37 % 360)
+    base = Image.merge(
+        "RGB",
+        (
+            gradient,
+            gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+            Image.new("L", (width, height), (index * 53) % 256),
+        ),
+    )
+    draw = ImageDraw.Draw(base)
+    for n in range(12):
+        x, y = (index * 97 + n * 131) % width, (index * 61 + n * 89) % height
+        colour = ((n * 40 + index * 7) % 256, (n * 90) % 256, (index * 30 + n) % 256)
+        draw.ellipse((x, y, x + 180 + n * 10, y + 120 + n * 8), fill=colour)
+    noise = Image.effect_noise((width, height), 40).convert("RGB")
+    photo = Image.blend(base, noise, 0.25)
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def attach_card_images(database_url: str, pages: int = 2, size: int = 1600) -> dict[str, int]:
+    """Give the vouchers on the feed's first pages a picture, through the app's upload path."""
+    from konexi.extensions import db
+    from konexi.models import Voucher
+    from konexi.services import catalogue
+    from konexi.services.images import store_image
+
+    app = servers.build_app(database_url)
+    attached = already = 0
+    with app.app_context():
+        for page in range(1, pages + 1):
+            for item in catalogue.live_vouchers(page).items:
+                voucher = db.session.get(Voucher, item.voucher.id)
+                if voucher.image_id is not None:
+                    already += 1
+                    continue
+                image = store_image(voucher.company_id, _photo(voucher.id, size))
+                db.session.flush()
+                voucher.image_id = image.id
+                attached += 1
+        db.session.commit()
+        _dispose(app)
+    return {"attached": attached, "already_had_one": already}
+
+
+# -- measurements -------------------------------------------------------------------------------
+def measure_nearby(database_url: str, scale: Scale) -> dict[str, Any]:
+    """bench/nearby.py's timings (medians and p95 per origin); the worst p95 is the figure."""
+    try:
+        from bench import nearby
+    except ImportError:
+        return {"error": "bench/nearby.py is missing", "p95_ms": None}
+    app = servers.build_app(database_url)
+    wanted: dict[str, Any] = {}
+    if scale.quick:  # one origin, one page, a few repeats: enough to keep the wiring working
+        origins = getattr(nearby, "ORIGINS", None)
+        wanted = {"repeats": 3, "pages": (1,)}
+        if origins:
+            wanted["origins"] = dict(list(origins.items())[:1])
+    parameters = inspect.signature(nearby.run).parameters
+    kwargs = {k: v for k, v in wanted.items() if k in parameters}
+    with app.app_context():
+        result = nearby.run(app, **kwargs)
+        _dispose(app)
+    result = _jsonable(result)
+    return {"p95_ms": _worst(result, "p95"), "median_ms": _worst(result, "median"), **result}
+
+
+def _worst(value: Any, word: str) -> float | None:
+    """The largest number under any key containing ``word`` (e.g. every origin's p95)."""
+    found: list[float] = []
+
+    def walk(node: Any, key: str = "") -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, str(k))
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+        elif isinstance(node, int | float) and not isinstance(node, bool) and word in key.lower():
+            found.append(float(node))
+
+    walk(value)
+    return round(max(found), 2) if found else None
+
+
+@dataclass
+class WebServers:
+    """gunicorn for the feed (on the web database), for the hello app and for the claim race."""
+
+    app: Gunicorn
+    hello: Gunicorn
+    claims: Gunicorn
+
+    def all(self) -> list[Gunicorn]:
+        return list({id(g): g for g in (self.app, self.hello, self.claims)}.values())
+
+    def launch(self) -> None:
+        for server in self.all():
+            server.launch()
+
+    def wait_ready(self) -> None:
+        started = time.perf_counter()
+        for server in self.all():
+            server.wait_ready("/" if server is self.hello else "/healthz")
+        log(f"gunicorn ready (waited {time.perf_counter() - started:.1f}s)")
+
+    def stop(self) -> None:
+        for server in self.all():
+            server.interrupt()
+        for server in self.all():
+            server.stop()
+
+
+def web_servers(web_url: str, postgres_url: str, redis_url: str, workdir: Path) -> WebServers:
+    app = Gunicorn("wsgi:app", servers.app_environ(web_url, redis_url), workdir / "gunicorn.log")
+    hello = Gunicorn("bench.hello_app:app", {}, workdir / "gunicorn-hello.log")
+    claims = app
+    if web_url != postgres_url:
+        environ = servers.app_environ(postgres_url, redis_url)
+        claims = Gunicorn("wsgi:app", environ, workdir / "gunicorn-postgres.log")
+    return WebServers(app=app, hello=hello, claims=claims)
+
+
+def measure_pages(base_url: str, scale: Scale) -> dict[str, Any]:
+    """Weight, images, the "load more" fragment and time until usable, in Chromium."""
+    from bench import weight
+
+    results: dict[str, Any] = {}
+    with weight.chromium() as browser:
+        results["chromium_version"] = browser.version
+        results["weight"] = weight.page_weight(base_url, browser)
+        results["fragment"] = weight.fragment_weight(base_url)
+        log("time until usable" + (" (throttled)" if scale.throttle else " (not throttled)"))
+        results["usable"] = weight.time_until_usable(
+            base_url, browser, runs=scale.runs, throttle=scale.throttle
+        )
+    return results
+
+
+def measure_throughput(feed_url: str, hello_url: str, scale: Scale) -> dict[str, Any]:
+    from bench import throughput
+
+    use_wrk = scale.use_wrk and throughput.wrk_available()
+    log(f"throughput: {'wrk' if use_wrk else 'python load'}, {scale.load_seconds}s per app")
+    result = throughput.throughput_ratio(
+        feed_url + "/",
+        hello_url + "/",
+        connections=scale.connections,
+        seconds=scale.load_seconds,
+        use_wrk=use_wrk,
+        warmup=not scale.quick,
+    )
+    if scale.use_wrk and not use_wrk:
+        result["note"] = "wrk is not installed: the Python load generator ran instead"
+    return result
+
+
+def measure_claims(database_url: str, server: Gunicorn, redis_url: str, scale: Scale) -> dict:
+    from bench.claims import claim_race
+
+    app = servers.build_app(database_url, redis_url)
+    try:
+        result = claim_race(app, server.url, claimers=scale.claimers, left=scale.left)
+        inside = sorted(server.request_durations("POST", "vouchers.claim"))
+        if inside:
+            result["in_app_p50_ms"] = round(statistics.median(inside), 1)
+            result["in_app_p95_ms"] = round(inside[int(0.95 * (len(inside) - 1))], 1)
+            result["in_app_max_ms"] = round(inside[-1], 1)
+        if result["errors"]:
+            result["server_errors"] = server.log_errors()
+        return result
+    finally:
+        with app.app_context():
+            _dispose(app)
+
+
+def measure_purge(database_url: str, scale: Scale) -> dict:
+    from bench.purge import purge_accounts
+
+    app = servers.build_app(database_url)
+    try:
+        return purge_accounts(app, count=scale.purge_accounts)
+    finally:
+        with app.app_context():
+            _dispose(app)
+
+
+# -- the table ----------------------------------------------------------------------------------
+def _row(key: str, what: str, budget: str, measured: Any, met: bool | None, note: str = "") -> dict:
+    return {
+        "key": key,
+        "what": what,
+        "budget": budget,
+        "measured": measured,
+        "met": met,
+        "note": note,
+    }
+
+
+def _get(data: dict, *path: str) -> Any:
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return None
+        data = data[part]
+    return data
+
+
+def budget_rows(results: dict[str, Any], scale: Scale) -> list[dict[str, Any]]:
+    """One row per budget of issue 6, with its measured figure and whether it is met."""
+    rows = []
+    first = _get(results, "pages", "weight", "first_visit") or {}
+    repeat = _get(results, "pages", "weight", "repeat_visit") or {}
+    images = _get(results, "pages", "weight", "images") or {}
+    fragment = _get(results, "pages", "fragment") or {}
+    usable = _get(results, "pages", "usable") or {}
+    ratio = results.get("throughput") or {}
+    claims = results.get("claims") or {}
+    purge = results.get("purge") or {}
+
+    page_bytes = first.get("page_bytes")
+    rows.append(
+        _row(
+            "first_visit_bytes",
+            "feed /, first visit, HTML+CSS+JS transferred (compressed), images excluded",
+            "<= 30 KB",
+            page_bytes,
+            None if page_bytes is None else page_bytes <= 30 * KB,
+            f"images apart: {first.get('image_bytes')} B in {first.get('image_requests')} requests",
+        )
+    )
+    repeat_bytes = repeat.get("page_bytes")
+    rows.append(
+        _row(
+            "repeat_visit_bytes",
+            "feed /, repeat visit (static assets cached)",
+            "<= 6 KB",
+            repeat_bytes,
+            None if repeat_bytes is None else repeat_bytes <= 6 * KB,
+            f"{repeat.get('served_from_cache')} responses from the browser cache",
+        )
+    )
+    body = fragment.get("body_bytes")
+    cards = fragment.get("cards")
+    rows.append(
+        _row(
+            "load_more_fragment_bytes",
+            '"load more" fragment of 10 vouchers, compressed body',
+            "<= 4 KB",
+            body,
+            None if body is None else body <= 4 * KB and fragment.get("status") == 200,
+            f"{cards} cards, Content-Encoding {fragment.get('content_encoding')}, "
+            f"{fragment.get('uncompressed_bytes')} B uncompressed",
+        )
+    )
+    image_max = images.get("max_bytes")
+    image_ok = None
+    if images.get("count"):
+        image_ok = (
+            image_max <= 8 * KB
+            and images.get("all_lazy")
+            and images.get("all_sized")
+            and images.get("save_data_img_tags") == 0
+            and images.get("save_data_image_requests") == 0
+        )
+    rows.append(
+        _row(
+            "card_image_bytes",
+            "voucher card image as served (largest); lazy, width/height; none with Save-Data",
+            "<= 8 KB each",
+            image_max,
+            image_ok,
+            f"{images.get('count')} card images, median {images.get('median_bytes')} B, "
+            f"lazy {images.get('all_lazy')}, sized {images.get('all_sized')}, "
+            f"Save-Data: {images.get('save_data_img_tags')} <img>, "
+            f"{images.get('save_data_image_requests')} image requests",
+        )
+    )
+    throttled = bool(usable.get("throttled"))
+    for key, budget_ms, label in (("cold_ms", 2500, "cold"), ("warm_ms", 1000, "warm")):
+        value = usable.get(key)
+        rows.append(
+            _row(
+                f"usable_{label}_ms",
+                f"time until the feed is usable, 400 kbit/s + 400 ms RTT, {label} cache",
+                f"<= {budget_ms / 1000:.1f} s",
+                value,
+                None if value is None or not throttled else value <= budget_ms,
+                f"median of {usable.get('runs')} runs"
+                + ("" if throttled else "; NOT throttled (quick run): not the budget's condition"),
+            )
+        )
+    requests_count = first.get("page_requests")
+    rows.append(
+        _row(
+            "first_view_requests",
+            "requests for the first feed view (images apart)",
+            "<= 4",
+            requests_count,
+            None if requests_count is None else requests_count <= 4,
+            f"plus {first.get('image_requests')} image requests; "
+            + ", ".join(r["url"].split("?")[0] for r in first.get("resources", [])[:8]),
+        )
+    )
+    value = ratio.get("ratio")
+    feed = ratio.get("feed") or {}
+    hello = ratio.get("hello") or {}
+    rows.append(
+        _row(
+            "throughput_ratio",
+            "feed page req/s under gunicorn / bare Flask hello req/s (same gunicorn settings)",
+            ">= 0.35",
+            value,
+            None if value is None else value >= 0.35 and feed.get("non_success") == 0,
+            f"feed {feed.get('requests_per_second')} req/s, hello "
+            f"{hello.get('requests_per_second')} req/s, {feed.get('generator')}, "
+            f"{feed.get('connections')} connections, non-2xx/3xx {feed.get('non_success')}",
+        )
+    )
+    for backend in ("sqlite", "postgres"):
+        nearby = _get(results, "nearby", backend) or {}
+        p95 = nearby.get("p95_ms")
+        rows.append(
+            _row(
+                f"nearby_p95_{backend}_ms",
+                f"nearby feed query, 20k branches / 100k vouchers, p95 ({backend})",
+                "<= 15 ms",
+                p95,
+                None if p95 is None else p95 <= 15,
+                nearby.get("error") or f"median {nearby.get('median_ms')} ms (worst origin)",
+            )
+        )
+    claim_ok = None
+    if claims.get("succeeded") is not None:
+        claim_ok = (
+            claims["succeeded"] == claims["left"]
+            and claims["claims_in_database"] == claims["left"]
+            and claims["errors"] == 0
+            and (claims.get("latency_p95_ms") or 1e9) <= 300
+        )
+    rows.append(
+        _row(
+            "claim_race",
+            f"{claims.get('claimers')} concurrent claims on a voucher with {claims.get('left')} "
+            "left (PostgreSQL, HTTP)",
+            "exactly 50 succeed, 0 errors, p95 <= 300 ms",
+            claims.get("latency_p95_ms"),
+            claim_ok,
+            f"{claims.get('succeeded')} succeeded, {claims.get('refused')} refused, "
+            f"{claims.get('errors')} errors, {claims.get('claims_in_database')} claims in the DB; "
+            f"p50 {claims.get('latency_p50_ms')} ms at the client; inside the app (request log, "
+            f"without gunicorn's queue) p50 {claims.get('in_app_p50_ms')} ms, "
+            f"p95 {claims.get('in_app_p95_ms')} ms",
+        )
+    )
+    seconds = _get(purge, "postgres", "seconds")
+    sqlite_seconds = _get(purge, "sqlite", "seconds")
+    worst = max((s for s in (seconds, sqlite_seconds) if s is not None), default=None)
+    purged_all = all(
+        (_get(purge, b, "purged") == _get(purge, b, "accounts"))
+        for b in ("sqlite", "postgres")
+        if _get(purge, b)
+    )
+    rows.append(
+        _row(
+            "purge_10k_seconds",
+            f"purge of {scale.purge_accounts} accounts due for deletion (slower backend)",
+            "<= 60 s",
+            worst,
+            None if worst is None else worst <= 60 and purged_all,
+            f"SQLite {sqlite_seconds} s, PostgreSQL {seconds} s",
+        )
+    )
+    return _with_errors(rows, results)
+
+
+def _with_errors(rows: list[dict[str, Any]], results: dict[str, Any]) -> list[dict[str, Any]]:
+    """A measurement that failed says why in its rows' notes."""
+    sources = {
+        "pages": ROW_KEYS[:7],
+        "throughput": ("throughput_ratio",),
+        "claims": ("claim_race",),
+    }
+    for source, keys in sources.items():
+        error = _get(results, source, "error")
+        if error:
+            for row in rows:
+                if row["key"] in keys and error not in row["note"]:
+                    row["note"] = f"FAILED: {error}"
+    for backend in ("sqlite", "postgres"):
+        error = _get(results, "purge", backend, "error")
+        if error:
+            rows[-1]["note"] += f"; {backend} FAILED: {error}"
+    return rows
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    def met(value: bool | None) -> str:
+        return {True: "yes", False: "NO", None: "-"}[value]
+
+    header = ("what", "budget", "measured", "met?")
+    lines = [(r["key"], r["budget"], str(r["measured"]), met(r["met"])) for r in rows]
+    widths = [max(len(x[i]) for x in [header, *lines]) for i in range(4)]
+    out = [" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    out.append("-+-".join("-" * w for w in widths))
+    out += [" | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
+    return "\n".join(out)
+
+
+def _environment() -> dict[str, Any]:
+    def version(command: list[str]) -> str | None:
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=10)  # noqa: S603
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return (
+            (done.stdout or done.stderr).strip().splitlines()[0]
+            if done.returncode in (0, 1)
+            else None
+        )
+
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            cwd=servers.ROOT,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "git_commit": commit or None,
+        "gunicorn_workers": int(os.environ.get("WEB_CONCURRENCY", "2")),
+        "gunicorn_threads": int(os.environ.get("GUNICORN_THREADS", "4")),
+        "wrk": version(["wrk", "--version"]) if shutil.which("wrk") else None,
+        "redis": version(["redis-server", "--version"]),
+    }
+
+
+# -- the run ------------------------------------------------------------------------------------
+def _step(results: dict[str, Any], key: str, what: str, function: Any, *args: Any) -> None:
+    """Run one measurement; a failure is recorded in the results instead of ending the run."""
+    log(what)
+    started = time.perf_counter()
+    try:
+        results[key] = function(*args)
+    except Exception as error:  # noqa: BLE001 - reported in the table and the JSON
+        log(f"{what} FAILED: {type(error).__name__}: {error}")
+        results[key] = {"error": f"{type(error).__name__}: {error}"}
+    log(f"{what}: {time.perf_counter() - started:.1f}s")
+
+
+def run(scale: Scale, output: Path, web_backend: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    workdir = Path(tempfile.mkdtemp("-konexi-bench"))
+    pool = Servers(postgres_url_from_env=os.environ.get("BENCH_POSTGRES_URL") or None)
+    results: dict[str, Any] = {"nearby": {}, "purge": {}}
+    data: dict[str, Any] = {"web_backend": web_backend}
+    web: WebServers | None = None
+    try:
+        pool.start_postgres_in_background()
+        redis_url = pool.start_redis()
+        sqlite_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        log("migrating a SQLite file and a PostgreSQL database")
+        servers.migrate(sqlite_url)
+        postgres_url = pool.postgres_database("konexi_bench")
+        log(f"seeding {scale.vouchers} vouchers, {scale.branches} branches, {scale.users} users")
+        data["sqlite"] = seed_database(sqlite_url, scale)
+        log(f"SQLite seeded in {data['sqlite']['seconds']}s")
+        data["postgres"] = seed_database(postgres_url, scale)
+        log(f"PostgreSQL seeded in {data['postgres']['seconds']}s")
+        web_url = postgres_url if web_backend == "postgres" else sqlite_url
+
+        # gunicorn starts while the pictures are attached (nothing is being timed then).
+        web = web_servers(web_url, postgres_url, redis_url, workdir)
+        web.launch()
+        data["card_images"] = attach_card_images(
+            web_url, pages=1 if scale.quick else 2, size=800 if scale.quick else 1600
+        )
+        web.wait_ready()
+
+        for backend, url in (("sqlite", sqlite_url), ("postgres", postgres_url)):
+            _step(
+                results["nearby"], backend, f"nearby query, {backend}", measure_nearby, url, scale
+            )
+        _step(
+            results,
+            "pages",
+            f"page weight and timing ({web_backend})",
+            measure_pages,
+            web.app.url,
+            scale,
+        )
+        _step(
+            results,
+            "throughput",
+            f"throughput ({web_backend})",
+            measure_throughput,
+            web.app.url,
+            web.hello.url,
+            scale,
+        )
+        _step(
+            results,
+            "claims",
+            "claim race (PostgreSQL, HTTP)",
+            measure_claims,
+            postgres_url,
+            web.claims,
+            redis_url,
+            scale,
+        )
+        web.stop()
+        for backend, url in (("sqlite", sqlite_url), ("postgres", postgres_url)):
+            _step(results["purge"], backend, f"purge, {backend}", measure_purge, url, scale)
+    finally:
+        if web is not None:
+            web.stop()
+        pool.stop()
+        if os.environ.get("BENCH_KEEP"):
+            log(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    rows = budget_rows(results, scale)
+    report = {
+        "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "quick": scale.quick,
+        "scale": scale.__dict__,
+        "seconds": round(time.perf_counter() - started, 1),
+        "environment": _environment(),
+        "data": data,
+        "rows": rows,
+        "results": _jsonable(results),
+    }
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny data, 1 repeat, no throttling")
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--runs", type=int, help="Chromium timing runs (default 5, quick 1)")
+    parser.add_argument("--seconds", type=int, help="load duration per app (default 15)")
+    parser.add_argument(
+        "--web-db",
+        choices=("sqlite", "postgres"),
+        help="database behind the gunicorn that serves the feed (default: SQLite; PostgreSQL "
+        "with --quick, so one gunicorn serves everything, or when BENCH_POSTGRES_URL is set)",
+    )
+    args = parser.parse_args(argv)
+    scale = QUICK if args.quick else FULL
+    overrides = {"runs": args.runs, "load_seconds": args.seconds}
+    scale = Scale(**{**scale.__dict__, **{k: v for k, v in overrides.items() if v}})
+    web_backend = args.web_db or (
+        "postgres" if scale.quick or os.environ.get("BENCH_POSTGRES_URL") else "sqlite"
+    )
+    report = run(scale, args.output, web_backend)
+    print(
+        f"\nKonexi benchmark, {report['ran_at']} ({'quick' if scale.quick else 'full'} run, "
+        f"{report['seconds']}s)\n"
+    )
+    print(format_table(report["rows"]))
+    for row in report["rows"]:
+        if row["note"]:
+            print(f"  {row['key']}: {row['note']}")
+    print(f"\nwritten to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
