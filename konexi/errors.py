@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from markupsafe import escape
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from konexi.extensions import db
+from konexi.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,29 @@ def _page(status: int, title: str, message: str):  # type: ignore[no-untyped-def
         )
         return fragment, status, {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"}
     return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _forget_the_failed_transaction() -> None:
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection is gone too: drop the session with it
+        db.session.remove()
+
+
+def _bare_page(title: str, message: str) -> str:
+    """A page built without templates or the database, for when rendering one fails too."""
+    return (
+        f'<!doctype html><html lang="{escape(get_locale() or "en")}"><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(message)}</p></html>"
+    )
+
+
+def _no_store(response):  # type: ignore[no-untyped-def]
+    """An outage page must not be cached by the browser or a proxy, nor retried at once."""
+    body, status, *rest = response if isinstance(response, tuple) else (response, 200)
+    headers = dict(rest[0]) if rest else {}
+    headers.update({"Cache-Control": "no-store", "Retry-After": "30"})
+    return body, status, headers
 
 
 def init_app(app: Flask) -> None:
@@ -60,16 +85,33 @@ def init_app(app: Flask) -> None:
     def bad_request(_error: HTTPException):  # type: ignore[no-untyped-def]
         return _page(400, _("Bad request"), _("We could not understand that request."))
 
-    @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):  # type: ignore[no-untyped-def]
+        # Only a lost or refused connection is an outage; a value the database refuses is the
+        # request's fault (400), anything else a bug on our side (500) — not "try again later".
+        if isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated:
+            return database_down(error)
+        _forget_the_failed_transaction()
+        if isinstance(error, DataError):
+            log.warning("database refused a value: %s", type(error.__cause__ or error).__name__)
+            return bad_request(error)
+        log.error("database error", exc_info=error)
+        return server_error(error)
+
     def database_down(error: Exception):  # type: ignore[no-untyped-def]
-        log.error("database unavailable: %s", error)
-        db.session.rollback()
-        return _page(
-            503,
-            _("Temporarily unavailable"),
-            _("Konexi is temporarily unavailable. Please try again in a minute."),
-        )
+        log.error("database unavailable: %s", type(error.__cause__ or error).__name__)
+        _forget_the_failed_transaction()
+        # The page must not need the database: the visitor is shown as logged out for it
+        # (templates read current_user, whose loader would query the database again).
+        g._login_user = login_manager.anonymous_user()
+        title = _("Temporarily unavailable")
+        message = _("Konexi is temporarily unavailable. Please try again in a minute.")
+        try:
+            response = _page(503, title, message)
+        except SQLAlchemyError:
+            _forget_the_failed_transaction()
+            response = (_bare_page(title, message), 503)
+        return _no_store(response)
 
     @app.errorhandler(500)
     def server_error(_error: Exception):  # type: ignore[no-untyped-def]

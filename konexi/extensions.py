@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import Flask, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -44,9 +44,37 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, _record) -> None:  # type: i
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 htmx = Htmx()
-limiter = Limiter(key_func=client_ip, default_limits=[])
+
+
+class KonexiLimiter(Limiter):
+    """Flask-Limiter that survives a Redis outage: the limits are counted in this process's
+    memory until Redis answers again (checked with a growing pause), and any other storage error
+    is logged instead of failing the request. A request must never fail because Redis did."""
+
+    def init_app(self, app: Flask) -> None:
+        self._storage_dead = False  # one limiter serves every app built in a process (tests)
+        super().init_app(app)
+
+    @property
+    def counting_in_memory(self) -> bool:
+        """True while Redis is unreachable and limits are counted in this process only."""
+        return bool(self._storage_dead)
+
+
+# Fail fast when Redis is gone rather than holding the request for the default timeouts.
+RATELIMIT_REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+
+limiter = KonexiLimiter(
+    key_func=client_ip,
+    default_limits=[],
+    in_memory_fallback_enabled=True,
+    swallow_errors=True,
+    storage_options=RATELIMIT_REDIS_OPTIONS,  # the memory storage ignores them
+)

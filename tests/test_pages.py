@@ -157,3 +157,25 @@ def test_deleting_a_user_applies_the_schemas_on_delete_rules(app, create_user):
     db.session.execute(delete(User).where(User.id == user.id))
     db.session.commit()
     assert db.session.scalar(select(func.count(VerificationCode.id))) == 0
+
+
+def test_a_refused_value_is_a_400_and_a_database_bug_a_500_not_an_outage(app_factory):
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    app = app_factory()
+
+    @app.get("/_test/refused-value")
+    def refused_value():  # type: ignore[no-untyped-def]
+        raise DataError("SELECT :q", {"q": "x"}, ValueError("NUL byte"))
+
+    @app.get("/_test/database-bug")
+    def database_bug():  # type: ignore[no-untyped-def]
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    client = app.test_client()
+    refused = client.get("/_test/refused-value")
+    assert refused.status_code == 400
+    assert "We could not understand that request." in refused.get_data(as_text=True)
+    bug = client.get("/_test/database-bug?lang=id")
+    assert bug.status_code == 500
+    assert "Retry-After" not in bug.headers

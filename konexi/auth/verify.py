@@ -18,9 +18,10 @@ from konexi.auth.forms import CodeForm
 from konexi.auth.routes import safe_next, too_many_codes_message
 from konexi.extensions import client_ip, limiter
 from konexi.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
+from konexi.messaging.outbox import could_not_deliver
 from konexi.services import accounts
 from konexi.services.contacts import display_phone
-from konexi.services.verification import CodeCheck, CodeStatus, TooManyCodes
+from konexi.services.verification import CodeCheck, CodeStatus, Purpose, TooManyCodes
 
 AFTER_VERIFY = "after_verify"
 _PAGE = "auth/verify.html"
@@ -52,6 +53,13 @@ def _context(**overrides: Any) -> dict[str, Any]:
         "phone_notice": None,
         "email_notice": None,
     }
+    if user.phone_verified_at is None and could_not_deliver(user.id, Purpose.VERIFY_PHONE.value):
+        # Twilio refused the number for good (e.g. error 21211): waiting for a code is pointless.
+        context["phone_notice"] = _(
+            "We could not text %(phone)s. Check that the number is right and can receive SMS.",
+            phone=context["phone_display"],
+        )
+        context["notice_category"] = "error"
     context.update(overrides)
     return context
 

@@ -20,14 +20,16 @@ from flask import current_app
 from sqlalchemy import case, or_, update
 
 from konexi.extensions import db
+from konexi.messaging import stats
 from konexi.messaging.dispatch import enqueue_delivery
 from konexi.messaging.email import email_configured, send_email
 from konexi.messaging.failures import (
     PermanentDeliveryError,
     TemporaryDeliveryError,
+    after_ambiguous_attempt,
     where_it_failed,
 )
-from konexi.messaging.sms import send_sms, sms_configured
+from konexi.messaging.sms import find_sent_sms, send_sms, sms_configured
 from konexi.models import OutboxMessage
 from konexi.models.base import utcnow
 
@@ -53,6 +55,7 @@ class Outgoing:
     headers: dict[str, str] | None
     attempts: int
     created_at: datetime
+    last_error: str | None = None
 
 
 class Attempted(Protocol):
@@ -69,6 +72,11 @@ def retry_delay(attempt: int, config: Mapping[str, Any]) -> timedelta:
     delays = list(config.get("OUTBOX_RETRY_DELAYS") or DEFAULT_RETRY_DELAYS)
     seconds = float(delays[min(max(attempt, 1), len(delays)) - 1])
     return timedelta(seconds=seconds * (1 + random.uniform(0, 0.1)))
+
+
+def sending_lease(config: Mapping[str, Any]) -> timedelta:
+    """How long a worker may hold a row in "sending" before the sweeper takes it back."""
+    return timedelta(seconds=int(config.get("OUTBOX_SENDING_LEASE") or DEFAULT_SENDING_LEASE))
 
 
 def max_attempts(config: Mapping[str, Any]) -> int:
@@ -94,8 +102,17 @@ def deliver(message_id: int) -> str:
         )
         return "dev"
     try:
+        if after_ambiguous_attempt(message.last_error):
+            already_sent = _already_with_provider(message, config)
+            if already_sent is not None:
+                _record_sent(message, already_sent)
+                stats.count("reconciled", message.id)
+                return "sent"
+            stats.count("resent", message.id)
         provider_message_id = send()
     except TemporaryDeliveryError as exc:
+        if exc.ambiguous:
+            stats.count("ambiguous", message.id)
         return record_temporary_failure(message, exc.reason)
     except PermanentDeliveryError as exc:
         return _record_permanent_failure(message, exc.reason)
@@ -107,10 +124,18 @@ def deliver(message_id: int) -> str:
     return "sent"
 
 
+def _already_with_provider(message: Outgoing, config: Mapping[str, Any]) -> str | None:
+    """After an attempt that may have been sent (a timeout, a worker killed mid-send): the
+    provider's id of the copy it already holds, so the retry does not send a second one."""
+    if message.channel != "sms":
+        return None  # SMTP has no lookup; the stable Message-ID lets mail clients drop a copy
+    return find_sent_sms(to=message.to, body=message.body, since=message.created_at, config=config)
+
+
 def _claim(message_id: int, config: Mapping[str, Any]) -> bool:
     """pending -> sending in one conditional UPDATE, so two workers never both send a row."""
     now = utcnow()
-    lease = timedelta(seconds=int(config.get("OUTBOX_SENDING_LEASE") or DEFAULT_SENDING_LEASE))
+    lease = sending_lease(config)
     result = db.session.execute(
         update(OutboxMessage)
         .where(
@@ -141,6 +166,7 @@ def _read(message_id: int) -> Outgoing:
         headers=dict(row.headers) if row.headers else None,
         attempts=row.attempts,
         created_at=row.created_at,
+        last_error=row.last_error,
     )
     db.session.commit()  # end the read transaction before talking to Twilio or SMTP
     return message

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -36,12 +37,30 @@ def delivery_job_active(message_id: int, attempt: int) -> bool:
         return False
     try:
         job = Job.fetch(delivery_job_id(message_id, attempt), connection=connection)
-        return job.get_status(refresh=False) in ACTIVE_JOB_STATUSES
+        status = job.get_status(refresh=False)
+        if status == JobStatus.STARTED and _outlived_its_lease(job):
+            # Its worker died mid-job (kill -9, a lost dyno): RQ would only notice after the
+            # job's heartbeat expires and its next maintenance run, minutes later.
+            log.warning("outbox %s: its job started long ago and is stale", message_id)
+            return False
+        return status in ACTIVE_JOB_STATUSES
     except NoSuchJobError:
         return False
     except RedisError:
         log.warning("outbox %s: cannot check its job in Redis", message_id)
         return False
+
+
+def _outlived_its_lease(job: Job) -> bool:
+    """True when a started delivery job began longer ago than a worker may hold a row."""
+    from konexi.messaging.delivery import sending_lease
+
+    started = job.started_at
+    if started is None:
+        return False
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    return datetime.now(UTC) - started > sending_lease(current_app.config)
 
 
 def enqueue_delivery(
@@ -57,6 +76,8 @@ def enqueue_delivery(
     queue_name = QUEUE_BY_CHANNEL.get(channel, "default")
     job_id = delivery_job_id(message_id, attempt)
     connection = redis_connection()
+    if connection is not None and delay is not None and delay <= timedelta(0):
+        delay = None  # due now: straight onto the queue, not through RQ's scheduler
     if delay is None:
         return enqueue(deliver_message, message_id, queue_name=queue_name, job_id=job_id)
     if connection is None:

@@ -6,6 +6,14 @@ import re
 import traceback
 
 MAX_REASON = 200
+# last_error of a row whose previous attempt may have reached the provider (timeout, crash).
+AMBIGUOUS_PREFIX = "ambiguous: "
+INTERRUPTED_REASON = AMBIGUOUS_PREFIX + "interrupted while sending"
+
+
+def after_ambiguous_attempt(last_error: str | None) -> bool:
+    """True when the previous attempt may have been sent (so check before sending again)."""
+    return bool(last_error) and str(last_error).startswith(AMBIGUOUS_PREFIX)
 
 
 class DeliveryError(Exception):
@@ -19,9 +27,19 @@ class DeliveryError(Exception):
 
 
 class TemporaryDeliveryError(DeliveryError):
-    """The provider is down, busy or unreachable (HTTP 5xx/429, connection errors): retry later."""
+    """The provider is down, busy or unreachable (HTTP 5xx/429, connection errors): retry later.
+
+    ``ambiguous`` means the request may have reached the provider (a read timeout, a dropped
+    response): the message may already be on its way, so the retry checks before sending again.
+    """
 
     retryable = True
+
+    def __init__(self, reason: str, ambiguous: bool = False) -> None:
+        if ambiguous and not reason.startswith(AMBIGUOUS_PREFIX):
+            reason = AMBIGUOUS_PREFIX + reason
+        super().__init__(reason)
+        self.ambiguous = ambiguous
 
 
 class PermanentDeliveryError(DeliveryError):

@@ -8,6 +8,8 @@ the periodic sweeper enqueues rows still pending.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from konexi.extensions import db
 from konexi.models import OutboxMessage
 
@@ -65,3 +67,19 @@ def commit_and_dispatch() -> list[int]:
 def discard_pending() -> None:
     """Forget queued messages after a rollback."""
     db.session.info.pop(_PENDING_KEY, None)
+
+
+def could_not_deliver(user_id: int, kind: str, channel: str = "sms") -> bool:
+    """True when the newest message of this kind to this user failed for good (an invalid
+    number, or retries used up), so the page that waits for it can say so."""
+    status = db.session.scalar(
+        select(OutboxMessage.status)
+        .where(
+            OutboxMessage.user_id == user_id,
+            OutboxMessage.kind == kind,
+            OutboxMessage.channel == channel,
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return status == "failed"

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from requests.exceptions import RequestException
+from requests.exceptions import ChunkedEncodingError, ConnectTimeout, ReadTimeout, RequestException
+from requests.exceptions import ConnectionError as RequestsConnectionError
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from konexi.messaging.failures import PermanentDeliveryError, TemporaryDeliveryError, scrub
+from konexi.messaging.failures import (
+    AMBIGUOUS_PREFIX,
+    PermanentDeliveryError,
+    TemporaryDeliveryError,
+    scrub,
+)
 
 TWILIO_API = "https://api.twilio.com"
 DEFAULT_TIMEOUT = 15.0
+# Looking for an earlier copy of a message: the newest few to the number are enough.
+LOOKUP_LIMIT = 20
+LOOKUP_CLOCK_SKEW = timedelta(minutes=2)
+# A connection error with one of these never sent a byte of the request.
+NOT_CONNECTED = ("NewConnectionError", "Connection refused", "NameResolutionError")
 # Twilio's error codes we explain in last_error; the API's own message may repeat the number.
 KNOWN_ERRORS = {
     21211: "invalid 'To' phone number",
@@ -75,10 +87,50 @@ def send_sms(*, message_id: int, to: str, body: str, config: Mapping[str, Any]) 
     except TwilioRestException as exc:
         raise classify_twilio_error(exc, to) from exc
     except RequestException as exc:
+        if request_may_have_arrived(exc):
+            raise TemporaryDeliveryError(
+                f"twilio did not answer: {type(exc).__name__}", ambiguous=True
+            ) from exc
         raise TemporaryDeliveryError(f"twilio unreachable: {type(exc).__name__}") from exc
     except TwilioException as exc:
         raise TemporaryDeliveryError(f"twilio error: {scrub(str(exc), to)}") from exc
     return str(sent.sid)
+
+
+def request_may_have_arrived(exc: RequestException) -> bool:
+    """False only when the request surely never reached Twilio (no connection was made)."""
+    if isinstance(exc, ConnectTimeout):
+        return False
+    if isinstance(exc, ReadTimeout | ChunkedEncodingError):
+        return True
+    if isinstance(exc, RequestsConnectionError):
+        reason = repr(exc.args[0] if exc.args else exc)
+        return not any(marker in reason for marker in NOT_CONNECTED)
+    return True
+
+
+def find_sent_sms(*, to: str, body: str, since: datetime, config: Mapping[str, Any]) -> str | None:
+    """The SID of a message Twilio already holds with this recipient, sender and body, created
+    at or after ``since``, or None. Raises TemporaryDeliveryError when Twilio cannot say."""
+    earliest = since.replace(tzinfo=UTC) if since.tzinfo is None else since
+    earliest -= LOOKUP_CLOCK_SKEW
+    try:
+        recent = twilio_client(config).messages.list(
+            to=to, from_=config["TWILIO_FROM_NUMBER"], limit=LOOKUP_LIMIT
+        )
+    except TwilioRestException as exc:
+        raise TemporaryDeliveryError(
+            f"{AMBIGUOUS_PREFIX}cannot check twilio: {exc.status}"
+        ) from exc
+    except (RequestException, TwilioException) as exc:
+        raise TemporaryDeliveryError(
+            f"{AMBIGUOUS_PREFIX}cannot check twilio: {type(exc).__name__}"
+        ) from exc
+    for sent in recent:
+        created = sent.date_created
+        if sent.body == body and (created is None or created >= earliest):
+            return str(sent.sid)
+    return None
 
 
 def classify_twilio_error(

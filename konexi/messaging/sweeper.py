@@ -7,8 +7,10 @@ import logging
 from sqlalchemy import or_, select
 
 from konexi.extensions import db
+from konexi.messaging import stats
 from konexi.messaging.delivery import record_temporary_failure
 from konexi.messaging.dispatch import delivery_job_active, enqueue_delivery
+from konexi.messaging.failures import INTERRUPTED_REASON
 from konexi.models import OutboxMessage
 from konexi.models.base import utcnow
 
@@ -29,7 +31,9 @@ def sweep_outbox(limit: int = SWEEP_LIMIT) -> int:
     ).all()
     db.session.commit()
     for row in stuck:
-        record_temporary_failure(row, "interrupted while sending", lease_expired_before=now)
+        # The worker may have died after Twilio took the message: the next attempt checks first.
+        if record_temporary_failure(row, INTERRUPTED_REASON, lease_expired_before=now) != "skipped":
+            stats.count("ambiguous", row.id)
 
     due = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.attempts)

@@ -47,6 +47,7 @@ class FakeTwilioState:
     failure_statuses: tuple[int, ...] = (500, 429)
     invalid_numbers: set[str] = field(default_factory=set)
     delay: float = 0.0
+    lookups: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -94,6 +95,7 @@ class FakeTwilio:
             self.state.failure_rate = 0.0
             self.state.invalid_numbers.clear()
             self.state.delay = 0.0
+            self.state.lookups = 0
 
     def fail_next_requests(self, *statuses: int) -> None:
         with self.state.lock:
@@ -122,6 +124,11 @@ class FakeTwilio:
     def stop(self) -> None:
         self.server.shutdown()
 
+    def requests_seen(self) -> int:
+        """How many send requests reached the API (accepted or refused)."""
+        with self.state.lock:
+            return self.state.requests
+
     # -- HTTP ---------------------------------------------------------------------------
     def wsgi(self, environ, start_response):  # type: ignore[no-untyped-def]
         return self.handle(Request(environ))(environ, start_response)
@@ -129,6 +136,8 @@ class FakeTwilio:
     def handle(self, request: Request) -> Response:
         path = request.path
         expected = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+        if request.method == "GET" and path == expected:
+            return self.list_messages(request)
         if request.method != "POST" or path != expected:
             return _error(404, 20404, "The requested resource was not found")
         auth = request.authorization
@@ -179,3 +188,45 @@ class FakeTwilio:
             "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sms.sid}.json",
         }
         return Response(json.dumps(payload), status=201, mimetype="application/json")
+
+    def list_messages(self, request: Request) -> Response:
+        """Twilio's Messages list (newest first, filtered by To and From), one page."""
+        auth = request.authorization
+        if auth is None or auth.username != ACCOUNT_SID or auth.password != AUTH_TOKEN:
+            return _error(401, 20003, "Authenticate")
+        with self.state.lock:
+            self.state.lookups += 1
+            found = [
+                m
+                for m in reversed(self.state.messages)
+                if m.to == request.args.get("To", m.to)
+                and m.from_ == request.args.get("From", m.from_)
+            ]
+        page_size = int(request.args.get("PageSize", "50"))
+        uri = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+        payload = {
+            "messages": [
+                {
+                    "sid": m.sid,
+                    "account_sid": ACCOUNT_SID,
+                    "to": m.to,
+                    "from": m.from_,
+                    "body": m.body,
+                    "status": "sent",
+                    "direction": "outbound-api",
+                    "date_created": time.strftime(
+                        "%a, %d %b %Y %H:%M:%S +0000", time.gmtime(m.received_at)
+                    ),
+                }
+                for m in found[:page_size]
+            ],
+            "uri": uri,
+            "first_page_uri": uri,
+            "previous_page_uri": None,
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": page_size,
+            "start": 0,
+            "end": max(len(found[:page_size]) - 1, 0),
+        }
+        return Response(json.dumps(payload), status=200, mimetype="application/json")
