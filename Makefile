@@ -14,12 +14,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# Python packages come from the lock files (`make lock` regenerates them from pyproject.toml);
+# the project itself is installed without resolving anything more, and `pip check` fails when
+# pyproject.toml asks for something the lock lacks.
 install: $(BIN)/python vendor
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check >/dev/null || { $(BIN)/pip check; echo "the lock is out of date: run make lock"; exit 1; }
 	$(MAKE) translations
 
 install-dev: $(BIN)/python vendor
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check >/dev/null || { $(BIN)/pip check; echo "the lock is out of date: run make lock"; exit 1; }
 	$(MAKE) translations
 
 # htmx comes from the npm registry at install time; it is never committed.
@@ -57,6 +64,9 @@ system-deps:
 
 test: system-deps install-dev
 	$(BIN)/ruff check .
+	@# vulnerabilities fail; an unreachable vulnerability service is reported loudly (docs/security.md)
+	KONEXI_AUDIT_UNREACHABLE=$${KONEXI_AUDIT_UNREACHABLE:-warn} \
+	  $(BIN)/python tools/audit_dependencies.py requirements.lock requirements-dev.lock
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto}
 
 lint: install-dev
@@ -65,3 +75,28 @@ lint: install-dev
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance .pytest_cache
 	find translations -name '*.mo' -delete
+
+# Benchmarks (bench/README.md): the budgets of issue 6, measured; table printed, JSON in
+# bench/results/latest.json. `make bench BENCH_ARGS=--quick` is the tiny smoke run.
+.PHONY: bench-deps
+bench-deps:
+	@command -v wrk >/dev/null || { echo "installing: wrk"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+
+bench: system-deps bench-deps install-dev
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Pin every dependency (and theirs) for Python 3.11: requirements.lock for the app (Heroku reads
+# it through requirements.txt), requirements-dev.lock for the tests and tools.
+.PHONY: lock audit
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --output-file requirements.lock pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --extra dev --output-file requirements-dev.lock pyproject.toml
+
+# Known vulnerabilities in the locked set fail the build (tools/audit_dependencies.py says what
+# happens when the vulnerability service cannot be reached).
+audit: install-dev
+	$(BIN)/python tools/audit_dependencies.py requirements.lock requirements-dev.lock

@@ -1,28 +1,45 @@
 """Flask-Limiter rules for the account endpoints, where guessing or sending is cheap to abuse.
 
 Limits count per client IP, and also per account identifier or per logged-in user; the keys are
-HMACs, so the limiter's storage (Redis) never holds an email or phone number.
+HMACs, so the limiter's storage (Redis) never holds an email or phone number. The storage is
+REDIS_URL whenever it is set (always in production), so every gunicorn worker and every web dyno
+counts against the same figures.
 """
 
 from __future__ import annotations
 
-from flask import Response, request
+from collections.abc import Callable
+
+from flask import Response, current_app, request
 from flask_login import current_user
 
+from konexi.config import RATE_LIMIT_DEFAULTS
 from konexi.extensions import client_ip, limiter
 from konexi.services.contacts import InvalidContact, normalise_identifier
 from konexi.services.verification import keyed_hash
 
-LOGIN_PER_IP = "10 per minute;50 per hour"
-LOGIN_PER_ACCOUNT = "5 per minute;20 per hour"
-SIGNUP_PER_IP = "10 per minute;30 per hour"
-FORGOT_PER_IP = "5 per minute;20 per hour"
-RESET_PER_IP = "10 per minute;30 per hour"
-RESET_PER_ACCOUNT = "10 per hour"
-VERIFY_PER_USER = "10 per minute;30 per hour"
-RESEND_PER_USER = "5 per minute;20 per hour"
+
+def configured(name: str) -> Callable[[], str]:
+    """A limit read from the app's settings on each request (``RATELIMIT_*``, see config.py),
+    so an operator can raise a per-IP figure that carrier-grade NAT makes too tight."""
+
+    def limit() -> str:
+        return str(current_app.config.get(name) or RATE_LIMIT_DEFAULTS[name])
+
+    limit.__name__ = name.lower()
+    return limit
+
+
+LOGIN_PER_IP = configured("RATELIMIT_LOGIN_PER_IP")
+LOGIN_PER_ACCOUNT = configured("RATELIMIT_LOGIN_PER_ACCOUNT")
+SIGNUP_PER_IP = configured("RATELIMIT_SIGNUP_PER_IP")
+FORGOT_PER_IP = configured("RATELIMIT_FORGOT_PER_IP")
+RESET_PER_IP = configured("RATELIMIT_RESET_PER_IP")
+RESET_PER_ACCOUNT = configured("RATELIMIT_RESET_PER_ACCOUNT")
+VERIFY_PER_USER = configured("RATELIMIT_VERIFY_PER_USER")
+RESEND_PER_USER = configured("RATELIMIT_RESEND_PER_USER")
 PASSWORD_CHANGE_PER_USER = "5 per minute;20 per hour"  # noqa: S105 - a limit
-EMAIL_LINK_PER_IP = "20 per minute"
+EMAIL_LINK_PER_IP = configured("RATELIMIT_EMAIL_LINK_PER_IP")
 
 
 def identifier_key() -> str:

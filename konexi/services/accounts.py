@@ -32,6 +32,8 @@ from konexi.services.verification import (
     TooManyCodes,
     check_code,
     check_link_token,
+    sms_country_allowed,
+    sms_country_message,
 )
 
 MIN_PASSWORD_LENGTH = 8
@@ -115,6 +117,9 @@ def check_new_identity(
         phone = normalise_phone(phone)
     except InvalidContact as exc:
         errors["phone"] = exc.message
+    else:
+        if not sms_country_allowed(phone):  # the verification code could not be sent to it
+            errors["phone"] = sms_country_message()
     return name, email, phone, errors
 
 

@@ -26,12 +26,12 @@ from konexi.i18n import current_language
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_email, queue_sms
 from konexi.models import OutboxMessage, Share, User, Voucher
 from konexi.models.base import utcnow
-from konexi.services import contacts
+from konexi.services import contacts, verification
 
 WINDOW = timedelta(hours=24)
 SHARES_PER_SENDER = 10
 # Indonesian mobile carriers put many people behind one public address (carrier-grade NAT):
-# raise this if people who never shared are refused.
+# raise SHARES_PER_IP_PER_DAY if people who never shared are refused.
 SHARES_PER_IP = 10
 SHARES_PER_RECIPIENT = 3  # different vouchers a person can receive a day, from everyone together
 MAX_MESSAGE = 140
@@ -142,7 +142,20 @@ def _count_since(*conditions) -> int:  # type: ignore[no-untyped-def]
     return db.session.scalar(select(func.count(Share.id)).where(*conditions)) or 0
 
 
+def _serialise_shares_to(recipient: str, client: str | None) -> None:
+    """On PostgreSQL, make shares from one network and to one person wait for each other until
+    commit (transaction advisory locks, always taken in this order), so two at once cannot both
+    count the same total and pass a limit; the sender's row lock covers the per-sender limit."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return  # SQLite is for development only
+    keys = [f"share-ip:{client}"] if client else []
+    keys.append(f"share-to:{recipient}")
+    for key in keys:
+        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+
+
 def _check_limits(sender_id: int, voucher_id: int, recipient: str, client: str | None) -> None:
+    _serialise_shares_to(recipient, client)
     since = utcnow() - WINDOW
     recent = Share.created_at >= since
     if _count_since(Share.sender_id == sender_id, recent) >= SHARES_PER_SENDER:
@@ -150,7 +163,8 @@ def _check_limits(sender_id: int, voucher_id: int, recipient: str, client: str |
             "sender_limit",
             _l("You have shared %(n)d vouchers today. Try again tomorrow.", n=SHARES_PER_SENDER),
         )
-    if client and _count_since(Share.ip_hash == client, recent) >= SHARES_PER_IP:
+    per_ip = int(current_app.config.get("SHARES_PER_IP_PER_DAY", SHARES_PER_IP))
+    if client and _count_since(Share.ip_hash == client, recent) >= per_ip:
         raise ShareError(
             "ip_limit", _l("Too many vouchers were shared from this network today. Try tomorrow.")
         )
@@ -165,6 +179,38 @@ def _check_limits(sender_id: int, voucher_id: int, recipient: str, client: str |
             _l("Your friend has received enough vouchers for today. Try again tomorrow."),
             "contact",
         )
+
+
+_SMS_REFUSALS = {
+    # SmsRefused.reason: (ShareError reason, message, field)
+    "number": (
+        "recipient_limit",
+        _l("Your friend has received enough texts for now. Try later or share by email."),
+        "contact",
+    ),
+    "ip": (
+        "ip_limit",
+        _l("Too many texts were sent from this network. Try later or share by email."),
+        None,
+    ),
+    "global": (
+        "sms_busy",
+        _l("We can't send texts right now. Try again later or share by email."),
+        None,
+    ),
+}
+
+
+def _check_sms_allowed(phone: str, ip: str | None) -> None:
+    """The SMS pumping defence that verification codes also meet: allowed countries only, and
+    the per-number, per-IP and global SMS caps (see ``verification.check_sms_allowed``)."""
+    if not verification.sms_country_allowed(phone):
+        raise ShareError("country", verification.sms_country_message(), "contact")
+    try:
+        verification.check_sms_allowed(phone, ip)
+    except verification.SmsRefused as refused:
+        reason, message, field = _SMS_REFUSALS[refused.reason]
+        raise ShareError(reason, message, field) from None
 
 
 def _texts(sender: User, voucher: Voucher, message: str, url: str) -> tuple[str, str, str]:
@@ -217,6 +263,8 @@ def share_voucher(
         recipient = recipient_hash(to)
         client = ip_hash(ip)
         _check_limits(sender.id, voucher.id, recipient, client)
+        if channel == "sms":
+            _check_sms_allowed(to, ip)
         token = secrets.token_urlsafe(16)
         url = f"{current_app.config['BASE_URL']}/s/{token}"
         sms, subject, body = _texts(sender, voucher, note, url)

@@ -2,6 +2,11 @@
 
 A code is 6 random digits. Only an HMAC of (purpose, destination, code) is stored; the destination
 and the sender's IP are stored as HMACs too, only to throttle sending.
+
+SMS pumping defence (``check_sms_allowed``): every SMS that an anonymous or new user can make
+Konexi send (verification and reset codes, shares) goes only to an allowed country
+(OTP_ALLOWED_COUNTRY_CODES) and counts, in the rate-limit storage (Redis), against the number
+(5 per 10 minutes), the client IP and a global hourly cap.
 """
 
 from __future__ import annotations
@@ -9,14 +14,22 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import phonenumbers
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from limits import RateLimitItem, RateLimitItemPerHour, parse_many
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import delete, func, select, update
 
+from konexi import extensions
+from konexi.config import RATE_LIMIT_DEFAULTS, SECURITY_INT_DEFAULTS
 from konexi.extensions import db
 from konexi.models import User, VerificationCode
 from konexi.models.base import utcnow
@@ -51,6 +64,14 @@ class CodeStatus(enum.Enum):
 
 class TooManyCodes(Exception):
     """Sending another code now would exceed the hourly limit for the destination or the IP."""
+
+
+class SmsRefused(TooManyCodes):
+    """The SMS pumping defence refuses this SMS; ``reason`` is number, ip or global."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -115,11 +136,19 @@ def issue_code(
 ) -> tuple[VerificationCode, str]:
     """A new code for ``destination`` (added to the session, not committed) and its digits.
 
-    Raises TooManyCodes when the hourly limits are reached. With ``user_id=None`` the row only
-    counts towards the limits (nobody can ever enter it), so unknown destinations are throttled
-    exactly like registered ones.
+    Raises TooManyCodes when the hourly limits or the SMS caps are reached, and AccountError
+    (next to the phone or identifier field) for an SMS to a country outside
+    OTP_ALLOWED_COUNTRY_CODES. With ``user_id=None`` the row only counts towards the limits
+    (nobody can ever enter it), so unknown destinations are throttled exactly like registered ones.
     """
+    if str(channel) == Channel.SMS and not sms_country_allowed(destination):
+        from konexi.services.accounts import AccountError  # accounts imports this module
+
+        field = "phone" if str(purpose) == Purpose.VERIFY_PHONE else "identifier"
+        raise AccountError({field: sms_country_message()})
     check_send_allowed(channel=channel, destination=destination, ip=ip)
+    if str(channel) == Channel.SMS:
+        check_sms_allowed(destination, ip)
     code = f"{secrets.randbelow(1_000_000):06d}"
     stored = code if user_id is not None else secrets.token_hex(16)
     row = VerificationCode(
@@ -247,3 +276,90 @@ def purge_old_codes(older_than: timedelta = timedelta(days=1)) -> int:
     )
     db.session.commit()
     return int(result.rowcount or 0)
+
+
+# -- SMS pumping defence ---------------------------------------------------------------------
+log = logging.getLogger(__name__)
+_GUARD = "konexi_sms_guard"
+_OPTIONS = "RATELIMIT_REDIS_OPTIONS"
+
+
+def allowed_country_codes() -> tuple[str, ...]:
+    """The country calling codes SMS codes may go to (OTP_ALLOWED_COUNTRY_CODES, default 62)."""
+    return tuple(current_app.config.get("OTP_ALLOWED_COUNTRY_CODES") or ("62",))
+
+
+def sms_country_allowed(phone: str) -> bool:
+    """True when the E.164 ``phone`` is in one of the allowed countries."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return str(number.country_code) in allowed_country_codes()
+
+
+def sms_country_message() -> object:
+    """What to tell someone whose number Konexi will not text (translated when shown)."""
+    codes = ", ".join(f"+{code}" for code in allowed_country_codes())
+    return _l(
+        "We can only send text messages to numbers starting with %(codes)s. "
+        "Use a mobile number from that country.",
+        codes=codes,
+    )
+
+
+def _guard() -> tuple[MovingWindowRateLimiter, MovingWindowRateLimiter]:
+    """The app's SMS counters on the rate-limit storage (Redis in production), and an
+    in-process stand-in used only while that storage cannot be reached."""
+    guard = current_app.extensions.get(_GUARD)
+    if guard is None:
+        uri = str(current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+        # The same short Redis timeouts as Flask-Limiter's: a hung Redis must not hold a request.
+        options = {} if uri.startswith("memory") else dict(getattr(extensions, _OPTIONS, {}))
+        guard = (
+            MovingWindowRateLimiter(storage_from_string(uri, **options)),
+            MovingWindowRateLimiter(storage_from_string("memory://")),
+        )
+        current_app.extensions[_GUARD] = guard
+    return guard
+
+
+def _sms_rules(phone: str, ip: str | None) -> list[tuple[str, RateLimitItem, str]]:
+    config = current_app.config
+    scopes = [("number", "SMS_PER_NUMBER_LIMIT", keyed_hash("sms-number", phone))]
+    if ip:
+        scopes.append(("ip", "SMS_PER_IP_LIMIT", keyed_hash("sms-ip", ip)))
+    rules = [
+        (reason, item, identifier)
+        for reason, setting, identifier in scopes
+        for item in parse_many(str(config.get(setting) or RATE_LIMIT_DEFAULTS[setting]))
+    ]
+    cap = config.get("SMS_GLOBAL_HOURLY_CAP", SECURITY_INT_DEFAULTS["SMS_GLOBAL_HOURLY_CAP"])
+    rules.append(("global", RateLimitItemPerHour(int(cap)), "all"))
+    return rules
+
+
+def _test_and_hit(limiter: MovingWindowRateLimiter, rules: list) -> None:  # type: ignore[type-arg]
+    for reason, item, identifier in rules:
+        if not limiter.test(item, "sms", identifier):
+            raise SmsRefused(reason)
+    for _reason, item, identifier in rules:
+        limiter.hit(item, "sms", identifier)
+
+
+def check_sms_allowed(phone: str, ip: str | None) -> None:
+    """Count one SMS to ``phone`` asked for from ``ip``, or raise SmsRefused when the number
+    (SMS_PER_NUMBER_LIMIT), the IP (SMS_PER_IP_LIMIT) or everyone together this hour
+    (SMS_GLOBAL_HOURLY_CAP) has had enough. Counters hold keyed hashes, never the number."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    rules = _sms_rules(canonical_destination(phone), ip)
+    shared, local = _guard()
+    try:
+        _test_and_hit(shared, rules)
+    except SmsRefused:
+        raise
+    except shared.storage.base_exceptions as error:
+        # Redis is down: keep counting in this process rather than letting every SMS through.
+        log.warning("SMS counters unavailable, counting in-process: %s", error)
+        _test_and_hit(local, rules)
