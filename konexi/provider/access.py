@@ -96,7 +96,7 @@ def _console_links(role: str) -> list[tuple[str, str]]:
 @bp.app_context_processor
 def _provider_context() -> dict[str, object]:
     membership = g.get("membership")
-    if membership is None:
+    if membership is None or not current_user.is_authenticated:  # e.g. an error page
         return {}
     return {
         "membership": membership,

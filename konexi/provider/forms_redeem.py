@@ -8,6 +8,7 @@ from wtforms import HiddenField, SelectField, StringField, TelField
 from wtforms.validators import ValidationError
 
 from konexi.models import Branch
+from konexi.routing import id_or_none
 from konexi.services.contacts import InvalidContact, normalise_phone
 from konexi.services.redemption_codes import CODE_LENGTH, normalise_code
 from konexi.services.redemption_counter import SHORT_CODE_LENGTH
@@ -26,10 +27,7 @@ def _strip(value: str | None) -> str | None:
 
 def _to_int(value: object) -> int | None:
     """A posted id, or None when it is missing or not a number (answered as a field error)."""
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
+    return id_or_none(value)  # beyond the id range too: the database would refuse it
 
 
 def _code(value: str | None) -> str:

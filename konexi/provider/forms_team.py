@@ -9,6 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from konexi.routing import id_or_none
+
 
 class ConsoleForm(FlaskForm):
     class Meta:
@@ -22,12 +24,7 @@ def strip(value: str | None) -> str | None:
 
 def int_or_none(value: object) -> int | None:
     """Select values arrive as text; anything that is not a number means "none"."""
-    if isinstance(value, int):
-        return value
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
+    return id_or_none(value)  # out of the id range is "none" too (the database refuses it)
 
 
 def put_errors(form: FlaskForm, errors: Mapping[str, object]) -> None:

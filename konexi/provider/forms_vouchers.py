@@ -25,6 +25,7 @@ from wtforms.widgets import DateTimeLocalInput, NumberInput
 
 from konexi.i18n import DEFAULT_TIMEZONE, current_language
 from konexi.models import Voucher
+from konexi.routing import id_or_none
 from konexi.services.provider_voucher_list import FormChoices
 from konexi.services.provider_vouchers import MAX_TEXT, MAX_TITLE, VoucherFields, VoucherInvalid
 
@@ -39,10 +40,7 @@ def _strip(value: str | None) -> str | None:
 
 
 def _int_or_none(value: object) -> int | None:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
+    return id_or_none(value)  # beyond the id range is no id: the database would refuse it
 
 
 class WholeNumberField(IntegerField):

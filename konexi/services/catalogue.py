@@ -65,7 +65,8 @@ def voucher_filter(category: str | None = None, q: str | None = None) -> Voucher
     """Parse a category slug and a free-text query (trimmed to a sane length, lower-cased)."""
     slug = (category or "").strip().lower()
     words: list[str] = []
-    for word in (q or "")[:MAX_QUERY_LENGTH].lower().split():
+    # A NUL is never part of a word, and PostgreSQL refuses it in a LIKE pattern.
+    for word in (q or "")[:MAX_QUERY_LENGTH].replace("\x00", " ").lower().split():
         if word not in words:
             words.append(word)
     return VoucherFilter(
