@@ -22,6 +22,9 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     )
     app.config.update(settings.flask_config())
     app.extensions["konexi_settings"] = settings
+    from konexi import routing
+
+    routing.init_app(app)  # before any route: <int:…> ids are bounded (404, not a DB error)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     _configure_logging(app)
 
@@ -83,6 +86,17 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     from konexi import cli
 
     cli.init_app(app)
+
+    # Last: these run after every other after_request hook (ETag/304, then compression).
+    from konexi import compression, conditional
+
+    conditional.init_app(app)
+    compression.init_app(app)
+
+    # After compression: the cache keeps the final, compressed response (PAGE_CACHE_SECONDS).
+    from konexi import page_cache
+
+    page_cache.init_app(app)
     return app
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "testing", "production")
+DATABASE_CONNECT_TIMEOUT = 5  # seconds to connect to PostgreSQL
+PAGE_CACHE_SECONDS_PRODUCTION = 10  # anonymous pages replayed for up to this long
 
 
 class ConfigError(RuntimeError):
@@ -77,7 +80,16 @@ class Settings:
     facebook_authorize_url: str = "https://www.facebook.com/v19.0/dialog/oauth"
     ratelimit_enabled: bool = True
     outbox_retry_delays: tuple[int, ...] = (30, 120, 600, 1800, 7200)
+    outbox_sending_lease: int = 300
     missing_in_production: list[str] = field(default_factory=list)
+    export_inline_max_rows: int = 500
+    unsubscribe_mailbox: str | None = None
+    inbound_email_secret: str | None = None
+    # Rate limits, SMS caps and cookie names (see _security_settings and docs/security.md).
+    security_settings: dict[str, object] = field(default_factory=dict)
+    # Anonymous-page micro-cache per worker (konexi/page_cache.py); 0 seconds turns it off.
+    page_cache_seconds: int = 0
+    page_cache_entries: int = 512
 
     @property
     def sms_configured(self) -> bool:
@@ -91,6 +103,9 @@ class Settings:
         """The Flask/extension configuration derived from these settings."""
         production = self.env == "production"
         engine_options: dict[str, object] = {"pool_pre_ping": True}
+        # A hung or unreachable database must cost a request seconds, not minutes (libpq waits
+        # forever by default): the visitor gets the 503 page (tests/test_faults_database.py).
+        engine_options["connect_args"] = {"connect_timeout": DATABASE_CONNECT_TIMEOUT}
         if self.database_url.startswith("sqlite"):
             engine_options = {"connect_args": {"timeout": 30}}
         return {
@@ -125,12 +140,19 @@ class Settings:
             "WTF_CSRF_TIME_LIMIT": None,
             "RATELIMIT_ENABLED": self.ratelimit_enabled,
             "OUTBOX_RETRY_DELAYS": list(self.outbox_retry_delays),
+            "OUTBOX_SENDING_LEASE": self.outbox_sending_lease,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
             "BABEL_DEFAULT_LOCALE": "en",
             "BABEL_DEFAULT_TIMEZONE": "UTC",
             "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
             "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+            "EXPORT_INLINE_MAX_ROWS": self.export_inline_max_rows,
+            "UNSUBSCRIBE_MAILBOX": self.unsubscribe_mailbox,
+            "INBOUND_EMAIL_SECRET": self.inbound_email_secret,
+            **self.security_settings,
+            "PAGE_CACHE_SECONDS": self.page_cache_seconds,
+            "PAGE_CACHE_ENTRIES": self.page_cache_entries,
         }
 
 
@@ -150,6 +172,29 @@ def _retry_delays(value: str | None) -> tuple[int, ...]:
     if not delays or min(delays) < 0:
         raise ConfigError("OUTBOX_RETRY_DELAYS must be seconds separated by commas")
     return delays
+
+
+def _whole_number(environ: dict[str, str], name: str, default: int) -> int:
+    """A non-negative whole number from the environment, or ``default`` when unset."""
+    value = _get(environ, name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number") from exc
+    if number < 0:
+        raise ConfigError(f"{name} must be a whole number")
+    return number
+
+
+def _sending_lease(value: str | None) -> int:
+    """Seconds a worker may hold a message in "sending" (longer than a send's 15 s timeout)."""
+    if value is None:
+        return Settings.outbox_sending_lease
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError("OUTBOX_SENDING_LEASE must be a whole number of seconds")
+    return int(value)
 
 
 def load_settings(
@@ -215,7 +260,19 @@ def load_settings(
         or "https://www.facebook.com/v19.0/dialog/oauth",
         ratelimit_enabled=env_bool(_get(environ, "RATELIMIT_ENABLED"), default=True),
         outbox_retry_delays=_retry_delays(_get(environ, "OUTBOX_RETRY_DELAYS")),
+        outbox_sending_lease=_sending_lease(_get(environ, "OUTBOX_SENDING_LEASE")),
         missing_in_production=missing,
+        export_inline_max_rows=_whole_number(environ, "EXPORT_INLINE_MAX_ROWS", 500),
+        unsubscribe_mailbox=_get(environ, "UNSUBSCRIBE_MAILBOX"),
+        inbound_email_secret=_get(environ, "INBOUND_EMAIL_SECRET"),
+        security_settings=_security_settings(environ, env),
+        # Off in development (a change shows at once) and testing; 10 s in production.
+        page_cache_seconds=_whole_number(
+            environ,
+            "PAGE_CACHE_SECONDS",
+            PAGE_CACHE_SECONDS_PRODUCTION if env == "production" else 0,
+        ),
+        page_cache_entries=_whole_number(environ, "PAGE_CACHE_ENTRIES", 512),
     )
     if env == "production":
         if "DATABASE_URL" not in missing and settings.database_url.startswith("sqlite"):
@@ -226,3 +283,62 @@ def load_settings(
                 "Set these environment variables: " + ", ".join(dict.fromkeys(missing))
             )
     return settings
+
+
+# -- rate limits, SMS pumping defence, cookies (docs/security.md lists each figure) ---------
+# Limits in Flask-Limiter's notation. Indonesian carriers put many phones behind one public
+# address (carrier-grade NAT): the per-IP figures are settings so an operator can raise them.
+RATE_LIMIT_DEFAULTS: dict[str, str] = {
+    "RATELIMIT_LOGIN_PER_IP": "10 per minute;50 per hour",
+    "RATELIMIT_LOGIN_PER_ACCOUNT": "5 per minute;20 per hour",
+    "RATELIMIT_SIGNUP_PER_IP": "10 per minute;30 per hour",
+    "RATELIMIT_FORGOT_PER_IP": "5 per minute;20 per hour",
+    "RATELIMIT_RESET_PER_IP": "10 per minute;30 per hour",
+    "RATELIMIT_RESET_PER_ACCOUNT": "10 per hour",
+    "RATELIMIT_VERIFY_PER_USER": "10 per minute;30 per hour",
+    "RATELIMIT_RESEND_PER_USER": "5 per minute;20 per hour",
+    "RATELIMIT_EMAIL_LINK_PER_IP": "20 per minute",
+    # SMS that an anonymous or new user can make Konexi send (codes, resets, shares).
+    "SMS_PER_NUMBER_LIMIT": "5 per 10 minutes",
+    "SMS_PER_IP_LIMIT": "10 per hour;30 per day",
+}
+SECURITY_INT_DEFAULTS: dict[str, int] = {
+    "SMS_GLOBAL_HOURLY_CAP": 1000,
+    "SHARES_PER_IP_PER_DAY": 10,
+}
+OTP_ALLOWED_COUNTRY_CODES_DEFAULT = "62"
+
+
+def _security_settings(environ: dict[str, str], env: str) -> dict[str, object]:
+    """The rate-limit, SMS-cap and cookie settings, each checked so a typo stops the start."""
+    from limits import parse_many
+
+    values: dict[str, object] = {}
+    for name, default in RATE_LIMIT_DEFAULTS.items():
+        value = _get(environ, name) or default
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ConfigError(f"{name} must be a limit such as {default!r}") from exc
+        values[name] = value
+    for name, number in SECURITY_INT_DEFAULTS.items():
+        values[name] = _whole_number(environ, name, number)
+    codes = _get(environ, "OTP_ALLOWED_COUNTRY_CODES") or OTP_ALLOWED_COUNTRY_CODES_DEFAULT
+    country_codes = tuple(code.strip().lstrip("+") for code in codes.split(",") if code.strip())
+    if not country_codes or not all(code.isdigit() and len(code) <= 3 for code in country_codes):
+        raise ConfigError("OTP_ALLOWED_COUNTRY_CODES must be country calling codes, e.g. 62,65")
+    values["OTP_ALLOWED_COUNTRY_CODES"] = country_codes
+    # Flask-Login's default is a year; a stolen remember-me cookie should not last that long.
+    values["REMEMBER_COOKIE_DURATION"] = timedelta(days=30)
+    if env == "production":
+        # __Host- cookies are Secure, for this exact host and path "/" only: a sibling
+        # subdomain cannot plant or overwrite them (session fixation through cookie tossing).
+        values.update(
+            SESSION_COOKIE_NAME="__Host-session",
+            SESSION_COOKIE_PATH="/",
+            SESSION_COOKIE_DOMAIN=None,
+            REMEMBER_COOKIE_NAME="__Host-remember",
+            REMEMBER_COOKIE_PATH="/",
+            REMEMBER_COOKIE_DOMAIN=None,
+        )
+    return values

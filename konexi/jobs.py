@@ -54,3 +54,17 @@ def purge_old_records() -> dict[str, int]:
 
     report = purge()
     return {"codes": report.codes, "messages": report.messages}
+
+
+def build_data_export(export_id: int) -> str:
+    """Build a large "download my data" file and email its owner the link (by export id)."""
+    from konexi.services.export_jobs import build_export
+
+    return build_export(export_id)
+
+
+def delete_expired_exports() -> int:
+    """Delete data-export files whose one-hour download window has passed."""
+    from konexi.services.export_jobs import delete_expired_exports as delete_expired
+
+    return delete_expired()

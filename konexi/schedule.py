@@ -60,3 +60,12 @@ cron.register(
     failure_ttl=FAILURE_TTL,
     name="purge_old_records",
 )
+cron.register(
+    jobs.delete_expired_exports,
+    PERIODIC_QUEUE,
+    cron="*/10 * * * *",  # a data-export file outlives its one-hour link by at most 10 minutes
+    job_timeout=300,
+    result_ttl=SHORT_RESULT_TTL,
+    failure_ttl=FAILURE_TTL,
+    name="delete_expired_exports",
+)

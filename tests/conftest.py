@@ -264,3 +264,30 @@ def csrf_token_from(html: str) -> str:
     )
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def csrf_token_of(client: FlaskClient) -> str:
+    """A CSRF token for this client's session, as a browser would find it.
+
+    Signed-in pages carry one; an anonymous page without a form carries none (so that it sets no
+    cookie), so an anonymous visitor takes it from the login form.
+    """
+    html = client.get("/").get_data(as_text=True)
+    if "csrf_token" not in html and "X-CSRFToken" not in html:
+        html = client.get("/login").get_data(as_text=True)
+    return csrf_token_from(html)
+
+
+# -- the fuzz case count (tests/test_fuzz_forms.py writes it; docs/security.md quotes it) ------
+_SESSION_STARTED = __import__("time").time()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    artifact = Path(__file__).resolve().parent.parent / "test-artifacts" / "fuzz-cases.json"
+    if artifact.exists() and artifact.stat().st_mtime >= _SESSION_STARTED:
+        import json
+
+        counts = json.loads(artifact.read_text())
+        terminalreporter.write_line(
+            f"fuzz cases tried: {counts['total']} {json.dumps(counts['by test'])}"
+        )

@@ -2,6 +2,7 @@
 
 from konexi.models.catalogue import Branch, Category, Company, Voucher, voucher_branches
 from konexi.models.claims import Claim
+from konexi.models.exports import DataExport
 from konexi.models.linked_accounts import LinkedAccount
 from konexi.models.media import Image
 from konexi.models.messages import OutboxMessage
@@ -21,6 +22,7 @@ __all__ = [
     "Claim",
     "Company",
     "CustomerDataAccess",
+    "DataExport",
     "DigestLog",
     "EmailSuppression",
     "Image",

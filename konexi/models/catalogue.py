@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from konexi.extensions import db
@@ -15,13 +16,16 @@ from konexi.models.media import Image
 if TYPE_CHECKING:
     from konexi.models.users import User
 
+LAT_BANDS_PER_DEGREE = 10
+
 voucher_branches = Table(
     "voucher_branches",
     db.metadata,
     Column("voucher_id", ForeignKey("vouchers.id", ondelete="CASCADE"), primary_key=True),
     Column("branch_id", ForeignKey("branches.id", ondelete="CASCADE"), primary_key=True),
-    # The nearby search starts from branches in a box and needs their vouchers.
-    Index("ix_voucher_branches_branch_id", "branch_id"),
+    # The nearby search starts from branches in a box and needs their vouchers: the voucher id
+    # comes from the index itself, without a visit to the table.
+    Index("ix_voucher_branches_branch_voucher", "branch_id", "voucher_id"),
 )
 
 
@@ -53,7 +57,11 @@ class Company(db.Model):
 
 class Branch(db.Model):
     __tablename__ = "branches"
-    __table_args__ = (Index("ix_branches_lat_lon", "latitude", "longitude"),)
+    # The nearby search seeks each 0.1° latitude row of its box for the box's longitudes, and
+    # reads the coordinates and the active flag from the index alone.
+    __table_args__ = (
+        Index("ix_branches_lat_band", "lat_band", "longitude", "latitude", "is_active"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
@@ -62,13 +70,16 @@ class Branch(db.Model):
     city: Mapped[str] = mapped_column(String(80))
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
+    # The 0.1° latitude row (about 11 km) the branch is in: floor(latitude * 10), set from the
+    # latitude on every insert and update (see _keep_latitude_band).
+    lat_band: Mapped[int | None]
     phone: Mapped[str | None] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(default=True)
     # Free text such as "Mon–Fri 08:00–20:00", one line per day group.
     opening_hours: Mapped[str] = mapped_column(String(500), default="", server_default="")
     # The customer-service phone is shown only with its owner's consent: who recorded it, when.
     phone_consent_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     phone_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -79,6 +90,18 @@ class Branch(db.Model):
     def public_phone(self) -> str | None:
         """The customer-service phone, shown publicly only once its owner's consent is recorded."""
         return self.phone if self.phone and self.phone_consent_at is not None else None
+
+
+def latitude_band(latitude: float | None) -> int | None:
+    """The 0.1° latitude row a latitude is in (Branch.lat_band)."""
+    return None if latitude is None else math.floor(latitude * LAT_BANDS_PER_DEGREE)
+
+
+@event.listens_for(Branch, "before_insert")
+@event.listens_for(Branch, "before_update")
+def _keep_latitude_band(_mapper, _connection, branch: Branch) -> None:  # type: ignore[no-untyped-def]
+    """Every ORM write of a branch keeps its latitude row current (bulk loaders set it too)."""
+    branch.lat_band = latitude_band(branch.latitude)
 
 
 class Voucher(db.Model):

@@ -32,7 +32,9 @@ class CustomerDataAccess(db.Model):
     membership_id: Mapped[int | None] = mapped_column(
         ForeignKey("memberships.id", ondelete="SET NULL")
     )
-    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    staff_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     # The customer whose data was shown; NULL once their account is purged.
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 45d8a4cf1602
+Revision ID: 824daea72800
 Revises: 
-Create Date: 2026-11-28 03:02:52.298383
+Create Date: 2026-11-28 05:08:41.646448
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '45d8a4cf1602'
+revision = '824daea72800'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -81,6 +81,23 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_companies')),
     sa.UniqueConstraint('slug', name=op.f('uq_companies_slug'))
     )
+    op.create_table('data_exports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ready_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('payload', sa.Text(), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_data_exports_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_data_exports'))
+    )
+    with op.batch_alter_table('data_exports', schema=None) as batch_op:
+        batch_op.create_index('ix_data_exports_expires_at', ['expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_data_exports_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_data_exports_one_pending', ['user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
+
     op.create_table('digest_logs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -186,6 +203,7 @@ def upgrade():
     sa.Column('city', sa.String(length=80), nullable=False),
     sa.Column('latitude', sa.Double(), nullable=True),
     sa.Column('longitude', sa.Double(), nullable=True),
+    sa.Column('lat_band', sa.Integer(), nullable=True),
     sa.Column('phone', sa.String(length=20), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('opening_hours', sa.String(length=500), server_default='', nullable=False),
@@ -197,7 +215,8 @@ def upgrade():
     )
     with op.batch_alter_table('branches', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_branches_company_id'), ['company_id'], unique=False)
-        batch_op.create_index('ix_branches_lat_lon', ['latitude', 'longitude'], unique=False)
+        batch_op.create_index('ix_branches_lat_band', ['lat_band', 'longitude', 'latitude', 'is_active'], unique=False)
+        batch_op.create_index(batch_op.f('ix_branches_phone_consent_by_id'), ['phone_consent_by_id'], unique=False)
 
     op.create_table('images',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -232,6 +251,7 @@ def upgrade():
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitations_company_id'), ['company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_invitations_email'), ['email'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invitations_invited_by_id'), ['invited_by_id'], unique=False)
 
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -328,6 +348,7 @@ def upgrade():
     )
     with op.batch_alter_table('reviews', schema=None) as batch_op:
         batch_op.create_index('ix_reviews_company_status_created', ['company_id', 'status', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reviews_replied_by_id'), ['replied_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reviews_user_id'), ['user_id'], unique=False)
         batch_op.create_index('ix_reviews_voucher_status', ['voucher_id', 'status'], unique=False)
 
@@ -361,7 +382,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('voucher_id', 'branch_id', name=op.f('pk_voucher_branches'))
     )
     with op.batch_alter_table('voucher_branches', schema=None) as batch_op:
-        batch_op.create_index('ix_voucher_branches_branch_id', ['branch_id'], unique=False)
+        batch_op.create_index('ix_voucher_branches_branch_voucher', ['branch_id', 'voucher_id'], unique=False)
 
     op.create_table('voucher_daily_stats',
     sa.Column('voucher_id', sa.Integer(), nullable=False),
@@ -394,6 +415,7 @@ def upgrade():
     with op.batch_alter_table('customer_data_access', schema=None) as batch_op:
         batch_op.create_index('ix_customer_data_access_company_accessed', ['company_id', 'accessed_at'], unique=False)
         batch_op.create_index('ix_customer_data_access_customer_accessed', ['customer_id', 'accessed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customer_data_access_staff_user_id'), ['staff_user_id'], unique=False)
 
     op.create_table('review_reports',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -406,20 +428,27 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review_reports')),
     sa.UniqueConstraint('review_id', 'reporter_id', name='uq_review_reports_reporter')
     )
+    with op.batch_alter_table('review_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_review_reports_reporter_id'), ['reporter_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('review_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_review_reports_reporter_id'))
+
     op.drop_table('review_reports')
     with op.batch_alter_table('customer_data_access', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_data_access_staff_user_id'))
         batch_op.drop_index('ix_customer_data_access_customer_accessed')
         batch_op.drop_index('ix_customer_data_access_company_accessed')
 
     op.drop_table('customer_data_access')
     op.drop_table('voucher_daily_stats')
     with op.batch_alter_table('voucher_branches', schema=None) as batch_op:
-        batch_op.drop_index('ix_voucher_branches_branch_id')
+        batch_op.drop_index('ix_voucher_branches_branch_voucher')
 
     op.drop_table('voucher_branches')
     with op.batch_alter_table('shares', schema=None) as batch_op:
@@ -431,6 +460,7 @@ def downgrade():
     with op.batch_alter_table('reviews', schema=None) as batch_op:
         batch_op.drop_index('ix_reviews_voucher_status')
         batch_op.drop_index(batch_op.f('ix_reviews_user_id'))
+        batch_op.drop_index(batch_op.f('ix_reviews_replied_by_id'))
         batch_op.drop_index('ix_reviews_company_status_created')
 
     op.drop_table('reviews')
@@ -453,13 +483,15 @@ def downgrade():
 
     op.drop_table('memberships')
     with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invitations_invited_by_id'))
         batch_op.drop_index(batch_op.f('ix_invitations_email'))
         batch_op.drop_index(batch_op.f('ix_invitations_company_id'))
 
     op.drop_table('invitations')
     op.drop_table('images')
     with op.batch_alter_table('branches', schema=None) as batch_op:
-        batch_op.drop_index('ix_branches_lat_lon')
+        batch_op.drop_index(batch_op.f('ix_branches_phone_consent_by_id'))
+        batch_op.drop_index('ix_branches_lat_band')
         batch_op.drop_index(batch_op.f('ix_branches_company_id'))
 
     op.drop_table('branches')
@@ -486,6 +518,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_digest_logs_user_id'))
 
     op.drop_table('digest_logs')
+    with op.batch_alter_table('data_exports', schema=None) as batch_op:
+        batch_op.drop_index('uq_data_exports_one_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
+        batch_op.drop_index(batch_op.f('ix_data_exports_user_id'))
+        batch_op.drop_index('ix_data_exports_expires_at')
+
+    op.drop_table('data_exports')
     op.drop_table('companies')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_purge_after'))
