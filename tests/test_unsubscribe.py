@@ -36,7 +36,8 @@ def _like_vouchers(user: User) -> None:
 
 
 def _header_url(header: str) -> str:
-    match = re.match(r"<(http[^>]+)>, <mailto:unsubscribe@konexi\.test\?subject=unsubscribe%20([^>]+)>$", header)
+    mailto = r"<mailto:unsubscribe@konexi\.test\?subject=unsubscribe%20([^>]+)>"
+    match = re.match(r"<(http[^>]+)>, " + mailto + "$", header)
     assert match, header
     return match.group(1)
 
