@@ -23,12 +23,17 @@ class IdConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     """Use the bounded converter for every ``<int:…>`` route registered after this call."""
     app.url_map.converters["int"] = IdConverter
-    app.before_request(refuse_nul_bytes)
+    # First of all before_request hooks: Flask-WTF's CSRF check walks the form's keys too.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_nul_bytes)
 
 
-def _has_nul(data: MultiDict[str, Any]) -> bool:
-    """True when a key or any of the (repeated) values holds a NUL character."""
-    return any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists())
+def _malformed(data: MultiDict[str, Any]) -> bool:
+    """True when a key or any of the (repeated) values holds a NUL character, or a part of a
+    multipart body came out of the parser without a name (a CR/LF in its name does that)."""
+    return any(
+        key is None or "\x00" in key or any("\x00" in (v or "") for v in values)
+        for key, values in data.lists()
+    )
 
 
 def refuse_nul_bytes() -> None:
@@ -38,7 +43,7 @@ def refuse_nul_bytes() -> None:
     views, which ignore what they cannot use (the feed shows itself whatever the garbage)."""
     if "\x00" in request.path:
         abort(404)
-    if request.method == "POST" and _has_nul(request.form):
+    if request.method == "POST" and _malformed(request.form):
         abort(400)
 
 

@@ -301,7 +301,7 @@ def _fuzz_forms(fuzzer: Fuzzer, data: st.DataObject, name: str) -> None:
 def test_hostile_form_posts_never_break_a_page(fuzz_app: Flask) -> None:
     fuzzer = Fuzzer(fuzz_app)
 
-    @fuzz_settings(1400)
+    @fuzz_settings(800)
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
         _fuzz_forms(fuzzer, data, "form posts (SQLite)")
@@ -339,7 +339,7 @@ def _fuzz_queries(fuzzer: Fuzzer, data: st.DataObject, name: str) -> None:
 def test_hostile_query_strings_never_break_a_page(fuzz_app: Flask) -> None:
     fuzzer = Fuzzer(fuzz_app)
 
-    @fuzz_settings(500)
+    @fuzz_settings(300)
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
         _fuzz_queries(fuzzer, data, "query strings (SQLite)")

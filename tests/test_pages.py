@@ -179,3 +179,14 @@ def test_a_refused_value_is_a_400_and_a_database_bug_a_500_not_an_outage(app_fac
     bug = client.get("/_test/database-bug?lang=id")
     assert bug.status_code == 500
     assert "Retry-After" not in bug.headers
+
+
+def test_a_multipart_part_whose_name_breaks_the_header_is_not_a_500(client):
+    # Found by the fuzzer: a field name with CR/LF comes out of the multipart parser unnamed.
+    response = client.post(
+        "/login",
+        data={"\r\n\r\nInjected: header": "<x-fuzz-1>"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code < 500
+    assert "<x-fuzz-1>" not in response.get_data(as_text=True)

@@ -49,6 +49,37 @@ def test_suggestions_follow_visible_claims_by_category_and_provider(
     assert _titles(for_you(user)) == ["Same provider", "Same category"]
 
 
+def test_a_providers_voucher_in_another_category_takes_its_place_by_end_date(
+    shop, food, beauty, create_user
+):
+    user = create_user()
+    kopi, others = shop.company("Kopi"), shop.company("Warung")
+    claimed = shop.voucher(kopi, food, "Claimed coffee", ends_in_days=1)
+    shop.claim(user, claimed)
+    for day in range(2, 8):
+        shop.voucher(others, food, f"Food ending in {day} days", ends_in_days=day)
+    shop.voucher(kopi, beauty, "Kopi's late treatment", ends_in_days=30)
+    shop.voucher(kopi, beauty, "Kopi's soon treatment", ends_in_days=3.5)
+
+    assert _titles(for_you(user)) == [
+        "Food ending in 2 days",
+        "Food ending in 3 days",
+        "Kopi's soon treatment",
+        "Food ending in 4 days",
+    ]
+    assert "Kopi's late treatment" in _titles(for_you(user, limit=20))
+
+
+def test_a_favourite_with_few_vouchers_is_found_behind_many_others(shop, food, beauty, create_user):
+    user = create_user()
+    _like(user, beauty)
+    company = shop.company()
+    shop.vouchers(company, food, 40)  # all ending before the one the user likes
+    shop.voucher(company, beauty, "Hair cut", ends_in_days=60)
+
+    assert _titles(for_you(user)) == ["Hair cut"]
+
+
 def test_hidden_claims_are_not_used(shop, food, beauty, create_user):
     user = create_user()
     kopi, salon = shop.company("Kopi"), shop.company("Salon")

@@ -106,7 +106,13 @@ def _keep_latitude_band(_mapper, _connection, branch: Branch) -> None:  # type: 
 
 class Voucher(db.Model):
     __tablename__ = "vouchers"
-    __table_args__ = (Index("ix_vouchers_status_ends", "status", "ends_at"),)
+    __table_args__ = (
+        Index("ix_vouchers_status_ends", "status", "ends_at"),
+        # "For you" takes the first live vouchers of each liked category and provider in ending
+        # order straight from these (konexi/services/recommendations.py).
+        Index("ix_vouchers_category_live", "category_id", "status", "ends_at", "id"),
+        Index("ix_vouchers_company_live", "company_id", "status", "ends_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)

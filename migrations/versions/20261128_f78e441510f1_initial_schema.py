@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 824daea72800
+Revision ID: f78e441510f1
 Revises: 
-Create Date: 2026-11-28 05:08:41.646448
+Create Date: 2026-11-28 05:11:49.847876
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '824daea72800'
+revision = 'f78e441510f1'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -297,7 +297,9 @@ def upgrade():
     )
     with op.batch_alter_table('vouchers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_vouchers_category_id'), ['category_id'], unique=False)
+        batch_op.create_index('ix_vouchers_category_live', ['category_id', 'status', 'ends_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_vouchers_company_id'), ['company_id'], unique=False)
+        batch_op.create_index('ix_vouchers_company_live', ['company_id', 'status', 'ends_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_vouchers_image_id'), ['image_id'], unique=False)
         batch_op.create_index('ix_vouchers_status_ends', ['status', 'ends_at'], unique=False)
 
@@ -472,7 +474,9 @@ def downgrade():
     with op.batch_alter_table('vouchers', schema=None) as batch_op:
         batch_op.drop_index('ix_vouchers_status_ends')
         batch_op.drop_index(batch_op.f('ix_vouchers_image_id'))
+        batch_op.drop_index('ix_vouchers_company_live')
         batch_op.drop_index(batch_op.f('ix_vouchers_company_id'))
+        batch_op.drop_index('ix_vouchers_category_live')
         batch_op.drop_index(batch_op.f('ix_vouchers_category_id'))
 
     op.drop_table('vouchers')
