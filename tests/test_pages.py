@@ -190,3 +190,24 @@ def test_a_multipart_part_whose_name_breaks_the_header_is_not_a_500(client):
     )
     assert response.status_code < 500
     assert "<x-fuzz-1>" not in response.get_data(as_text=True)
+
+
+def test_a_file_posted_in_place_of_a_text_field_is_ignored_not_a_500(client):
+    # Found by the fuzzer on the team invitation form: a file under a text field's name reached
+    # the field's filters. Files only reach file fields now (konexi/web_forms.py).
+    import io
+
+    from tests.conftest import csrf_token_from
+
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login",
+        data={
+            "csrf_token": token,
+            "identifier": (io.BytesIO(b"GIF89a<x-fuzz-2>"), "x.gif", "image/gif"),
+            "password": "whatever",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert "<x-fuzz-2>" not in response.get_data(as_text=True)

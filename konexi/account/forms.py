@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectMultipleField, StringField
 from wtforms.validators import Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from konexi.services.profile import MAX_AGE, MIN_AGE, birth_date_problem
+from konexi.web_forms import KonexiForm
 
 
-class _Form(FlaskForm):
+class _Form(KonexiForm):
     class Meta:
         # CSRFProtect checks every POST (hidden csrf_token input or htmx's X-CSRFToken header).
         csrf = False

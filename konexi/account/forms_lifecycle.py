@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 
+from konexi.web_forms import KonexiForm
 
-class _Form(FlaskForm):
+
+class _Form(KonexiForm):
     class Meta:
         # CSRFProtect checks every POST (hidden csrf_token input or htmx's X-CSRFToken header).
         csrf = False

@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
 from wtforms.validators import ValidationError
 
 from konexi.services.accounts import AccountError
+from konexi.web_forms import KonexiForm
 
 _CODE_SEPARATORS = re.compile(r"[\s\-.]")
 
 
-class _Form(FlaskForm):
+class _Form(KonexiForm):
     class Meta:
         # CSRFProtect checks every POST (the hidden csrf_token input, or htmx's X-CSRFToken
         # header), so forms do not add a second, prefixed token field.
@@ -30,7 +30,7 @@ def _code_digits(value: str | None) -> str | None:
     return _CODE_SEPARATORS.sub("", value) if isinstance(value, str) else value
 
 
-def _six_digits(_form: FlaskForm, field: StringField) -> None:
+def _six_digits(_form: KonexiForm, field: StringField) -> None:
     if not field.data or not re.fullmatch(r"\d{6}", field.data):
         raise ValidationError(_l("Enter the 6-digit code."))
 
@@ -114,7 +114,7 @@ class ChangePasswordForm(_Form):
     new_password = _new_password_field(_l("New password"))
 
 
-def show_errors(form: FlaskForm, error: AccountError) -> None:
+def show_errors(form: KonexiForm, error: AccountError) -> None:
     """Put a service's messages next to the fields they are about."""
     for name, message in error.errors.items():
         field = getattr(form, name, None)

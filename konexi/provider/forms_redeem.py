@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TelField
 from wtforms.validators import ValidationError
 
@@ -12,9 +11,10 @@ from konexi.routing import id_or_none
 from konexi.services.contacts import InvalidContact, normalise_phone
 from konexi.services.redemption_codes import CODE_LENGTH, normalise_code
 from konexi.services.redemption_counter import SHORT_CODE_LENGTH
+from konexi.web_forms import KonexiForm
 
 
-class _Form(FlaskForm):
+class _Form(KonexiForm):
     class Meta:
         # CSRFProtect checks every POST (the hidden csrf_token input, or htmx's X-CSRFToken
         # header), so forms do not add a second token field.

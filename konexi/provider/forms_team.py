@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from konexi.routing import id_or_none
+from konexi.web_forms import KonexiForm
 
 
-class ConsoleForm(FlaskForm):
+class ConsoleForm(KonexiForm):
     class Meta:
         # CSRFProtect checks every POST (the hidden input, or htmx's X-CSRFToken header).
         csrf = False
@@ -27,7 +27,7 @@ def int_or_none(value: object) -> int | None:
     return id_or_none(value)  # out of the id range is "none" too (the database refuses it)
 
 
-def put_errors(form: FlaskForm, errors: Mapping[str, object]) -> None:
+def put_errors(form: KonexiForm, errors: Mapping[str, object]) -> None:
     """Show a service's messages next to the fields they are about (others above the form)."""
     for name, message in errors.items():
         field = getattr(form, name, None)
@@ -57,7 +57,7 @@ class CheckboxesField(SelectMultipleField):
     def process_formdata(self, valuelist: list[str]) -> None:
         self.data = [v for v in (int_or_none(x) for x in valuelist) if v is not None]
 
-    def pre_validate(self, form: FlaskForm) -> None:
+    def pre_validate(self, form: KonexiForm) -> None:
         pass
 
 

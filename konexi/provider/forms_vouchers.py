@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -28,6 +27,7 @@ from konexi.models import Voucher
 from konexi.routing import id_or_none
 from konexi.services.provider_voucher_list import FormChoices
 from konexi.services.provider_vouchers import MAX_TEXT, MAX_TITLE, VoucherFields, VoucherInvalid
+from konexi.web_forms import KonexiForm
 
 LOCAL_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -92,7 +92,7 @@ class JakartaDateTimeField(Field):
         self.data = local.astimezone(UTC)
 
 
-class VoucherForm(FlaskForm):
+class VoucherForm(KonexiForm):
     class Meta:
         # CSRFProtect checks every POST (the template includes csrf_token in the multipart body).
         csrf = False

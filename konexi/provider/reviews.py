@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -20,13 +19,14 @@ from konexi.providers_public.forms import TEXT_TOO_LONG
 from konexi.services import reviews
 from konexi.services.catalogue import clean_page
 from konexi.services.reviews import ReplyOutcome
+from konexi.web_forms import KonexiForm
 
 
 def _clean(value: str | None) -> str | None:
     return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(KonexiForm):
     class Meta:
         csrf = False  # CSRFProtect checks every POST
 

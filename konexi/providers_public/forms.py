@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
 from konexi.models.reviews import MAX_REVIEW_CHARS
+from konexi.web_forms import KonexiForm
 
 
-class _Form(FlaskForm):
+class _Form(KonexiForm):
     class Meta:
         # CSRFProtect checks every POST already (see konexi/auth/forms.py).
         csrf = False
@@ -31,12 +31,12 @@ def _as_int(value: object) -> int | None:
         return None
 
 
-def _one_to_five(_form: FlaskForm, field: RadioField) -> None:
+def _one_to_five(_form: KonexiForm, field: RadioField) -> None:
     if field.data not in (1, 2, 3, 4, 5):
         raise ValidationError(_l("Choose a rating from 1 to 5 stars."))
 
 
-def _known_reason(_form: FlaskForm, field: SelectField) -> None:
+def _known_reason(_form: KonexiForm, field: SelectField) -> None:
     if field.data not in REASON_LABELS:
         raise ValidationError(_l("Choose why you are reporting this review."))
 

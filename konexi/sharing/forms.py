@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from konexi.services import sharing
 from konexi.services.sharing import ShareError
+from konexi.web_forms import KonexiForm
 
 
-class ShareForm(FlaskForm):
+class ShareForm(KonexiForm):
     class Meta:
         # CSRFProtect checks every POST (the hidden csrf_token input or htmx's X-CSRFToken).
         csrf = False
