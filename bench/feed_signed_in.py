@@ -22,14 +22,8 @@ The table goes to stdout, the figures to ``bench/results/feed_signed_in.json``.
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import platform
 import random
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -293,56 +287,16 @@ def _measure(url: str, vouchers: int, branches: int, repeats: int) -> tuple[dict
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Time the signed-in feed's SQL.")
-    parser.add_argument("--vouchers", default="10000,100000", help="comma-separated sizes")
-    parser.add_argument("--branches", type=int, default=20_000)
-    parser.add_argument("--repeats", type=int, default=50)
-    parser.add_argument("--output", default=str(RESULTS))
-    args = parser.parse_args(argv)
-    sizes = [int(size) for size in args.vouchers.split(",") if size.strip()]
+    from bench import sweep
 
-    from bench.servers import Servers, migrate
-
-    postgres = os.environ.get("BENCH_POSTGRES_URL", "")
-    servers = Servers(postgres_url_from_env=postgres if postgres not in ("", "auto") else None)
-    directory = Path(tempfile.mkdtemp("-konexi-bench-feed"))
-    report: dict[str, object] = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "branches": args.branches,
-        "repeats": args.repeats,
-        "runs": [],
-    }
-    runs: list[dict[str, object]] = report["runs"]  # type: ignore[assignment]
-    try:
-        for vouchers in sizes:
-            databases = [("sqlite", f"sqlite:///{directory / f'feed-{vouchers}.sqlite3'}")]
-            if postgres:
-                databases.append(("postgresql", ""))
-            for database, url in databases:
-                if database == "sqlite":
-                    migrate(url)
-                else:
-                    url = servers.postgres_database(f"feed_signed_in_{vouchers}")
-                seeded, figures = _measure(url, vouchers, args.branches, args.repeats)
-                print(_table(database, vouchers, seeded, figures), flush=True)
-                runs.append(
-                    {
-                        "database": database,
-                        "vouchers": vouchers,
-                        "seeded": seeded,
-                        "figures": figures,
-                    }
-                )
-                if database == "sqlite":
-                    Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    finally:
-        servers.stop()
-        shutil.rmtree(directory, ignore_errors=True)
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwritten to {output}")
-    return 0
+    return sweep.main(
+        argv,
+        description="Time the signed-in feed's SQL.",
+        name="feed_signed_in",
+        results=RESULTS,
+        measure=_measure,
+        table=_table,
+    )
 
 
 if __name__ == "__main__":

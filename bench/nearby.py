@@ -13,13 +13,7 @@ Each size gets a throwaway database: migrated with the Alembic migrations, seede
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import platform
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -129,56 +123,16 @@ def _measure(url: str, vouchers: int, branches: int, repeats: int) -> tuple[dict
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Time the nearby feed query.")
-    parser.add_argument("--vouchers", default="10000,100000", help="comma-separated sizes")
-    parser.add_argument("--branches", type=int, default=20_000)
-    parser.add_argument("--repeats", type=int, default=50)
-    parser.add_argument("--output", default=str(RESULTS))
-    args = parser.parse_args(argv)
-    sizes = [int(size) for size in args.vouchers.split(",") if size.strip()]
+    from bench import sweep
 
-    from bench.servers import Servers, migrate
-
-    postgres = os.environ.get("BENCH_POSTGRES_URL", "")
-    servers = Servers(postgres_url_from_env=postgres if postgres not in ("", "auto") else None)
-    directory = Path(tempfile.mkdtemp("-konexi-bench-nearby"))
-    report: dict[str, object] = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "branches": args.branches,
-        "repeats": args.repeats,
-        "runs": [],
-    }
-    runs: list[dict[str, object]] = report["runs"]  # type: ignore[assignment]
-    try:
-        for vouchers in sizes:
-            databases = [("sqlite", f"sqlite:///{directory / f'nearby-{vouchers}.sqlite3'}")]
-            if postgres:
-                databases.append(("postgresql", ""))
-            for database, url in databases:
-                if database == "sqlite":
-                    migrate(url)
-                else:
-                    url = servers.postgres_database(f"nearby_{vouchers}")
-                seeded, figures = _measure(url, vouchers, args.branches, args.repeats)
-                print(_table(database, vouchers, seeded, figures), flush=True)
-                runs.append(
-                    {
-                        "database": database,
-                        "vouchers": vouchers,
-                        "seeded": seeded,
-                        "figures": figures,
-                    }
-                )
-                if database == "sqlite":
-                    Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    finally:
-        servers.stop()
-        shutil.rmtree(directory, ignore_errors=True)
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwritten to {output}")
-    return 0
+    return sweep.main(
+        argv,
+        description="Time the nearby feed query.",
+        name="nearby",
+        results=RESULTS,
+        measure=_measure,
+        table=_table,
+    )
 
 
 if __name__ == "__main__":

@@ -68,28 +68,7 @@ class PostgresServer:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        options = (
-            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-        )
-        subprocess.run(  # noqa: S603
-            _as_cluster_owner(
-                [
-                    _bin("pg_ctl"),
-                    "-D",
-                    str(self.data),
-                    "-o",
-                    options,
-                    "-l",
-                    str(self.directory / "log"),
-                    "-w",
-                    "start",
-                ]
-            ),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port)
+        self.resume()
 
     def create_database(self, name: str) -> str:
         subprocess.run(  # noqa: S603
@@ -106,7 +85,7 @@ class PostgresServer:
         )
 
     def resume(self) -> None:
-        """Start the stopped cluster again on the same port (after ``stop``), data intact."""
+        """Start the (initialised or stopped) cluster on its port, data intact."""
         options = (
             f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
