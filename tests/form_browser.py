@@ -7,6 +7,7 @@ multipart with an empty file part for an untouched file input. Redirects are fol
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -116,6 +117,13 @@ class Page:
     def text(self) -> str:
         return self.response.text
 
+    def problems(self) -> list[str]:
+        """The error messages the page shows (next to fields, or flashed)."""
+        found = re.findall(
+            r'class="(?:field-error|flash error)"[^>]*>(.*?)</p>', self.text, flags=re.DOTALL
+        )
+        return [re.sub(r"<[^>]+>", "", message).strip() for message in found]
+
     def forms(self) -> list[Form]:
         parser = _FormParser()
         parser.feed(self.text)
@@ -139,7 +147,8 @@ class FormBrowser:
     def __init__(self, base_url: str, ca_file: Path) -> None:
         self.base_url = base_url
         self.session = requests.Session()
-        self.session.verify = str(ca_file)
+        # Passed on each request: a session's own ``verify`` loses to REQUESTS_CA_BUNDLE.
+        self.verify = str(ca_file)
         self.session.headers["User-Agent"] = "Mozilla/5.0 (Linux; Android 10) konexi-journey"
         self.set_cookies: list[str] = []  # every Set-Cookie header, redirects included
         self.session.hooks["response"].append(self._keep_set_cookies)
@@ -150,7 +159,7 @@ class FormBrowser:
         self.set_cookies.extend(response.raw.headers.getlist("Set-Cookie"))
 
     def get(self, path: str, expect: int | None = 200) -> Page:
-        page = Page(self.session.get(urljoin(self.base_url, path), timeout=30))
+        page = Page(self.session.get(urljoin(self.base_url, path), verify=self.verify, timeout=30))
         self._check(page, expect, f"GET {path}")
         return page
 
@@ -173,17 +182,25 @@ class FormBrowser:
         if button is not None:
             data += [b for b in form.buttons if b[0] == button][:1] or [(button, "")]
         url = urljoin(page.url, form.action or page.url)
+        # As a browser under Referrer-Policy strict-origin-when-cross-origin on the same site
+        # (Flask-WTF checks the Referer of HTTPS posts).
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
+        headers = {"Referer": page.url, "Origin": origin}
         if form.method != "post":
-            response = self.session.get(url, params=data, timeout=30)
+            response = self.session.get(url, params=data, verify=self.verify, timeout=30)
         elif form.enctype == "multipart/form-data":
             parts: list[tuple[str, tuple[str | None, bytes | str, str | None]]] = [
                 (k, (None, v, None)) for k, v in data
             ]
             # An untouched file input is still sent, as an empty part without a file name.
             parts += [(name, ("", b"", "application/octet-stream")) for name in form.file_inputs]
-            response = self.session.post(url, files=parts, timeout=30)
+            response = self.session.post(
+                url, files=parts, headers=headers, verify=self.verify, timeout=30
+            )
         else:
-            response = self.session.post(url, data=data, timeout=30)
+            response = self.session.post(
+                url, data=data, headers=headers, verify=self.verify, timeout=30
+            )
         result = Page(response)
         self._check(result, expect, f"POST {action}")
         return result
@@ -192,4 +209,6 @@ class FormBrowser:
         for response in (*page.response.history, page.response):
             assert response.url.startswith(self.base_url), f"{what} left the site: {response.url}"
         if expect is not None:
-            assert page.status == expect, f"{what}: {page.status} at {page.url}\n{page.text[:3000]}"
+            assert page.status == expect, (
+                f"{what}: {page.status} at {page.url} {page.problems()}\n{page.text[:3000]}"
+            )

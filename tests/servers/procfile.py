@@ -84,10 +84,13 @@ class Dyno:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def stop(self, grace: float = HEROKU_GRACE_SECONDS) -> int:
-        """SIGTERM to every process of the dyno, SIGKILL after ``grace``; the exit code."""
-        assert self.process is not None
+    def terminate(self) -> None:
+        """What a restart does first: SIGTERM to every process of the dyno."""
         self._signal(signal.SIGTERM)
+
+    def wait_stopped(self, grace: float = HEROKU_GRACE_SECONDS) -> int:
+        """Wait for the dyno to exit after SIGTERM, SIGKILL it after ``grace``; its exit code."""
+        assert self.process is not None
         try:
             code = self.process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
