@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from tests.test_faults_support import descendants
+
 HEROKU_GRACE_SECONDS = 30  # SIGTERM, then SIGKILL after this long
 
 
@@ -66,6 +68,7 @@ class Dyno:
     process: subprocess.Popen[bytes] | None = None
     exit_codes: list[int] = field(default_factory=list)
     _log: IO[bytes] | None = None
+    _seen: dict[int, str] = field(default_factory=dict)  # pid -> start time, once seen below
 
     def start(self) -> None:
         self._log = self.log_path.open("ab")
@@ -116,8 +119,26 @@ class Dyno:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def _signal(self, signum: int) -> None:
+        """Signal every process of the dyno: its process group, and the processes that left it
+        (RQ's work horse starts its own group) but are still below the shell or were seen before."""
         assert self.process is not None
         try:
             os.killpg(self.process.pid, signum)
         except ProcessLookupError:
             pass
+        for pid in descendants(self.process.pid):
+            self._seen.setdefault(pid, _started(pid))
+        for pid, started in self._seen.items():
+            if started and _started(pid) == started:  # the same process, not a reused pid
+                try:
+                    os.kill(pid, signum)
+                except ProcessLookupError:
+                    pass
+
+
+def _started(pid: int) -> str:
+    """The process's start time (field 22 of /proc/PID/stat), or "" when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
