@@ -23,6 +23,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -421,13 +422,20 @@ def release_and_start(deploy: Deploy) -> list[str]:
     if not worker.running:
         problems.append(f"the worker exited at start:\n{worker.log()[-2000:]}")
 
+    # A browser typing the address goes to port 80, so its Host has no port (as on Heroku,
+    # where one name answers both); the answer must send it to the same path on https.
     plain = requests.get(
-        f"{deploy.router.http_url}/login?next=/me/vouchers", timeout=30, allow_redirects=False
+        f"{deploy.router.http_url}/login?next=/me/vouchers",
+        headers={"Host": "127.0.0.1"},
+        timeout=30,
+        allow_redirects=False,
     )
-    location = plain.headers.get("Location", "")
-    if plain.status_code != 308 or location != f"{deploy.router.https_url}/login?next=/me/vouchers":
+    location = urlsplit(plain.headers.get("Location", ""))
+    found = (location.scheme, location.hostname, location.path, location.query)
+    if plain.status_code != 308 or found != ("https", "127.0.0.1", "/login", "next=/me/vouchers"):
         problems.append(
-            f"plain HTTP is not redirected to HTTPS: {plain.status_code} Location={location!r}"
+            f"plain HTTP is not redirected to HTTPS: {plain.status_code} "
+            f"Location={plain.headers.get('Location')!r}"
         )
 
     # Only the router's own X-Forwarded-For entry is trusted (TRUSTED_PROXIES=1): a client
