@@ -18,7 +18,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,6 +42,7 @@ from tests.servers.redis_tls import TlsRedisServer, start_tls_redis
 from tests.servers.smtp_server import SmtpServer
 from tests.servers.smtp_tls import StartTlsSmtpServer
 from tests.servers.tls_router import TlsRouter
+from tests.test_faults_support import wait_for
 
 pytestmark = pytest.mark.postgres
 
@@ -50,21 +51,10 @@ PASSWORD = "day-one password 7"  # noqa: S105 - test credential
 ADMIN = {"email": "ops@example.com", "name": "Ops Admin", "phone": "081311110003"}
 PROVIDER = {"email": "rina.kopi@example.com", "name": "Rina Kopi", "phone": "081311110001"}
 CUSTOMER = {"email": "budi@example.com", "name": "Budi Santoso", "phone": "081311110002"}
-DEADLINE = 20.0
 
 
 def e164(local: str) -> str:
     return "+62" + local[1:]
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = DEADLINE) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 # -- the deploy --------------------------------------------------------------------------------
