@@ -6,7 +6,7 @@ import math
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from konexi.extensions import db
@@ -36,6 +36,9 @@ class Category(db.Model):
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name_en: Mapped[str] = mapped_column(String(80))
     name_id: Mapped[str] = mapped_column(String(80))
+    # A category vouchers use is deactivated, never deleted: its vouchers keep it, new ones
+    # cannot pick it, and the filters and favourites stop offering it.
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     def name_for(self, locale: str) -> str:
         return self.name_id if locale == "id" else self.name_en

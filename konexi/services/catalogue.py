@@ -131,8 +131,12 @@ def days_left(voucher: Voucher, now: datetime) -> int:
 
 
 def categories() -> list[Category]:
-    """Every category, in slug order, for the filter chips."""
-    return list(db.session.scalars(select(Category).order_by(Category.slug)))
+    """Every active category, in slug order, for the filter chips."""
+    return list(
+        db.session.scalars(
+            select(Category).where(Category.is_active.is_(True)).order_by(Category.slug)
+        )
+    )
 
 
 def load_vouchers(ids: Sequence[int]) -> dict[int, Voucher]:
