@@ -24,6 +24,7 @@ from rq.exceptions import StopRequested
 from rq.worker import HerokuWorker
 
 from konexi import create_app
+from konexi.config import ConfigError
 from konexi.extensions import db
 from konexi.queue import QUEUE_NAMES
 
@@ -110,7 +111,12 @@ def preload() -> None:
 
 
 def main() -> int:
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigError as error:
+        # One clear line in the platform's log instead of a traceback (as wsgi.py does).
+        print(f"konexi worker: {error}", file=sys.stderr)  # noqa: T201
+        return 1
     redis_url = app.config.get("REDIS_URL")
     if not redis_url:
         log.error("REDIS_URL is not set: jobs run in-process in the web app, no worker is needed")

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "testing", "production")
 DATABASE_CONNECT_TIMEOUT = 5  # seconds to connect to PostgreSQL
 PAGE_CACHE_SECONDS_PRODUCTION = 10  # anonymous pages replayed for up to this long
+DEFAULT_PORT = 5000  # make run's port unless PORT says otherwise
 
 
 class ConfigError(RuntimeError):
@@ -247,7 +248,9 @@ def load_settings(
         twilio_api_base=_get(environ, "TWILIO_API_BASE"),
         smtp_url=smtp_url,
         mail_from=mail_from or "Konexi <no-reply@konexi.test>",
-        base_url=_get(environ, "BASE_URL") or "http://127.0.0.1:5000",
+        # The dev server listens on PORT (make run, flask run): links in SMS and email follow it.
+        base_url=_get(environ, "BASE_URL")
+        or f"http://127.0.0.1:{_whole_number(environ, 'PORT', DEFAULT_PORT)}",
         purge_grace_days=grace,
         google_client_id=_get(environ, "GOOGLE_CLIENT_ID"),
         google_client_secret=_get(environ, "GOOGLE_CLIENT_SECRET"),
