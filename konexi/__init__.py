@@ -6,7 +6,6 @@ import logging
 import os
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from konexi.config import ROOT, load_settings
 
@@ -25,7 +24,6 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     from konexi import routing
 
     routing.init_app(app)  # before any route: <int:…> ids are bounded (404, not a DB error)
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     _configure_logging(app)
 
     from konexi import i18n, security
@@ -97,6 +95,11 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     from konexi import page_cache
 
     page_cache.init_app(app)
+
+    # Outermost: the proxy fix (TRUSTED_PROXIES) and the production redirect to HTTPS.
+    from konexi import proxies
+
+    proxies.wrap(app)
     return app
 
 

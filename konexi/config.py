@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -90,6 +91,8 @@ class Settings:
     # Anonymous-page micro-cache per worker (konexi/page_cache.py); 0 seconds turns it off.
     page_cache_seconds: int = 0
     page_cache_entries: int = 512
+    # Proxies in front that may set X-Forwarded-For/-Proto (konexi/proxies.py, gunicorn.conf.py).
+    trusted_proxies: int = 0
 
     @property
     def sms_configured(self) -> bool:
@@ -153,6 +156,7 @@ class Settings:
             **self.security_settings,
             "PAGE_CACHE_SECONDS": self.page_cache_seconds,
             "PAGE_CACHE_ENTRIES": self.page_cache_entries,
+            "TRUSTED_PROXIES": self.trusted_proxies,
         }
 
 
@@ -186,6 +190,12 @@ def _whole_number(environ: dict[str, str], name: str, default: int) -> int:
     if number < 0:
         raise ConfigError(f"{name} must be a whole number")
     return number
+
+
+def trusted_proxies(environ: Mapping[str, str]) -> int:
+    """``TRUSTED_PROXIES``: how many proxies in front may set X-Forwarded-For/-Proto (default 0,
+    Heroku 1). gunicorn.conf.py reads it too, so the app and gunicorn trust the same hops."""
+    return _whole_number(dict(environ), "TRUSTED_PROXIES", 0)
 
 
 def _sending_lease(value: str | None) -> int:
@@ -273,6 +283,7 @@ def load_settings(
             PAGE_CACHE_SECONDS_PRODUCTION if env == "production" else 0,
         ),
         page_cache_entries=_whole_number(environ, "PAGE_CACHE_ENTRIES", 512),
+        trusted_proxies=trusted_proxies(environ),
     )
     if env == "production":
         if "DATABASE_URL" not in missing and settings.database_url.startswith("sqlite"):

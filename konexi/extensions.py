@@ -30,7 +30,8 @@ class Base(DeclarativeBase):
 
 
 def client_ip() -> str:
-    """The client's address (ProxyFix has already applied X-Forwarded-For on the platform)."""
+    """The client's address: X-Forwarded-For counts only as far as TRUSTED_PROXIES allows
+    (konexi/proxies.py), so a client cannot choose its own address."""
     return get_remote_address() or request.remote_addr or "unknown"
 
 
