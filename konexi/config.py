@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from konexi.redis_client import DEFAULT_SSL_CERT_REQS, SSL_CERT_REQS_CHOICES, redis_options
+
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "testing", "production")
 DATABASE_CONNECT_TIMEOUT = 5  # seconds to connect to PostgreSQL
@@ -93,6 +95,8 @@ class Settings:
     page_cache_entries: int = 512
     # Proxies in front that may set X-Forwarded-For/-Proto (konexi/proxies.py, gunicorn.conf.py).
     trusted_proxies: int = 0
+    # Certificate policy of a rediss:// REDIS_URL (konexi/redis_client.py).
+    redis_ssl_cert_reqs: str = DEFAULT_SSL_CERT_REQS
 
     @property
     def sms_configured(self) -> bool:
@@ -145,6 +149,11 @@ class Settings:
             "OUTBOX_RETRY_DELAYS": list(self.outbox_retry_delays),
             "OUTBOX_SENDING_LEASE": self.outbox_sending_lease,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            # Flask-Limiter adds these to its own (timeouts); so does the SMS guard.
+            "RATELIMIT_STORAGE_OPTIONS": redis_options(self.redis_url, self.redis_ssl_cert_reqs)
+            if self.redis_url
+            else {},
+            "REDIS_SSL_CERT_REQS": self.redis_ssl_cert_reqs,
             "RATELIMIT_HEADERS_ENABLED": True,
             "BABEL_DEFAULT_LOCALE": "en",
             "BABEL_DEFAULT_TIMEZONE": "UTC",
@@ -196,6 +205,14 @@ def trusted_proxies(environ: Mapping[str, str]) -> int:
     """``TRUSTED_PROXIES``: how many proxies in front may set X-Forwarded-For/-Proto (default 0,
     Heroku 1). gunicorn.conf.py reads it too, so the app and gunicorn trust the same hops."""
     return _whole_number(dict(environ), "TRUSTED_PROXIES", 0)
+
+
+def _redis_ssl_cert_reqs(environ: dict[str, str]) -> str:
+    """``REDIS_SSL_CERT_REQS``: ``none`` (Heroku's self-signed rediss://) or ``required``."""
+    value = (_get(environ, "REDIS_SSL_CERT_REQS") or DEFAULT_SSL_CERT_REQS).lower()
+    if value not in SSL_CERT_REQS_CHOICES:
+        raise ConfigError(f"REDIS_SSL_CERT_REQS must be one of {', '.join(SSL_CERT_REQS_CHOICES)}")
+    return value
 
 
 def _sending_lease(value: str | None) -> int:
@@ -284,6 +301,7 @@ def load_settings(
         ),
         page_cache_entries=_whole_number(environ, "PAGE_CACHE_ENTRIES", 512),
         trusted_proxies=trusted_proxies(environ),
+        redis_ssl_cert_reqs=_redis_ssl_cert_reqs(environ),
     )
     if env == "production":
         if "DATABASE_URL" not in missing and settings.database_url.startswith("sqlite"):
