@@ -5,15 +5,24 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask
+from flask import Flask, request
 
 from konexi.config import ROOT, load_settings
+
+
+class KonexiFlask(Flask):
+    """Flask, whose "Exception on …" log line names the route pattern, not the concrete path:
+    paths carry tokens (/verify/email/<token>, /s/<token>) that logs must not keep."""
+
+    def log_exception(self, exc_info) -> None:  # type: ignore[no-untyped-def]
+        route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+        self.logger.error("Exception on %s [%s]", route, request.method, exc_info=exc_info)
 
 
 def create_app(environ: dict[str, str] | None = None) -> Flask:
     """Build the Flask app from the environment (``environ`` overrides ``os.environ`` in tests)."""
     settings = load_settings(environ)
-    app = Flask(
+    app = KonexiFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -21,6 +30,9 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     )
     app.config.update(settings.flask_config())
     app.extensions["konexi_settings"] = settings
+    from konexi import error_tracking
+
+    error_tracking.init_app(app)  # first: errors while building the app are reported too
     from konexi import routing
 
     routing.init_app(app)  # before any route: <int:…> ids are bounded (404, not a DB error)

@@ -95,6 +95,8 @@ class Settings:
     page_cache_entries: int = 512
     # Proxies in front that may set X-Forwarded-For/-Proto (konexi/proxies.py, gunicorn.conf.py).
     trusted_proxies: int = 0
+    # Errors to Sentry, scrubbed of personal data (konexi/error_tracking.py); unset: off.
+    sentry_dsn: str | None = None
     # Certificate policy of a rediss:// REDIS_URL (konexi/redis_client.py).
     redis_ssl_cert_reqs: str = DEFAULT_SSL_CERT_REQS
 
@@ -166,6 +168,7 @@ class Settings:
             "PAGE_CACHE_SECONDS": self.page_cache_seconds,
             "PAGE_CACHE_ENTRIES": self.page_cache_entries,
             "TRUSTED_PROXIES": self.trusted_proxies,
+            "SENTRY_DSN": self.sentry_dsn,
         }
 
 
@@ -301,6 +304,7 @@ def load_settings(
         ),
         page_cache_entries=_whole_number(environ, "PAGE_CACHE_ENTRIES", 512),
         trusted_proxies=trusted_proxies(environ),
+        sentry_dsn=_get(environ, "SENTRY_DSN"),
         redis_ssl_cert_reqs=_redis_ssl_cert_reqs(environ),
     )
     if env == "production":
