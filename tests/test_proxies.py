@@ -66,12 +66,17 @@ def test_development_and_testing_do_not_redirect(app_factory):
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-def test_a_forged_x_forwarded_proto_is_ignored_without_trusted_proxies(app_factory, redis_url):
+def test_a_forged_x_forwarded_proto_is_ignored_without_trusted_proxies(
+    app_factory, redis_url, caplog
+):
     forged = {"X-Forwarded-Proto": "https"}
     alone = app_factory(KONEXI_ENV="production", REDIS_URL=redis_url).test_client()
-    response = alone.get("/privacy", base_url="http://konexi.test", headers=forged)
+    with caplog.at_level(logging.WARNING, logger="konexi.proxies"):
+        response = alone.get("/privacy", base_url="http://konexi.test", headers=forged)
     assert response.status_code == 308
     assert response.headers["Location"] == "https://konexi.test/privacy"
+    # An operator behind Heroku's router who forgot the setting is told what to set.
+    assert "set TRUSTED_PROXIES=1" in caplog.text
     # Behind one trusted proxy that terminated TLS (Heroku's router), the same header counts.
     behind = app_factory(KONEXI_ENV="production", REDIS_URL=redis_url, TRUSTED_PROXIES="1")
     proxied = behind.test_client().get("/privacy", base_url="http://konexi.test", headers=forged)
