@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+
+from konexi.redis_client import DEFAULT_SSL_CERT_REQS, SSL_CERT_REQS_CHOICES, redis_options
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "testing", "production")
@@ -91,6 +94,12 @@ class Settings:
     # Anonymous-page micro-cache per worker (konexi/page_cache.py); 0 seconds turns it off.
     page_cache_seconds: int = 0
     page_cache_entries: int = 512
+    # Proxies in front that may set X-Forwarded-For/-Proto (konexi/proxies.py, gunicorn.conf.py).
+    trusted_proxies: int = 0
+    # Errors to Sentry, scrubbed of personal data (konexi/error_tracking.py); unset: off.
+    sentry_dsn: str | None = None
+    # Certificate policy of a rediss:// REDIS_URL (konexi/redis_client.py).
+    redis_ssl_cert_reqs: str = DEFAULT_SSL_CERT_REQS
 
     @property
     def sms_configured(self) -> bool:
@@ -143,6 +152,11 @@ class Settings:
             "OUTBOX_RETRY_DELAYS": list(self.outbox_retry_delays),
             "OUTBOX_SENDING_LEASE": self.outbox_sending_lease,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            # Flask-Limiter adds these to its own (timeouts); so does the SMS guard.
+            "RATELIMIT_STORAGE_OPTIONS": redis_options(self.redis_url, self.redis_ssl_cert_reqs)
+            if self.redis_url
+            else {},
+            "REDIS_SSL_CERT_REQS": self.redis_ssl_cert_reqs,
             "RATELIMIT_HEADERS_ENABLED": True,
             "BABEL_DEFAULT_LOCALE": "en",
             "BABEL_DEFAULT_TIMEZONE": "UTC",
@@ -154,6 +168,8 @@ class Settings:
             **self.security_settings,
             "PAGE_CACHE_SECONDS": self.page_cache_seconds,
             "PAGE_CACHE_ENTRIES": self.page_cache_entries,
+            "TRUSTED_PROXIES": self.trusted_proxies,
+            "SENTRY_DSN": self.sentry_dsn,
         }
 
 
@@ -187,6 +203,20 @@ def _whole_number(environ: dict[str, str], name: str, default: int) -> int:
     if number < 0:
         raise ConfigError(f"{name} must be a whole number")
     return number
+
+
+def trusted_proxies(environ: Mapping[str, str]) -> int:
+    """``TRUSTED_PROXIES``: how many proxies in front may set X-Forwarded-For/-Proto (default 0,
+    Heroku 1). gunicorn.conf.py reads it too, so the app and gunicorn trust the same hops."""
+    return _whole_number(dict(environ), "TRUSTED_PROXIES", 0)
+
+
+def _redis_ssl_cert_reqs(environ: dict[str, str]) -> str:
+    """``REDIS_SSL_CERT_REQS``: ``none`` (Heroku's self-signed rediss://) or ``required``."""
+    value = (_get(environ, "REDIS_SSL_CERT_REQS") or DEFAULT_SSL_CERT_REQS).lower()
+    if value not in SSL_CERT_REQS_CHOICES:
+        raise ConfigError(f"REDIS_SSL_CERT_REQS must be one of {', '.join(SSL_CERT_REQS_CHOICES)}")
+    return value
 
 
 def _sending_lease(value: str | None) -> int:
@@ -276,6 +306,9 @@ def load_settings(
             PAGE_CACHE_SECONDS_PRODUCTION if env == "production" else 0,
         ),
         page_cache_entries=_whole_number(environ, "PAGE_CACHE_ENTRIES", 512),
+        trusted_proxies=trusted_proxies(environ),
+        sentry_dsn=_get(environ, "SENTRY_DSN"),
+        redis_ssl_cert_reqs=_redis_ssl_cert_reqs(environ),
     )
     if env == "production":
         if "DATABASE_URL" not in missing and settings.database_url.startswith("sqlite"):

@@ -56,7 +56,6 @@ from werkzeug.http import (
     remove_entity_headers,
     unquote_etag,
 )
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from konexi.compression import ENCODINGS
 from konexi.i18n import LANG_COOKIE, LANGUAGES
@@ -377,12 +376,9 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = cache
     # First in the list, so Flask (which runs the hooks in reverse) runs it after all the others.
     app.after_request_funcs.setdefault(None, []).insert(0, _mark_shareable)
-    outer = app.wsgi_app
-    if isinstance(outer, ProxyFix):
-        # Behind the proxy fix: the hit's log line gets the client's address, and the key its host.
-        outer.app = PageCacheMiddleware(outer.app, cache)
-    else:
-        app.wsgi_app = PageCacheMiddleware(outer, cache)  # type: ignore[method-assign]
+    # The proxy fix and the HTTPS redirect wrap this later (konexi/proxies.py): a hit's log line
+    # gets the client's address, and nothing is replayed over plain HTTP in production.
+    app.wsgi_app = PageCacheMiddleware(app.wsgi_app, cache)  # type: ignore[method-assign]
 
 
 __all__ = [

@@ -314,8 +314,16 @@ def _guard() -> tuple[MovingWindowRateLimiter, MovingWindowRateLimiter]:
     guard = current_app.extensions.get(_GUARD)
     if guard is None:
         uri = str(current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
-        # The same short Redis timeouts as Flask-Limiter's: a hung Redis must not hold a request.
-        options = {} if uri.startswith("memory") else dict(getattr(extensions, _OPTIONS, {}))
+        # The same options as Flask-Limiter's: its short Redis timeouts (a hung Redis must not
+        # hold a request) and the rediss:// certificate policy (RATELIMIT_STORAGE_OPTIONS).
+        options = (
+            {}
+            if uri.startswith("memory")
+            else {
+                **getattr(extensions, _OPTIONS, {}),
+                **(current_app.config.get("RATELIMIT_STORAGE_OPTIONS") or {}),
+            }
+        )
         guard = (
             MovingWindowRateLimiter(storage_from_string(uri, **options)),
             MovingWindowRateLimiter(storage_from_string("memory://")),
