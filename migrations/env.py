@@ -45,6 +45,10 @@ def run_migrations_online() -> None:
             # Batch migrations copy and drop tables; the app's foreign-key enforcement would
             # cascade those drops, so it is off while migrating (as Alembic recommends).
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            # The PRAGMA opened SQLAlchemy's implicit transaction; Alembic would then treat the
+            # migrations as part of an outer transaction, never commit it, and every change
+            # after the first row write (the version row, batch copies) was rolled back.
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

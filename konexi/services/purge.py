@@ -4,7 +4,8 @@ Rules, per account whose status is "deleting" and whose ``purge_after`` has pass
 
 - deleted: the user row, verification codes, the stored location, favourite categories, the
   profile picture, team memberships, invitations sent to their email, every outbox message
-  addressed to them (by ``user_id`` or by their phone/email) and every message they sent a friend;
+  addressed to them (by ``user_id`` or by their phone/email) and every message that names them
+  (``named_user_id``: invitations they sent, vouchers they shared with a friend);
 - anonymised and kept: claims and redemptions (``user_id`` NULL: a voucher's counts stay true),
   shares (``sender_id`` NULL: open counts stay), the provider's data-access log (customer NULL);
 - reviews: the text and the provider's reply are blanked and the author cleared, so the row stays
@@ -76,6 +77,7 @@ def _purge_batch(ids: list[int]) -> None:
         .where(
             or_(
                 OutboxMessage.user_id.in_(ids),
+                OutboxMessage.named_user_id.in_(ids),
                 func.lower(OutboxMessage.to_address).in_(addresses),
                 OutboxMessage.id.in_(sent_by_them),
             )
