@@ -218,6 +218,8 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda w: f"/providers/{w.company.slug}/vouchers/{w.review_voucher.id}/review",
         ok_location=r"#review-\d+$",
     ),
+    # Unverified users and members of the reviewed company are sent back to the page with a
+    # message (a 303 like a success): tests/test_reviews_reports.py checks those refusals.
     ("providers.report", "GET"): Rule(SIGNED_IN_ONLY, lambda w: f"/reviews/{w.review.id}/report"),
     ("providers.report", "POST"): Rule(SIGNED_IN_ONLY, lambda w: f"/reviews/{w.review.id}/report"),
     ("admin.reviews", "GET"): Rule(PLATFORM_ADMIN, lambda w: "/admin/reviews"),
