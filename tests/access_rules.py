@@ -326,6 +326,25 @@ RULES: dict[tuple[str, str], Rule] = {
         roles=PROVIDER_MANAGERS,
         company_object=True,
     ),
+    ("provider.branch_phone", "GET"): Rule(
+        PROVIDER,
+        lambda w: f"/provider/branches/{w.branch.id}/phone",
+        roles=PROVIDER_MANAGERS,
+        company_object=True,
+    ),
+    ("provider.branch_phone_code", "POST"): Rule(
+        PROVIDER,
+        lambda w: f"/provider/branches/{w.branch.id}/phone/code",
+        roles=PROVIDER_MANAGERS,
+        company_object=True,
+    ),
+    ("provider.branch_phone_confirm", "POST"): Rule(
+        PROVIDER,
+        lambda w: f"/provider/branches/{w.branch.id}/phone",
+        lambda w: {"code": "000000"},
+        roles=PROVIDER_MANAGERS,
+        company_object=True,
+    ),
     ("provider.branch_deactivate", "POST"): Rule(
         PROVIDER,
         lambda w: f"/provider/branches/{w.spare_branch.id}/deactivate",
