@@ -168,3 +168,21 @@ def test_thousands_of_accounts_are_purged_in_batches(app: Flask) -> None:
     assert db.session.scalar(select(func.count(User.id))) == 0
     print(f"purged {count} accounts in {elapsed:.2f}s")
     assert elapsed < 30
+
+
+def test_a_company_whose_only_owner_is_purged_is_closed(app: Flask, create_user) -> None:
+    from konexi.models import Company
+
+    # Asked before the only-owner rule existed (or forced by hand): the purge still runs.
+    sole, shared = make_company(), make_company()
+    owner = create_user(name="Agus Pemilik")
+    make_member(sole, "owner", owner)
+    make_member(sole, "admin", create_user(name="Wati Admin"))
+    make_member(shared, "owner", owner)
+    make_member(shared, "owner", create_user(name="Rina Pemilik"))
+    _mark_for_deletion(owner.id)
+
+    purge_due_accounts()
+
+    assert db.session.get(Company, sole.id).is_active is False
+    assert db.session.get(Company, shared.id).is_active is True
