@@ -162,7 +162,7 @@ def _memberships(user_id: int) -> list[dict[str, Any]]:
 
 # One-time codes and sign-in links are secrets, not data about the person: an export is read
 # long after they expire, and a code in a downloadable file is a code someone else may read.
-_SECRET_KINDS = frozenset({"verify_phone", "verify_email", "reset_password"})
+_SECRET_KINDS = frozenset({"verify_phone", "verify_email", "reset_password", "verify_branch_phone"})
 WITHHELD = "[withheld: a one-time code]"
 
 
