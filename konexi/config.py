@@ -339,6 +339,10 @@ RATE_LIMIT_DEFAULTS: dict[str, str] = {
     "SMS_PER_IP_LIMIT": "10 per hour;30 per day",
 }
 SECURITY_INT_DEFAULTS: dict[str, int] = {
+    # Reports hide a review before a moderator looks only when this many verified reporters,
+    # each from a different /24 network and with an account this old, agree.
+    "REVIEW_HIDE_MIN_REPORTERS": 3,
+    "REVIEW_REPORTER_MIN_AGE_DAYS": 7,
     "SMS_GLOBAL_HOURLY_CAP": 1000,
     "SHARES_PER_IP_PER_DAY": 10,
 }

@@ -218,6 +218,8 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda w: f"/providers/{w.company.slug}/vouchers/{w.review_voucher.id}/review",
         ok_location=r"#review-\d+$",
     ),
+    # Unverified users and members of the reviewed company are sent back to the page with a
+    # message (a 303 like a success): tests/test_reviews_reports.py checks those refusals.
     ("providers.report", "GET"): Rule(SIGNED_IN_ONLY, lambda w: f"/reviews/{w.review.id}/report"),
     ("providers.report", "POST"): Rule(SIGNED_IN_ONLY, lambda w: f"/reviews/{w.review.id}/report"),
     ("admin.reviews", "GET"): Rule(PLATFORM_ADMIN, lambda w: "/admin/reviews"),
@@ -344,6 +346,25 @@ RULES: dict[tuple[str, str], Rule] = {
         PROVIDER,
         lambda w: f"/provider/branches/{w.branch.id}/edit",
         _branch_form,
+        roles=PROVIDER_MANAGERS,
+        company_object=True,
+    ),
+    ("provider.branch_phone", "GET"): Rule(
+        PROVIDER,
+        lambda w: f"/provider/branches/{w.branch.id}/phone",
+        roles=PROVIDER_MANAGERS,
+        company_object=True,
+    ),
+    ("provider.branch_phone_code", "POST"): Rule(
+        PROVIDER,
+        lambda w: f"/provider/branches/{w.branch.id}/phone/code",
+        roles=PROVIDER_MANAGERS,
+        company_object=True,
+    ),
+    ("provider.branch_phone_confirm", "POST"): Rule(
+        PROVIDER,
+        lambda w: f"/provider/branches/{w.branch.id}/phone",
+        lambda w: {"code": "000000"},
         roles=PROVIDER_MANAGERS,
         company_object=True,
     ),

@@ -71,4 +71,3 @@ def login_attempt_limits(view):  # type: ignore[no-untyped-def]
         LOGIN_PER_ACCOUNT, key_func=identifier_key, methods=["POST"], deduct_when=failed
     )(view)
     return limiter.limit(LOGIN_PER_IP, methods=["POST"], deduct_when=failed)(view)
-

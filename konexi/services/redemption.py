@@ -199,7 +199,8 @@ def _queue_receipt(customer: User, voucher: Voucher, branch_name: str, at: datet
 
 
 def branches_for_phone(phone: str) -> list[Branch]:
-    """Active branches of active companies registered with this phone, its owner's consent given."""
+    """Active branches of active companies registered with this phone, its owner's consent given
+    and the number proven by a code sent to it."""
     return list(
         db.session.scalars(
             select(Branch)
@@ -208,6 +209,9 @@ def branches_for_phone(phone: str) -> list[Branch]:
                 Branch.phone == phone,
                 Branch.is_active.is_(True),
                 Branch.phone_consent_at.is_not(None),
+                # A number is only trusted once the company proved it holds it: typing another
+                # company's number must not let anyone redeem at a branch by SMS.
+                Branch.phone_verified_at.is_not(None),
                 Company.is_active.is_(True),
             )
             .order_by(Branch.id)

@@ -268,11 +268,14 @@ def share_voucher(
         token = secrets.token_urlsafe(16)
         url = f"{current_app.config['BASE_URL']}/s/{token}"
         sms, subject, body = _texts(sender, voucher, note, url)
-        # The friend is not a Konexi user (as far as we know): the row carries no user_id.
+        # The friend is not a Konexi user (as far as we know): the row carries no user_id; it
+        # names the sender, so it is tied to them and goes when they are purged.
         if channel == "sms":
-            outbox = queue_sms(to=to, body=sms, kind="share")
+            outbox = queue_sms(to=to, body=sms, kind="share", named_user_id=sender.id)
         else:
-            outbox = queue_email(to=to, subject=subject, body=body, kind="share")
+            outbox = queue_email(
+                to=to, subject=subject, body=body, kind="share", named_user_id=sender.id
+            )
         db.session.flush()
         share = Share(
             token=token,
