@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from redis import Redis
 
 from konexi.extensions import db
@@ -13,6 +12,7 @@ from konexi.models import VoucherDailyStats
 from konexi.services.voucher_stats import record_view, stats_day, visitor_id
 from tests.test_auth_support import log_in
 from tests.test_claims_factories import make_voucher
+from tests.test_sms_pumping import redis_app  # noqa: F401 - the app on the real Redis
 
 PHONE_BROWSER = "Mozilla/5.0 (Linux; Android 10; SM-A105F) Chrome/120 Mobile"
 OTHER_BROWSER = "Mozilla/5.0 (Linux; Android 13; Redmi Note 12) Chrome/121 Mobile"
@@ -64,23 +64,15 @@ def test_a_visitor_counts_again_the_next_day(app):
     assert _views(voucher.id) == 1
 
 
-@pytest.fixture
-def redis_app(app_factory, redis_url, twilio, mailbox):  # type: ignore[no-untyped-def]
-    application = app_factory(REDIS_URL=redis_url)
-    with application.app_context():
-        yield application
-        db.session.remove()
-
-
 def test_with_redis_every_worker_shares_the_marks_and_they_hold_only_expiring_hashes(
-    redis_app, app_factory, redis_url
+    redis_app,  # noqa: F811
+    app_factory,
+    redis_url,
 ):
     voucher = make_voucher()
     other_worker = app_factory(REDIS_URL=redis_url)
     for n in range(50):
-        _browser(redis_app if n % 2 else other_worker, "36.80.12.7").get(
-            f"/vouchers/{voucher.id}"
-        )
+        _browser(redis_app if n % 2 else other_worker, "36.80.12.7").get(f"/vouchers/{voucher.id}")
     _browser(other_worker, "182.1.0.9").get(f"/vouchers/{voucher.id}")
     assert _views(voucher.id) == 2
     redis = Redis.from_url(redis_url)
