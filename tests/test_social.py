@@ -226,3 +226,21 @@ def test_an_id_token_that_does_not_check_out_is_refused(social_client, fake_oidc
     assert not _logged_in(social_client)
     with social_client.session_transaction() as session:
         assert "social_pending" not in session
+
+
+def test_a_social_sign_up_whose_code_was_not_sent_is_told_so(app_factory, fake_oidc, twilio):
+    """Past a per-IP figure (here 0) no code leaves, and the welcome does not say "we sent"."""
+    client = app_factory(CODES_PER_IP_PER_HOUR="0", **fake_oidc.env()).test_client()
+    _flow(client, "google")
+    page = client.get("/auth/complete-signup").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token_from(page),
+        "name": "New Person",
+        "email": "new.person@example.com",
+        "phone": "081299990003",
+    }
+    assert client.post("/auth/complete-signup", data=data).headers["Location"] == "/verify"
+    verify = client.get("/verify").get_data(as_text=True)
+    assert "We could not send a code to your phone yet." in verify
+    assert "We sent a code" not in verify and "No code is waiting for" in verify
+    assert twilio.to("+6281299990003") == []
