@@ -97,6 +97,10 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
 
     cli.init_app(app)
 
+    from konexi import personal_pages
+
+    personal_pages.init_app(app)
+
     # Last: these run after every other after_request hook (ETag/304, then compression).
     from konexi import compression, conditional
 

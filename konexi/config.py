@@ -322,21 +322,26 @@ def load_settings(
 
 
 # -- rate limits, SMS pumping defence, cookies (docs/security.md lists each figure) ---------
-# Limits in Flask-Limiter's notation. Indonesian carriers put many phones behind one public
-# address (carrier-grade NAT): the per-IP figures are settings so an operator can raise them.
+# Limits in Flask-Limiter's notation. Indonesian carriers put thousands of phones behind one
+# public address (carrier-grade NAT), and a promotion stand or shop Wi-Fi signs many people up
+# from one address: the per-IP figures let 200 distinct people sign up (and resend a code now and
+# then) from one IP in an hour. What really caps abuse is per number, per account and global:
+# SMS_PER_NUMBER_LIMIT, the per-destination code limits in services/verification.py, the
+# per-sender share limits, and SMS_GLOBAL_HOURLY_CAP (the bill's ceiling).
 RATE_LIMIT_DEFAULTS: dict[str, str] = {
-    "RATELIMIT_LOGIN_PER_IP": "10 per minute;50 per hour",
+    # Only failed logins count; per account stays tight (guessing one person's password).
+    "RATELIMIT_LOGIN_PER_IP": "30 per minute;300 per hour",
     "RATELIMIT_LOGIN_PER_ACCOUNT": "5 per minute;20 per hour",
-    "RATELIMIT_SIGNUP_PER_IP": "10 per minute;30 per hour",
-    "RATELIMIT_FORGOT_PER_IP": "5 per minute;20 per hour",
-    "RATELIMIT_RESET_PER_IP": "10 per minute;30 per hour",
+    "RATELIMIT_SIGNUP_PER_IP": "30 per minute;400 per hour",
+    "RATELIMIT_FORGOT_PER_IP": "20 per minute;200 per hour",
+    "RATELIMIT_RESET_PER_IP": "30 per minute;300 per hour",
     "RATELIMIT_RESET_PER_ACCOUNT": "10 per hour",
     "RATELIMIT_VERIFY_PER_USER": "10 per minute;30 per hour",
     "RATELIMIT_RESEND_PER_USER": "5 per minute;20 per hour",
-    "RATELIMIT_EMAIL_LINK_PER_IP": "20 per minute",
+    "RATELIMIT_EMAIL_LINK_PER_IP": "60 per minute",
     # SMS that an anonymous or new user can make Konexi send (codes, resets, shares).
     "SMS_PER_NUMBER_LIMIT": "5 per 10 minutes",
-    "SMS_PER_IP_LIMIT": "10 per hour;30 per day",
+    "SMS_PER_IP_LIMIT": "300 per hour;2000 per day",
 }
 SECURITY_INT_DEFAULTS: dict[str, int] = {
     # Reports hide a review before a moderator looks only when this many verified reporters,
@@ -344,7 +349,11 @@ SECURITY_INT_DEFAULTS: dict[str, int] = {
     "REVIEW_HIDE_MIN_REPORTERS": 3,
     "REVIEW_REPORTER_MIN_AGE_DAYS": 7,
     "SMS_GLOBAL_HOURLY_CAP": 1000,
-    "SHARES_PER_IP_PER_DAY": 10,
+    # Codes (verification and reset) one IP may have sent per channel (SMS, email) in an hour.
+    "CODES_PER_IP_PER_HOUR": 300,
+    # Shares are capped per sender (10 a day) and per recipient (3 a day); this only stops one
+    # network from flooding, so it must fit a whole carrier's NAT address.
+    "SHARES_PER_IP_PER_DAY": 500,
 }
 OTP_ALLOWED_COUNTRY_CODES_DEFAULT = "62"
 

@@ -13,8 +13,9 @@ What is shared, and why it is safe:
   looked up or stored (no session, no remember-me, no anonymous location, which lives in the
   session); only 200 responses of ``CACHED_ENDPOINTS`` that set no cookie, left the session
   empty (so no flash message) and are not ``private``/``no-store`` are kept.
-- The voucher page (``vouchers.detail``) is NOT cached: every view is counted for the provider's
-  statistics (``voucher_stats.record_view``), and a replay would lose those counts.
+- The voucher page (``vouchers.detail``) is NOT cached: views are counted (once per visitor a
+  day) for the provider's statistics (``voucher_stats.record_view``), and a replay would lose
+  those counts.
 - The key is the URL (scheme, host, path, query string; the method is not part of it) plus the
   values of the request headers the responses name in ``Vary``, remembered per URL as a shared
   cache does (the union over the URL's variants): Accept-Encoding reduced to the encoding that

@@ -12,7 +12,7 @@ counter, staff look the customer up first (``konexi.services.redemption_counter`
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -245,4 +245,7 @@ def redeem_by_branch_phone(sender: str, typed_code: str) -> RedeemResult:
     now = utcnow()
     if claim.voucher.ends_at <= now:
         return RedeemResult(RedeemOutcome.EXPIRED, code=code, voucher_title=claim.voucher.title)
-    return redeem(Actor(here.company_id, "sms"), here, claim.id, now)
+    result = redeem(Actor(here.company_id, "sms"), here, claim.id, now)
+    # A loser of a simultaneous redemption gets the "already redeemed" answer, which does not
+    # know the code: the reply must still name it.
+    return result if result.code else replace(result, code=code)
