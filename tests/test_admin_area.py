@@ -140,6 +140,8 @@ def test_deactivating_a_used_category_keeps_its_vouchers_and_stops_new_use(
     db.session.expire_all()
     assert db.session.get(Voucher, voucher.id).category_id == category_id
     assert used.slug not in {c.slug for c in catalogue.categories()}  # no filter chip
+    # A company that has it still sees it among its settings' choices.
+    assert used.slug in {c.slug for c in catalogue.categories(keep_id=category_id)}
     with pytest.raises(VoucherInvalid) as refused:
         provider_vouchers.create_voucher(company_id, fields)
     assert "category_id" in refused.value.errors
