@@ -20,6 +20,8 @@ On a larger dyno raise WEB_CONCURRENCY first (about one worker per 120 MB of hea
 
 import os
 
+from konexi.config import trusted_proxies
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
@@ -32,9 +34,16 @@ keepalive = 5
 max_requests = 50000
 max_requests_jitter = 5000
 preload_app = True
-accesslog = "-"
+# No access log: it would print every client's full address and every path with its token
+# (/verify/email/<token>, /s/<token>, /unsubscribe/<token>). konexi/request_log.py writes one line
+# per request instead, with the route pattern and the address truncated to its network.
+accesslog = None
 errorlog = "-"
-forwarded_allow_ips = "*"
+# Which peers gunicorn lets set X-Forwarded-Proto (it then marks the request https itself).
+# None without a trusted proxy (TRUSTED_PROXIES=0): a client's own header must not count. With
+# proxies, "*": Heroku's router has no fixed address (what Heroku documents), and the app's
+# ProxyFix believes only the TRUSTED_PROXIES right-most hops (konexi/proxies.py).
+forwarded_allow_ips = "*" if trusted_proxies(os.environ) > 0 else ""
 
 
 def when_ready(server):  # type: ignore[no-untyped-def]

@@ -13,9 +13,10 @@ import multiprocessing
 import os
 import signal
 import sys
+from collections.abc import Mapping
 from multiprocessing.process import BaseProcess
 from types import FrameType
-from urllib.parse import urlsplit
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -24,8 +25,10 @@ from rq.exceptions import StopRequested
 from rq.worker import HerokuWorker
 
 from konexi import create_app
+from konexi.config import ConfigError
 from konexi.extensions import db
 from konexi.queue import QUEUE_NAMES
+from konexi.redis_client import connect_redis, describe_redis
 
 log = logging.getLogger("konexi.worker")
 
@@ -62,9 +65,9 @@ class KonexiCronScheduler(CronScheduler):
         super().heartbeat()
 
 
-def run_cron(redis_url: str, parent_pid: int) -> None:
+def run_cron(config: Mapping[str, Any], parent_pid: int) -> None:
     """The cron child process: enqueue each recurring job when due, until SIGTERM."""
-    scheduler = KonexiCronScheduler(Redis.from_url(redis_url), parent_pid=parent_pid)
+    scheduler = KonexiCronScheduler(connect_redis(config), parent_pid=parent_pid)
     scheduler.load_config_from_file(SCHEDULE_MODULE)
     for cron_job in scheduler.get_jobs():
         when = f"every {cron_job.interval}s" if cron_job.interval else f"at '{cron_job.cron}'"
@@ -72,10 +75,10 @@ def run_cron(redis_url: str, parent_pid: int) -> None:
     scheduler.start()
 
 
-def start_cron(redis_url: str) -> BaseProcess:
+def start_cron(config: Mapping[str, Any]) -> BaseProcess:
     """Start RQ's CronScheduler in a child process (it needs its own main thread for signals)."""
     process = multiprocessing.get_context("fork").Process(
-        target=run_cron, args=(redis_url, os.getpid()), name="konexi-cron", daemon=False
+        target=run_cron, args=(config, os.getpid()), name="konexi-cron", daemon=False
     )
     process.start()
     return process
@@ -91,12 +94,6 @@ def stop_cron(process: BaseProcess) -> None:
         process.join()
 
 
-def _describe(redis_url: str) -> str:
-    """Where Redis is, without the password."""
-    parts = urlsplit(redis_url)
-    return f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path or ''}"
-
-
 def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
     # Until RQ installs its own handlers: leave through the finally blocks that stop cron.
     raise SystemExit(0)
@@ -110,16 +107,28 @@ def preload() -> None:
 
 
 def main() -> int:
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigError as error:
+        # One clear line in the platform's log instead of a traceback (as wsgi.py does).
+        print(f"konexi worker: {error}", file=sys.stderr)  # noqa: T201
+        return 1
     redis_url = app.config.get("REDIS_URL")
     if not redis_url:
         log.error("REDIS_URL is not set: jobs run in-process in the web app, no worker is needed")
         return 1
-    connection = Redis.from_url(redis_url)
+    connection = connect_redis(app.config)
     try:
         connection.ping()
     except RedisError as exc:
-        log.error("cannot reach Redis at %s: %s", _describe(redis_url), exc)
+        log.error("cannot reach Redis at %s: %s", describe_redis(redis_url), exc)
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+            log.error(
+                "the Redis server's TLS certificate could not be verified "
+                "(REDIS_SSL_CERT_REQS=%s); Heroku's Redis uses a self-signed certificate: "
+                "REDIS_SSL_CERT_REQS=none",
+                app.config["REDIS_SSL_CERT_REQS"],
+            )
         return 1
     preload()
     signal.signal(signal.SIGTERM, _exit_on_signal)
@@ -128,10 +137,10 @@ def main() -> int:
         "worker starting (%s) on queues %s with Redis at %s",
         app.config["KONEXI_ENV"],
         ", ".join(QUEUE_NAMES),
-        _describe(redis_url),
+        describe_redis(redis_url),
     )
     with app.app_context():
-        cron = start_cron(redis_url)
+        cron = start_cron(app.config)
         try:
             worker = KonexiWorker(list(QUEUE_NAMES), connection=connection)
             worker.work(

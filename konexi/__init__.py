@@ -5,16 +5,24 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
+from flask import Flask, request
 
 from konexi.config import ROOT, load_settings
+
+
+class KonexiFlask(Flask):
+    """Flask, whose "Exception on …" log line names the route pattern, not the concrete path:
+    paths carry tokens (/verify/email/<token>, /s/<token>) that logs must not keep."""
+
+    def log_exception(self, exc_info) -> None:  # type: ignore[no-untyped-def]
+        route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+        self.logger.error("Exception on %s [%s]", route, request.method, exc_info=exc_info)
 
 
 def create_app(environ: dict[str, str] | None = None) -> Flask:
     """Build the Flask app from the environment (``environ`` overrides ``os.environ`` in tests)."""
     settings = load_settings(environ)
-    app = Flask(
+    app = KonexiFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -22,10 +30,12 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     )
     app.config.update(settings.flask_config())
     app.extensions["konexi_settings"] = settings
+    from konexi import error_tracking
+
+    error_tracking.init_app(app)  # first: errors while building the app are reported too
     from konexi import routing
 
     routing.init_app(app)  # before any route: <int:…> ids are bounded (404, not a DB error)
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     _configure_logging(app)
 
     from konexi import i18n, security
@@ -87,6 +97,10 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
 
     cli.init_app(app)
 
+    from konexi import personal_pages
+
+    personal_pages.init_app(app)
+
     # Last: these run after every other after_request hook (ETag/304, then compression).
     from konexi import compression, conditional
 
@@ -97,6 +111,11 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     from konexi import page_cache
 
     page_cache.init_app(app)
+
+    # Outermost: the proxy fix (TRUSTED_PROXIES) and the production redirect to HTTPS.
+    from konexi import proxies
+
+    proxies.wrap(app)
     return app
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask, current_app
 
@@ -27,3 +29,54 @@ def init_app(app: Flask) -> None:
         if report.held_ids:
             held = ", ".join(str(user_id) for user_id in report.held_ids)
             click.echo(f"kept under a fraud hold: {held}")
+
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    def create_admin(email: str) -> None:
+        """Make the verified account EMAIL a platform admin, or create one (asks for the rest)."""
+        from konexi.services import platform_admins
+        from konexi.services.accounts import AccountError
+
+        try:
+            outcome = platform_admins.promote_to_platform_admin(email)
+            if outcome is platform_admins.Promotion.NO_ACCOUNT:
+                click.echo(f"No account uses {email}: creating a verified platform admin.")
+                # Answers may be piped (`printf 'Name\n+62…\npw\npw\n' | flask create-admin …`):
+                # hide the password only when someone types it.
+                hidden = sys.stdin.isatty()
+                user = platform_admins.create_platform_admin(
+                    email=email,
+                    name=click.prompt("Name"),
+                    phone=click.prompt("Phone (e.g. +6281234567890)"),
+                    password=click.prompt(
+                        "Password", hide_input=hidden, confirmation_prompt=hidden
+                    ),
+                )
+                click.echo(f"created platform admin {user.email} (account {user.id})")
+            else:
+                click.echo(f"{email} is {outcome.value}")
+        except AccountError as error:
+            raise click.ClickException(_one_line(error.errors)) from None
+
+    @app.cli.command("load-categories")
+    def load_categories() -> None:
+        """Create or update the default categories (EN + ID names) by slug; never deletes."""
+        from konexi.services.categories import load_default_categories
+
+        report = load_default_categories()
+        click.echo(
+            f"categories: {report.created} created, {report.updated} updated, "
+            f"{report.unchanged} unchanged"
+        )
+
+    @app.cli.command("send-digests")
+    def send_digests() -> None:
+        """Send this week's digest now to everyone due (each user at most once a week)."""
+        from konexi.services.digest import send_weekly_digests
+
+        click.echo(f"weekly digest queued for {send_weekly_digests()} users")
+
+
+def _one_line(errors: dict[str, object]) -> str:
+    """A service's field errors as one line for the terminal, e.g. "phone: Enter a number…"."""
+    return "; ".join(f"{field}: {message}" for field, message in errors.items())

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+
+from konexi.redis_client import DEFAULT_SSL_CERT_REQS, SSL_CERT_REQS_CHOICES, redis_options
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "testing", "production")
 DATABASE_CONNECT_TIMEOUT = 5  # seconds to connect to PostgreSQL
 PAGE_CACHE_SECONDS_PRODUCTION = 10  # anonymous pages replayed for up to this long
+DEFAULT_PORT = 5000  # make run's port unless PORT says otherwise
 
 
 class ConfigError(RuntimeError):
@@ -90,6 +94,12 @@ class Settings:
     # Anonymous-page micro-cache per worker (konexi/page_cache.py); 0 seconds turns it off.
     page_cache_seconds: int = 0
     page_cache_entries: int = 512
+    # Proxies in front that may set X-Forwarded-For/-Proto (konexi/proxies.py, gunicorn.conf.py).
+    trusted_proxies: int = 0
+    # Errors to Sentry, scrubbed of personal data (konexi/error_tracking.py); unset: off.
+    sentry_dsn: str | None = None
+    # Certificate policy of a rediss:// REDIS_URL (konexi/redis_client.py).
+    redis_ssl_cert_reqs: str = DEFAULT_SSL_CERT_REQS
 
     @property
     def sms_configured(self) -> bool:
@@ -142,6 +152,11 @@ class Settings:
             "OUTBOX_RETRY_DELAYS": list(self.outbox_retry_delays),
             "OUTBOX_SENDING_LEASE": self.outbox_sending_lease,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            # Flask-Limiter adds these to its own (timeouts); so does the SMS guard.
+            "RATELIMIT_STORAGE_OPTIONS": redis_options(self.redis_url, self.redis_ssl_cert_reqs)
+            if self.redis_url
+            else {},
+            "REDIS_SSL_CERT_REQS": self.redis_ssl_cert_reqs,
             "RATELIMIT_HEADERS_ENABLED": True,
             "BABEL_DEFAULT_LOCALE": "en",
             "BABEL_DEFAULT_TIMEZONE": "UTC",
@@ -153,6 +168,8 @@ class Settings:
             **self.security_settings,
             "PAGE_CACHE_SECONDS": self.page_cache_seconds,
             "PAGE_CACHE_ENTRIES": self.page_cache_entries,
+            "TRUSTED_PROXIES": self.trusted_proxies,
+            "SENTRY_DSN": self.sentry_dsn,
         }
 
 
@@ -186,6 +203,20 @@ def _whole_number(environ: dict[str, str], name: str, default: int) -> int:
     if number < 0:
         raise ConfigError(f"{name} must be a whole number")
     return number
+
+
+def trusted_proxies(environ: Mapping[str, str]) -> int:
+    """``TRUSTED_PROXIES``: how many proxies in front may set X-Forwarded-For/-Proto (default 0,
+    Heroku 1). gunicorn.conf.py reads it too, so the app and gunicorn trust the same hops."""
+    return _whole_number(dict(environ), "TRUSTED_PROXIES", 0)
+
+
+def _redis_ssl_cert_reqs(environ: dict[str, str]) -> str:
+    """``REDIS_SSL_CERT_REQS``: ``none`` (Heroku's self-signed rediss://) or ``required``."""
+    value = (_get(environ, "REDIS_SSL_CERT_REQS") or DEFAULT_SSL_CERT_REQS).lower()
+    if value not in SSL_CERT_REQS_CHOICES:
+        raise ConfigError(f"REDIS_SSL_CERT_REQS must be one of {', '.join(SSL_CERT_REQS_CHOICES)}")
+    return value
 
 
 def _sending_lease(value: str | None) -> int:
@@ -247,7 +278,9 @@ def load_settings(
         twilio_api_base=_get(environ, "TWILIO_API_BASE"),
         smtp_url=smtp_url,
         mail_from=mail_from or "Konexi <no-reply@konexi.test>",
-        base_url=_get(environ, "BASE_URL") or "http://127.0.0.1:5000",
+        # The dev server listens on PORT (make run, flask run): links in SMS and email follow it.
+        base_url=_get(environ, "BASE_URL")
+        or f"http://127.0.0.1:{_whole_number(environ, 'PORT', DEFAULT_PORT)}",
         purge_grace_days=grace,
         google_client_id=_get(environ, "GOOGLE_CLIENT_ID"),
         google_client_secret=_get(environ, "GOOGLE_CLIENT_SECRET"),
@@ -273,6 +306,9 @@ def load_settings(
             PAGE_CACHE_SECONDS_PRODUCTION if env == "production" else 0,
         ),
         page_cache_entries=_whole_number(environ, "PAGE_CACHE_ENTRIES", 512),
+        trusted_proxies=trusted_proxies(environ),
+        sentry_dsn=_get(environ, "SENTRY_DSN"),
+        redis_ssl_cert_reqs=_redis_ssl_cert_reqs(environ),
     )
     if env == "production":
         if "DATABASE_URL" not in missing and settings.database_url.startswith("sqlite"):
@@ -286,25 +322,38 @@ def load_settings(
 
 
 # -- rate limits, SMS pumping defence, cookies (docs/security.md lists each figure) ---------
-# Limits in Flask-Limiter's notation. Indonesian carriers put many phones behind one public
-# address (carrier-grade NAT): the per-IP figures are settings so an operator can raise them.
+# Limits in Flask-Limiter's notation. Indonesian carriers put thousands of phones behind one
+# public address (carrier-grade NAT), and a promotion stand or shop Wi-Fi signs many people up
+# from one address: the per-IP figures let 200 distinct people sign up (and resend a code now and
+# then) from one IP in an hour. What really caps abuse is per number, per account and global:
+# SMS_PER_NUMBER_LIMIT, the per-destination code limits in services/verification.py, the
+# per-sender share limits, and SMS_GLOBAL_HOURLY_CAP (the bill's ceiling).
 RATE_LIMIT_DEFAULTS: dict[str, str] = {
-    "RATELIMIT_LOGIN_PER_IP": "10 per minute;50 per hour",
+    # Only failed logins count; per account stays tight (guessing one person's password).
+    "RATELIMIT_LOGIN_PER_IP": "30 per minute;300 per hour",
     "RATELIMIT_LOGIN_PER_ACCOUNT": "5 per minute;20 per hour",
-    "RATELIMIT_SIGNUP_PER_IP": "10 per minute;30 per hour",
-    "RATELIMIT_FORGOT_PER_IP": "5 per minute;20 per hour",
-    "RATELIMIT_RESET_PER_IP": "10 per minute;30 per hour",
+    "RATELIMIT_SIGNUP_PER_IP": "30 per minute;400 per hour",
+    "RATELIMIT_FORGOT_PER_IP": "20 per minute;200 per hour",
+    "RATELIMIT_RESET_PER_IP": "30 per minute;300 per hour",
     "RATELIMIT_RESET_PER_ACCOUNT": "10 per hour",
     "RATELIMIT_VERIFY_PER_USER": "10 per minute;30 per hour",
     "RATELIMIT_RESEND_PER_USER": "5 per minute;20 per hour",
-    "RATELIMIT_EMAIL_LINK_PER_IP": "20 per minute",
+    "RATELIMIT_EMAIL_LINK_PER_IP": "60 per minute",
     # SMS that an anonymous or new user can make Konexi send (codes, resets, shares).
     "SMS_PER_NUMBER_LIMIT": "5 per 10 minutes",
-    "SMS_PER_IP_LIMIT": "10 per hour;30 per day",
+    "SMS_PER_IP_LIMIT": "300 per hour;2000 per day",
 }
 SECURITY_INT_DEFAULTS: dict[str, int] = {
+    # Reports hide a review before a moderator looks only when this many verified reporters,
+    # each from a different /24 network and with an account this old, agree.
+    "REVIEW_HIDE_MIN_REPORTERS": 3,
+    "REVIEW_REPORTER_MIN_AGE_DAYS": 7,
     "SMS_GLOBAL_HOURLY_CAP": 1000,
-    "SHARES_PER_IP_PER_DAY": 10,
+    # Codes (verification and reset) one IP may have sent per channel (SMS, email) in an hour.
+    "CODES_PER_IP_PER_HOUR": 300,
+    # Shares are capped per sender (10 a day) and per recipient (3 a day); this only stops one
+    # network from flooding, so it must fit a whole carrier's NAT address.
+    "SHARES_PER_IP_PER_DAY": 500,
 }
 OTP_ALLOWED_COUNTRY_CODES_DEFAULT = "62"
 

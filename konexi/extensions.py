@@ -30,7 +30,8 @@ class Base(DeclarativeBase):
 
 
 def client_ip() -> str:
-    """The client's address (ProxyFix has already applied X-Forwarded-For on the platform)."""
+    """The client's address: X-Forwarded-For counts only as far as TRUSTED_PROXIES allows
+    (konexi/proxies.py), so a client cannot choose its own address."""
     return get_remote_address() or request.remote_addr or "unknown"
 
 
@@ -60,6 +61,9 @@ class KonexiLimiter(Limiter):
 
     def init_app(self, app: Flask) -> None:
         self._storage_dead = False  # one limiter serves every app built in a process (tests)
+        # Flask-Limiter adds RATELIMIT_STORAGE_OPTIONS (the rediss:// certificate policy) into
+        # this dict: start from the timeouts alone, so one app's options never reach the next.
+        self._storage_options = dict(RATELIMIT_REDIS_OPTIONS)
         super().init_app(app)
 
     @property

@@ -8,6 +8,7 @@ recurring jobs are declared in ``konexi/schedule.py``. Jobs run inside the app c
 from __future__ import annotations
 
 from konexi.messaging import delivery, sweeper
+from konexi.queue import enqueue
 from konexi.services import sharing
 
 
@@ -68,3 +69,13 @@ def delete_expired_exports() -> int:
     from konexi.services.export_jobs import delete_expired_exports as delete_expired
 
     return delete_expired()
+
+
+def requeue_stalled_exports() -> int:
+    """Queue a new build for each data export whose job was lost or killed; returns the count."""
+    from konexi.services.export_jobs import stalled_export_ids
+
+    ids = stalled_export_ids()
+    for export_id in ids:
+        enqueue(build_data_export, export_id, queue_name="default")
+    return len(ids)

@@ -13,8 +13,9 @@ What is shared, and why it is safe:
   looked up or stored (no session, no remember-me, no anonymous location, which lives in the
   session); only 200 responses of ``CACHED_ENDPOINTS`` that set no cookie, left the session
   empty (so no flash message) and are not ``private``/``no-store`` are kept.
-- The voucher page (``vouchers.detail``) is NOT cached: every view is counted for the provider's
-  statistics (``voucher_stats.record_view``), and a replay would lose those counts.
+- The voucher page (``vouchers.detail``) is NOT cached: views are counted (once per visitor a
+  day) for the provider's statistics (``voucher_stats.record_view``), and a replay would lose
+  those counts.
 - The key is the URL (scheme, host, path, query string; the method is not part of it) plus the
   values of the request headers the responses name in ``Vary``, remembered per URL as a shared
   cache does (the union over the URL's variants): Accept-Encoding reduced to the encoding that
@@ -56,7 +57,6 @@ from werkzeug.http import (
     remove_entity_headers,
     unquote_etag,
 )
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from konexi.compression import ENCODINGS
 from konexi.i18n import LANG_COOKIE, LANGUAGES
@@ -377,12 +377,9 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = cache
     # First in the list, so Flask (which runs the hooks in reverse) runs it after all the others.
     app.after_request_funcs.setdefault(None, []).insert(0, _mark_shareable)
-    outer = app.wsgi_app
-    if isinstance(outer, ProxyFix):
-        # Behind the proxy fix: the hit's log line gets the client's address, and the key its host.
-        outer.app = PageCacheMiddleware(outer.app, cache)
-    else:
-        app.wsgi_app = PageCacheMiddleware(outer, cache)  # type: ignore[method-assign]
+    # The proxy fix and the HTTPS redirect wrap this later (konexi/proxies.py): a hit's log line
+    # gets the client's address, and nothing is replayed over plain HTTP in production.
+    app.wsgi_app = PageCacheMiddleware(app.wsgi_app, cache)  # type: ignore[method-assign]
 
 
 __all__ = [

@@ -14,6 +14,8 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 
+from konexi.redis_client import connect_redis
+
 log = logging.getLogger(__name__)
 
 QUEUE_NAMES = ("sms", "email", "default", "periodic")
@@ -71,6 +73,6 @@ def enqueue(
 def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     if url:
-        app.extensions["konexi_redis"] = Redis.from_url(
-            url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+        app.extensions["konexi_redis"] = connect_redis(
+            app.config, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
         )

@@ -12,7 +12,7 @@ The refusals the app uses (and that the matrix expects unless an entry says othe
   * a provider page for someone in no company          -> 404
   * a member whose role does not allow the action      -> 403
   * another company's object (branch, voucher, member, invitation, review) -> 404
-  * the moderation pages for anyone but a platform admin (anonymous included) -> 404
+  * the admin area (/admin/) for anyone but a platform admin (anonymous included) -> 404
   * a webhook request without Twilio's signature      -> 403
   * the inbound-email webhook without its shared secret -> 401 (basic auth challenge)
 Documented exceptions are in each entry's ``refusals`` with the reason in ``note``.
@@ -218,6 +218,8 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda w: f"/providers/{w.company.slug}/vouchers/{w.review_voucher.id}/review",
         ok_location=r"#review-\d+$",
     ),
+    # Unverified users and members of the reviewed company are sent back to the page with a
+    # message (a 303 like a success): tests/test_reviews_reports.py checks those refusals.
     ("providers.report", "GET"): Rule(SIGNED_IN_ONLY, lambda w: f"/reviews/{w.review.id}/report"),
     ("providers.report", "POST"): Rule(SIGNED_IN_ONLY, lambda w: f"/reviews/{w.review.id}/report"),
     ("admin.reviews", "GET"): Rule(PLATFORM_ADMIN, lambda w: "/admin/reviews"),
@@ -227,6 +229,29 @@ RULES: dict[tuple[str, str], Rule] = {
     ("admin.remove", "POST"): Rule(
         PLATFORM_ADMIN, lambda w: f"/admin/reviews/{w.hidden_review().id}/remove"
     ),
+    ("admin.index", "GET"): Rule(PLATFORM_ADMIN, lambda w: "/admin/"),
+    ("admin.categories", "GET"): Rule(PLATFORM_ADMIN, lambda w: "/admin/categories"),
+    ("admin.category_new", "GET"): Rule(PLATFORM_ADMIN, lambda w: "/admin/categories/new"),
+    ("admin.category_new", "POST"): Rule(
+        PLATFORM_ADMIN,
+        lambda w: "/admin/categories/new",
+        lambda w: {"slug": "matrix-new", "name_en": "Matrix", "name_id": "Matriks"},
+    ),
+    ("admin.category_edit", "GET"): Rule(
+        PLATFORM_ADMIN, lambda w: f"/admin/categories/{w.spare_category().id}/edit"
+    ),
+    ("admin.category_edit", "POST"): Rule(
+        PLATFORM_ADMIN,
+        lambda w: f"/admin/categories/{w.spare_category().id}/edit",
+        lambda w: {"slug": "matrix-edited", "name_en": "Edited", "name_id": "Diubah"},
+    ),
+    ("admin.category_deactivate", "POST"): Rule(
+        PLATFORM_ADMIN, lambda w: f"/admin/categories/{w.spare_category().id}/deactivate"
+    ),
+    ("admin.category_reactivate", "POST"): Rule(
+        PLATFORM_ADMIN, lambda w: f"/admin/categories/{w.spare_category().id}/reactivate"
+    ),
+    ("admin.queues", "GET"): Rule(PLATFORM_ADMIN, lambda w: "/admin/queues"),
     # -- my account ------------------------------------------------------------------------
     ("account.index", "GET"): Rule(SIGNED_IN_ONLY, lambda w: "/account"),
     ("account.edit_profile", "GET"): Rule(SIGNED_IN_ONLY, lambda w: "/account/profile"),
@@ -321,6 +346,25 @@ RULES: dict[tuple[str, str], Rule] = {
         PROVIDER,
         lambda w: f"/provider/branches/{w.branch.id}/edit",
         _branch_form,
+        roles=PROVIDER_MANAGERS,
+        company_object=True,
+    ),
+    ("provider.branch_phone", "GET"): Rule(
+        PROVIDER,
+        lambda w: f"/provider/branches/{w.branch.id}/phone",
+        roles=PROVIDER_MANAGERS,
+        company_object=True,
+    ),
+    ("provider.branch_phone_code", "POST"): Rule(
+        PROVIDER,
+        lambda w: f"/provider/branches/{w.branch.id}/phone/code",
+        roles=PROVIDER_MANAGERS,
+        company_object=True,
+    ),
+    ("provider.branch_phone_confirm", "POST"): Rule(
+        PROVIDER,
+        lambda w: f"/provider/branches/{w.branch.id}/phone",
+        lambda w: {"code": "000000"},
         roles=PROVIDER_MANAGERS,
         company_object=True,
     ),

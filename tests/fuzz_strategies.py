@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote_from_bytes
 
@@ -106,7 +107,34 @@ CONTACT_PAYLOADS = [
     "6281234567890",
     "+999999999999999",
 ]
-DATE_PAYLOADS = ["2024-02-30", "0000-00-00", "9999-12-31", "1900-01-01", "2024-13-01", "today"]
+DATE_PAYLOADS = [
+    "2024-02-30",
+    "0000-00-00",
+    "9999-12-31",
+    "1900-01-01",
+    "2024-13-01",
+    "today",
+    "0001-01-01T00:00",
+    "9999-12-31T23:59",
+]
+# Every representable date and time, in the shapes a datetime-local input or a person sends:
+# the ends of the range overflow time-zone arithmetic (year 1 in Jakarta is year 0 in UTC).
+_DATE_SHAPES = [
+    "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}",
+    "{:04d}-{:02d}-{:02d} {:02d}:{:02d}",
+    "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:00",
+    "{:04d}-{:02d}-{:02d}",
+]
+FULL_RANGE_DATES: st.SearchStrategy[str] = st.builds(
+    lambda moment, shape: shape.format(
+        moment.year, moment.month, moment.day, moment.hour, moment.minute
+    ),
+    st.one_of(
+        st.datetimes(min_value=datetime.min, max_value=datetime.max),
+        st.sampled_from([datetime.min, datetime.max]),
+    ),
+    st.sampled_from(_DATE_SHAPES),
+)
 CHOICE_PAYLOADS = [
     "y",
     "on",
@@ -142,6 +170,7 @@ HOSTILE_TEXT: st.SearchStrategy[str] = st.one_of(
     st.sampled_from(NUMBER_PAYLOADS),
     st.sampled_from(CONTACT_PAYLOADS),
     st.sampled_from(DATE_PAYLOADS + CHOICE_PAYLOADS),
+    FULL_RANGE_DATES,
     st.integers(min_value=-(2**80), max_value=2**80).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.text(max_size=40),

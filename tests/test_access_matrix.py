@@ -27,7 +27,17 @@ from sqlalchemy import delete
 from twilio.request_validator import RequestValidator
 
 from konexi.extensions import db
-from konexi.models import Branch, Company, Invitation, Membership, Review, Share, User, Voucher
+from konexi.models import (
+    Branch,
+    Category,
+    Company,
+    Invitation,
+    Membership,
+    Review,
+    Share,
+    User,
+    Voucher,
+)
 from konexi.models.base import utcnow
 from konexi.services import account_lifecycle, images, profile, unsubscribe
 from konexi.services.invitations import invitation_token
@@ -168,6 +178,15 @@ class World:
         author = make_user(f"Reviewer {next(_numbers)}")
         redeemed_claim(author, self.spare_voucher)
         return make_review(author, self.spare_voucher, text="Hidden", status="hidden")
+
+    def spare_category(self) -> Category:
+        """A category of its own for the admin's edit/deactivate routes (vouchers keep theirs)."""
+        category = Category(
+            slug=f"spare-{next(_numbers)}", name_en="Spare", name_id="Cadangan", is_active=False
+        )
+        db.session.add(category)
+        db.session.commit()
+        return category
 
     def picture_url(self) -> str:
         stored = profile.profile_picture(self.users["user"].id)

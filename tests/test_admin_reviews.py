@@ -10,7 +10,14 @@ from konexi.models import Review, ReviewReport
 from konexi.services import reviews
 from konexi.services.reviews import ReportOutcome
 from tests.conftest import csrf_token_from, csrf_token_of
-from tests.test_reviews_factories import fresh, log_in, make_member, make_review, make_voucher
+from tests.test_reviews_factories import (
+    fresh,
+    independent_report,
+    log_in,
+    make_member,
+    make_review,
+    make_voucher,
+)
 
 
 def platform_admin(create_user):  # type: ignore[no-untyped-def]
@@ -23,7 +30,7 @@ def platform_admin(create_user):  # type: ignore[no-untyped-def]
 def hidden_review(create_user, text: str = "Nasty words") -> Review:  # type: ignore[no-untyped-def]
     review = make_review(create_user(), make_voucher(), rating=1, text=text)
     for reason in ("offensive", "offensive", "spam"):
-        assert reviews.report_review(create_user().id, review.id, reason) is ReportOutcome.OK
+        assert independent_report(create_user, review.id, reason) is ReportOutcome.OK
     assert fresh(Review, review.id).status == "hidden"
     return review
 

@@ -127,25 +127,48 @@ def test_reset_code_allows_five_tries(client, create_user, twilio, mailbox):
 
 
 def test_reset_codes_are_throttled_per_ip_whether_or_not_accounts_exist(
-    client, create_user, twilio, mailbox
+    app_factory, create_user, twilio, mailbox
 ):
+    """CODES_PER_IP_PER_HOUR (300 by default, for carrier-grade NAT), here set to 3."""
+    client = app_factory(CODES_PER_IP_PER_HOUR="3").test_client()
     create_user(email="siti@example.com")
     for identifier in ("siti@example.com", "a@example.com", "b@example.com"):
         assert _forgot(client, identifier).status_code == 303
     response = _forgot(client, "c@example.com")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Too many codes were asked for. Please try again in an hour." in html
+    assert "We did not send a code: too many were asked for. You can ask again in 60 min" in html
     assert 'value="c@example.com"' in html
     # SMS are counted apart from emails.
     assert _forgot(client, "0812 5555 6666").status_code == 303
 
 
 def test_reset_codes_are_throttled_per_destination(app, create_user):
+    """Three an hour from one requester, six from everyone together."""
     create_user(email="siti@example.com")
-    for n in range(3):
+    stranger = _client_at(app, "198.51.100.1")
+    assert [_forgot(stranger, "siti@example.com").status_code for _ in range(4)] == [303] * 3 + [
+        200
+    ]
+    for n in range(2, 5):
         assert _forgot(_client_at(app, f"198.51.100.{n}"), "siti@example.com").status_code == 303
     assert _forgot(_client_at(app, "198.51.100.9"), "siti@example.com").status_code == 200
+
+
+def test_strangers_asking_for_codes_do_not_lock_the_owner_out_of_reset_by_sms(
+    app, create_user, twilio
+):
+    """Someone else's requests for a number (and a sign-up with it) leave its owner able to get
+    a reset code; before, two anonymous requests used up the hour."""
+    create_user(email="siti@example.com", phone="+6281255550001")
+    stranger = _client_at(app, "198.51.100.1")
+    statuses = [_forgot(stranger, "0812 5555 0001").status_code for _ in range(5)]
+    assert statuses == [303] * 3 + [200] * 2
+    owner = _client_at(app, "203.0.113.50")
+    assert _forgot(owner, "0812 5555 0001").status_code == 303
+    code = latest_code("+6281255550001", twilio, None)
+    assert _reset(owner, "+6281255550001", code).status_code == 303
+    assert len(twilio.to("+6281255550001")) == 4
 
 
 def _client_at(app, ip: str):  # type: ignore[no-untyped-def]

@@ -25,6 +25,7 @@ def make_company(active: bool = True) -> Company:
             city="Jakarta",
             phone="+622131900001",
             phone_consent_at=utcnow(),
+            phone_verified_at=utcnow(),
         ),
         Branch(name=f"Kopi {n} Bogor", address="Jl. Suryakencana 3", city="Bogor", phone=None),
         Branch(

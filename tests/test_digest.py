@@ -93,7 +93,7 @@ def test_not_sent_twice_in_the_same_iso_week(
     assert len(mailbox.to("weekly@example.com")) == 2
 
 
-def test_job_is_registered_weekly_on_monday_morning_wib() -> None:
+def test_job_is_registered_on_monday_mornings_wib() -> None:
     import importlib
 
     from rq import cron
@@ -107,5 +107,5 @@ def test_job_is_registered_weekly_on_monday_morning_wib() -> None:
     finally:
         cron._job_data_registry.clear()  # type: ignore[attr-defined]
     job = jobs["send_weekly_digests"]
-    assert job["cron"] == "0 2 * * 1"
+    assert job["cron"] == "0 2-12 * * 1"  # hourly re-runs finish a run a deploy killed
     assert job["func"].__name__ == "send_weekly_digests"

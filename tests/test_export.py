@@ -157,3 +157,88 @@ def test_export_lists_linked_accounts_without_tokens(app, create_user):
         }
     ]
     assert "token" not in str(linked).lower()
+
+
+VICTIM_EMAIL = "dewi.victim@example.com"
+VICTIM_PHONE = "+6281377001122"
+
+
+def _messages_to_the_victim(create_user) -> None:
+    """A friend shares a voucher with the victim's email and phone; a company invites her."""
+    from konexi.services.invitations import invite
+    from konexi.services.sharing import share_voucher
+    from tests.test_claims_factories import make_company, make_voucher
+    from tests.test_redemption_factories import make_member
+
+    friend = create_user(name="Rina Kusuma")
+    voucher = make_voucher()
+    share_voucher(friend.id, voucher.id, VICTIM_EMAIL, "Dewi, ini buat ulang tahunmu", "10.0.0.1")
+    share_voucher(friend.id, voucher.id, VICTIM_PHONE, "Dewi, ini buat kamu", "10.0.0.1")
+    owner = make_member(make_company(), "owner", create_user(name="Agus Owner"))
+    invite(owner, VICTIM_EMAIL, "staff")
+
+
+def _attacker_signs_up(phone: str) -> User:
+    from konexi.services.accounts import sign_up
+    from tests.conftest import TEST_PASSWORD
+
+    return sign_up(
+        name="Mallory", email=VICTIM_EMAIL, phone=phone, password=TEST_PASSWORD, ip="10.9.9.9"
+    ).user
+
+
+def test_an_account_that_typed_someone_elses_contacts_never_exports_their_messages(
+    app: Flask, create_user
+) -> None:
+    # The attacker signs up with the victim's email and phone and proves neither.
+    attacker = _attacker_signs_up(VICTIM_PHONE)
+    _messages_to_the_victim(create_user)
+
+    data = export_user_data(attacker.id)
+
+    assert data["messages"] == []
+    document = json.dumps(data)
+    assert "ulang tahunmu" not in document and "/s/" not in document
+    assert "invited you" not in document and "Agus" not in document
+
+
+def test_a_proven_phone_exports_only_its_own_messages_and_never_a_code(
+    app: Flask, create_user
+) -> None:
+    from konexi.models.base import utcnow
+
+    attacker = _attacker_signs_up("+6281377009999")
+    attacker.phone_verified_at = utcnow()  # the attacker proves only their own phone
+    db.session.commit()
+    _messages_to_the_victim(create_user)
+
+    messages = export_user_data(attacker.id)["messages"]
+
+    # The codes sent at sign-up predate the proof; nothing sent to the unproven email shows.
+    assert messages == []
+    assert VICTIM_EMAIL not in json.dumps(messages)
+
+
+def test_the_owner_of_a_proven_address_gets_the_messages_sent_to_it(
+    app: Flask, create_user
+) -> None:
+    victim = create_user(name="Dewi Lestari", email=VICTIM_EMAIL, phone=VICTIM_PHONE)
+    _messages_to_the_victim(create_user)
+
+    messages = export_user_data(victim.id)["messages"]
+
+    assert sorted(m["kind"] for m in messages) == ["share", "share", "team_invitation"]
+
+
+def test_one_time_codes_are_withheld_from_the_export(app: Flask, create_user) -> None:
+    from konexi.messaging.outbox import commit_and_dispatch, queue_sms
+    from konexi.services.export import WITHHELD
+
+    user = create_user()
+    queue_sms(to=user.phone, body="Konexi code: 123456", kind="reset_password", user_id=user.id)
+    commit_and_dispatch()
+
+    [message] = export_user_data(user.id)["messages"]
+
+    assert message["body"] == WITHHELD
+    assert "123456" not in json.dumps(export_user_data(user.id))

@@ -81,6 +81,7 @@ def test_database_outage_gets_a_translated_503_and_the_app_recovers_by_itself(
             health = anonymous.get("/healthz")
             assert health.status_code == 503
             assert health.get_json()["database"] == "down"
+            assert health.get_json()["status"] == "down"
     finally:
         own_postgres.resume()
     up_at = time.monotonic()

@@ -14,6 +14,7 @@ README's "Deploying to Heroku" section describes exactly these steps.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import secrets
@@ -32,15 +33,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
 from konexi.config import ROOT
+from konexi.services.categories import DEFAULT_CATEGORIES
 from tests.form_browser import FormBrowser, Page
-from tests.servers.certificates import Certificate, make_certificate
 from tests.servers.fake_twilio import FakeTwilio
 from tests.servers.ports import free_port, wait_for_port
 from tests.servers.postgres_server import PostgresServer
 from tests.servers.procfile import Dyno, dyno_environ, read_procfile, run_one_off
-from tests.servers.redis_tls import TlsRedisServer, start_tls_redis
+from tests.servers.redis_server import RedisServer, start_redis
 from tests.servers.smtp_server import SmtpServer
-from tests.servers.smtp_tls import StartTlsSmtpServer
+from tests.servers.tls import SelfSignedCertificate, make_self_signed_certificate
 from tests.servers.tls_router import TlsRouter
 from tests.test_faults_support import wait_for
 
@@ -50,6 +51,8 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 PASSWORD = "day-one password 7"  # noqa: S105 - test credential
 ADMIN = {"email": "ops@example.com", "name": "Ops Admin", "phone": "081311110003"}
 PROVIDER = {"email": "rina.kopi@example.com", "name": "Rina Kopi", "phone": "081311110001"}
+BRANCH_PHONE = "081311110009"
+SMTP_USER, SMTP_PASSWORD = "konexi", "relay-password"
 CUSTOMER = {"email": "budi@example.com", "name": "Budi Santoso", "phone": "081311110002"}
 
 
@@ -68,8 +71,8 @@ class Deploy:
     router: TlsRouter
     router_ca: Path
     twilio: FakeTwilio
-    smtp: StartTlsSmtpServer
-    redis: TlsRedisServer
+    smtp: SmtpServer
+    redis: RedisServer
     database_url: str
     logs: Path
     dynos: dict[str, Dyno]
@@ -104,21 +107,23 @@ class Deploy:
         )
 
 
-def _ca_bundle(path: Path, *certificates: Certificate) -> Path:
-    """What SSL_CERT_FILE points at: the CAs the app may trust (never the Redis one)."""
-    path.write_bytes(b"".join(c.ca_file.read_bytes() for c in certificates))
+def _ca_bundle(path: Path, *certificates: SelfSignedCertificate) -> Path:
+    """What SSL_CERT_FILE points at: the certificates the app may trust (never the Redis one)."""
+    path.write_bytes(b"".join(c.cert_file.read_bytes() for c in certificates))
     return path
 
 
 @pytest.fixture
 def deploy(tmp_path: Path, postgres_server: PostgresServer, twilio: FakeTwilio) -> Iterator[Deploy]:
     with ExitStack() as cleanup:
-        smtp_certificate = make_certificate(tmp_path / "certs", "smtp")
-        router_certificate = make_certificate(tmp_path / "certs", "router")
-        smtp = StartTlsSmtpServer(smtp_certificate)
+        smtp_certificate = make_self_signed_certificate(tmp_path / "smtp-tls")
+        router_certificate = make_self_signed_certificate(tmp_path / "router-tls")
+        # The relay offers AUTH even in clear: only the app's own rule keeps the credentials and
+        # the mail off the wire until STARTTLS has succeeded.
+        smtp = SmtpServer(smtp_certificate, auth=True)
         smtp.start()
         cleanup.callback(smtp.stop)
-        redis = start_tls_redis()
+        redis = start_redis(tls=True)
         cleanup.callback(redis.stop)
         web_port = free_port()
         router = TlsRouter(upstream_port=web_port, certificate=router_certificate)
@@ -136,7 +141,7 @@ def deploy(tmp_path: Path, postgres_server: PostgresServer, twilio: FakeTwilio) 
             "DATABASE_URL": database_url,
             "REDIS_URL": redis.url,
             **twilio.env(),
-            "SMTP_URL": smtp.url,
+            "SMTP_URL": smtp.url.replace("://", f"://{SMTP_USER}:{SMTP_PASSWORD}@", 1),
             "MAIL_FROM": "Konexi <no-reply@konexi.test>",
             "BASE_URL": router.https_url,
             "TRUSTED_PROXIES": "1",
@@ -150,7 +155,7 @@ def deploy(tmp_path: Path, postgres_server: PostgresServer, twilio: FakeTwilio) 
             config_vars=config_vars,
             procfile=read_procfile(ROOT / "Procfile"),
             router=router,
-            router_ca=router_certificate.ca_file,
+            router_ca=router_certificate.cert_file,
             twilio=twilio,
             smtp=smtp,
             redis=redis,
@@ -247,8 +252,10 @@ def test_production_day_one_deploy_serves_providers_and_customers_and_survives_a
     assert code == 0, f"create-admin failed:\n{output}"
     code, output = deploy.run("flask --app wsgi load-categories")  # also safe to run again
     assert code == 0, f"load-categories failed:\n{output}"
-    admin = log_in(deploy, ADMIN["email"])
-    admin.get("/admin/reviews")  # a platform admin, over HTTPS
+    admin = log_in(deploy, ADMIN["email"])  # a platform admin, over HTTPS
+    categories = admin.get("/admin/categories").text
+    assert all(html.escape(name) in categories for _slug, name, _id in DEFAULT_CATEGORIES)
+    assert set(queue_counts(admin)) >= {"sms", "email"}, "the admin sees the queues on rediss://"
 
     # A provider signs up, verifies, and opens for business.
     provider = sign_up_and_verify(deploy, PROVIDER)
@@ -264,7 +271,7 @@ def test_production_day_one_deploy_serves_providers_and_customers_and_survives_a
         },
     )
     assert branches.url.endswith("/provider/branches"), branches.text[:2000]
-    provider.submit(
+    proving = provider.submit(
         provider.get("/provider/branches/new"),
         "/provider/branches/new",
         {
@@ -274,10 +281,17 @@ def test_production_day_one_deploy_serves_providers_and_customers_and_survives_a
             "latitude": "-6.1957",
             "longitude": "106.8320",
             "opening_hours": "Every day 06:00-22:00",
-            "phone": "021 3190 1234",
+            "phone": BRANCH_PHONE,
             "phone_consent": "y",
         },
     )
+    # The customer-service number is shown only once the company proved it holds it.
+    phone_path = urlsplit(proving.url).path
+    assert re.fullmatch(r"/provider/branches/\d+/phone", phone_path), proving.url
+    proving = provider.submit(proving, f"{phone_path}/code")
+    branch_code = sms_to(deploy.twilio, BRANCH_PHONE, r"Konexi code (\d{6}) confirms")[-1]
+    proven = provider.submit(proving, phone_path, {"code": branch_code})
+    assert "is proven for Kopi Pagi Menteng" in proven.text, proven.problems()
     voucher_form = provider.get("/provider/vouchers/new")
     branch_ids = re.findall(r'name="branch_ids" value="(\d+)"', voucher_form.text)
     assert len(branch_ids) == 1, voucher_form.text[:3000]
@@ -305,6 +319,7 @@ def test_production_day_one_deploy_serves_providers_and_customers_and_survives_a
     customer = sign_up_and_verify(deploy, CUSTOMER)
     voucher = customer.get(f"/vouchers/{voucher_id}")
     assert "Es kopi susu 2 for 1" in voucher.text
+    assert f'href="tel:{e164(BRANCH_PHONE)}"' in voucher.text, "the proven branch phone is shown"
     claimed = customer.submit(voucher, f"/vouchers/{voucher_id}/claim")
     shown = re.search(r'redemption-code big">([A-Z0-9 ]+)<', claimed.text)
     assert shown, claimed.text[:3000]
@@ -351,8 +366,12 @@ def test_production_day_one_deploy_serves_providers_and_customers_and_survives_a
     assert deploy.twilio.duplicates() == {}
     for person in (PROVIDER, CUSTOMER):
         assert len(deploy.smtp.to(person["email"])) == 1, "one verification email each"
-    assert deploy.smtp.logins, "the worker logged in to the relay (after STARTTLS)"
+    assert deploy.smtp.logins and all(login.over_tls for login in deploy.smtp.logins)
+    assert all(mail.over_tls for mail in deploy.smtp.messages), "mail sent only after STARTTLS"
     assert_worker_delivered_everything(deploy)
+    counts = queue_counts(admin)  # the admin's session outlived the restart
+    assert all(c["failed"] == 0 for c in counts.values()), counts
+    assert counts["sms"]["queued"] == counts["email"]["queued"] == 0, counts
 
     # After the restart: logging in over HTTPS works, and only __Host- Secure cookies were set.
     again = log_in(deploy, CUSTOMER["email"], remember=True)
@@ -368,6 +387,18 @@ def test_production_day_one_deploy_serves_providers_and_customers_and_survives_a
             assert not any(a.startswith("domain=") for a in attributes), header
         else:
             assert "secure" in attributes, f"a cookie without Secure: {header}"
+
+
+def queue_counts(admin: FormBrowser) -> dict[str, dict[str, int]]:
+    """The admin's background jobs page, read as a table: queue -> queued/started/failed/…"""
+    page = admin.get("/admin/queues").text
+    assert "Redis cannot be reached" not in page
+    row = r'<tr id="queue-([\w-]+)">\s*<th[^>]*>[^<]*</th>' + r'\s*<td class="num">(\d+)</td>' * 4
+    columns = ("queued", "started", "failed", "scheduled")
+    return {
+        name: dict(zip(columns, map(int, numbers), strict=True))
+        for name, *numbers in re.findall(row, page)
+    }
 
 
 def assert_worker_delivered_everything(deploy: Deploy) -> None:

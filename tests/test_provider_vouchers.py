@@ -85,6 +85,8 @@ def test_publish_now_makes_it_live_with_its_picture(app, client, console):  # no
         ({"title": "  "}, "title", "Enter a title."),
         ({"starts_at": "tomorrow"}, "starts_at", "Enter a date and time"),
         ({"ends_at": "2031-13-45T25:00"}, "ends_at", "Enter a date and time"),
+        ({"starts_at": "0001-01-01T00:00"}, "starts_at", "between the years 2000 and 2099"),
+        ({"ends_at": "9999-12-31T23:59"}, "ends_at", "between the years 2000 and 2099"),
         (
             {"starts_at": "2031-03-01T10:00", "ends_at": "2031-02-01T10:00"},
             "ends_at",
@@ -102,6 +104,8 @@ def test_publish_now_makes_it_live_with_its_picture(app, client, console):  # no
         "no-title",
         "bad-start",
         "bad-end",
+        "year-1-start",
+        "year-9999-end",
         "end-before-start",
         "past",
         "zero-quota",

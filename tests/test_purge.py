@@ -14,9 +14,13 @@ from konexi.extensions import db
 from konexi.models import Claim, Review, Share, User
 from konexi.models.base import utcnow
 from konexi.services.accounts import sign_up
+from konexi.services.invitations import invite
 from konexi.services.purge import purge_due_accounts
+from konexi.services.sharing import share_voucher
 from tests.conftest import TEST_PASSWORD
+from tests.test_claims_factories import make_company, make_voucher
 from tests.test_purge_factories import BIRTH, EMAIL, NAME, PHONE, dump_database, make_rich_user
+from tests.test_redemption_factories import make_member
 
 
 def _mark_for_deletion(user_id: int, days_ago: int = 31) -> None:
@@ -27,10 +31,24 @@ def _mark_for_deletion(user_id: int, days_ago: int = 31) -> None:
     db.session.commit()
 
 
+def _messages_naming(user_id: int, create_user) -> None:
+    """The user invites someone to a team they run and shares a voucher by email: both texts,
+    sent to other people, carry the user's name."""
+    co_owner = create_user(name="Agus Pemilik")
+    company = make_company()
+    make_member(company, "owner", co_owner)
+    admin = make_member(company, "admin", db.session.get(User, user_id))
+    invite(admin, "new.colleague@example.com", "staff")
+    share_voucher(user_id, make_voucher().id, "teman.baik@example.com", "Ayo!", "10.0.0.1")
+
+
 def test_nothing_personal_survives_the_purge(app: Flask, create_user) -> None:
     bystander = create_user(name="Budi Santoso")
     rich = make_rich_user()
+    _messages_naming(rich.user_id, create_user)
     before = dump_database()
+    assert f"{NAME} invited you" in before
+    assert f"{NAME.split()[0]} shared a voucher with you" in before
     for secret in (NAME, EMAIL, PHONE, BIRTH.isoformat()):
         assert secret in before  # the test data really holds them
     _mark_for_deletion(rich.user_id)
@@ -150,3 +168,21 @@ def test_thousands_of_accounts_are_purged_in_batches(app: Flask) -> None:
     assert db.session.scalar(select(func.count(User.id))) == 0
     print(f"purged {count} accounts in {elapsed:.2f}s")
     assert elapsed < 30
+
+
+def test_a_company_whose_only_owner_is_purged_is_closed(app: Flask, create_user) -> None:
+    from konexi.models import Company
+
+    # Asked before the only-owner rule existed (or forced by hand): the purge still runs.
+    sole, shared = make_company(), make_company()
+    owner = create_user(name="Agus Pemilik")
+    make_member(sole, "owner", owner)
+    make_member(sole, "admin", create_user(name="Wati Admin"))
+    make_member(shared, "owner", owner)
+    make_member(shared, "owner", create_user(name="Rina Pemilik"))
+    _mark_for_deletion(owner.id)
+
+    purge_due_accounts()
+
+    assert db.session.get(Company, sole.id).is_active is False
+    assert db.session.get(Company, shared.id).is_active is True

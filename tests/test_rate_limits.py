@@ -130,9 +130,10 @@ def test_a_limit_is_a_setting_and_a_typo_stops_the_start(app_factory, redis_url,
         load_settings({"KONEXI_ENV": "testing", "RATELIMIT_LOGIN_PER_IP": "lots"}, tmp_path)
 
 
-def test_one_ip_tries_at_most_ten_logins_a_minute_whatever_the_account(redis_client):
-    statuses = [log_in(redis_client, f"n{n}@example.com", "wrong").status_code for n in range(11)]
-    assert statuses == [200] * 10 + [429]
+def test_one_ip_fails_at_most_thirty_logins_a_minute_whatever_the_account(redis_client):
+    """Thirty, not ten: many people share one carrier address (per account stays at 5)."""
+    statuses = [log_in(redis_client, f"n{n}@example.com", "wrong").status_code for n in range(31)]
+    assert statuses == [200] * 30 + [429]
 
 
 def test_verification_codes_are_asked_for_at_most_five_times_a_minute(redis_client):
@@ -155,16 +156,17 @@ def test_codes_are_tried_at_most_ten_times_a_minute(redis_client):
     assert 429 not in statuses[:10] and statuses[10] == 429
 
 
-def test_forgot_password_is_asked_at_most_five_times_a_minute_per_ip(redis_client):
+def test_forgot_password_is_asked_at_most_twenty_times_a_minute_per_ip(redis_client):
     statuses = [
         submit(redis_client, "/forgot-password", {"identifier": f"n{n}@example.com"}).status_code
-        for n in range(6)
+        for n in range(21)
     ]
-    # the 4th and 5th meet the hourly code limit (a message on the form); the 6th the limiter
-    assert 429 not in statuses[:5] and statuses[5] == 429
+    assert 429 not in statuses[:20] and statuses[20] == 429
 
 
-def test_reset_codes_are_tried_at_most_ten_times_an_hour_per_account(app_factory, redis_url):
+def test_reset_codes_are_tried_at_most_ten_times_an_hour_per_account_and_client(
+    app_factory, redis_url
+):
     app = app_factory(REDIS_URL=redis_url, RATELIMIT_RESET_PER_IP="100 per minute")
     client = app.test_client()
     form = {"identifier": "siti@example.com", "code": "000000", "new_password": "a new passphrase"}
@@ -173,3 +175,7 @@ def test_reset_codes_are_tried_at_most_ten_times_an_hour_per_account(app_factory
     # another account from the same place is not affected
     other = {**form, "identifier": "budi@example.com"}
     assert submit(client, "/reset-password", other).status_code == 200
+    # nor is the owner on another network: a stranger's tries do not lock them out
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "198.51.100.20"
+    assert submit(owner, "/reset-password", form).status_code == 200

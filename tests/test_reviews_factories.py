@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from flask.testing import FlaskClient
 
 from konexi.extensions import db
 from konexi.models import Claim, Membership, Review, User, Voucher
 from konexi.models.base import utcnow
+from konexi.services import reviews
+from konexi.services.reviews import ReportOutcome
 from tests.conftest import csrf_token_from
 from tests.test_claims_factories import fresh, log_in, make_company, make_voucher
 
 __all__ = [
     "fresh",
+    "independent_report",
     "log_in",
     "make_company",
     "make_member",
@@ -25,6 +29,18 @@ __all__ = [
 ]
 
 _codes = itertools.count(1)
+_networks = itertools.count(1)
+
+
+def independent_report(
+    create_user: Callable[..., User], review_id: int, reason: str = "spam"
+) -> ReportOutcome:
+    """A report by a verified, month-old account from a /24 network no other reporter used."""
+    reporter = create_user()
+    reporter.created_at = utcnow() - timedelta(days=30)
+    db.session.commit()
+    n = next(_networks)
+    return reviews.report_review(reporter.id, review_id, reason, ip=f"10.{n // 250}.{n % 250}.7")
 
 
 def redeemed_claim(

@@ -110,7 +110,7 @@ def test_eleventh_share_of_the_day_gets_a_readable_refusal(client, create_user, 
 def test_one_network_is_limited_across_users(client, create_user):
     other, user = create_user(), create_user()
     voucher = make_voucher()
-    seed_shares(10, sender_id=other.id, voucher_id=voucher.id, ip="127.0.0.1")
+    seed_shares(500, sender_id=other.id, voucher_id=voucher.id, ip="127.0.0.1")  # the default
     log_in(client, user)
 
     response = post_share(client, voucher.id, FRIEND_LOCAL, htmx=True)

@@ -38,6 +38,19 @@ def _flow(client: FlaskClient, provider: str):  # type: ignore[no-untyped-def]
     return client.get(f"{back.path}?{back.query}")
 
 
+def _complete_google_signup(client: FlaskClient, phone: str):  # type: ignore[no-untyped-def]
+    """Sign in with Google as a new person, then post the completion form with ``phone``."""
+    _flow(client, "google")
+    page = client.get("/auth/complete-signup").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token_from(page),
+        "name": "New Person",
+        "email": "new.person@example.com",
+        "phone": phone,
+    }
+    return client.post("/auth/complete-signup", data=data)
+
+
 def _logged_in(client: FlaskClient) -> bool:
     return client.get("/account").status_code == 200
 
@@ -92,15 +105,7 @@ def test_new_google_user_completes_signup_with_phone(social_client, fake_oidc, t
 
 def test_complete_signup_refuses_a_used_phone(social_client, fake_oidc, create_user):
     create_user(phone="+6281299990002")
-    _flow(social_client, "google")
-    page = social_client.get("/auth/complete-signup").get_data(as_text=True)
-    data = {
-        "csrf_token": csrf_token_from(page),
-        "name": "New Person",
-        "email": "new.person@example.com",
-        "phone": "081299990002",
-    }
-    response = social_client.post("/auth/complete-signup", data=data)
+    response = _complete_google_signup(social_client, "081299990002")
     assert response.status_code == 200
     assert db.session.scalar(select(User).where(User.email_key == "new.person@example.com")) is None
 
@@ -226,3 +231,13 @@ def test_an_id_token_that_does_not_check_out_is_refused(social_client, fake_oidc
     assert not _logged_in(social_client)
     with social_client.session_transaction() as session:
         assert "social_pending" not in session
+
+
+def test_a_social_sign_up_whose_code_was_not_sent_is_told_so(app_factory, fake_oidc, twilio):
+    """Past a per-IP figure (here 0) no code leaves, and the welcome does not say "we sent"."""
+    client = app_factory(CODES_PER_IP_PER_HOUR="0", **fake_oidc.env()).test_client()
+    assert _complete_google_signup(client, "081299990003").headers["Location"] == "/verify"
+    verify = client.get("/verify").get_data(as_text=True)
+    assert "We could not send a code to your phone yet." in verify
+    assert "We sent a code" not in verify and "No code is waiting for" in verify
+    assert twilio.to("+6281299990003") == []

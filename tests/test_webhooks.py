@@ -70,9 +70,11 @@ def indonesian(message: str, **values: str) -> str:
 
 @pytest.fixture
 def counter(app, create_user):  # type: ignore[no-untyped-def]
-    """The counter scene, its first branch registered for SMS with its owner's consent."""
+    """The counter scene, its first branch registered for SMS with its owner's consent and the
+    number proven."""
     c = make_counter(create_user)
     c.here.phone, c.here.phone_consent_at = BRANCH_PHONE, utcnow()
+    c.here.phone_verified_at = utcnow()
     db.session.commit()
     return c
 
@@ -137,14 +139,18 @@ def test_a_sender_that_is_no_branch_phone_is_refused_without_redeeming(client, c
     assert twilio.messages == [] and access_rows() == []
 
 
-def test_a_branch_phone_without_its_owners_consent_cannot_redeem(client, counter, twilio):
-    counter.here.phone_consent_at = None
+# Without its owner's consent, or never proven by a code (company B typed company A's number
+# and ticked "consent"), a branch phone cannot redeem.
+@pytest.mark.parametrize("missing", ["phone_consent_at", "phone_verified_at"])
+def test_a_branch_phone_without_consent_or_proof_cannot_redeem(client, counter, twilio, missing):
+    setattr(counter.here, missing, None)
     db.session.commit()
 
     reply = reply_of(text_in(client, f"REDEEM {counter.claim.code}"))
 
     assert reply == indonesian(NOT_REGISTERED)
     assert reload(Claim, counter.claim.id).status == "active"
+    assert twilio.messages == [] and access_rows() == []
 
 
 def test_a_claim_not_valid_at_the_branch_or_of_another_company_is_not_redeemed(

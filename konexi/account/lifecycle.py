@@ -16,7 +16,11 @@ from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.models.base import utcnow
 from konexi.queue import enqueue
 from konexi.services import account_lifecycle, export_jobs
-from konexi.services.account_lifecycle import ExportLinkError
+from konexi.services.account_lifecycle import (
+    ExportLinkError,
+    SoleOwnerError,
+    companies_only_owned_by,
+)
 from konexi.services.accounts import AccountError
 from konexi.services.export import export_document
 
@@ -103,11 +107,23 @@ def close():  # type: ignore[no-untyped-def]
             )
         except AccountError as error:
             show_errors(form, error)
+        except SoleOwnerError:
+            return _refused_for_owners("account/close.html", form)
         else:
             logout_user()
             flash(_("Your account is closed. Log in within the grace period to reopen it."))
             return redirect_after_post(url_for("account.closed"))
-    return render_template("account/close.html", form=form)
+    return _lifecycle_page("account/close.html", form)
+
+
+def _lifecycle_page(template: str, form: ConfirmWithPasswordForm, status: int = 200):  # type: ignore[no-untyped-def]
+    """The close or delete page, telling a company's only owner what to do first."""
+    sole_owner_of = companies_only_owned_by(current_user.id)
+    return render_template(template, form=form, sole_owner_of=sole_owner_of), status
+
+
+def _refused_for_owners(template: str, form: ConfirmWithPasswordForm):  # type: ignore[no-untyped-def]
+    return _lifecycle_page(template, form, status=409)
 
 
 @bp.get("/closed")
@@ -127,10 +143,12 @@ def delete():  # type: ignore[no-untyped-def]
             )
         except AccountError as error:
             show_errors(form, error)
+        except SoleOwnerError:
+            return _refused_for_owners("account/delete.html", form)
         else:
             logout_user()
             return redirect_after_post(url_for("account.deleted"))
-    return render_template("account/delete.html", form=form)
+    return _lifecycle_page("account/delete.html", form)
 
 
 @bp.get("/deleted")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from konexi.admin import routes  # noqa: E402,F401
+from konexi.admin import categories, queues, routes  # noqa: E402,F401

@@ -1,33 +1,22 @@
-"""The review moderation queue: hidden and reported reviews, restored or removed for good."""
+"""The admin area's index, and the review moderation queue: hidden and reported reviews,
+restored or removed for good."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
-
 from flask import abort, flash, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from konexi.admin import bp
+from konexi.admin.access import platform_admin_required
 from konexi.htmx import redirect_after_post
 from konexi.providers_public.forms import reason_label
 from konexi.services import review_moderation
 
-F = TypeVar("F", bound=Callable[..., Any])
 
-
-def platform_admin_required(view: F) -> F:
-    """Only platform admins; everyone else (anonymous included) gets 404, not a hint."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not (current_user.is_authenticated and current_user.is_platform_admin):
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapped  # type: ignore[return-value]
+@bp.get("/")
+@platform_admin_required
+def index():  # type: ignore[no-untyped-def]
+    return render_template("admin/index.html")
 
 
 @bp.get("/reviews")

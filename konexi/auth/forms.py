@@ -49,6 +49,10 @@ def _code_field(label: object) -> StringField:
     )
 
 
+# The console's branch-phone proof asks for the same kind of code.
+code_field = _code_field
+
+
 def _identifier_field() -> StringField:
     return StringField(
         _l("Email or mobile number"),

@@ -52,6 +52,12 @@ def identifier_key() -> str:
     return "account:" + keyed_hash("limit", value.lower())
 
 
+def identifier_and_ip_key() -> str:
+    """The account a form names, from this client: strangers typing wrong codes for someone's
+    phone cannot use up its owner's tries (each code still dies after 5 wrong ones)."""
+    return identifier_key() + ":" + keyed_hash("limit-ip", client_ip())
+
+
 def user_key() -> str:
     """The logged-in user, or the client IP for anonymous requests."""
     if current_user.is_authenticated:
@@ -71,4 +77,3 @@ def login_attempt_limits(view):  # type: ignore[no-untyped-def]
         LOGIN_PER_ACCOUNT, key_func=identifier_key, methods=["POST"], deduct_when=failed
     )(view)
     return limiter.limit(LOGIN_PER_IP, methods=["POST"], deduct_when=failed)(view)
-

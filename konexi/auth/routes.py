@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from konexi.auth import bp, limits
@@ -37,8 +38,41 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def too_many_codes_message() -> str:
-    return _("Too many codes were asked for. Please try again in an hour.")
+def too_many_codes_message(refused: TooManyCodes) -> str:
+    """The truth about a code that was not sent, and when asking again will work."""
+    return ngettext(
+        "We did not send a code: too many were asked for. You can ask again in %(num)d minute.",
+        "We did not send a code: too many were asked for. You can ask again in %(num)d minutes.",
+        refused.minutes_to_wait(),
+    )
+
+
+def signup_codes_missing_message(result: accounts.SignupResult) -> str:
+    """Which code a new account did not get, and when it can be asked for."""
+    minutes = TooManyCodes(result.retry_at).minutes_to_wait()
+    if result.phone_code_sent:
+        return ngettext(
+            "Welcome! We sent a code to your phone but not to your email: too many were asked "
+            "for. You can ask for it in %(num)d minute.",
+            "Welcome! We sent a code to your phone but not to your email: too many were asked "
+            "for. You can ask for it in %(num)d minutes.",
+            minutes,
+        )
+    if result.email_code_sent:
+        return ngettext(
+            "Welcome! We sent a code to your email but not to your phone: too many were asked "
+            "for. You can ask for it in %(num)d minute.",
+            "Welcome! We sent a code to your email but not to your phone: too many were asked "
+            "for. You can ask for it in %(num)d minutes.",
+            minutes,
+        )
+    return ngettext(
+        "Welcome! We did not send your codes: too many were asked for. You can ask for them in "
+        "%(num)d minute.",
+        "Welcome! We did not send your codes: too many were asked for. You can ask for them in "
+        "%(num)d minutes.",
+        minutes,
+    )
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -71,7 +105,7 @@ def signup():  # type: ignore[no-untyped-def]
             if result.phone_code_sent and result.email_code_sent:
                 flash(_("Welcome! We sent a code to your phone and another to your email."))
             else:
-                flash(_("Welcome! We could not send every code just now: ask again in an hour."))
+                flash(signup_codes_missing_message(result), "error")
             return redirect_after_post(url_for("auth.verify"))
     return render_template("auth/signup.html", form=form, unavailable=unavailable)
 
@@ -137,8 +171,8 @@ def forgot_password():  # type: ignore[no-untyped-def]
             )
         except AccountError as error:
             show_errors(form, error)
-        except TooManyCodes:
-            form.identifier.errors.append(too_many_codes_message())
+        except TooManyCodes as refused:
+            form.identifier.errors.append(too_many_codes_message(refused))
         else:
             session[_RESET_IDENTIFIER] = identifier
             flash(_("If an account matches, we sent a code. It is valid for 10 minutes."))
@@ -148,7 +182,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
 
 @bp.route("/reset-password", methods=["GET", "POST"])
 @limiter.limit(limits.RESET_PER_IP, methods=["POST"])
-@limiter.limit(limits.RESET_PER_ACCOUNT, key_func=limits.identifier_key, methods=["POST"])
+@limiter.limit(limits.RESET_PER_ACCOUNT, key_func=limits.identifier_and_ip_key, methods=["POST"])
 def reset_password():  # type: ignore[no-untyped-def]
     form = ResetPasswordForm()
     if request.method == "GET" and not form.identifier.data:

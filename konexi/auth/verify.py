@@ -21,7 +21,13 @@ from konexi.htmx import redirect_after_post, render_page_or_fragment, wants_frag
 from konexi.messaging.outbox import could_not_deliver
 from konexi.services import accounts
 from konexi.services.contacts import display_phone
-from konexi.services.verification import CodeCheck, CodeStatus, Purpose, TooManyCodes
+from konexi.services.verification import (
+    CodeCheck,
+    CodeStatus,
+    Purpose,
+    TooManyCodes,
+    has_live_code,
+)
 
 AFTER_VERIFY = "after_verify"
 _PAGE = "auth/verify.html"
@@ -40,6 +46,8 @@ def code_problem(check: CodeCheck) -> str:
         return _("Too many wrong tries. Ask for a new code.")
     if check.status is CodeStatus.EXPIRED:
         return _("That code has expired. Ask for a new code.")
+    if check.code is None:
+        return _("We have not sent you a code yet. Ask for one with the button below.")
     return _("That code can no longer be used. Ask for a new code.")
 
 
@@ -52,6 +60,9 @@ def _context(**overrides: Any) -> dict[str, Any]:
         "email_display": user.email,
         "phone_notice": None,
         "email_notice": None,
+        # What the page says about a code must match what was really sent.
+        "phone_code_waiting": has_live_code(Purpose.VERIFY_PHONE, user.phone, user.id),
+        "email_code_waiting": has_live_code(Purpose.VERIFY_EMAIL, user.email, user.id),
     }
     if user.phone_verified_at is None and could_not_deliver(user.id, Purpose.VERIFY_PHONE.value):
         # Twilio refused the number for good (e.g. error 21211): waiting for a code is pointless.
@@ -130,8 +141,8 @@ def _resend(section: str, send, sent_message: str):  # type: ignore[no-untyped-d
         return _done_or_section(section, "")
     try:
         send(current_user._get_current_object(), client_ip())
-    except TooManyCodes:
-        return _notice_or_redirect(section, too_many_codes_message(), "error")
+    except TooManyCodes as refused:
+        return _notice_or_redirect(section, too_many_codes_message(refused), "error")
     return _notice_or_redirect(section, sent_message)
 
 

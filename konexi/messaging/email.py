@@ -1,4 +1,11 @@
-"""Plain-text email over SMTP (``smtp://`` with STARTTLS when offered, ``smtps://`` for TLS)."""
+"""Plain-text email over SMTP: ``smtps://`` (TLS from the start) or ``smtp://`` with STARTTLS.
+
+In production TLS is required: an ``smtp://`` server that does not offer STARTTLS (or whose
+certificate fails Python's default verification; ``SSL_CERT_FILE`` can add a CA) gets no
+credentials and no message, and the delivery fails (retried, like any unreachable server).
+``?tls=none`` on the URL is the explicit opt-out (a relay on the same host). Development and
+testing upgrade when STARTTLS is offered and go on in clear otherwise.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from konexi.messaging.failures import PermanentDeliveryError, TemporaryDeliveryError, scrub
 
@@ -26,6 +33,7 @@ class SmtpSettings:
     port: int
     username: str | None
     password: str | None
+    tls_opt_out: bool = False  # ``?tls=none``: production may send in clear to this server
 
 
 def email_configured(config: Mapping[str, Any]) -> bool:
@@ -34,12 +42,17 @@ def email_configured(config: Mapping[str, Any]) -> bool:
 
 
 def parse_smtp_url(url: str) -> SmtpSettings:
-    """``smtp://user:pass@host:port`` (default port 587) or ``smtps://…`` (default port 465)."""
+    """``smtp://user:pass@host:port`` (default port 587) or ``smtps://…`` (default port 465),
+    optionally ``?tls=none`` to allow a server without TLS in production."""
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise ValueError("SMTP_URL must look like smtp://user:pass@host:port or smtps://…")
+    tls = parse_qs(parts.query).get("tls", [])
+    if tls not in ([], ["none"]):
+        raise ValueError("SMTP_URL's only option is ?tls=none")
     implicit_tls = parts.scheme == "smtps"
     return SmtpSettings(
+        tls_opt_out=tls == ["none"],
         implicit_tls=implicit_tls,
         host=parts.hostname,
         port=parts.port or (465 if implicit_tls else 587),
@@ -101,8 +114,9 @@ def send_email(
     except ValueError as exc:
         raise TemporaryDeliveryError("SMTP_URL is not a valid smtp:// or smtps:// URL") from exc
     timeout = float(config.get("OUTBOX_SEND_TIMEOUT") or DEFAULT_TIMEOUT)
+    require_tls = config.get("KONEXI_ENV") == "production" and not settings.tls_opt_out
     try:
-        _send(email, settings, timeout)
+        _send(email, settings, timeout, require_tls)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _text in exc.recipients.values()]
         reason = f"smtp {max(codes, default=0)}: recipient refused"
@@ -124,7 +138,7 @@ def send_email(
     return str(email["Message-ID"])
 
 
-def _send(email: EmailMessage, settings: SmtpSettings, timeout: float) -> None:
+def _send(email: EmailMessage, settings: SmtpSettings, timeout: float, require_tls: bool) -> None:
     context = ssl.create_default_context()
     server: smtplib.SMTP
     if settings.implicit_tls:
@@ -134,8 +148,14 @@ def _send(email: EmailMessage, settings: SmtpSettings, timeout: float) -> None:
     try:
         server.ehlo()
         if not settings.implicit_tls and server.has_extn("starttls"):
-            server.starttls(context=context)
+            server.starttls(context=context)  # a certificate that fails raises: nothing sent
             server.ehlo()
+        elif not settings.implicit_tls and require_tls:
+            # Before AUTH: the credentials (and the message) must not cross the network in clear.
+            raise TemporaryDeliveryError(
+                "smtp: the server offers no STARTTLS and production requires TLS "
+                "(use smtps://, or add ?tls=none to SMTP_URL to opt out)"
+            )
         if settings.username:
             server.login(settings.username, settings.password or "")
         server.send_message(email)

@@ -16,16 +16,28 @@ from konexi.models import OutboxMessage
 _PENDING_KEY = "konexi_outbox_pending"
 
 
-def _remember(message: OutboxMessage) -> OutboxMessage:
+def _queue(channel: str, **fields: object) -> OutboxMessage:
+    message = OutboxMessage(channel=channel, **fields)
     db.session.add(message)
     db.session.info.setdefault(_PENDING_KEY, []).append(message)
     return message
 
 
-def queue_sms(*, to: str, body: str, kind: str, user_id: int | None = None) -> OutboxMessage:
-    """Add an SMS to ``to`` (E.164) to the outbox in the current transaction."""
-    return _remember(
-        OutboxMessage(channel="sms", kind=kind, to_address=to, body=body, user_id=user_id)
+def queue_sms(
+    *,
+    to: str,
+    body: str,
+    kind: str,
+    user_id: int | None = None,
+    named_user_id: int | None = None,
+) -> OutboxMessage:
+    """Add an SMS to ``to`` (E.164) to the outbox in the current transaction.
+
+    ``user_id`` is the account the message is for; ``named_user_id`` the person whose name the
+    text carries when that is someone else (it is purged with them).
+    """
+    return _queue(
+        "sms", kind=kind, to_address=to, body=body, user_id=user_id, named_user_id=named_user_id
     )
 
 
@@ -36,19 +48,20 @@ def queue_email(
     body: str,
     kind: str,
     user_id: int | None = None,
+    named_user_id: int | None = None,
     headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
-    """Add a plain-text email to the outbox in the current transaction."""
-    return _remember(
-        OutboxMessage(
-            channel="email",
-            kind=kind,
-            to_address=to,
-            subject=subject,
-            body=body,
-            user_id=user_id,
-            headers=headers,
-        )
+    """Add a plain-text email to the outbox in the current transaction (``user_id`` and
+    ``named_user_id`` as for ``queue_sms``)."""
+    return _queue(
+        "email",
+        kind=kind,
+        to_address=to,
+        subject=subject,
+        body=body,
+        user_id=user_id,
+        named_user_id=named_user_id,
+        headers=headers,
     )
 
 

@@ -1,6 +1,13 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
-from konexi.models.catalogue import Branch, Category, Company, Voucher, voucher_branches
+from konexi.models.catalogue import (
+    Branch,
+    Category,
+    Company,
+    CompanyPhone,
+    Voucher,
+    voucher_branches,
+)
 from konexi.models.claims import Claim
 from konexi.models.exports import DataExport
 from konexi.models.linked_accounts import LinkedAccount
@@ -21,6 +28,7 @@ __all__ = [
     "Category",
     "Claim",
     "Company",
+    "CompanyPhone",
     "CustomerDataAccess",
     "DataExport",
     "DigestLog",

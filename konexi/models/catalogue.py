@@ -6,7 +6,7 @@ import math
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from konexi.extensions import db
@@ -36,6 +36,9 @@ class Category(db.Model):
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name_en: Mapped[str] = mapped_column(String(80))
     name_id: Mapped[str] = mapped_column(String(80))
+    # A category vouchers use is deactivated, never deleted: its vouchers keep it, new ones
+    # cannot pick it, and the filters and favourites stop offering it.
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     def name_for(self, locale: str) -> str:
         return self.name_id if locale == "id" else self.name_en
@@ -82,14 +85,36 @@ class Branch(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     phone_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set once the company proved it holds the number (a code sent to it, typed in the console);
+    # until then the number is neither shown nor allowed to redeem by SMS.
+    phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     company: Mapped[Company] = relationship(back_populates="branches")
     phone_consent_by: Mapped[User | None] = relationship(foreign_keys=[phone_consent_by_id])
 
     @property
     def public_phone(self) -> str | None:
-        """The customer-service phone, shown publicly only once its owner's consent is recorded."""
-        return self.phone if self.phone and self.phone_consent_at is not None else None
+        """The customer-service phone, shown publicly only once its owner's consent is recorded
+        and the company proved it holds the number (another company's number is never shown)."""
+        if self.phone and self.phone_consent_at is not None and self.phone_verified_at is not None:
+            return self.phone
+        return None
+
+
+class CompanyPhone(db.Model):
+    """A phone number a company proved it holds: one number serves one company (unique)."""
+
+    __tablename__ = "company_phones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    verified_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 def latitude_band(latitude: float | None) -> int | None:

@@ -40,3 +40,7 @@ class DataExport(db.Model):
     # The JSON document, exactly as the in-request download produces it.
     payload: Mapped[str | None] = mapped_column(Text)
     size: Mapped[int | None] = mapped_column()  # bytes of the UTF-8 payload
+    # A job building a pending export holds it until lease_expires_at; a job killed mid-build
+    # (a deploy's SIGTERM) lets the lease run out and the sweeper queues the export again.
+    build_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

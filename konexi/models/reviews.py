@@ -75,4 +75,7 @@ class ReviewReport(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     reason: Mapped[str] = mapped_column(String(20))
+    # A keyed hash of the reporter's /24 (IPv4) or /48 (IPv6) network: reports from one network
+    # count as one voice when deciding whether reports may hide a review without a moderator.
+    network_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -40,7 +40,9 @@ def privacy():  # type: ignore[no-untyped-def]
 @bp.get("/healthz")
 def healthz():  # type: ignore[no-untyped-def]
     report = health.check()
-    status = 200 if report["status"] == "ok" else 503
+    # Liveness: 200 while pages can be served. Redis down only degrades (jobs wait for the
+    # sweeper, limits count per process); a platform check must not pull such a dyno.
+    status = 503 if report["status"] == "down" else 200
     response = jsonify(report)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"

@@ -4,6 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("provider", __name__, url_prefix="/provider")
 
+import konexi.provider.branch_phones  # noqa: E402,F401
 import konexi.provider.redeem  # noqa: E402,F401
 import konexi.provider.reviews  # noqa: E402,F401
 import konexi.provider.vouchers  # noqa: E402,F401

@@ -34,6 +34,13 @@ def _form_page(form: BranchForm, branch: Branch | None):  # type: ignore[no-unty
     return response
 
 
+def _after_save(branch: Branch):  # type: ignore[no-untyped-def]
+    # A new number is not shown nor used until proven: go straight to proving it.
+    if branch.phone and branch.phone_verified_at is None:
+        return redirect_after_post(url_for("provider.branch_phone", branch_id=branch.id))
+    return redirect_after_post(url_for("provider.branches"))
+
+
 @bp.get("/branches")
 @provider_required("manage_branches")
 def branches():  # type: ignore[no-untyped-def]
@@ -55,7 +62,7 @@ def branch_new():  # type: ignore[no-untyped-def]
             put_errors(form, error.errors)
         else:
             flash(_("Branch “%(name)s” is added.", name=branch.name))
-            return redirect_after_post(url_for("provider.branches"))
+            return _after_save(branch)
     return _form_page(form, None)
 
 
@@ -71,7 +78,7 @@ def branch_edit(branch_id: int):  # type: ignore[no-untyped-def]
             put_errors(form, error.errors)
         else:
             flash(_("Branch “%(name)s” is saved.", name=branch.name))
-            return redirect_after_post(url_for("provider.branches"))
+            return _after_save(branch)
     return _form_page(form, branch)
 
 

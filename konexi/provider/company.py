@@ -16,9 +16,11 @@ from konexi.services.catalogue import categories
 from konexi.services.companies import CompanyError, create_company, update_company
 
 
-def _category_choices() -> list[tuple[str, str]]:
+def _category_choices(keep_id: int | None = None) -> list[tuple[str, str]]:
+    """The active categories, plus the company's own even when an admin deactivated it."""
     language = current_language()
-    return [("", _("No category"))] + [(str(c.id), c.name_for(language)) for c in categories()]
+    offered = categories(keep_id)
+    return [("", _("No category"))] + [(str(c.id), c.name_for(language)) for c in offered]
 
 
 def _status() -> int:
@@ -30,7 +32,7 @@ def _status() -> int:
 def company():  # type: ignore[no-untyped-def]
     current = current_membership().company
     form = CompanyForm(obj=current, category=current.category_id)
-    form.category.choices = _category_choices()
+    form.category.choices = _category_choices(current.category_id)
     if form.validate_on_submit():
         try:
             update_company(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, StringField, TelField, TextAreaField
 
+from konexi.auth.forms import code_field
 from konexi.provider.forms_team import ConsoleForm, strip
 from konexi.services.branches import BranchDetails
 
@@ -45,3 +46,9 @@ class BranchForm(ConsoleForm):
             phone=self.phone.data or "",
             phone_consent=bool(self.phone_consent.data),
         )
+
+
+class BranchPhoneCodeForm(ConsoleForm):
+    """The code texted to a branch phone, typed to prove the company holds the number."""
+
+    code = code_field(_l("Code from the SMS"))

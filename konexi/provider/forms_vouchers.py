@@ -31,6 +31,7 @@ from konexi.web_forms import KonexiForm
 
 LOCAL_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 _LOCAL_INPUT = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?")
 _GROUPED = re.compile(r"\d{1,3}([.,]\d{3})+")
 
@@ -89,6 +90,16 @@ class JakartaDateTimeField(Field):
             ).replace(tzinfo=LOCAL_ZONE)
         except ValueError as error:
             raise ValueError(_l("Enter a date and time, e.g. 2026-12-31 18:00.")) from error
+        # Year 1 in Jakarta is before year 1 in UTC (OverflowError); far years overflow the
+        # date arithmetic elsewhere. No voucher runs outside these years.
+        if not FIRST_YEAR <= local.year <= LAST_YEAR:
+            raise ValueError(
+                _l(
+                    "Enter a date between the years %(first)d and %(last)d.",
+                    first=FIRST_YEAR,
+                    last=LAST_YEAR,
+                )
+            )
         self.data = local.astimezone(UTC)
 
 

@@ -51,7 +51,7 @@ def voucher_new():  # type: ignore[no-untyped-def]
 @provider_required("manage_vouchers")
 def voucher_edit(voucher_id: int):  # type: ignore[no-untyped-def]
     voucher = company_object_or_404(Voucher, voucher_id)
-    form = VoucherForm().offer(form_choices(voucher.company_id))
+    form = VoucherForm().offer(form_choices(voucher.company_id, voucher.category_id))
     if form.is_submitted():
         try:
             provider_vouchers.update_voucher(voucher.company_id, voucher.id, form.fields())

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from konexi.auth.limits import user_key
 from konexi.auth.routes import safe_next
-from konexi.extensions import limiter
+from konexi.extensions import client_ip, limiter
 from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.providers_public import bp
 from konexi.providers_public.forms import ReportForm, ReviewForm
@@ -90,6 +90,14 @@ def _report_message(outcome: ReportOutcome) -> tuple[str, str]:
         ReportOutcome.OK: (_("Thank you. A moderator will look at this review."), "message"),
         ReportOutcome.ALREADY_REPORTED: (_("You have already reported this review."), "message"),
         ReportOutcome.OWN_REVIEW: (_("You cannot report your own review."), "error"),
+        ReportOutcome.NOT_VERIFIED: (
+            _("Verify your phone and email to report reviews."),
+            "error",
+        ),
+        ReportOutcome.COMPANY_MEMBER: (
+            _("You work for this company, so you cannot report its reviews."),
+            "error",
+        ),
     }
     return messages.get(outcome, (_("This review cannot be reported."), "error"))
 
@@ -104,9 +112,17 @@ def report(review_id: int):  # type: ignore[no-untyped-def]
     back = safe_next(request.values.get("next")) or url_for(
         "providers.page", slug=target.company.slug
     )
+    refusal = reviews.report_refusal(current_user.id, target)
+    if refusal is not None:
+        # Said before the form is filled in, not after: the reason would be wasted typing.
+        message, category = _report_message(refusal)
+        flash(message, category)
+        return redirect_after_post(back)
     form = ReportForm()
     if form.validate_on_submit():
-        outcome = reviews.report_review(current_user.id, review_id, form.reason.data or "")
+        outcome = reviews.report_review(
+            current_user.id, review_id, form.reason.data or "", ip=client_ip()
+        )
         if outcome is not ReportOutcome.INVALID:
             message, category = _report_message(outcome)
             flash(message, category)

@@ -12,9 +12,11 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
 
 from konexi.extensions import db
-from konexi.models import User
+from konexi.models import Company, Membership, User
 from konexi.models.base import utcnow
 from konexi.services.accounts import AccountError, end_other_sessions, find_user
 from konexi.services.contacts import InvalidContact, normalise_identifier
@@ -32,6 +34,44 @@ class ExportLinkError(Exception):
         self.message = message
 
 
+class SoleOwnerError(Exception):
+    """The account is the only owner of live companies: closing it would leave them ownerless."""
+
+    def __init__(self, companies: list[Company]):
+        super().__init__(", ".join(company.name for company in companies))
+        self.companies = companies
+
+
+def companies_only_owned_by(user_id: int) -> list[Company]:
+    """Active companies in which this user is the one and only owner."""
+    other = aliased(Membership)
+    another_owner = exists().where(
+        other.company_id == Membership.company_id,
+        other.role == "owner",
+        other.user_id != user_id,
+    )
+    return list(
+        db.session.scalars(
+            select(Company)
+            .join(Membership, Membership.company_id == Company.id)
+            .where(
+                Membership.user_id == user_id,
+                Membership.role == "owner",
+                Company.is_active.is_(True),
+                ~another_owner,
+            )
+            .order_by(Company.name)
+        )
+    )
+
+
+def _check_not_sole_owner(user: User) -> None:
+    # A company always keeps an owner: its vouchers stay public and someone must answer for them.
+    companies = companies_only_owned_by(user.id)
+    if companies:
+        raise SoleOwnerError(companies)
+
+
 def _grace() -> timedelta:
     return timedelta(days=int(current_app.config.get("PURGE_GRACE_DAYS", 30)))
 
@@ -42,8 +82,10 @@ def _check_password(user: User, password: str) -> None:
 
 
 def close_account(user: User, password: str) -> None:
-    """Deactivate the account after checking the password; every session ends at once."""
+    """Deactivate the account after checking the password, unless it is a company's only
+    owner (SoleOwnerError); every session ends at once."""
     _check_password(user, password)
+    _check_not_sole_owner(user)
     user.status = "closed"
     user.closed_at = utcnow()
     user.purge_after = None
@@ -52,8 +94,10 @@ def close_account(user: User, password: str) -> None:
 
 
 def request_deletion(user: User, password: str) -> None:
-    """Mark the account for deletion after checking the password; the purge runs after the grace."""
+    """Mark the account for deletion after checking the password, unless it is a company's only
+    owner (SoleOwnerError); the purge runs after the grace period."""
     _check_password(user, password)
+    _check_not_sole_owner(user)
     now = utcnow()
     user.status = "deleting"
     user.closed_at = user.closed_at or now

@@ -18,8 +18,9 @@ def _base_url() -> str:
     return str(current_app.config["BASE_URL"]).rstrip("/")
 
 
-def queue_verification_code(user: User, purpose: Purpose, ip: str | None) -> bool:
-    """Issue and queue a code for the user's phone or email; False past the hourly limit."""
+def queue_verification_code(user: User, purpose: Purpose, ip: str | None) -> TooManyCodes | None:
+    """Issue and queue a code for the user's phone or email; past a limit nothing is sent and
+    the refusal (with its retry time) is returned."""
     is_phone = purpose is Purpose.VERIFY_PHONE
     try:
         row, code = issue_code(
@@ -29,13 +30,13 @@ def queue_verification_code(user: User, purpose: Purpose, ip: str | None) -> boo
             user_id=user.id,
             ip=ip,
         )
-    except TooManyCodes:
-        return False
+    except TooManyCodes as refused:
+        return refused
     if is_phone:
         queue_phone_code(user, code)
     else:
         queue_email_code(user, row, code)
-    return True
+    return None
 
 
 def queue_phone_code(user: User, code: str) -> None:

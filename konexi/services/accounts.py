@@ -8,6 +8,7 @@ address that cannot be used (see ``password_reset`` for the other half of that r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import phonenumbers
 from flask_babel import lazy_gettext as _l
@@ -29,7 +30,6 @@ from konexi.services.passwords import hash_password, needs_rehash, verify_passwo
 from konexi.services.verification import (
     CodeCheck,
     Purpose,
-    TooManyCodes,
     check_code,
     check_link_token,
     sms_country_allowed,
@@ -63,6 +63,8 @@ class SignupResult:
     user: User
     phone_code_sent: bool
     email_code_sent: bool
+    # When a code was not sent: when asking for it again will work (UTC).
+    retry_at: datetime | None = None
 
 
 # -- rules -----------------------------------------------------------------------------------
@@ -169,8 +171,8 @@ def sign_up(
     try:
         db.session.add(user)
         db.session.flush()
-        phone_sent = messages.queue_verification_code(user, Purpose.VERIFY_PHONE, ip)
-        email_sent = messages.queue_verification_code(user, Purpose.VERIFY_EMAIL, ip)
+        phone_refused = messages.queue_verification_code(user, Purpose.VERIFY_PHONE, ip)
+        email_refused = messages.queue_verification_code(user, Purpose.VERIFY_EMAIL, ip)
         commit_and_dispatch()
     except IntegrityError:
         # Someone signed up with the same email or phone a moment ago.
@@ -180,7 +182,10 @@ def sign_up(
             "email": _l("This email can't be used for a new account.")
         }
         raise AccountError(taken, frozenset(taken)) from None
-    return SignupResult(user, phone_sent, email_sent)
+    retry_times = [r.retry_at for r in (phone_refused, email_refused) if r and r.retry_at]
+    return SignupResult(
+        user, phone_refused is None, email_refused is None, max(retry_times, default=None)
+    )
 
 
 # -- log in ----------------------------------------------------------------------------------
@@ -218,16 +223,18 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 
 # -- proving the phone and the email --------------------------------------------------------
 def send_phone_code(user: User, ip: str | None) -> None:
-    """Send a new code to the user's phone (raises TooManyCodes past 3 an hour)."""
-    if not messages.queue_verification_code(user, Purpose.VERIFY_PHONE, ip):
-        raise TooManyCodes
+    """Send a new code to the user's phone (raises TooManyCodes past a limit)."""
+    refused = messages.queue_verification_code(user, Purpose.VERIFY_PHONE, ip)
+    if refused:
+        raise refused
     commit_and_dispatch()
 
 
 def send_email_code(user: User, ip: str | None) -> None:
-    """Send a new code and link to the user's email (raises TooManyCodes past 3 an hour)."""
-    if not messages.queue_verification_code(user, Purpose.VERIFY_EMAIL, ip):
-        raise TooManyCodes
+    """Send a new code and link to the user's email (raises TooManyCodes past a limit)."""
+    refused = messages.queue_verification_code(user, Purpose.VERIFY_EMAIL, ip)
+    if refused:
+        raise refused
     commit_and_dispatch()
 
 

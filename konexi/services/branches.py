@@ -2,7 +2,9 @@
 
 A branch's customer-service phone is shown to customers, so it is stored only together with a
 record of its owner's consent (who recorded it, when). A new or changed number needs the consent
-again; removing the number clears the record. Deactivated branches leave the public side.
+again and a new proof (``services.branch_phones``) unless the company already proved it; a number
+another company proved is refused; removing the number clears both. Deactivated branches leave
+the public side.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import Branch
 from konexi.models.base import utcnow
+from konexi.services.branch_phones import TAKEN, held_by_another_company, proven_for
 from konexi.services.contacts import DEFAULT_REGION
 
 MAX_NAME = 120
@@ -149,6 +152,8 @@ def _apply(branch: Branch, details: BranchDetails, actor_id: int) -> None:
             phone = normalise_branch_phone(details.phone)
         except BranchError as error:
             errors.update(error.errors)
+    if phone is not None and held_by_another_company(phone, branch.company_id):
+        errors["phone"] = TAKEN
     needs_consent = phone is not None and (phone != branch.phone or branch.phone_consent_at is None)
     if needs_consent and not details.phone_consent:
         errors["phone_consent"] = _l(
@@ -159,6 +164,10 @@ def _apply(branch: Branch, details: BranchDetails, actor_id: int) -> None:
     branch.name, branch.address, branch.city = name, address, city
     branch.opening_hours = "\n".join(line.strip() for line in hours.splitlines() if line.strip())
     branch.latitude, branch.longitude = latitude, longitude
+    if phone != branch.phone:
+        # A new number is proven only if this company already proved it for another branch.
+        proven = phone is not None and proven_for(phone, branch.company_id)
+        branch.phone_verified_at = utcnow() if proven else None
     if phone is None:
         branch.phone, branch.phone_consent_by_id, branch.phone_consent_at = None, None, None
     elif needs_consent:

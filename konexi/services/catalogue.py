@@ -130,9 +130,10 @@ def days_left(voucher: Voucher, now: datetime) -> int:
     return max(math.ceil((voucher.ends_at - now).total_seconds() / 86400), 0)
 
 
-def categories() -> list[Category]:
-    """Every category, in slug order, for the filter chips."""
-    return list(db.session.scalars(select(Category).order_by(Category.slug)))
+def categories(keep_id: int | None = None) -> list[Category]:
+    """Every active category (and ``keep_id``'s, a choice already made), in slug order."""
+    offered = or_(Category.is_active.is_(True), Category.id == keep_id)
+    return list(db.session.scalars(select(Category).where(offered).order_by(Category.slug)))
 
 
 def load_vouchers(ids: Sequence[int]) -> dict[int, Voucher]:

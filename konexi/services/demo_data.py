@@ -7,19 +7,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from konexi.extensions import db
-from konexi.models import Branch, Category, Company, Membership, User, Voucher
+from konexi.models import Branch, Company, CompanyPhone, Membership, User, Voucher
 from konexi.models.base import utcnow
+from konexi.services.categories import categories_by_slug, load_default_categories
 from konexi.services.passwords import hash_password
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo credential, development only
-
-CATEGORIES = [
-    ("food-drink", "Food & drink", "Makanan & minuman"),
-    ("beauty", "Beauty", "Kecantikan"),
-    ("shopping", "Shopping", "Belanja"),
-    ("fun", "Fun & leisure", "Hiburan"),
-    ("services", "Services", "Layanan"),
-]
 
 BRANCHES = [
     (
@@ -80,13 +73,8 @@ def load_demo_data() -> dict[str, int]:
     _user("demo@konexi.test", "Demo User", "+6281200000001")
     provider = _user("provider@konexi.test", "Demo Provider", "+6281200000002")
 
-    categories: dict[str, Category] = {}
-    for slug, name_en, name_id in CATEGORIES:
-        category = db.session.scalar(select(Category).where(Category.slug == slug))
-        if category is None:
-            category = Category(slug=slug, name_en=name_en, name_id=name_id)
-            db.session.add(category)
-        categories[slug] = category
+    load_default_categories()
+    categories = categories_by_slug()
 
     company = db.session.scalar(select(Company).where(Company.slug == "demo-kopi"))
     if company is None:
@@ -174,4 +162,17 @@ def _demo_team(company: Company, owner: User) -> None:
             branch.opening_hours = OPENING_HOURS.get(branch.name, "Mon–Sun 08:00–21:00")
         if branch.phone and branch.phone_consent_at is None:
             branch.phone_consent_by_id, branch.phone_consent_at = owner.id, now
+        if branch.phone and branch.phone_verified_at is None:
+            # Demo numbers count as proven (no SMS can reach them), unless a real company
+            # holds one already.
+            holder = db.session.scalar(
+                select(CompanyPhone.company_id).where(CompanyPhone.phone == branch.phone)
+            )
+            if holder is None:
+                db.session.add(
+                    CompanyPhone(phone=branch.phone, company_id=company.id, verified_by_id=owner.id)
+                )
+                db.session.flush()
+            if holder in (None, company.id):
+                branch.phone_verified_at = now
     db.session.flush()

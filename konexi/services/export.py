@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, inspect, or_, select
+from sqlalchemy import ColumnElement, false, func, inspect, or_, select
 from sqlalchemy.orm import joinedload
 
 from konexi import models
@@ -160,15 +160,40 @@ def _memberships(user_id: int) -> list[dict[str, Any]]:
     ]
 
 
+# One-time codes and sign-in links are secrets, not data about the person: an export is read
+# long after they expire, and a code in a downloadable file is a code someone else may read.
+_SECRET_KINDS = frozenset({"verify_phone", "verify_email", "reset_password", "verify_branch_phone"})
+WITHHELD = "[withheld: a one-time code]"
+
+
+def own_messages(user: User) -> ColumnElement[bool]:
+    """The outbox rows that are provably this person's: sent to a phone or email they had
+    proven before the message was written, and not written for another account.
+
+    An address typed at sign-up proves nothing (anyone can type a friend's email), so rows
+    matched by address alone are never enough: an unverified account's export holds no
+    message, and a recycled number's new owner never sees what the old owner was sent.
+    """
+    proven: list[ColumnElement[bool]] = []
+    if user.phone_verified_at is not None:
+        proven.append(
+            (OutboxMessage.to_address == user.phone)
+            & (OutboxMessage.created_at >= user.phone_verified_at)
+        )
+    if user.email_verified_at is not None:
+        proven.append(
+            (func.lower(OutboxMessage.to_address) == (user.email or "").lower())
+            & (OutboxMessage.created_at >= user.email_verified_at)
+        )
+    if not proven:
+        return false()
+    return or_(*proven) & or_(OutboxMessage.user_id == user.id, OutboxMessage.user_id.is_(None))
+
+
 def _messages(user: User) -> list[dict[str, Any]]:
     rows = db.session.scalars(
         select(OutboxMessage)
-        .where(
-            or_(
-                OutboxMessage.user_id == user.id,
-                OutboxMessage.to_address.in_([user.email, user.phone]),
-            )
-        )
+        .where(own_messages(user))
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
     )
     return [
@@ -177,7 +202,7 @@ def _messages(user: User) -> list[dict[str, Any]]:
             "kind": m.kind,
             "to": m.to_address,
             "subject": m.subject,
-            "body": m.body,
+            "body": WITHHELD if m.kind in _SECRET_KINDS else m.body,
             "status": m.status,
             "created_at": _value(m.created_at),
             "sent_at": _value(m.sent_at),
@@ -253,7 +278,8 @@ def export_user_data(user_id: int) -> dict[str, Any]:
     and lifecycle too), ``profile_picture``, ``favourite_categories``, ``location``, ``claims``
     (voucher, provider, code, status, times, branch), ``reviews``, ``review_reports``,
     ``shares`` (voucher, channel, time; never the friend's contact), ``memberships``,
-    ``messages`` (SMS and email sent to them), ``consents`` (branch phones they consented for),
+    ``messages`` (SMS and email sent to a phone or email they had proven; codes withheld),
+    ``consents`` (branch phones they consented for),
     ``data_access`` (which company saw their data, when) and ``linked_accounts`` (provider,
     subject, email, when; no tokens are ever stored).
     """
@@ -309,14 +335,7 @@ def count_export_rows(user_id: int) -> int:
         select(func.count()).select_from(ReviewReport).where(ReviewReport.reporter_id == user_id),
         select(func.count()).select_from(Share).where(Share.sender_id == user_id),
         select(func.count()).select_from(Membership).where(Membership.user_id == user_id),
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(
-            or_(
-                OutboxMessage.user_id == user_id,
-                OutboxMessage.to_address.in_([user.email, user.phone]),
-            )
-        ),
+        select(func.count()).select_from(OutboxMessage).where(own_messages(user)),
         select(func.count()).select_from(Branch).where(Branch.phone_consent_by_id == user_id),
         select(func.count())
         .select_from(CustomerDataAccess)

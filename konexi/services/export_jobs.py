@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from konexi.extensions import db
@@ -32,6 +32,13 @@ log = logging.getLogger(__name__)
 FILE_LINK_SALT = "konexi-data-export-file"  # noqa: S105 (a salt, not a secret)
 # A job that has not finished after this long is treated as lost; its row is cleaned up.
 STALE_AFTER = timedelta(days=1)
+# A build holds its export this long: more than RQ's default 180 s job timeout, after which a
+# killed or timed-out build is started again by the sweeper, at most MAX_BUILD_ATTEMPTS times.
+BUILD_LEASE = timedelta(minutes=10)
+MAX_BUILD_ATTEMPTS = 3
+# A pending export whose job has not started after this long is queued again.
+QUEUE_GRACE = timedelta(minutes=10)
+STALLED_BATCH = 100
 
 
 def export_fits_inline(user_id: int) -> bool:
@@ -158,16 +165,54 @@ def _queue_ready_email(export: DataExport, user: User) -> None:
     )
 
 
+def _take_lease(export_id: int, now: datetime) -> bool:
+    """Hold a pending export for one build (True), unless another job holds an unexpired lease.
+
+    One UPDATE, so two jobs for the same export (the sweeper re-queued it while the first was
+    still waiting) never both build it.
+    """
+    taken = db.session.execute(
+        update(DataExport)
+        .where(
+            DataExport.id == export_id,
+            DataExport.status == "pending",
+            or_(DataExport.lease_expires_at.is_(None), DataExport.lease_expires_at <= now),
+        )
+        .values(
+            lease_expires_at=now + BUILD_LEASE,
+            build_attempts=DataExport.build_attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return bool(taken.rowcount)
+
+
 def build_export(export_id: int) -> str:
     """Build a pending export's file and email its owner the link; safe to run twice.
 
-    Returns the export's status afterwards ("missing" when the row or the account is gone).
+    The build holds a lease on the row: a job killed mid-build (a deploy's SIGTERM) leaves the
+    export pending, and once the lease ends ``stalled_export_ids`` hands it to a new job, which
+    builds the whole file again (building is read-only until the final commit). Returns the
+    export's status afterwards ("missing" when the row or the account is gone, "building" when
+    another job holds it).
     """
     export = db.session.get(DataExport, export_id)
     if export is None:
         return "missing"
     if export.status != "pending":
         return export.status
+    if export.build_attempts >= MAX_BUILD_ATTEMPTS and not _lease_held(export):
+        # Killed every time (too big for the job's time?): stop, the user may ask again.
+        export.status = "failed"
+        db.session.commit()
+        log.warning("data export %s failed after %s attempts", export_id, export.build_attempts)
+        return "failed"
+    if not _take_lease(export_id, utcnow()):
+        return "building"
+    export = db.session.get(DataExport, export_id)
+    if export is None:
+        return "missing"
     user = db.session.get(User, export.user_id)
     if user is None or user.status != "active":
         export.status = "failed"
@@ -192,6 +237,32 @@ def build_export(export_id: int) -> str:
     _queue_ready_email(export, user)
     commit_and_dispatch()
     return "ready"
+
+
+def _lease_held(export: DataExport) -> bool:
+    return export.lease_expires_at is not None and export.lease_expires_at > utcnow()
+
+
+def stalled_export_ids(now: datetime | None = None) -> list[int]:
+    """Pending exports that no job is building: the lease of a killed build has ended, or the
+    job never started (Redis was down at the request, or the job was lost) after a grace period.
+    """
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(DataExport.id)
+            .where(
+                DataExport.status == "pending",
+                or_(
+                    DataExport.lease_expires_at <= now,
+                    DataExport.lease_expires_at.is_(None)
+                    & (DataExport.created_at <= now - QUEUE_GRACE),
+                ),
+            )
+            .order_by(DataExport.id)
+            .limit(STALLED_BATCH)
+        )
+    )
 
 
 def delete_expired_exports(now: datetime | None = None) -> int:

@@ -15,7 +15,9 @@ log = logging.getLogger(__name__)
 
 
 def check() -> dict[str, str]:
-    """``{"status", "database", "redis"}``: "ok", "down", or "inline" when Redis is not used."""
+    """``{"status", "database", "redis"}``: each dependency "ok" or "down" (Redis "inline" when
+    jobs run in-process); status "ok", "degraded" while only Redis is down (pages, sign-up and
+    claims still work: enqueueing and rate limits fall back), "down" when the database is."""
     report = {"status": "ok", "database": "ok", "redis": "inline"}
     try:
         db.session.execute(text("SELECT 1"))
@@ -31,6 +33,8 @@ def check() -> dict[str, str]:
         except RedisError as exc:
             log.warning("health: redis down: %s", exc)
             report["redis"] = "down"
-    if "down" in report.values():
+    if report["database"] == "down":
         report["status"] = "down"
+    elif report["redis"] == "down":
+        report["status"] = "degraded"
     return report

@@ -107,6 +107,7 @@ def _queue_invitation_email(invitation: Invitation, inviter: User) -> None:
         subject=_("Join %(company)s on Konexi", company=company),
         body=body + "\n",
         kind="team_invitation",
+        named_user_id=inviter.id,  # the body names the inviter: purged with them
     )
 
 

@@ -47,8 +47,12 @@ def birth_date_problem(birth_date: date, today: date | None = None) -> str | Non
 
 
 def all_categories() -> list[Category]:
-    """Every category, for the favourites checkboxes."""
-    return list(db.session.scalars(select(Category).order_by(Category.name_en)))
+    """Every active category, for the favourites checkboxes."""
+    return list(
+        db.session.scalars(
+            select(Category).where(Category.is_active.is_(True)).order_by(Category.name_en)
+        )
+    )
 
 
 def favourite_category_ids(user_id: int) -> list[int]:

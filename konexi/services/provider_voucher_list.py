@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import raiseload
 
 from konexi.extensions import db
@@ -30,10 +30,14 @@ class FormChoices:
     branches: list[Branch] = field(default_factory=list)
 
 
-def form_choices(company_id: int) -> FormChoices:
-    """Every category and the company's active branches, for the voucher form."""
+def form_choices(company_id: int, keep_category_id: int | None = None) -> FormChoices:
+    """The active categories (and the voucher's own, even if deactivated) and the company's
+    active branches, for the voucher form."""
+    offered = or_(Category.is_active.is_(True), Category.id == keep_category_id)
     return FormChoices(
-        categories=list(db.session.scalars(select(Category).order_by(Category.name_en))),
+        categories=list(
+            db.session.scalars(select(Category).where(offered).order_by(Category.name_en))
+        ),
         branches=list(
             db.session.scalars(
                 select(Branch)

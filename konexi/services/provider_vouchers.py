@@ -100,7 +100,12 @@ def _below_claims(claimed: int) -> str:
 
 
 def _check(
-    company_id: int, fields: VoucherFields, claimed: int, now: datetime, old_end: datetime | None
+    company_id: int,
+    fields: VoucherFields,
+    claimed: int,
+    now: datetime,
+    old_end: datetime | None,
+    old_category_id: int | None = None,
 ) -> dict[str, str]:
     """Every rule the fields break, by field (none for fields the form could not read)."""
     errors: dict[str, str] = {}
@@ -112,7 +117,9 @@ def _check(
     for name in ("description", "terms"):
         if len(getattr(fields, name)) > MAX_TEXT:
             errors[name] = _("At most %(num)d characters.", num=MAX_TEXT)
-    if fields.category_id is None or db.session.get(Category, fields.category_id) is None:
+    category = db.session.get(Category, fields.category_id) if fields.category_id else None
+    # A deactivated category stays on the vouchers that have it, but no other may pick it.
+    if category is None or not (category.is_active or category.id == old_category_id):
         errors["category_id"] = _("Choose a category.")
     quota = fields.quota_total
     if quota is None or quota < 1 or quota > MAX_QUOTA:
@@ -199,7 +206,14 @@ def update_voucher(company_id: int, voucher_id: int, fields: VoucherFields) -> V
         raise VoucherInvalid({"form": _("This voucher has ended and can't be changed.")})
     new_image, errors = _picture(company_id, fields)
     errors = (
-        _check(company_id, fields, voucher.quota_claimed, utcnow(), old_end=voucher.ends_at)
+        _check(
+            company_id,
+            fields,
+            voucher.quota_claimed,
+            utcnow(),
+            old_end=voucher.ends_at,
+            old_category_id=voucher.category_id,
+        )
         | errors
     )
     _refuse(errors, fields, new_image)

@@ -4,12 +4,16 @@ Rules, per account whose status is "deleting" and whose ``purge_after`` has pass
 
 - deleted: the user row, verification codes, the stored location, favourite categories, the
   profile picture, team memberships, invitations sent to their email, every outbox message
-  addressed to them (by ``user_id`` or by their phone/email) and every message they sent a friend;
+  addressed to them (by ``user_id`` or by their phone/email) and every message that names them
+  (``named_user_id``: invitations they sent, vouchers they shared with a friend);
 - anonymised and kept: claims and redemptions (``user_id`` NULL: a voucher's counts stay true),
   shares (``sender_id`` NULL: open counts stay), the provider's data-access log (customer NULL);
 - reviews: the text and the provider's reply are blanked and the author cleared, so the row stays
   only as an anonymous rating and a provider's average does not change when a customer leaves;
-- an account under a fraud hold is kept, logged and reported, whatever its purge date.
+- an account under a fraud hold is kept, logged and reported, whatever its purge date;
+- a live company whose only owners are purged is closed (its vouchers leave the public side), so
+  no company is left public without an owner. Closing or deleting an account is refused to a
+  company's only owner; this covers deletions asked for before that rule, or forced by hand.
 
 Accounts are purged in batches, one transaction each, so a crash loses at most one batch's work
 and the next run continues (the purge is idempotent).
@@ -27,6 +31,7 @@ from konexi import models
 from konexi.extensions import db
 from konexi.models import (
     Claim,
+    Company,
     CustomerDataAccess,
     Invitation,
     Membership,
@@ -76,6 +81,7 @@ def _purge_batch(ids: list[int]) -> None:
         .where(
             or_(
                 OutboxMessage.user_id.in_(ids),
+                OutboxMessage.named_user_id.in_(ids),
                 func.lower(OutboxMessage.to_address).in_(addresses),
                 OutboxMessage.id.in_(sent_by_them),
             )
@@ -112,6 +118,7 @@ def _purge_batch(ids: list[int]) -> None:
             .where(func.lower(Invitation.email).in_(emails))
             .execution_options(synchronize_session=False)
         )
+    _close_companies_left_without_an_owner(ids)
     for table in (VerificationCode, UserLocation, Membership):
         db.session.execute(
             delete(table).where(table.user_id.in_(ids)).execution_options(synchronize_session=False)
@@ -130,6 +137,23 @@ def _purge_batch(ids: list[int]) -> None:
         delete(User).where(User.id.in_(ids)).execution_options(synchronize_session=False)
     )
     db.session.commit()
+
+
+def _close_companies_left_without_an_owner(ids: list[int]) -> None:
+    owned = select(Membership.company_id).where(
+        Membership.user_id.in_(ids), Membership.role == "owner"
+    )
+    kept_owner = select(Membership.company_id).where(
+        Membership.role == "owner", Membership.user_id.not_in(ids)
+    )
+    closed = db.session.execute(
+        update(Company)
+        .where(Company.id.in_(owned), Company.id.not_in(kept_owner), Company.is_active.is_(True))
+        .values(is_active=False)
+        .execution_options(synchronize_session=False)
+    )
+    if closed.rowcount:  # type: ignore[attr-defined]
+        log.warning("purge: closed %d companies left without an owner", closed.rowcount)  # type: ignore[attr-defined]
 
 
 def purge_due_accounts(now: datetime | None = None, batch_size: int = BATCH_SIZE) -> PurgeReport:

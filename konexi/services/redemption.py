@@ -12,7 +12,7 @@ counter, staff look the customer up first (``konexi.services.redemption_counter`
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -199,7 +199,8 @@ def _queue_receipt(customer: User, voucher: Voucher, branch_name: str, at: datet
 
 
 def branches_for_phone(phone: str) -> list[Branch]:
-    """Active branches of active companies registered with this phone, its owner's consent given."""
+    """Active branches of active companies registered with this phone, its owner's consent given
+    and the number proven by a code sent to it."""
     return list(
         db.session.scalars(
             select(Branch)
@@ -208,6 +209,9 @@ def branches_for_phone(phone: str) -> list[Branch]:
                 Branch.phone == phone,
                 Branch.is_active.is_(True),
                 Branch.phone_consent_at.is_not(None),
+                # A number is only trusted once the company proved it holds it: typing another
+                # company's number must not let anyone redeem at a branch by SMS.
+                Branch.phone_verified_at.is_not(None),
                 Company.is_active.is_(True),
             )
             .order_by(Branch.id)
@@ -241,4 +245,7 @@ def redeem_by_branch_phone(sender: str, typed_code: str) -> RedeemResult:
     now = utcnow()
     if claim.voucher.ends_at <= now:
         return RedeemResult(RedeemOutcome.EXPIRED, code=code, voucher_title=claim.voucher.title)
-    return redeem(Actor(here.company_id, "sms"), here, claim.id, now)
+    result = redeem(Actor(here.company_id, "sms"), here, claim.id, now)
+    # A loser of a simultaneous redemption gets the "already redeemed" answer, which does not
+    # know the code: the reply must still name it.
+    return result if result.code else replace(result, code=code)

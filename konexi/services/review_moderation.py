@@ -9,8 +9,10 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db
+from konexi.messaging.outbox import commit_and_dispatch
 from konexi.models import Review, ReviewReport
 from konexi.models.base import utcnow
+from konexi.services.review_notices import queue_review_notice
 
 QUEUE_SIZE = 50
 
@@ -70,7 +72,8 @@ def restore_review(review_id: int) -> bool:
 
 
 def remove_review(review_id: int) -> bool:
-    """Take a review down for good; it never shows again and cannot be reported any more."""
+    """Take a review down for good (it never shows again and cannot be reported any more) and
+    tell its author."""
     result = db.session.execute(
         update(Review)
         .where(Review.id == review_id, Review.status != "removed")
@@ -81,5 +84,8 @@ def remove_review(review_id: int) -> bool:
         db.session.rollback()
         return False
     db.session.execute(delete(ReviewReport).where(ReviewReport.review_id == review_id))
-    db.session.commit()
+    review = db.session.get(Review, review_id, populate_existing=True)
+    if review is not None:
+        queue_review_notice(review, "removed")
+    commit_and_dispatch()
     return True

@@ -1,28 +1,40 @@
 """Reviews: who may leave one, the provider's single reply, reports, and what the public sees.
 
 A review needs a redeemed claim on the voucher; the unique ``(voucher_id, user_id)``
-constraint keeps it to one per voucher and person even when two posts race. Reports are
-unique per ``(review_id, reporter_id)``; the count is bumped by one ``UPDATE`` and a second
-conditional ``UPDATE`` hides the review at ``HIDE_AFTER_REPORTS``, so concurrent reports add
-up without a read-modify-write race.
+constraint keeps it to one per voucher and person even when two posts race.
+
+Reports come only from verified people outside the reviewed company (its team cannot silence
+its critics). A report puts the review in the moderation queue; it is hidden before a
+moderator looks only when the reporters are independent and many: at least
+``REVIEW_HIDE_MIN_REPORTERS`` verified accounts older than ``REVIEW_REPORTER_MIN_AGE_DAYS``, each
+from a different /24 (IPv4) or /48 (IPv6) network, so a handful of throwaway accounts behind one
+connection hides nothing. Reports are unique per ``(review_id, reporter_id)``; the count is
+bumped by one ``UPDATE`` and one conditional ``UPDATE`` hides the review, so concurrent reports
+add up without a read-modify-write race. The reviewer is told by email when their review is
+hidden pending moderation or removed.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 
+from flask import current_app
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db
-from konexi.models import Claim, Review, ReviewReport, Voucher
+from konexi.messaging.outbox import commit_and_dispatch
+from konexi.models import Claim, Membership, Review, ReviewReport, User, Voucher
 from konexi.models.base import utcnow
 from konexi.models.reviews import MAX_REVIEW_CHARS, REPORT_REASONS
+from konexi.services.review_notices import queue_review_notice
+from konexi.services.verification import keyed_hash
 
-HIDE_AFTER_REPORTS = 3
 PAGE_SIZE = 10
 
 
@@ -45,6 +57,8 @@ class ReportOutcome(StrEnum):
     OK = "ok"
     ALREADY_REPORTED = "already_reported"
     OWN_REVIEW = "own_review"
+    NOT_VERIFIED = "not_verified"
+    COMPANY_MEMBER = "company_member"
     INVALID = "invalid"
     NOT_FOUND = "not_found"
 
@@ -173,8 +187,58 @@ def reply_to_review(company_id: int, review_id: int, replier_id: int, text: str)
     return ReplyOutcome.ALREADY_REPLIED
 
 
-def report_review(reporter_id: int, review_id: int, reason: str) -> ReportOutcome:
-    """Count one report per person; the third distinct reporter hides the review for moderation.
+def reporter_network(ip: str | None) -> str | None:
+    """A keyed hash of the /24 (IPv4) or /48 (IPv6) network an address is in (None without one):
+    the neighbours of one connection, a shop's Wi-Fi or a carrier's NAT, count as one voice."""
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        return None
+    prefix = 24 if address.version == 4 else 48
+    network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+    return keyed_hash("report-network", str(network))
+
+
+def report_refusal(reporter_id: int, review: Review) -> ReportOutcome | None:
+    """Why this person may not report this review (None when they may): only verified people
+    who are not the author and not members of the reviewed company report."""
+    if review.user_id == reporter_id:
+        return ReportOutcome.OWN_REVIEW
+    reporter = db.session.get(User, reporter_id)
+    if reporter is None or not reporter.is_active or not reporter.is_verified:
+        return ReportOutcome.NOT_VERIFIED
+    member = db.session.scalar(
+        select(Membership.id).where(
+            Membership.company_id == review.company_id, Membership.user_id == reporter_id
+        )
+    )
+    if member is not None:
+        return ReportOutcome.COMPANY_MEMBER
+    return None
+
+
+def _independent_reporters(review_id: int, now: datetime):  # type: ignore[no-untyped-def]
+    """How many distinct networks the review's verified, long-standing reporters come from."""
+    oldest_allowed = now - timedelta(days=int(current_app.config["REVIEW_REPORTER_MIN_AGE_DAYS"]))
+    return (
+        select(func.count(func.distinct(ReviewReport.network_hash)))
+        .join(User, User.id == ReviewReport.reporter_id)
+        .where(
+            ReviewReport.review_id == review_id,
+            ReviewReport.network_hash.is_not(None),
+            User.phone_verified_at.is_not(None),
+            User.email_verified_at.is_not(None),
+            User.created_at <= oldest_allowed,
+        )
+        .scalar_subquery()
+    )
+
+
+def report_review(
+    reporter_id: int, review_id: int, reason: str, ip: str | None = None
+) -> ReportOutcome:
+    """Count one report per eligible person (see report_refusal) and queue the review for a
+    moderator; independent reporters, many enough, hide it until the moderator decides.
 
     A review a moderator restored stays visible whatever is reported afterwards.
     """
@@ -183,12 +247,18 @@ def report_review(reporter_id: int, review_id: int, reason: str) -> ReportOutcom
     review = db.session.get(Review, review_id)
     if review is None or review.status == "removed":
         return ReportOutcome.NOT_FOUND
-    if review.user_id == reporter_id:
-        return ReportOutcome.OWN_REVIEW
+    refusal = report_refusal(reporter_id, review)
+    if refusal is not None:
+        return refusal
     try:
         with db.session.begin_nested():
             db.session.add(
-                ReviewReport(review_id=review_id, reporter_id=reporter_id, reason=reason)
+                ReviewReport(
+                    review_id=review_id,
+                    reporter_id=reporter_id,
+                    reason=reason,
+                    network_hash=reporter_network(ip),
+                )
             )
     except IntegrityError:
         db.session.rollback()
@@ -199,18 +269,22 @@ def report_review(reporter_id: int, review_id: int, reason: str) -> ReportOutcom
         .values(report_count=Review.report_count + 1)
         .execution_options(synchronize_session=False)
     )
-    db.session.execute(
+    hidden = db.session.execute(
         update(Review)
         .where(
             Review.id == review_id,
             Review.status == "visible",
             Review.restored_at.is_(None),
-            Review.report_count >= HIDE_AFTER_REPORTS,
+            _independent_reporters(review_id, utcnow())
+            >= int(current_app.config["REVIEW_HIDE_MIN_REPORTERS"]),
         )
         .values(status="hidden")
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    if hidden.rowcount == 1:  # type: ignore[attr-defined]
+        db.session.refresh(review)
+        queue_review_notice(review, "hidden")
+    commit_and_dispatch()
     return ReportOutcome.OK
 
 

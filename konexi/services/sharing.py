@@ -21,18 +21,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
+from konexi.config import SECURITY_INT_DEFAULTS
 from konexi.extensions import db
 from konexi.i18n import current_language
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_email, queue_sms
 from konexi.models import OutboxMessage, Share, User, Voucher
 from konexi.models.base import utcnow
 from konexi.services import contacts, verification
+from konexi.services.link_check import has_link, without_invisible
 
 WINDOW = timedelta(hours=24)
 SHARES_PER_SENDER = 10
-# Indonesian mobile carriers put many people behind one public address (carrier-grade NAT):
-# raise SHARES_PER_IP_PER_DAY if people who never shared are refused.
-SHARES_PER_IP = 10
 SHARES_PER_RECIPIENT = 3  # different vouchers a person can receive a day, from everyone together
 MAX_MESSAGE = 140
 REDACTED = "redacted"
@@ -40,8 +39,6 @@ REDACTED = "redacted"
 # and the development outbox shows it.
 SCRUB_GRACE = timedelta(days=1)
 
-# Anything that looks like a link or a domain (s.id, bit.ly, www.…, http://…): anti-phishing.
-_LINK = re.compile(r"[a-z][a-z0-9+.-]*://|www\.|\b[a-z0-9-]+(\.|\(dot\)|\[dot\])[a-z]{2,}\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
@@ -100,15 +97,16 @@ def parse_contact(raw: str) -> tuple[str, str]:
 
 
 def clean_message(raw: str | None) -> str:
-    """The optional note on one line: at most 140 characters, and no links (anti-phishing)."""
-    message = " ".join(_CONTROL.sub(" ", raw or "").split())
+    """The optional note on one line: at most 140 characters, and no links in any disguise
+    (anti-phishing; see ``link_check``). Invisible characters are dropped from what is sent."""
+    message = " ".join(_CONTROL.sub(" ", without_invisible(raw or "")).split())
     if len(message) > MAX_MESSAGE:
         raise ShareError(
             "invalid_message",
             _l("Keep the message to %(max)d characters.", max=MAX_MESSAGE),
             "message",
         )
-    if _LINK.search(message):
+    if has_link(message):
         raise ShareError("invalid_message", _l("Links are not allowed in the message."), "message")
     return message
 
@@ -135,7 +133,7 @@ def voucher_state(voucher: Voucher) -> str:
 def _sender_first_name(user: User) -> str:
     # Names are free text: one that looks like a link must not slip a URL into the message.
     first = ((user.name or "").split() or [""])[0][:30]
-    return first if first and not _LINK.search(first) else _("A friend")
+    return first if first and not has_link(first) else _("A friend")
 
 
 def _count_since(*conditions) -> int:  # type: ignore[no-untyped-def]
@@ -163,7 +161,13 @@ def _check_limits(sender_id: int, voucher_id: int, recipient: str, client: str |
             "sender_limit",
             _l("You have shared %(n)d vouchers today. Try again tomorrow.", n=SHARES_PER_SENDER),
         )
-    per_ip = int(current_app.config.get("SHARES_PER_IP_PER_DAY", SHARES_PER_IP))
+    # A whole carrier's NAT address shares one figure (SHARES_PER_IP_PER_DAY, default 500): the
+    # per-sender and per-recipient limits are the real caps.
+    per_ip = int(
+        current_app.config.get(
+            "SHARES_PER_IP_PER_DAY", SECURITY_INT_DEFAULTS["SHARES_PER_IP_PER_DAY"]
+        )
+    )
     if client and _count_since(Share.ip_hash == client, recent) >= per_ip:
         raise ShareError(
             "ip_limit", _l("Too many vouchers were shared from this network today. Try tomorrow.")
@@ -268,11 +272,14 @@ def share_voucher(
         token = secrets.token_urlsafe(16)
         url = f"{current_app.config['BASE_URL']}/s/{token}"
         sms, subject, body = _texts(sender, voucher, note, url)
-        # The friend is not a Konexi user (as far as we know): the row carries no user_id.
+        # The friend is not a Konexi user (as far as we know): the row carries no user_id; it
+        # names the sender, so it is tied to them and goes when they are purged.
         if channel == "sms":
-            outbox = queue_sms(to=to, body=sms, kind="share")
+            outbox = queue_sms(to=to, body=sms, kind="share", named_user_id=sender.id)
         else:
-            outbox = queue_email(to=to, subject=subject, body=body, kind="share")
+            outbox = queue_email(
+                to=to, subject=subject, body=body, kind="share", named_user_id=sender.id
+            )
         db.session.flush()
         share = Share(
             token=token,

@@ -7,6 +7,12 @@ SMS pumping defence (``check_sms_allowed``): every SMS that an anonymous or new 
 Konexi send (verification and reset codes, shares) goes only to an allowed country
 (OTP_ALLOWED_COUNTRY_CODES) and counts, in the rate-limit storage (Redis), against the number
 (5 per 10 minutes), the client IP and a global hourly cap.
+
+Carrier-grade NAT: thousands of Indonesian phones share one public address, so the per-IP
+figures are settings sized for that (CODES_PER_IP_PER_HOUR, SMS_PER_IP_LIMIT); the tight limits
+are per destination. Those count per purpose, so codes someone else asked for to verify a
+number never use up its owner's reset codes, and per requesting IP too, so a stranger's requests
+alone cannot use up what the owner may ask for.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import phonenumbers
 from flask import current_app
@@ -37,8 +43,11 @@ from konexi.services.contacts import canonical_destination
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
-SENDS_PER_DESTINATION_PER_HOUR = 3
-SENDS_PER_IP_PER_HOUR = 3  # per channel, so signing up (one SMS, one email) leaves room to resend
+# Codes for one purpose to one phone or email in an hour: from one requesting IP, and from
+# everyone together (two strangers' IPs' worth, so they cannot lock the owner out alone; the
+# SMS_PER_NUMBER_LIMIT bounds the texts as well).
+SENDS_PER_REQUESTER_PER_HOUR = 3
+SENDS_PER_DESTINATION_PER_HOUR = 6
 THROTTLE_WINDOW = timedelta(hours=1)
 _LINK_SALT = "konexi-verify-email-link"
 
@@ -63,14 +72,26 @@ class CodeStatus(enum.Enum):
 
 
 class TooManyCodes(Exception):
-    """Sending another code now would exceed the hourly limit for the destination or the IP."""
+    """Sending another code now would exceed a limit; nothing was sent. ``retry_at`` (UTC) is
+    when asking again will work, so people are told the truth rather than "we sent"."""
+
+    def __init__(self, retry_at: datetime | None = None) -> None:
+        super().__init__(retry_at)
+        self.retry_at = retry_at
+
+    def minutes_to_wait(self, now: datetime | None = None) -> int:
+        """Whole minutes until ``retry_at`` (at least 1; 60 when unknown)."""
+        if self.retry_at is None:
+            return int(THROTTLE_WINDOW.total_seconds() // 60)
+        seconds = (self.retry_at - (now or utcnow())).total_seconds()
+        return max(1, -(-int(seconds) // 60))
 
 
 class SmsRefused(TooManyCodes):
     """The SMS pumping defence refuses this SMS; ``reason`` is number, ip or global."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: str, retry_at: datetime | None = None) -> None:
+        super().__init__(retry_at)
         self.reason = reason
 
 
@@ -107,28 +128,44 @@ def _code_hash(purpose: str, destination: str, code: str) -> str:
     return keyed_hash("code", purpose, canonical_destination(destination), code)
 
 
-def _sent_since(column, value: str, since: datetime, channel: str | None = None) -> int:  # type: ignore[no-untyped-def]
-    query = select(func.count(VerificationCode.id)).where(
-        column == value, VerificationCode.created_at >= since
-    )
-    if channel is not None:
-        query = query.where(VerificationCode.channel == channel)
-    return db.session.scalar(query) or 0
-
-
-def check_send_allowed(*, channel: str, destination: str, ip: str | None) -> None:
-    """Refuse a 4th code within an hour to one destination, or per channel from one IP."""
+def _refuse_when_full(limit: int, *conditions) -> None:  # type: ignore[no-untyped-def]
+    """Raise TooManyCodes when ``limit`` codes matching ``conditions`` were sent this hour; the
+    retry time is when the oldest of them leaves the window."""
     since = utcnow() - THROTTLE_WINDOW
-    dest = destination_hash(destination)
-    if _sent_since(VerificationCode.destination_hash, dest, since) >= (
-        SENDS_PER_DESTINATION_PER_HOUR
-    ):
-        raise TooManyCodes
+    count, oldest = db.session.execute(
+        select(func.count(VerificationCode.id), func.min(VerificationCode.created_at)).where(
+            VerificationCode.created_at >= since, *conditions
+        )
+    ).one()
+    if count >= limit:
+        raise TooManyCodes(oldest + THROTTLE_WINDOW if oldest else None)
+
+
+def codes_per_ip_per_hour() -> int:
+    """Codes one IP may have sent per channel in an hour (CODES_PER_IP_PER_HOUR)."""
+    default = SECURITY_INT_DEFAULTS["CODES_PER_IP_PER_HOUR"]
+    return int(current_app.config.get("CODES_PER_IP_PER_HOUR", default))
+
+
+def check_send_allowed(
+    *, channel: str, destination: str, ip: str | None, purpose: str | None = None
+) -> None:
+    """Refuse a code past the hourly limits: per destination and purpose (from this IP, and
+    from everyone), and per channel from this IP (a figure that fits carrier-grade NAT)."""
+    same_destination = [VerificationCode.destination_hash == destination_hash(destination)]
+    if purpose is not None:
+        same_destination.append(VerificationCode.purpose == str(purpose))
+    _refuse_when_full(SENDS_PER_DESTINATION_PER_HOUR, *same_destination)
     client = ip_hash(ip)
-    if client and _sent_since(VerificationCode.ip_hash, client, since, channel) >= (
-        SENDS_PER_IP_PER_HOUR
-    ):
-        raise TooManyCodes
+    if client:
+        _refuse_when_full(
+            SENDS_PER_REQUESTER_PER_HOUR, VerificationCode.ip_hash == client, *same_destination
+        )
+        _refuse_when_full(
+            codes_per_ip_per_hour(),
+            VerificationCode.ip_hash == client,
+            VerificationCode.channel == str(channel),
+        )
 
 
 def issue_code(
@@ -146,7 +183,7 @@ def issue_code(
 
         field = "phone" if str(purpose) == Purpose.VERIFY_PHONE else "identifier"
         raise AccountError({field: sms_country_message()})
-    check_send_allowed(channel=channel, destination=destination, ip=ip)
+    check_send_allowed(channel=channel, destination=destination, ip=ip, purpose=purpose)
     if str(channel) == Channel.SMS:
         check_sms_allowed(destination, ip)
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -174,6 +211,13 @@ def _latest(purpose: str, destination: str, user_id: int | None) -> Verification
     if user_id is not None:
         query = query.where(VerificationCode.user_id == user_id)
     return db.session.scalar(query.order_by(VerificationCode.id.desc()).limit(1))
+
+
+def has_live_code(purpose: str, destination: str, user_id: int) -> bool:
+    """True when a code for this purpose was sent to ``destination`` and can still be used, so a
+    page says "enter the code we sent" only when one was really sent."""
+    row = _latest(purpose, destination, user_id)
+    return row is not None and _is_live(row, utcnow()) is CodeStatus.OK
 
 
 def _is_live(row: VerificationCode, now: datetime) -> CodeStatus:
@@ -314,8 +358,16 @@ def _guard() -> tuple[MovingWindowRateLimiter, MovingWindowRateLimiter]:
     guard = current_app.extensions.get(_GUARD)
     if guard is None:
         uri = str(current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
-        # The same short Redis timeouts as Flask-Limiter's: a hung Redis must not hold a request.
-        options = {} if uri.startswith("memory") else dict(getattr(extensions, _OPTIONS, {}))
+        # The same options as Flask-Limiter's: its short Redis timeouts (a hung Redis must not
+        # hold a request) and the rediss:// certificate policy (RATELIMIT_STORAGE_OPTIONS).
+        options = (
+            {}
+            if uri.startswith("memory")
+            else {
+                **getattr(extensions, _OPTIONS, {}),
+                **(current_app.config.get("RATELIMIT_STORAGE_OPTIONS") or {}),
+            }
+        )
         guard = (
             MovingWindowRateLimiter(storage_from_string(uri, **options)),
             MovingWindowRateLimiter(storage_from_string("memory://")),
@@ -342,7 +394,8 @@ def _sms_rules(phone: str, ip: str | None) -> list[tuple[str, RateLimitItem, str
 def _test_and_hit(limiter: MovingWindowRateLimiter, rules: list) -> None:  # type: ignore[type-arg]
     for reason, item, identifier in rules:
         if not limiter.test(item, "sms", identifier):
-            raise SmsRefused(reason)
+            reset = limiter.get_window_stats(item, "sms", identifier).reset_time
+            raise SmsRefused(reason, datetime.fromtimestamp(reset, UTC))
     for _reason, item, identifier in rules:
         limiter.hit(item, "sms", identifier)
 

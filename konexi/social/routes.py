@@ -19,6 +19,7 @@ from konexi.i18n import current_language
 from konexi.services import social_accounts
 from konexi.services.accounts import AccountError
 from konexi.services.social_accounts import Identity, Outcome
+from konexi.services.verification import Purpose, has_live_code
 from konexi.social import bp, client, configured_providers
 from konexi.social.forms import CompleteSignupForm
 
@@ -155,7 +156,10 @@ def complete_signup():  # type: ignore[no-untyped-def]
         else:
             session.pop(_PENDING, None)
             login_user(user)
-            flash(_("Welcome! We sent a code to your phone."))
+            if has_live_code(Purpose.VERIFY_PHONE, user.phone, user.id):
+                flash(_("Welcome! We sent a code to your phone."))
+            else:  # a limit stopped it: the verify page says when to ask (never "we sent")
+                flash(_("Welcome! We could not send a code to your phone yet."), "error")
             return redirect_after_post(url_for("auth.verify"))
     return render_template(
         "social/complete_signup.html",

@@ -6,7 +6,7 @@ on every POST before a view runs, so there is no FlaskForm to validate.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -74,7 +74,9 @@ def _detail_context(voucher_id: int) -> dict[str, object]:
 @bp.get("/vouchers/<int:voucher_id>")
 def detail(voucher_id: int):  # type: ignore[no-untyped-def]
     context = _detail_context(voucher_id)
-    voucher_stats.record_view(voucher_id)
+    user_id = current_user.id if current_user.is_authenticated else None
+    visitor = voucher_stats.visitor_id(user_id, client_ip(), request.user_agent.string)
+    voucher_stats.record_view(voucher_id, visitor)
     return render_page_or_fragment("vouchers/detail.html", "vouchers/_detail.html", **context)
 
 

@@ -175,3 +175,39 @@ class FakeOidc:
 
     def stop(self) -> None:
         self.server.shutdown()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.servers.fake_oidc``: a fake Google/Facebook for trying sign-in locally.
+
+    Prints the settings to start the app with, then approves every sign-in as the identity
+    given on the command line until Ctrl-C.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=5556)
+    parser.add_argument("--email", default="new.person@example.com")
+    parser.add_argument("--name", default="New Person")
+    parser.add_argument("--sub", default="google-sub-1", help="the provider's id for the person")
+    args = parser.parse_args(argv)
+    server = FakeOidc(port=args.port)
+    server.next_identity = {
+        "sub": args.sub,
+        "email": args.email,
+        "name": args.name,
+        "email_verified": True,
+    }
+    server.start()
+    print(f"fake OIDC provider on {server.url}; sign-in succeeds as {args.email}")  # noqa: T201
+    print("start the app with:")  # noqa: T201
+    print(" ".join(f"{name}={value}" for name, value in server.env().items()), flush=True)  # noqa: T201
+    try:
+        server.thread.join()
+    except KeyboardInterrupt:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -15,8 +15,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from tests.servers.certificates import Certificate
 from tests.servers.ports import free_port
+from tests.servers.tls import SelfSignedCertificate
 
 MAX_HEAD = 64 * 1024
 HOP_BY_HOP = {
@@ -48,7 +48,7 @@ class RoutedRequest:
 @dataclass
 class TlsRouter:
     upstream_port: int
-    certificate: Certificate
+    certificate: SelfSignedCertificate
     https_port: int = field(default_factory=free_port)
     http_port: int = field(default_factory=free_port)
     routed: list[RoutedRequest] = field(default_factory=list)

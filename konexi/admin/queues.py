@@ -1,0 +1,16 @@
+"""The background jobs page: per queue, how many jobs wait, run, failed or are scheduled."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from konexi.admin import bp
+from konexi.admin.access import platform_admin_required
+from konexi.queue import redis_connection
+from konexi.services.job_queues import queues_overview
+
+
+@bp.get("/queues")
+@platform_admin_required
+def queues():  # type: ignore[no-untyped-def]
+    return render_template("admin/queues.html", overview=queues_overview(redis_connection()))

@@ -1,0 +1,75 @@
+"""Proving a branch phone in the console: send a code to it, type the code (owners and admins)."""
+
+from __future__ import annotations
+
+from flask import flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from konexi.auth import limits
+from konexi.extensions import client_ip, limiter
+from konexi.htmx import redirect_after_post, render_page_or_fragment
+from konexi.models import Branch
+from konexi.provider import bp
+from konexi.provider.access import company_object_or_404, provider_required
+from konexi.provider.forms_branches import BranchPhoneCodeForm
+from konexi.provider.forms_team import put_errors
+from konexi.services.branch_phones import BranchPhoneError, confirm_phone, send_phone_code
+from konexi.services.contacts import display_phone
+
+# Each send is an SMS (money); the verification caps per number and per IP apply as well.
+CODES_PER_USER = "3 per 10 minutes;20 per day"
+TRIES_PER_USER = "10 per minute;30 per hour"
+
+
+def _page(form: BranchPhoneCodeForm, branch: Branch):  # type: ignore[no-untyped-def]
+    response = render_page_or_fragment(
+        "provider/branch_phone.html", "provider/_branch_phone.html", form=form, branch=branch
+    )
+    if request.method == "POST" and (form.errors or form.form_errors):
+        response.status_code = 422
+    return response
+
+
+@bp.get("/branches/<int:branch_id>/phone")
+@provider_required("manage_branches")
+def branch_phone(branch_id: int):  # type: ignore[no-untyped-def]
+    return _page(BranchPhoneCodeForm(), company_object_or_404(Branch, branch_id))
+
+
+@bp.post("/branches/<int:branch_id>/phone/code")
+@provider_required("manage_branches")
+@limiter.limit(CODES_PER_USER, key_func=limits.user_key)
+def branch_phone_code(branch_id: int):  # type: ignore[no-untyped-def]
+    branch = company_object_or_404(Branch, branch_id)
+    form = BranchPhoneCodeForm()
+    try:
+        send_phone_code(branch, current_user.id, client_ip())
+    except BranchPhoneError as error:
+        put_errors(form, error.errors)
+        return _page(form, branch)
+    flash(_("We sent a code by SMS to %(phone)s.", phone=display_phone(branch.phone or "")))
+    return redirect_after_post(url_for("provider.branch_phone", branch_id=branch.id))
+
+
+@bp.post("/branches/<int:branch_id>/phone")
+@provider_required("manage_branches")
+@limiter.limit(TRIES_PER_USER, key_func=limits.user_key)
+def branch_phone_confirm(branch_id: int):  # type: ignore[no-untyped-def]
+    branch = company_object_or_404(Branch, branch_id)
+    form = BranchPhoneCodeForm()
+    if form.validate():
+        try:
+            confirm_phone(branch, current_user.id, form.code.data or "")
+        except BranchPhoneError as error:
+            put_errors(form, error.errors)
+        else:
+            flash(
+                _(
+                    "%(phone)s is proven for %(name)s: customers see it, and it can redeem by SMS.",
+                    phone=display_phone(branch.phone or ""),
+                    name=branch.name,
+                )
+            )
+            return redirect_after_post(url_for("provider.branches"))
+    return _page(form, branch)
