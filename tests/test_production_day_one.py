@@ -2,14 +2,15 @@
 
 A fresh PostgreSQL (its URL in Heroku's ``postgres://`` form), a Redis that speaks only TLS with
 a self-signed certificate (``rediss://``, as the Redis add-on gives), the fake Twilio API, an
-SMTP relay that requires STARTTLS (its CA trusted through ``SSL_CERT_FILE``; the Redis CA is not),
-and a router in front that terminates TLS and sets ``X-Forwarded-*`` as Heroku's does. The
-Procfile's own lines run: ``release`` to completion, then ``web`` and ``worker``. The operator
-runs the documented commands; a provider and a customer use the site through the router as a
-browser without JavaScript would; every SMS and email is delivered by the worker process. A
-restart (SIGTERM to both dynos while messages are queued or being sent) loses and doubles none.
+SMTP relay with STARTTLS that would even take a login in clear (its certificate trusted through
+``SSL_CERT_FILE``; the Redis one is not), and a router in front that terminates TLS and sets
+``X-Forwarded-*`` as Heroku's does. The Procfile's own lines run: ``release`` to completion, then
+``web`` and ``worker``. The operator runs the documented commands; a provider and a customer use
+the site through the router as a browser without JavaScript would; every SMS and email is
+delivered by the worker process. A restart (SIGTERM to both dynos while messages are queued or
+being sent) loses and doubles none.
 
-README's "Deploying to Heroku" section describes exactly these steps.
+README's "Deploying to a Heroku-style platform" section describes exactly these steps.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import html
 import json
 import re
 import secrets
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -124,6 +126,7 @@ def deploy(tmp_path: Path, postgres_server: PostgresServer, twilio: FakeTwilio) 
         smtp.start()
         cleanup.callback(smtp.stop)
         redis = start_redis(tls=True)
+        cleanup.callback(shutil.rmtree, redis.directory, ignore_errors=True)
         cleanup.callback(redis.stop)
         web_port = free_port()
         router = TlsRouter(upstream_port=web_port, certificate=router_certificate)
