@@ -14,6 +14,8 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 
+from konexi.config import redis_timeouts
+
 log = logging.getLogger(__name__)
 
 QUEUE_NAMES = ("sms", "email", "default", "periodic")
@@ -71,6 +73,8 @@ def enqueue(
 def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     if url:
+        # REDIS_SOCKET_TIMEOUT / REDIS_SOCKET_CONNECT_TIMEOUT: a hung Redis costs a request
+        # that enqueues a job about a second, not five (tests/test_faults_hung_servers.py).
         app.extensions["konexi_redis"] = Redis.from_url(
-            url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+            url, **redis_timeouts(app.config), health_check_interval=30
         )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
+import time
 import zlib
 
 import pytest
 from PIL import Image as PILImage
+from PIL import ImageFile
 
 from konexi.extensions import db
 from konexi.services.images import (
@@ -97,20 +100,72 @@ def test_png_and_webp_uploads_are_accepted_and_transparency_turns_white():
 
 
 def test_a_big_png_is_reduced_before_its_colours_are_converted():
-    # 4000x3000 RGBA (48 MP-bytes decoded): reduced by 4 before flattening, same result as before.
-    picture = PILImage.new("RGBA", (4000, 3000), (0, 0, 0, 0))
-    picture.paste((200, 30, 30, 255), (0, 0, 4000, 300))  # an opaque red band along the top
+    # 2400x1600 RGBA (just under the 4 MP ceiling): reduced by 2 before flattening.
+    picture = PILImage.new("RGBA", (2400, 1600), (0, 0, 0, 0))
+    picture.paste((200, 30, 30, 255), (0, 0, 2400, 160))  # an opaque red band along the top
     out = io.BytesIO()
     picture.save(out, "PNG")
 
     processed = process_image(out.getvalue())
 
-    assert (processed.width, processed.height) == (480, 360)
+    assert (processed.width, processed.height) == (540, 360)
     with PILImage.open(io.BytesIO(processed.data)) as full:
         rgb = full.convert("RGB")
-        red, green, _blue = rgb.getpixel((240, 10))
+        red, green, _blue = rgb.getpixel((270, 10))
         assert red > 150 and green < 80
-        assert rgb.getpixel((240, 300)) > (240, 240, 240)  # transparency still turns white
+        assert rgb.getpixel((270, 300)) > (240, 240, 240)  # transparency still turns white
+
+
+def _jpeg(size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    PILImage.new("RGB", size, (30, 120, 200)).save(out, "JPEG", quality=60)
+    return out.getvalue()
+
+
+def test_a_big_jpeg_is_decoded_small_and_pixels_are_capped_where_that_cannot_help():
+    # 7200x4800 (35 MP): decoded at 1/4 (1800x1200, 2.2 MP), under the 4 MP ceiling.
+    assert process_image(_jpeg((7200, 4800))).width == 540
+    # A 640-wide strip cannot be decoded smaller: 640 x 7000 = 4.5 MP would be decoded in full.
+    with pytest.raises(ImageRejected) as refused:
+        process_image(_jpeg((640, 7000)))
+    assert refused.value.problem is ImageProblem.TOO_MANY_PIXELS
+
+
+def test_only_the_configured_number_of_pictures_decode_at_once(app_factory, monkeypatch):
+    running, peak, lock = [0], [0], threading.Lock()
+    original = ImageFile.ImageFile.load
+
+    def counted_load(image):  # type: ignore[no-untyped-def]
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        try:
+            time.sleep(0.02)  # long enough for every thread to arrive
+            return original(image)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counted_load)
+    upload = _jpeg((1280, 720))
+    for allowed in (1, 2):
+        peak[0] = 0
+        app = app_factory(IMAGE_DECODES_AT_ONCE=str(allowed))
+        barrier = threading.Barrier(8)
+        widths: list[int] = []
+
+        def decode(out: list[int] = widths, app=app, barrier=barrier) -> None:  # type: ignore[no-untyped-def]
+            with app.app_context():
+                barrier.wait(timeout=10)
+                out.append(process_image(upload).width)
+
+        threads = [threading.Thread(target=decode) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert widths == [640] * 8
+        assert peak[0] == allowed
 
 
 @pytest.mark.parametrize(
@@ -121,10 +176,11 @@ def test_a_big_png_is_reduced_before_its_colours_are_converted():
         (b"GIF89a" + b"\x00" * 100, ImageProblem.NOT_AN_IMAGE),
         (photo_bytes((400, 300))[:2000], ImageProblem.NOT_AN_IMAGE),  # cut short
         (png_claiming(100_000, 100_000), ImageProblem.TOO_MANY_PIXELS),  # Pillow's own refusal
-        (png_claiming(5000, 4000), ImageProblem.TOO_MANY_PIXELS),  # over our limit for PNG
+        (png_claiming(4000, 4000), ImageProblem.TOO_MANY_PIXELS),  # 16 MP: over the ceiling
+        (png_claiming(2001, 2000), ImageProblem.TOO_MANY_PIXELS),  # just over 4 MP
         (b"\xff\xd8" + b"\x00" * (4 * 1024 * 1024), ImageProblem.TOO_LARGE),
     ],
-    ids=["empty", "text", "gif", "truncated", "bomb", "too-many-pixels", "over-4mb"],
+    ids=["empty", "text", "gif", "truncated", "bomb", "16-mp", "over-4-mp", "over-4mb"],
 )
 def test_what_is_not_an_acceptable_picture_is_refused(upload, problem):
     with pytest.raises(ImageRejected) as refused:

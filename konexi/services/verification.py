@@ -28,8 +28,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import delete, func, select, update
 
-from konexi import extensions
-from konexi.config import RATE_LIMIT_DEFAULTS, SECURITY_INT_DEFAULTS
+from konexi.config import RATE_LIMIT_DEFAULTS, SECURITY_INT_DEFAULTS, redis_timeouts
 from konexi.extensions import db
 from konexi.models import User, VerificationCode
 from konexi.models.base import utcnow
@@ -281,7 +280,6 @@ def purge_old_codes(older_than: timedelta = timedelta(days=1)) -> int:
 # -- SMS pumping defence ---------------------------------------------------------------------
 log = logging.getLogger(__name__)
 _GUARD = "konexi_sms_guard"
-_OPTIONS = "RATELIMIT_REDIS_OPTIONS"
 
 
 def allowed_country_codes() -> tuple[str, ...]:
@@ -315,7 +313,7 @@ def _guard() -> tuple[MovingWindowRateLimiter, MovingWindowRateLimiter]:
     if guard is None:
         uri = str(current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
         # The same short Redis timeouts as Flask-Limiter's: a hung Redis must not hold a request.
-        options = {} if uri.startswith("memory") else dict(getattr(extensions, _OPTIONS, {}))
+        options = {} if uri.startswith("memory") else redis_timeouts(current_app.config)
         guard = (
             MovingWindowRateLimiter(storage_from_string(uri, **options)),
             MovingWindowRateLimiter(storage_from_string("memory://")),
