@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 from flask import Flask
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from bench.claims import _csrf, signed_session
 
@@ -108,7 +108,7 @@ def png(width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-def add_people(app: Flask, prefix: str, count: int, password_hash: str) -> list[str]:
+def add_people(app: Flask, prefix: str, count: int, *, password_hash: str) -> list[str]:
     """``count`` verified users sharing one password hash; their emails."""
     from konexi.extensions import db
     from konexi.models import User
@@ -117,13 +117,14 @@ def add_people(app: Flask, prefix: str, count: int, password_hash: str) -> list[
     emails = [f"{prefix}{n}@memory.konexi.test" for n in range(count)]
     now = utcnow()
     with app.app_context():
+        first = db.session.scalar(select(func.count()).select_from(User))
         db.session.execute(
             insert(User),
             [
                 {
                     "name": f"Burst {prefix} {n}",
                     "email": email,
-                    "phone": f"+628{abs(hash(prefix)) % 1000:03d}{n:07d}",
+                    "phone": f"+62813{first + n:07d}",
                     "password_hash": password_hash,
                     "phone_verified_at": now,
                     "email_verified_at": now,

@@ -356,11 +356,11 @@ def _security_settings(environ: dict[str, str], env: str) -> dict[str, object]:
 
 
 # -- memory and time bounds (docs/reliability.md lists each figure) ---------------------------
-# Per process: argon2 hashes (19 MiB each) and picture decodes (up to 16 MB each) running at
-# once; gunicorn.conf.py's memory budget counts on these.
+# Per process, how many memory-heavy tasks run at once: an argon2 hash (19 MiB) or a picture
+# decode (up to 16 MB of pixels and their copies, ~35 MB). gunicorn.conf.py's memory budget
+# (master + 2 workers <= 450 MB on a 512 MB dyno) counts on one per worker.
 RESOURCE_DEFAULTS: dict[str, int] = {
-    "PASSWORD_HASHES_AT_ONCE": 1,
-    "IMAGE_DECODES_AT_ONCE": 1,
+    "MEMORY_HEAVY_TASKS_AT_ONCE": 1,
 }
 # A request must answer within about 5 s when PostgreSQL hangs after connecting: the server
 # cancels a statement after DATABASE_STATEMENT_TIMEOUT seconds, and the client itself gives

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import io
 import struct
-import threading
-import time
 import zlib
 
 import pytest
 from PIL import Image as PILImage
-from PIL import ImageFile
 
 from konexi.extensions import db
 from konexi.services.images import (
@@ -129,43 +126,6 @@ def test_a_big_jpeg_is_decoded_small_and_pixels_are_capped_where_that_cannot_hel
     with pytest.raises(ImageRejected) as refused:
         process_image(_jpeg((640, 7000)))
     assert refused.value.problem is ImageProblem.TOO_MANY_PIXELS
-
-
-def test_only_the_configured_number_of_pictures_decode_at_once(app_factory, monkeypatch):
-    running, peak, lock = [0], [0], threading.Lock()
-    original = ImageFile.ImageFile.load
-
-    def counted_load(image):  # type: ignore[no-untyped-def]
-        with lock:
-            running[0] += 1
-            peak[0] = max(peak[0], running[0])
-        try:
-            time.sleep(0.02)  # long enough for every thread to arrive
-            return original(image)
-        finally:
-            with lock:
-                running[0] -= 1
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", counted_load)
-    upload = _jpeg((1280, 720))
-    for allowed in (1, 2):
-        peak[0] = 0
-        app = app_factory(IMAGE_DECODES_AT_ONCE=str(allowed))
-        barrier = threading.Barrier(8)
-        widths: list[int] = []
-
-        def decode(out: list[int] = widths, app=app, barrier=barrier) -> None:  # type: ignore[no-untyped-def]
-            with app.app_context():
-                barrier.wait(timeout=10)
-                out.append(process_image(upload).width)
-
-        threads = [threading.Thread(target=decode) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-        assert widths == [640] * 8
-        assert peak[0] == allowed
 
 
 @pytest.mark.parametrize(

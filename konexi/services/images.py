@@ -5,9 +5,10 @@ sane (a small file can claim billions of pixels: a decompression bomb). What is 
 encoding of the pixels alone, upright (EXIF orientation applied), in sRGB, with no EXIF (GPS!),
 ICC or XMP: a picture for the voucher page that fits 640x360 and a card thumbnail of 160x90.
 
-Memory: what is decoded is at most MAX_DECODED_PIXELS (16 MB as RGBA), and a process decodes
-at most IMAGE_DECODES_AT_ONCE pictures at once (konexi/services/work_slots.py); eight 70 KB
-16-megapixel PNGs at once used to take two 512 MB-dyno workers to 464 and 319 MB.
+Memory: what is decoded is at most MAX_DECODED_PIXELS (16 MB as RGBA), and decoding is a
+memory-heavy task, of which a process runs MEMORY_HEAVY_TASKS_AT_ONCE (one by default;
+konexi/services/work_slots.py); eight 70 KB 16-megapixel PNGs at once used to take two
+512 MB-dyno workers to 464 and 319 MB.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from konexi.extensions import db
 from konexi.models.media import Image
-from konexi.services.work_slots import one_slot_of
+from konexi.services.work_slots import one_heavy_task
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ def process_image(upload: bytes) -> ProcessedImage:
     if len(upload) > MAX_UPLOAD_BYTES:
         raise ImageRejected(ImageProblem.TOO_LARGE)
     try:
-        with one_slot_of("IMAGE_DECODES_AT_ONCE"):  # every decoded pixel lives in this block
+        with one_heavy_task():  # every decoded pixel lives in this block
             picture = _shrunk(_decode(upload))
             upright = ImageOps.exif_transpose(picture) or picture
             rgb = _to_srgb(upright)
