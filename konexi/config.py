@@ -366,7 +366,7 @@ RESOURCE_DEFAULTS: dict[str, int] = {
 # cancels a statement after DATABASE_STATEMENT_TIMEOUT seconds, and the client itself gives
 # up one second later (a stopped server cannot cancel anything; konexi/database_timeouts.py).
 # Migrations on large tables may need DATABASE_STATEMENT_TIMEOUT=0 (no limit) for the release.
-DATABASE_STATEMENT_TIMEOUT = 4
+DATABASE_STATEMENT_TIMEOUT = 3
 DATABASE_POOL_TIMEOUT = 5  # seconds to wait for a pooled connection before a 503
 # TCP keepalives: a connection whose peer vanished (a dead host, a dropped NAT mapping) is
 # found within idle + interval x count = 30 + 3 x 10 s instead of the kernel's two hours.
