@@ -388,7 +388,9 @@ def _seconds(environ: dict[str, str], name: str, default: float) -> float:
 def _resource_settings(environ: dict[str, str]) -> dict[str, object]:
     values: dict[str, object] = {}
     for name, default in RESOURCE_DEFAULTS.items():
-        values[name] = max(1, _whole_number(environ, name, default))
+        values[name] = _whole_number(environ, name, default)
+        if values[name] == 0:
+            raise ConfigError(f"{name} must be at least 1")
     values["DATABASE_STATEMENT_TIMEOUT"] = _seconds(
         environ, "DATABASE_STATEMENT_TIMEOUT", DATABASE_STATEMENT_TIMEOUT
     )

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg
+
+from konexi.extensions import db
 
 from tests.test_faults_database import database_url, own_postgres  # noqa: F401
 from tests.test_faults_support import wait_for
@@ -149,3 +152,24 @@ def test_a_stopped_backend_is_replaced_and_the_page_still_answers(
     assert status == 200 and seconds < WAIT_DEADLINE + 1.5
     assert again == 200 and again_seconds < 1  # the pool now holds a fresh connection
     print(f"\nFIGURES database-backend-sigstop: status={status} after_s={seconds:.1f}")
+
+
+def test_connections_carry_the_statement_timeout_and_tcp_keepalives(
+    app_factory,
+    database_url,  # noqa: F811
+):
+    app = app_factory(DATABASE_STATEMENT_TIMEOUT="2.5")
+    with app.app_context():
+        connection = db.session.connection().connection.dbapi_connection
+        assert connection.execute("SHOW statement_timeout").fetchone() == ("2500ms",)
+        # libpq set these on its socket (keepalives, keepalives_idle/_interval/_count).
+        probe = socket.socket(fileno=os.dup(connection.pgconn.socket))
+        try:
+            assert probe.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+            assert probe.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 30
+            assert probe.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL) == 10
+            assert probe.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT) == 3
+        finally:
+            probe.close()
+        assert connection.wait_timeout == 3.5  # the client gives up a second after the server
+        db.session.remove()
