@@ -7,10 +7,19 @@ demo data on SQLite, `ps -o rss` and /proc/<pid>/smaps_rollup after 1,200 mixed 
 - master (preload_app: the app is imported once, before the fork): RSS 108-111 MB, PSS 68-71 MB;
 - each worker after warm-up (3 runs): RSS 116-119 MB, PSS 86-88 MB, 74-75 MB of it private
   (CPython's reference counts dirty most shared pages, so the fork saves little).
-- 2 workers + master ≈ 240 MB PSS in steady state: 3 workers (≈ 330 MB) would still fit, but one
-  provider uploading a 16-megapixel PNG raises a worker's peak by about 260 MB while Pillow decodes
-  and converts it (konexi/services/images.py), and 4 workers (≈ 420 MB) leave no room at all.
-  Two workers keep a large upload (or a slow leak, which max_requests recycles) below 512 MB.
+- 2 workers + master ≈ 240 MB PSS in steady state: 3 workers (≈ 330 MB) would still fit in
+  steady state, but not with each worker's burst headroom, and 4 workers (≈ 420 MB) leave no
+  room at all.
+
+Memory budget: master + workers ≤ 450 MB RSS, so the 512 MB dyno keeps room for the platform.
+A worker's bursts are bounded: one memory-heavy task at a time per process
+(MEMORY_HEAVY_TASKS_AT_ONCE: an argon2 hash of 19 MiB, or a picture decode of at most 4 MP,
+~35 MB with its copies; konexi/services/work_slots.py), and freed buffers leave the process
+(the glibc mmap threshold below). Measured by `make bench` (row memory_burst_mb, 2026-12-04):
+16 logins with production argon2 parameters and 8 uploads of the largest accepted picture at
+once took master + 2 workers from 314 to 386 MB (workers 142 MB each), back to 334 MB after.
+Before these bounds (argon2 at 64 MiB, 16 MP decodes, 4 at once per worker) the same kind of
+burst reached 895 MB. tests/test_memory_burst.py keeps each worker inside (450 MB − master) / 2.
 - threads: requests mostly wait on the database, Redis or the network, so 4 threads per worker
   (8 requests in flight) use the two cores without more memory; the GIL makes more threads useless
   for CPU work (templates, compression), more workers would cost memory we do not have.

@@ -16,7 +16,6 @@ from contextlib import contextmanager
 import psycopg
 
 from konexi.extensions import db
-
 from tests.test_faults_database import database_url, own_postgres  # noqa: F401
 from tests.test_faults_support import wait_for
 
