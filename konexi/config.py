@@ -362,9 +362,10 @@ def _security_settings(environ: dict[str, str], env: str) -> dict[str, object]:
 RESOURCE_DEFAULTS: dict[str, int] = {
     "MEMORY_HEAVY_TASKS_AT_ONCE": 1,
 }
-# A request must answer within about 5 s when PostgreSQL hangs after connecting: the server
-# cancels a statement after DATABASE_STATEMENT_TIMEOUT seconds, and the client itself gives
-# up one second later (a stopped server cannot cancel anything; konexi/database_timeouts.py).
+# A PostgreSQL that hangs after connecting must not hold a request: the server cancels a
+# statement after DATABASE_STATEMENT_TIMEOUT seconds, and the client itself gives up one second
+# later (a stopped server cancels nothing; konexi/database_timeouts.py). A request that meets a
+# hung server answers 503 within that + the 5 s connect timeout of the pool's new connection.
 # Migrations on large tables may need DATABASE_STATEMENT_TIMEOUT=0 (no limit) for the release.
 DATABASE_STATEMENT_TIMEOUT = 3
 DATABASE_POOL_TIMEOUT = 5  # seconds to wait for a pooled connection before a 503
