@@ -40,13 +40,16 @@ def _pictures() -> int:
 def test_an_unverified_account_cannot_add_a_profile_picture(client, create_user):
     user = create_user(verified=False)
     _log_in(client, user)
+    page = client.get("/account/profile").get_data(as_text=True)
+    assert 'action="/account/profile/picture"' not in page  # no form: the way to verify instead
+    assert 'href="/verify"' in page
+
 
     response = _upload_picture(client, photo_bytes((800, 600)))
 
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Verify your phone and email before you add a picture." in html
-    assert 'class="field-error"' in html
     assert _pictures() == 0
 
 
