@@ -9,8 +9,10 @@ from flask_login import current_user, login_required
 
 from konexi.account import bp
 from konexi.account.forms import PictureForm, ProfileForm
+from konexi.auth.limits import picture_upload_limit
 from konexi.htmx import redirect_after_post
 from konexi.services import profile
+from konexi.services.accounts import NotVerified
 from konexi.services.images import ImageProblem, ImageRejected
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
@@ -91,14 +93,19 @@ def _picture_message(problem: ImageProblem) -> str:
 
 @bp.post("/profile/picture")
 @login_required
+@picture_upload_limit
 def upload_picture():  # type: ignore[no-untyped-def]
     picture_form = PictureForm()
     upload = picture_form.picture.data
     data = upload.read() if upload is not None and hasattr(upload, "read") else b""
     try:
         profile.set_profile_picture(current_user.id, data)
-    except ImageRejected as error:
-        picture_form.picture.errors = [_picture_message(error.problem)]
+    except (ImageRejected, NotVerified) as error:
+        picture_form.picture.errors = [
+            _("Verify your phone and email before you add a picture.")
+            if isinstance(error, NotVerified)
+            else _picture_message(error.problem)
+        ]
         form = _with_choices(
             ProfileForm(
                 formdata=None,

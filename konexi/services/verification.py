@@ -34,7 +34,6 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import delete, func, select, update
 
-from konexi import extensions
 from konexi.config import RATE_LIMIT_DEFAULTS, SECURITY_INT_DEFAULTS
 from konexi.extensions import db
 from konexi.models import User, VerificationCode
@@ -325,7 +324,6 @@ def purge_old_codes(older_than: timedelta = timedelta(days=1)) -> int:
 # -- SMS pumping defence ---------------------------------------------------------------------
 log = logging.getLogger(__name__)
 _GUARD = "konexi_sms_guard"
-_OPTIONS = "RATELIMIT_REDIS_OPTIONS"
 
 
 def allowed_country_codes() -> tuple[str, ...]:
@@ -363,10 +361,7 @@ def _guard() -> tuple[MovingWindowRateLimiter, MovingWindowRateLimiter]:
         options = (
             {}
             if uri.startswith("memory")
-            else {
-                **getattr(extensions, _OPTIONS, {}),
-                **(current_app.config.get("RATELIMIT_STORAGE_OPTIONS") or {}),
-            }
+            else dict(current_app.config.get("RATELIMIT_STORAGE_OPTIONS") or {})
         )
         guard = (
             MovingWindowRateLimiter(storage_from_string(uri, **options)),
