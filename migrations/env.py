@@ -45,6 +45,10 @@ def run_migrations_online() -> None:
             # Batch migrations copy and drop tables; the app's foreign-key enforcement would
             # cascade those drops, so it is off while migrating (as Alembic recommends).
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            # The PRAGMA began a transaction; without ending it, Alembic's begin_transaction()
+            # joins it and never commits, so SQLite kept the tables but lost alembic_version
+            # and a second `db upgrade` ran the first revision again.
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
