@@ -303,6 +303,8 @@ RATE_LIMIT_DEFAULTS: dict[str, str] = {
     "SMS_PER_IP_LIMIT": "10 per hour;30 per day",
 }
 SECURITY_INT_DEFAULTS: dict[str, int] = {
+    # Hours an unproven email or phone stays reserved for the account that typed it.
+    "UNVERIFIED_CONTACT_HOLD_HOURS": 24,
     "SMS_GLOBAL_HOURLY_CAP": 1000,
     "SHARES_PER_IP_PER_DAY": 10,
 }

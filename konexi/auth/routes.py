@@ -41,6 +41,21 @@ def too_many_codes_message() -> str:
     return _("Too many codes were asked for. Please try again in an hour.")
 
 
+def released_message(kind: str) -> str:
+    """Why a reset code that worked did not open the account that listed the address."""
+    if kind == "email":
+        return _(
+            "Your email was never confirmed on the account that listed it, and that account "
+            "belongs to whoever confirmed its phone number. We removed your email from it: "
+            "you can create your own account with it now."
+        )
+    return _(
+        "Your phone number was never confirmed on the account that listed it, and that "
+        "account belongs to whoever confirmed its email. We removed your number from it: "
+        "you can create your own account with it now."
+    )
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(limits.SIGNUP_PER_IP, methods=["POST"])
 def signup():  # type: ignore[no-untyped-def]
@@ -52,6 +67,10 @@ def signup():  # type: ignore[no-untyped-def]
         # e.g. from a shared voucher: after verifying, the new user lands back on it
         remember_destination(request.args.get("next"))
     form = SignupForm()
+    if request.method == "GET":  # e.g. after a reset code freed this address
+        for name in ("email", "phone"):
+            if request.args.get(name):
+                getattr(form, name).data = request.args.get(name, "")[:254]
     unavailable: frozenset[str] = frozenset()
     if form.validate_on_submit():
         try:
@@ -160,6 +179,11 @@ def reset_password():  # type: ignore[no-untyped-def]
             )
         except AccountError as error:
             show_errors(form, error)
+        except password_reset.AddressReleased as released:
+            session.pop(_RESET_IDENTIFIER, None)
+            flash(released_message(released.kind), "error")
+            field = "email" if released.kind == "email" else "phone"
+            return redirect_after_post(url_for("auth.signup", **{field: released.address}))
         else:
             session.pop(_RESET_IDENTIFIER, None)
             login_user(user)

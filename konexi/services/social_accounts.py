@@ -23,6 +23,7 @@ from konexi.services.accounts import (
     AccountError,
     check_new_identity,
     find_user,
+    release_stale_contacts,
     unavailable_contacts,
 )
 from konexi.services.verification import Purpose
@@ -159,6 +160,7 @@ def complete_signup(
         email_verified_at=utcnow() if email_proven else None,
     )
     try:
+        release_stale_contacts(email, phone)
         db.session.add(user)
         db.session.flush()
         db.session.add(

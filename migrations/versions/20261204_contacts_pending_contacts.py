@@ -47,6 +47,11 @@ def _sqlite(nullable: bool) -> None:
     # that later rebuilds reflect it well. The autoincrement (a purged account's id never
     # comes back) is declared again each time.
     kwargs = {"table_kwargs": {"sqlite_autoincrement": True}}
+    bind = op.get_bind()
+    # The copy restarts the id sequence at the highest id left; keep the old one.
+    sequence = bind.exec_driver_sql(
+        "SELECT seq FROM sqlite_sequence WHERE name = 'users'"
+    ).scalar()
     with op.batch_alter_table("users", **kwargs) as batch_op:
         batch_op.drop_constraint("uq_users_email_key", type_="unique")
         batch_op.drop_column("email_key")
@@ -59,6 +64,10 @@ def _sqlite(nullable: bool) -> None:
             batch_op.add_column(column)
         batch_op.add_column(sa.Column("email_key", sa.String(254), _EMAIL_KEY, nullable=nullable))
         batch_op.create_unique_constraint("uq_users_email_key", ["email_key"])
+    if sequence is not None:
+        bind.exec_driver_sql(
+            "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'users'", (sequence,)
+        )
 
 
 def upgrade() -> None:
