@@ -243,3 +243,19 @@ def test_a_detached_contact_is_added_back_from_the_account_page(app, siti, twili
     assert _confirm(client, "phone", latest_code(NEW_PHONE, twilio, mailbox)).status_code == 303
     assert _reload(siti.id).phone == NEW_PHONE
     assert db.session.scalar(select(User.phone_verified_at).where(User.id == siti.id))
+
+
+def test_notices_go_in_the_owners_language_whatever_the_page_language(
+    app, siti, twilio, mailbox
+):
+    user = _reload(siti.id)
+    user.locale = "id"
+    db.session.commit()
+    client = app.test_client()  # the pages are in English (no cookie, no Accept-Language)
+    log_in(client, OLD_EMAIL)
+    _ask(client, "phone", "0812 7777 8888")
+    assert _confirm(client, "phone", latest_code(NEW_PHONE, twilio, mailbox)).status_code == 303
+    sms = received(OLD_PHONE, twilio, mailbox)[-1]
+    assert sms.startswith("Konexi: nomor HP akun Anda telah diubah.") and len(sms) <= 160
+    mail = mailbox.to(OLD_EMAIL)[-1]
+    assert mail.subject == "Nomor HP Konexi Anda diubah"
