@@ -250,7 +250,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("account.confirm_contact_change", "POST"): Rule(
         SIGNED_IN_ONLY, lambda w: "/account/email/confirm", lambda w: {"new-code": "000000"}
     ),
-    ("account.resend_contact_code", "POST"): Rule(SIGNED_IN_ONLY, lambda w: "/account/email/resend"),
+    ("account.resend_contact_code", "POST"): Rule(
+        SIGNED_IN_ONLY, lambda w: "/account/email/resend"
+    ),
     ("account.cancel_contact_change", "POST"): Rule(
         SIGNED_IN_ONLY, lambda w: "/account/phone/cancel"
     ),

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from konexi.extensions import db
-from konexi.models import User
+from konexi.models import LinkedAccount, User
 from konexi.models.base import utcnow
 from tests.test_auth_support import (
     latest_code,
@@ -122,11 +122,14 @@ def test_pre_hijack_the_victim_never_uses_the_attackers_account(app, twilio, mai
     assert _user(name="Vera").password_hash == vera.password_hash
 
 
-def test_reset_on_an_account_nobody_proved_detaches_the_other_contact_and_ends_sessions(
+def test_reset_on_an_account_nobody_proved_detaches_the_other_contact_links_and_sessions(
     app, twilio, mailbox
 ):
     attacker = _attacker_signs_up_with_the_victims_email(app, twilio, mailbox, prove_phone=False)
     assert _signed_in(attacker)
+    mallory = _user(name="Mallory")
+    db.session.add(LinkedAccount(user_id=mallory.id, provider="google", subject="mallory-g"))
+    db.session.commit()
 
     victim = app.test_client()
     response = _reset(victim, VICTIM_EMAIL, twilio, mailbox)
@@ -136,6 +139,7 @@ def test_reset_on_an_account_nobody_proved_detaches_the_other_contact_and_ends_s
     assert account.phone is None and account.phone_verified_at is None  # the unproven phone left
 
     assert not _signed_in(attacker)  # the attacker's session ended with the reset
+    assert db.session.scalars(select(LinkedAccount)).all() == []  # no way back in through Google
     submit(app.test_client(), "/forgot-password", {"identifier": ATTACKER_PHONE})
     texts = received(ATTACKER_PHONE, twilio, mailbox)
     assert "reset code" not in texts[-1]  # no reset code reaches that phone any more

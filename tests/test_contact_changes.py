@@ -259,3 +259,19 @@ def test_notices_go_in_the_owners_language_whatever_the_page_language(
     assert sms.startswith("Konexi: nomor HP akun Anda telah diubah.") and len(sms) <= 160
     mail = mailbox.to(OLD_EMAIL)[-1]
     assert mail.subject == "Nomor HP Konexi Anda diubah"
+
+
+def test_an_unsubscribe_link_for_an_address_that_left_the_account_is_not_a_500(
+    client, siti
+):
+    from konexi.services import unsubscribe
+
+    token = unsubscribe.make_token(siti)
+    user = _reload(siti.id)
+    user.email, user.email_verified_at = None, None
+    db.session.commit()
+    assert client.get(f"/unsubscribe/{token}").status_code == 200  # the confirm page
+    response = client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 202  # the same answer as for any other link; nothing queued
+    assert unsubscribe.process_unsubscribe(siti.id) is True  # a job queued before still finishes
+    assert _reload(siti.id).marketing_email is False

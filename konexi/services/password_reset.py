@@ -7,10 +7,11 @@ destinations are throttled exactly like registered ones.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete
 
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch
-from konexi.models import User
+from konexi.models import LinkedAccount, User
 from konexi.services import account_messages as messages
 from konexi.services import contact_ownership as ownership
 from konexi.services.accounts import AccountError, end_other_sessions, find_user, password_problem
@@ -64,8 +65,9 @@ def reset_password(identifier: str, code: str, new_password: str) -> User:
     The code proves whoever typed it holds that address, nothing more. So:
 
     - the address was proven on the account (or nothing was): the password changes, the address
-      counts as proven, and the other contact is detached unless it was proven too; everyone is
-      logged out; both contacts are told;
+      counts as proven, and the other contact is detached unless it was proven too (and, when
+      nothing was proven, linked social sign-ins go too); everyone is logged out; both contacts
+      are told;
     - the address was never proven there but the other contact was: the account stays with
       whoever proved that one, the address is detached from it (its owner may sign up with it)
       and AddressReleased is raised.
@@ -91,6 +93,10 @@ def reset_password(identifier: str, code: str, new_password: str) -> User:
         messages.queue_removed_address_notice(user, kind, value)
         commit_and_dispatch()
         raise AddressReleased(kind, value)
+    if not ownership.is_proven(user, kind):
+        # Nothing tied the resetter to whoever set the account up, who may have linked their own
+        # Google or Facebook sign-in to it: those links go, as the unproven contact does.
+        db.session.execute(delete(LinkedAccount).where(LinkedAccount.user_id == user.id))
     user.password_hash = hash_password(new_password)
     end_other_sessions(user)
     # The code reached this phone or inbox, which proves the user holds it.
