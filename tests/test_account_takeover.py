@@ -279,3 +279,33 @@ def test_the_hold_period_is_a_setting(app_factory, twilio, mailbox):
         )
         assert _user(name="Mallory").email is None
         db.session.remove()
+
+
+def test_a_google_verified_email_frees_it_from_an_account_where_nobody_proved_it(
+    app_factory, fake_oidc, twilio, mailbox
+):
+    from tests.conftest import csrf_token_from
+    from tests.test_social import _flow
+
+    app = app_factory(**fake_oidc.env())
+    with app.app_context():
+        # Someone signed up an hour ago with this person's email and proved only their phone.
+        squatter = app.test_client()
+        sign_up(squatter, name="Mallory", email="new.person@example.com", phone=ATTACKER_PHONE)
+        _verify_phone(squatter, ATTACKER_PHONE, twilio, mailbox)
+
+        client = app.test_client()
+        response = _flow(client, "google")  # Google says: new.person@example.com, verified
+        assert response.headers["Location"] == "/auth/complete-signup"
+        page = client.get("/auth/complete-signup").get_data(as_text=True)
+        data = {
+            "csrf_token": csrf_token_from(page),
+            "name": "New Person",
+            "email": "new.person@example.com",
+            "phone": "081299990005",
+        }
+        assert client.post("/auth/complete-signup", data=data).status_code in (302, 303)
+        owner = _user(name="New Person")
+        assert owner.email == "new.person@example.com" and owner.email_verified_at is not None
+        assert _user(name="Mallory").email is None
+        db.session.remove()
