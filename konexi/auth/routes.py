@@ -25,6 +25,7 @@ from konexi.services.accounts import AccountError
 from konexi.services.verification import TooManyCodes
 
 _RESET_IDENTIFIER = "reset_identifier"
+_SIGNUP_PREFILL = "signup_prefill"
 
 
 def safe_next(target: str | None) -> str | None:
@@ -67,10 +68,11 @@ def signup():  # type: ignore[no-untyped-def]
         # e.g. from a shared voucher: after verifying, the new user lands back on it
         remember_destination(request.args.get("next"))
     form = SignupForm()
-    if request.method == "GET":  # e.g. after a reset code freed this address
+    prefill = session.pop(_SIGNUP_PREFILL, None)  # an address a reset code just freed
+    if request.method == "GET" and isinstance(prefill, dict):
         for name in ("email", "phone"):
-            if request.args.get(name):
-                getattr(form, name).data = request.args.get(name, "")[:254]
+            if isinstance(prefill.get(name), str):
+                getattr(form, name).data = prefill[name]
     unavailable: frozenset[str] = frozenset()
     if form.validate_on_submit():
         try:
@@ -182,8 +184,9 @@ def reset_password():  # type: ignore[no-untyped-def]
         except password_reset.AddressReleased as released:
             session.pop(_RESET_IDENTIFIER, None)
             flash(released_message(released.kind), "error")
-            field = "email" if released.kind == "email" else "phone"
-            return redirect_after_post(url_for("auth.signup", **{field: released.address}))
+            # Prefilled from the session, not the URL (history, logs and Referer keep URLs).
+            session[_SIGNUP_PREFILL] = {released.kind: released.address}
+            return redirect_after_post(url_for("auth.signup"))
         else:
             session.pop(_RESET_IDENTIFIER, None)
             login_user(user)
