@@ -92,7 +92,7 @@ def request_change(
             errors[PASSWORD_FIELD] = _l("Your password is wrong.")
     elif not fresh_login:
         errors[PASSWORD_FIELD] = _l(
-            "Log out and log in again, then change it within a few minutes."
+            "For your safety, log out and log in again first, then change it."
         )
     try:
         value = _new_address(user, kind, raw)

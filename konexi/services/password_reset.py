@@ -75,8 +75,8 @@ def reset_password(identifier: str, code: str, new_password: str) -> User:
     kind, value, user = _account_for(identifier)
     problem = password_problem(
         new_password,
-        email=user.email or "" if user else (value if kind == "email" else ""),
-        phone=user.phone or "" if user else (value if kind == "phone" else ""),
+        email=(user.email or "") if user else (value if kind == "email" else ""),
+        phone=(user.phone or "") if user else (value if kind == "phone" else ""),
     )
     if problem:
         raise AccountError({"new_password": problem})
@@ -104,7 +104,8 @@ def reset_password(identifier: str, code: str, new_password: str) -> User:
     removed = None
     if not ownership.is_proven(user, other) and ownership.contact_of(user, other) is not None:
         removed = ownership.detach(user, other)
-        messages.queue_removed_address_notice(user, other, removed or "")
+        if removed:
+            messages.queue_removed_address_notice(user, other, removed)
     messages.queue_password_reset_notice(
         user, Channel.SMS if kind == "phone" else Channel.EMAIL, removed
     )
