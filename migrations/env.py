@@ -45,9 +45,9 @@ def run_migrations_online() -> None:
             # Batch migrations copy and drop tables; the app's foreign-key enforcement would
             # cascade those drops, so it is off while migrating (as Alembic recommends).
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            # The PRAGMA began a transaction; without ending it, Alembic's begin_transaction()
-            # joins it and never commits, so SQLite kept the tables but lost alembic_version
-            # and a second `db upgrade` ran the first revision again.
+            # SQLAlchemy 2 auto-begins a transaction on the PRAGMA; Alembic would then treat it
+            # as the caller's and never commit, leaving alembic_version empty (the next upgrade
+            # re-ran the initial migration). End it so Alembic owns and commits its own.
             connection.commit()
         context.configure(
             connection=connection,
