@@ -364,6 +364,8 @@ SECURITY_INT_DEFAULTS: dict[str, int] = {
     # each from a different /24 network and with an account this old, agree.
     "REVIEW_HIDE_MIN_REPORTERS": 3,
     "REVIEW_REPORTER_MIN_AGE_DAYS": 7,
+    # Hours an unproven email or phone stays reserved for the account that typed it.
+    "UNVERIFIED_CONTACT_HOLD_HOURS": 24,
     "SMS_GLOBAL_HOURLY_CAP": 1000,
     # Codes (verification and reset) one IP may have sent per channel (SMS, email) in an hour.
     "CODES_PER_IP_PER_HOUR": 300,

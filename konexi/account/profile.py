@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from konexi.account import bp
+from konexi.account.contacts import shown
 from konexi.account.forms import PictureForm, ProfileForm
 from konexi.auth.limits import picture_upload_limit
 from konexi.htmx import redirect_after_post
@@ -30,6 +31,10 @@ def index():  # type: ignore[no-untyped-def]
         "account/index.html",
         summary=profile.claim_summary(current_user.id),
         lifecycle=available,
+        contacts=[
+            ("email", shown("email", current_user.email), current_user.email_verified_at),
+            ("phone", shown("phone", current_user.phone), current_user.phone_verified_at),
+        ],
     )
 
 
