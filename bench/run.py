@@ -4,7 +4,8 @@ One run: throwaway Redis and PostgreSQL (the test suite's server modules), the l
 seeded into SQLite and PostgreSQL by ``bench/dataset.py``, gunicorn with the app's
 ``gunicorn.conf.py`` serving the app and a bare "hello" app, then page weight and timing in
 Chromium, the throughput ratio with ``wrk``, the nearby query (``bench/nearby.py``), the claim
-race over HTTP on PostgreSQL and the purge of 10,000 accounts. ``--quick`` does the same with a
+race over HTTP on PostgreSQL, the memory of a fresh gunicorn under a burst of logins and
+uploads (``bench/memory.py``) and the purge of 10,000 accounts. ``--quick`` does the same with a
 tiny data set, one repeat, no throttling and a short Python load (the CI smoke test).
 """
 
@@ -94,6 +95,7 @@ ROW_KEYS = (
     "nearby_p95_postgres_ms",
     "claim_race",
     "purge_10k_seconds",
+    "memory_burst_mb",
 )
 
 
@@ -327,6 +329,42 @@ def measure_claims(database_url: str, server: Gunicorn, redis_url: str, scale: S
             _dispose(app)
 
 
+def measure_memory(database_url: str, redis_url: str, workdir: Path) -> dict[str, Any]:
+    """bench/memory.py: a fresh gunicorn (the app's config), 16 logins with production argon2
+    parameters and 8 uploads of the costliest picture still accepted, all at once."""
+    from bench import memory
+    from konexi.services.images import MAX_DECODED_PIXELS
+    from konexi.services.passwords import hash_password
+
+    app = servers.build_app(database_url, redis_url)
+    with app.app_context():
+        password_hash = hash_password(memory.BURST_PASSWORD)
+    run = f"burst{int(time.time())}-"
+    logins = memory.add_people(app, run + "login", 16, password_hash=password_hash)
+    uploaders = memory.add_people(app, run + "upload", 8, password_hash=password_hash)
+    width, height = 2400, 1600  # RGBA PNG, decoded in full: the most memory a picture can take
+    assert width * height <= MAX_DECODED_PIXELS
+    picture = memory.png(width, height)
+    server = Gunicorn(
+        "wsgi:app", servers.app_environ(database_url, redis_url), workdir / "gunicorn-memory.log"
+    )
+    try:
+        server.start("/healthz")
+        result = memory.measure_burst(
+            app,
+            server.url,
+            server.process.pid,  # type: ignore[union-attr]
+            workers=int(os.environ.get("WEB_CONCURRENCY", "2")),
+            logins=logins,
+            uploads=[(email, picture) for email in uploaders],
+        )
+    finally:
+        server.stop()
+        with app.app_context():
+            _dispose(app)
+    return {**result, "picture": f"{width}x{height} RGBA PNG, {len(picture)} B"}
+
+
 def measure_purge(database_url: str, scale: Scale) -> dict:
     from bench.purge import purge_accounts
 
@@ -523,7 +561,26 @@ def budget_rows(results: dict[str, Any], scale: Scale) -> list[dict[str, Any]]:
             f"SQLite {sqlite_seconds} s, PostgreSQL {seconds} s",
         )
     )
+    rows.append(_memory_row(results.get("memory") or {}))
     return _with_errors(rows, results)
+
+
+def _memory_row(memory: dict[str, Any]) -> dict[str, Any]:
+    peak = memory.get("peak_total_mb")
+    answered = set(memory.get("login_statuses", [])) | set(memory.get("upload_statuses", []))
+    high_water = sum(memory.get("worker_high_water_mb", [])) + (memory.get("master_peak_mb") or 0)
+    return _row(
+        "memory_burst_mb",
+        f"RSS of gunicorn master + {memory.get('workers')} workers, peak during "
+        f"{memory.get('logins')} logins and {memory.get('uploads')} picture uploads at once",
+        "<= 450 MB",
+        peak,
+        None if peak is None else peak <= 450 and answered == {303},
+        f"before {memory.get('before_total_mb')} MB, after {memory.get('after_total_mb')} MB; "
+        f"master {memory.get('master_peak_mb')} MB, workers {memory.get('worker_peaks_mb')} MB "
+        f"(VmHWM {memory.get('worker_high_water_mb')}, sum with the master {high_water:.1f} MB); "
+        f"answers {sorted(answered)} in {memory.get('seconds')} s; {memory.get('picture')}",
+    )
 
 
 def _with_errors(rows: list[dict[str, Any]], results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -532,6 +589,7 @@ def _with_errors(rows: list[dict[str, Any]], results: dict[str, Any]) -> list[di
         "pages": ROW_KEYS[:7],
         "throughput": ("throughput_ratio",),
         "claims": ("claim_race",),
+        "memory": ("memory_burst_mb",),
     }
     for source, keys in sources.items():
         error = _get(results, source, "error")
@@ -539,10 +597,11 @@ def _with_errors(rows: list[dict[str, Any]], results: dict[str, Any]) -> list[di
             for row in rows:
                 if row["key"] in keys and error not in row["note"]:
                     row["note"] = f"FAILED: {error}"
+    purge_row = next(row for row in rows if row["key"] == "purge_10k_seconds")
     for backend in ("sqlite", "postgres"):
         error = _get(results, "purge", backend, "error")
         if error:
-            rows[-1]["note"] += f"; {backend} FAILED: {error}"
+            purge_row["note"] += f"; {backend} FAILED: {error}"
     return rows
 
 
@@ -667,6 +726,15 @@ def run(scale: Scale, output: Path, web_backend: str) -> dict[str, Any]:
             scale,
         )
         web.stop()
+        _step(
+            results,
+            "memory",
+            f"memory under a burst of logins and uploads ({web_backend})",
+            measure_memory,
+            web_url,
+            redis_url,
+            workdir,
+        )
         for backend, url in (("sqlite", sqlite_url), ("postgres", postgres_url)):
             _step(results["purge"], backend, f"purge, {backend}", measure_purge, url, scale)
     finally:

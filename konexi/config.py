@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from konexi.redis_client import DEFAULT_SSL_CERT_REQS, SSL_CERT_REQS_CHOICES, redis_options
 
@@ -20,6 +21,7 @@ ENVIRONMENTS = ("development", "testing", "production")
 DATABASE_CONNECT_TIMEOUT = 5  # seconds to connect to PostgreSQL
 PAGE_CACHE_SECONDS_PRODUCTION = 10  # anonymous pages replayed for up to this long
 DEFAULT_PORT = 5000  # make run's port unless PORT says otherwise
+_Number = TypeVar("_Number", int, float)
 
 
 class ConfigError(RuntimeError):
@@ -100,6 +102,8 @@ class Settings:
     sentry_dsn: str | None = None
     # Certificate policy of a rediss:// REDIS_URL (konexi/redis_client.py).
     redis_ssl_cert_reqs: str = DEFAULT_SSL_CERT_REQS
+    # Memory and time bounds: hashing and decoding slots, database and Redis timeouts.
+    resource_settings: dict[str, object] = field(default_factory=dict)
 
     @property
     def sms_configured(self) -> bool:
@@ -112,10 +116,7 @@ class Settings:
     def flask_config(self) -> dict[str, object]:
         """The Flask/extension configuration derived from these settings."""
         production = self.env == "production"
-        engine_options: dict[str, object] = {"pool_pre_ping": True}
-        # A hung or unreachable database must cost a request seconds, not minutes (libpq waits
-        # forever by default): the visitor gets the 503 page (tests/test_faults_database.py).
-        engine_options["connect_args"] = {"connect_timeout": DATABASE_CONNECT_TIMEOUT}
+        engine_options = postgres_engine_options(self.resource_settings)
         if self.database_url.startswith("sqlite"):
             engine_options = {"connect_args": {"timeout": 30}}
         return {
@@ -152,10 +153,6 @@ class Settings:
             "OUTBOX_RETRY_DELAYS": list(self.outbox_retry_delays),
             "OUTBOX_SENDING_LEASE": self.outbox_sending_lease,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
-            # Flask-Limiter adds these to its own (timeouts); so does the SMS guard.
-            "RATELIMIT_STORAGE_OPTIONS": redis_options(self.redis_url, self.redis_ssl_cert_reqs)
-            if self.redis_url
-            else {},
             "REDIS_SSL_CERT_REQS": self.redis_ssl_cert_reqs,
             "RATELIMIT_HEADERS_ENABLED": True,
             "BABEL_DEFAULT_LOCALE": "en",
@@ -170,6 +167,17 @@ class Settings:
             "PAGE_CACHE_ENTRIES": self.page_cache_entries,
             "TRUSTED_PROXIES": self.trusted_proxies,
             "SENTRY_DSN": self.sentry_dsn,
+            **self.resource_settings,
+            # Flask-Limiter adds these to its own; so does the SMS guard: the short timeouts
+            # (a hung Redis must not hold a request) and the rediss:// certificate policy.
+            "RATELIMIT_STORAGE_OPTIONS": {
+                **redis_timeouts(self.resource_settings),
+                **(
+                    redis_options(self.redis_url, self.redis_ssl_cert_reqs)
+                    if self.redis_url
+                    else {}
+                ),
+            },
         }
 
 
@@ -193,15 +201,21 @@ def _retry_delays(value: str | None) -> tuple[int, ...]:
 
 def _whole_number(environ: dict[str, str], name: str, default: int) -> int:
     """A non-negative whole number from the environment, or ``default`` when unset."""
+    return _non_negative(environ, name, default, int, "a whole number")
+
+
+def _non_negative(
+    environ: dict[str, str], name: str, default: _Number, parse: type[_Number], what: str
+) -> _Number:
     value = _get(environ, name)
     if value is None:
         return default
     try:
-        number = int(value)
+        number = parse(value)
     except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number") from exc
-    if number < 0:
-        raise ConfigError(f"{name} must be a whole number")
+        raise ConfigError(f"{name} must be {what}") from exc
+    if not number >= 0:  # also refuses NaN
+        raise ConfigError(f"{name} must be {what}")
     return number
 
 
@@ -309,6 +323,7 @@ def load_settings(
         trusted_proxies=trusted_proxies(environ),
         sentry_dsn=_get(environ, "SENTRY_DSN"),
         redis_ssl_cert_reqs=_redis_ssl_cert_reqs(environ),
+        resource_settings=_resource_settings(environ),
     )
     if env == "production":
         if "DATABASE_URL" not in missing and settings.database_url.startswith("sqlite"):
@@ -339,6 +354,7 @@ RATE_LIMIT_DEFAULTS: dict[str, str] = {
     "RATELIMIT_VERIFY_PER_USER": "10 per minute;30 per hour",
     "RATELIMIT_RESEND_PER_USER": "5 per minute;20 per hour",
     "RATELIMIT_EMAIL_LINK_PER_IP": "60 per minute",
+    "RATELIMIT_UPLOADS_PER_USER": "10 per minute;60 per hour",  # pictures (profile, vouchers)
     # SMS that an anonymous or new user can make Konexi send (codes, resets, shares).
     "SMS_PER_NUMBER_LIMIT": "5 per 10 minutes",
     "SMS_PER_IP_LIMIT": "300 per hour;2000 per day",
@@ -348,6 +364,8 @@ SECURITY_INT_DEFAULTS: dict[str, int] = {
     # each from a different /24 network and with an account this old, agree.
     "REVIEW_HIDE_MIN_REPORTERS": 3,
     "REVIEW_REPORTER_MIN_AGE_DAYS": 7,
+    # Hours an unproven email or phone stays reserved for the account that typed it.
+    "UNVERIFIED_CONTACT_HOLD_HOURS": 24,
     "SMS_GLOBAL_HOURLY_CAP": 1000,
     # Codes (verification and reset) one IP may have sent per channel (SMS, email) in an hour.
     "CODES_PER_IP_PER_HOUR": 300,
@@ -391,3 +409,85 @@ def _security_settings(environ: dict[str, str], env: str) -> dict[str, object]:
             REMEMBER_COOKIE_DOMAIN=None,
         )
     return values
+
+
+# -- memory and time bounds (docs/reliability.md lists each figure) ---------------------------
+# Per process, how many memory-heavy tasks run at once: an argon2 hash (19 MiB) or a picture
+# decode (up to 16 MB of pixels and their copies, ~35 MB). gunicorn.conf.py's memory budget
+# (master + 2 workers <= 450 MB on a 512 MB dyno) counts on one per worker.
+RESOURCE_DEFAULTS: dict[str, int] = {
+    "MEMORY_HEAVY_TASKS_AT_ONCE": 1,
+}
+# A PostgreSQL that hangs after connecting must not hold a request: the server cancels a
+# statement after DATABASE_STATEMENT_TIMEOUT seconds, and the client itself gives up one second
+# later (a stopped server cancels nothing; konexi/database_timeouts.py). A request that meets a
+# hung server answers 503 within that + the 5 s connect timeout of the pool's new connection.
+# Migrations on large tables may need DATABASE_STATEMENT_TIMEOUT=0 (no limit) for the release.
+DATABASE_STATEMENT_TIMEOUT = 3
+DATABASE_POOL_TIMEOUT = 5  # seconds to wait for a pooled connection before a 503
+# TCP keepalives: a connection whose peer vanished (a dead host, a dropped NAT mapping) is
+# found within idle + interval x count = 30 + 3 x 10 s instead of the kernel's two hours.
+DATABASE_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+REDIS_SOCKET_TIMEOUT = 1.0  # seconds a Redis command may take before it counts as down
+REDIS_SOCKET_CONNECT_TIMEOUT = 1.0
+
+
+def _seconds(environ: dict[str, str], name: str, default: float) -> float:
+    """A non-negative number of seconds (fractions allowed) from the environment."""
+    return _non_negative(environ, name, float(default), float, "a number of seconds")
+
+
+def _resource_settings(environ: dict[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for name, default in RESOURCE_DEFAULTS.items():
+        values[name] = _whole_number(environ, name, default)
+        if values[name] == 0:
+            raise ConfigError(f"{name} must be at least 1")
+    values["DATABASE_STATEMENT_TIMEOUT"] = _seconds(
+        environ, "DATABASE_STATEMENT_TIMEOUT", DATABASE_STATEMENT_TIMEOUT
+    )
+    values["DATABASE_POOL_TIMEOUT"] = _seconds(
+        environ, "DATABASE_POOL_TIMEOUT", DATABASE_POOL_TIMEOUT
+    )
+    for name, default in (
+        ("REDIS_SOCKET_TIMEOUT", REDIS_SOCKET_TIMEOUT),
+        ("REDIS_SOCKET_CONNECT_TIMEOUT", REDIS_SOCKET_CONNECT_TIMEOUT),
+    ):
+        seconds = _seconds(environ, name, default)
+        if seconds == 0:
+            raise ConfigError(f"{name} must be more than 0 seconds")
+        values[name] = seconds
+    return values
+
+
+def postgres_engine_options(resource: dict[str, object]) -> dict[str, object]:
+    """SQLAlchemy engine options that keep a hung PostgreSQL from holding a request."""
+    statement = float(resource.get("DATABASE_STATEMENT_TIMEOUT", DATABASE_STATEMENT_TIMEOUT))  # type: ignore[arg-type]
+    connect_args: dict[str, object] = {
+        # libpq waits forever to connect by default.
+        "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+        **DATABASE_KEEPALIVES,
+    }
+    if statement > 0:
+        connect_args["options"] = f"-c statement_timeout={int(statement * 1000)}"
+        connect_args["konexi_wait_timeout"] = statement + 1
+    return {
+        "pool_pre_ping": True,
+        "pool_timeout": resource.get("DATABASE_POOL_TIMEOUT", DATABASE_POOL_TIMEOUT),
+        "connect_args": connect_args,
+    }
+
+
+def redis_timeouts(resource: dict[str, object]) -> dict[str, float]:
+    """The socket timeouts every Redis client of the app is built with."""
+    return {
+        "socket_timeout": float(resource.get("REDIS_SOCKET_TIMEOUT", REDIS_SOCKET_TIMEOUT)),  # type: ignore[arg-type]
+        "socket_connect_timeout": float(
+            resource.get("REDIS_SOCKET_CONNECT_TIMEOUT", REDIS_SOCKET_CONNECT_TIMEOUT)  # type: ignore[arg-type]
+        ),
+    }

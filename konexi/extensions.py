@@ -15,6 +15,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+import konexi.database_timeouts  # noqa: F401 - PostgreSQL connections that stop waiting
+
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -72,7 +74,8 @@ class KonexiLimiter(Limiter):
         return bool(self._storage_dead)
 
 
-# Fail fast when Redis is gone rather than holding the request for the default timeouts.
+# Fail fast when Redis is gone rather than holding the request for the default timeouts; the
+# app's REDIS_SOCKET_TIMEOUT settings (RATELIMIT_STORAGE_OPTIONS) replace these in init_app.
 RATELIMIT_REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
 limiter = KonexiLimiter(

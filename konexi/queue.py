@@ -14,6 +14,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 
+from konexi.config import redis_timeouts
 from konexi.redis_client import connect_redis
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ def enqueue(
 def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     if url:
+        # REDIS_SOCKET_TIMEOUT / REDIS_SOCKET_CONNECT_TIMEOUT: a hung Redis costs a request
+        # that enqueues a job about a second, not five.
         app.extensions["konexi_redis"] = connect_redis(
-            app.config, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+            app.config, **redis_timeouts(app.config), health_check_interval=30
         )

@@ -6,6 +6,9 @@ import logging
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 
 from konexi.models.base import UTCDateTime
 
@@ -20,6 +23,14 @@ def render_item(type_: str, obj: object, autogen_context):  # type: ignore[no-un
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def migration_engine() -> Engine:
+    """The app's database without the request-time bounds: a migration that rewrites a large
+    table may run longer than DATABASE_STATEMENT_TIMEOUT and must not be cancelled half-way."""
+    if db.engine.dialect.name != "postgresql":
+        return db.engine
+    return create_engine(db.engine.url, poolclass=NullPool, connect_args={"connect_timeout": 10})
 
 
 def run_migrations_offline() -> None:
@@ -40,7 +51,7 @@ def run_migrations_online() -> None:
             directives[:] = []
             log.info("no schema changes detected")
 
-    with db.engine.connect() as connection:
+    with migration_engine().connect() as connection:
         if connection.dialect.name == "sqlite":
             # Batch migrations copy and drop tables; the app's foreign-key enforcement would
             # cascade those drops, so it is off while migrating (as Alembic recommends).

@@ -268,6 +268,19 @@ RULES: dict[tuple[str, str], Rule] = {
     ("account.remove_picture", "POST"): Rule(
         SIGNED_IN_ONLY, lambda w: "/account/profile/picture/remove"
     ),
+    ("account.contact", "GET"): Rule(SIGNED_IN_ONLY, lambda w: "/account/email"),
+    ("account.request_contact_change", "POST"): Rule(
+        SIGNED_IN_ONLY, lambda w: "/account/phone", lambda w: {"address": "", "password": "wrong"}
+    ),
+    ("account.confirm_contact_change", "POST"): Rule(
+        SIGNED_IN_ONLY, lambda w: "/account/email/confirm", lambda w: {"new-code": "000000"}
+    ),
+    ("account.resend_contact_code", "POST"): Rule(
+        SIGNED_IN_ONLY, lambda w: "/account/email/resend"
+    ),
+    ("account.cancel_contact_change", "POST"): Rule(
+        SIGNED_IN_ONLY, lambda w: "/account/phone/cancel"
+    ),
     ("account.privacy", "GET"): Rule(SIGNED_IN_ONLY, lambda w: "/account/privacy"),
     ("account.save_privacy", "POST"): Rule(
         SIGNED_IN_ONLY, lambda w: "/account/privacy", lambda w: {"sms_notifications": "y"}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from konexi.extensions import db
-from konexi.services import passwords
 from tests.conftest import TEST_PASSWORD, csrf_token_from
 from tests.test_auth_support import location_path, log_in, submit
 
@@ -108,14 +106,3 @@ def test_successful_logins_do_not_count_towards_the_limit(app, create_user):
     create_user(email="siti@example.com")
     for _ in range(7):  # e.g. a family sharing one connection
         assert log_in(app.test_client(), "siti@example.com").status_code == 303
-
-
-def test_password_hash_is_upgraded_when_argon2_parameters_change(client, create_user, monkeypatch):
-    user = create_user(email="siti@example.com")
-    old_hash = user.password_hash
-    monkeypatch.setattr(passwords, "needs_rehash", lambda _hash: True)
-    monkeypatch.setattr("konexi.services.accounts.needs_rehash", lambda _hash: True)
-    assert log_in(client, "siti@example.com").status_code == 303
-    db.session.refresh(user)
-    assert user.password_hash != old_hash
-    assert passwords.verify_password(user.password_hash, TEST_PASSWORD)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import User
 from konexi.services import accounts
+from tests.conftest import TEST_PASSWORD
 from tests.test_auth_support import (
     NEW_USER,
     NEW_USER_PHONE,
@@ -51,13 +52,35 @@ def test_sign_up_then_verify_phone_and_email_by_code(client, twilio, mailbox):
 def test_the_link_in_the_email_verifies_without_typing(client, twilio, mailbox):
     sign_up(client)
     path = latest_link_path("dewi@example.com", twilio, mailbox)
-    client.post("/logout", data={"csrf_token": _token(client)})  # the link works logged out too
 
     page = client.get(path)
     assert page.status_code == 200
     assert "Your email is verified" in page.get_data(as_text=True)
     assert _user().email_verified_at is not None
     assert _user().phone_verified_at is None
+
+
+def test_the_link_opened_logged_out_asks_to_log_in_and_then_verifies(client, twilio, mailbox):
+    # Whoever opens the link holds the inbox, not necessarily the account: someone may have
+    # signed up with another person's email. The address is proven only for its account holder.
+    sign_up(client)
+    path = latest_link_path("dewi@example.com", twilio, mailbox)
+    client.post("/logout", data={"csrf_token": _token(client)})
+
+    page = client.get(path)
+    assert page.status_code == 403
+    assert "Log in to confirm your email" in page.get_data(as_text=True)
+    assert _user().email_verified_at is None
+
+    response = submit(
+        client,
+        "/login",
+        {"identifier": "dewi@example.com", "password": TEST_PASSWORD},
+        action="/login?next=" + path,
+    )
+    assert response.status_code == 303 and location_path(response) == path
+    assert "Your email is verified" in client.get(path).get_data(as_text=True)
+    assert _user().email_verified_at is not None
 
 
 def _token(client) -> str:

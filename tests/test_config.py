@@ -122,3 +122,34 @@ def test_production_without_settings_exits_with_one_clear_line(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "SECRET_KEY" in result.stderr and "REDIS_URL" in result.stderr
+
+
+def test_memory_and_timeout_settings_have_safe_defaults_and_refuse_nonsense(tmp_path):
+    config = load_settings({"KONEXI_ENV": "testing"}, tmp_path).flask_config()
+    assert config["MEMORY_HEAVY_TASKS_AT_ONCE"] == 1
+    assert config["RATELIMIT_STORAGE_OPTIONS"] == {
+        "socket_timeout": 1.0,
+        "socket_connect_timeout": 1.0,
+    }
+    tuned = load_settings(
+        {
+            "KONEXI_ENV": "testing",
+            "DATABASE_URL": "postgres://u:p@db.example/konexi",
+            "DATABASE_STATEMENT_TIMEOUT": "0",
+            "REDIS_SOCKET_TIMEOUT": "0.5",
+        },
+        tmp_path,
+    ).flask_config()
+    connect_args = tuned["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
+    assert "options" not in connect_args and "konexi_wait_timeout" not in connect_args  # 0: off
+    assert tuned["RATELIMIT_STORAGE_OPTIONS"]["socket_timeout"] == 0.5
+    for name, value in (
+        ("MEMORY_HEAVY_TASKS_AT_ONCE", "0"),
+        ("REDIS_SOCKET_TIMEOUT", "0"),
+        ("REDIS_SOCKET_CONNECT_TIMEOUT", "soon"),
+        ("DATABASE_STATEMENT_TIMEOUT", "-1"),
+        ("DATABASE_POOL_TIMEOUT", "nan"),
+        ("RATELIMIT_UPLOADS_PER_USER", "lots"),
+    ):
+        with pytest.raises(ConfigError, match=name):
+            load_settings({"KONEXI_ENV": "testing", name: value}, tmp_path)

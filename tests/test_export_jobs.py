@@ -174,6 +174,28 @@ def test_without_redis_the_job_runs_in_process_and_the_email_is_in_the_users_lan
         db.session.remove()
 
 
+def test_an_account_without_a_proven_email_gets_its_export_on_the_page_and_no_email(
+    app_factory: Callable[..., Flask], mailbox: SmtpServer, twilio
+) -> None:
+    app = app_factory(EXPORT_INLINE_MAX_ROWS="3")
+    with app.app_context():
+        rich = make_rich_user()
+        user = db.session.get(User, rich.user_id)
+        user.email_verified_at = None
+        db.session.commit()
+        client = app.test_client()
+        log_in(client, rich.user_id)
+        ask_for_export(client)
+        user.email = None
+        db.session.commit()
+        ask_for_export(client)
+
+        assert {export.status for export in exports()} == {"ready"}
+        assert export_mails(mailbox) == []
+        assert client.get("/account/export").status_code == 200
+        db.session.remove()
+
+
 def _ready_export(app: Flask, mailbox: SmtpServer) -> tuple[int, str, FlaskClient]:
     rich = make_rich_user()
     client = app.test_client()

@@ -97,20 +97,35 @@ def test_png_and_webp_uploads_are_accepted_and_transparency_turns_white():
 
 
 def test_a_big_png_is_reduced_before_its_colours_are_converted():
-    # 4000x3000 RGBA (48 MP-bytes decoded): reduced by 4 before flattening, same result as before.
-    picture = PILImage.new("RGBA", (4000, 3000), (0, 0, 0, 0))
-    picture.paste((200, 30, 30, 255), (0, 0, 4000, 300))  # an opaque red band along the top
+    # 2400x1600 RGBA (just under the 4 MP ceiling): reduced by 2 before flattening.
+    picture = PILImage.new("RGBA", (2400, 1600), (0, 0, 0, 0))
+    picture.paste((200, 30, 30, 255), (0, 0, 2400, 160))  # an opaque red band along the top
     out = io.BytesIO()
     picture.save(out, "PNG")
 
     processed = process_image(out.getvalue())
 
-    assert (processed.width, processed.height) == (480, 360)
+    assert (processed.width, processed.height) == (540, 360)
     with PILImage.open(io.BytesIO(processed.data)) as full:
         rgb = full.convert("RGB")
-        red, green, _blue = rgb.getpixel((240, 10))
+        red, green, _blue = rgb.getpixel((270, 10))
         assert red > 150 and green < 80
-        assert rgb.getpixel((240, 300)) > (240, 240, 240)  # transparency still turns white
+        assert rgb.getpixel((270, 300)) > (240, 240, 240)  # transparency still turns white
+
+
+def _jpeg(size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    PILImage.new("RGB", size, (30, 120, 200)).save(out, "JPEG", quality=60)
+    return out.getvalue()
+
+
+def test_a_big_jpeg_is_decoded_small_and_pixels_are_capped_where_that_cannot_help():
+    # 7200x4800 (35 MP): decoded at 1/4 (1800x1200, 2.2 MP), under the 4 MP ceiling.
+    assert process_image(_jpeg((7200, 4800))).width == 540
+    # A 640-wide strip cannot be decoded smaller: 640 x 7000 = 4.5 MP would be decoded in full.
+    with pytest.raises(ImageRejected) as refused:
+        process_image(_jpeg((640, 7000)))
+    assert refused.value.problem is ImageProblem.TOO_MANY_PIXELS
 
 
 @pytest.mark.parametrize(
@@ -121,10 +136,11 @@ def test_a_big_png_is_reduced_before_its_colours_are_converted():
         (b"GIF89a" + b"\x00" * 100, ImageProblem.NOT_AN_IMAGE),
         (photo_bytes((400, 300))[:2000], ImageProblem.NOT_AN_IMAGE),  # cut short
         (png_claiming(100_000, 100_000), ImageProblem.TOO_MANY_PIXELS),  # Pillow's own refusal
-        (png_claiming(5000, 4000), ImageProblem.TOO_MANY_PIXELS),  # over our limit for PNG
+        (png_claiming(4000, 4000), ImageProblem.TOO_MANY_PIXELS),  # 16 MP: over the ceiling
+        (png_claiming(2001, 2000), ImageProblem.TOO_MANY_PIXELS),  # just over 4 MP
         (b"\xff\xd8" + b"\x00" * (4 * 1024 * 1024), ImageProblem.TOO_LARGE),
     ],
-    ids=["empty", "text", "gif", "truncated", "bomb", "too-many-pixels", "over-4mb"],
+    ids=["empty", "text", "gif", "truncated", "bomb", "16-mp", "over-4-mp", "over-4mb"],
 )
 def test_what_is_not_an_acceptable_picture_is_refused(upload, problem):
     with pytest.raises(ImageRejected) as refused:

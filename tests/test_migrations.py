@@ -22,12 +22,13 @@ from tests.servers.postgres_server import PostgresServer
 
 
 def flask_command(
-    database_url: str, *args: str, stdin: str | None = None
+    database_url: str, *args: str, stdin: str | None = None, **settings: str
 ) -> subprocess.CompletedProcess[str]:
     """`flask --app wsgi …` in a fresh process, as `make run` and the release phase run it."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMTP_"))}
     environ.pop("REDIS_URL", None)
     environ.update(KONEXI_ENV="testing", SECRET_KEY="test-secret-key", DATABASE_URL=database_url)
+    environ.update(settings)
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
         cwd=ROOT,
@@ -82,6 +83,17 @@ def test_db_upgrade_twice_on_a_new_sqlite_file(tmp_path: Path) -> None:
 @pytest.mark.skipif("postgres" not in BACKENDS, reason="PostgreSQL not selected")
 def test_db_upgrade_twice_on_a_new_postgresql_database(postgres_server: PostgresServer) -> None:
     assert_upgrade_twice_is_a_no_op(postgres_server.create_database("konexi_migrate_twice"))
+
+
+@pytest.mark.skipif("postgres" not in BACKENDS, reason="PostgreSQL not selected")
+def test_migrations_are_not_cut_short_by_the_request_statement_timeout(
+    postgres_server: PostgresServer,
+) -> None:
+    """Requests give up on a statement after DATABASE_STATEMENT_TIMEOUT; the release phase's
+    migrations must not (a 1 ms limit would cancel the initial schema half-way)."""
+    database_url = postgres_server.create_database("konexi_migrate_no_timeout")
+    flask_command(database_url, "db", "upgrade", DATABASE_STATEMENT_TIMEOUT="0.001")
+    assert schema_and_version(database_url)[1] == [head_revision()]
 
 
 def test_make_run_twice_migrates_and_loads_demo_data_on_the_same_sqlite(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-from konexi.account import privacy, profile  # noqa: E402,F401
+from konexi.account import contacts, privacy, profile  # noqa: E402,F401
 
 if (Path(__file__).parent / "lifecycle.py").exists():
     from konexi.account import lifecycle  # noqa: E402,F401

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectMultipleField, StringField
+from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -80,3 +80,27 @@ class PrivacyForm(_Form):
     sms_notifications = BooleanField(
         _l("SMS notifications (security codes and receipts are always sent)")
     )
+
+
+class ChangeContactForm(_Form):
+    """A new email or phone, and the current password (the label follows the kind)."""
+
+    address = StringField(
+        _l("New email address"),
+        filters=[_strip],
+        render_kw={"autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(_l("Your password"), render_kw={"autocomplete": "current-password"})
+
+    def for_kind(self, kind: str) -> ChangeContactForm:
+        if kind == "phone":
+            self.address.label.text = _l("New mobile number")
+            self.address.render_kw = {"type": "tel", "autocomplete": "tel", "inputmode": "tel"}
+        else:
+            self.address.render_kw = {
+                "type": "email",
+                "autocomplete": "email",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        return self

@@ -8,9 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from konexi.account import bp
+from konexi.account.contacts import shown
 from konexi.account.forms import PictureForm, ProfileForm
+from konexi.auth.limits import picture_upload_limit
 from konexi.htmx import redirect_after_post
 from konexi.services import profile
+from konexi.services.accounts import NotVerified
 from konexi.services.images import ImageProblem, ImageRejected
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
@@ -28,6 +31,10 @@ def index():  # type: ignore[no-untyped-def]
         "account/index.html",
         summary=profile.claim_summary(current_user.id),
         lifecycle=available,
+        contacts=[
+            ("email", shown("email", current_user.email), current_user.email_verified_at),
+            ("phone", shown("phone", current_user.phone), current_user.phone_verified_at),
+        ],
     )
 
 
@@ -91,14 +98,19 @@ def _picture_message(problem: ImageProblem) -> str:
 
 @bp.post("/profile/picture")
 @login_required
+@picture_upload_limit
 def upload_picture():  # type: ignore[no-untyped-def]
     picture_form = PictureForm()
     upload = picture_form.picture.data
     data = upload.read() if upload is not None and hasattr(upload, "read") else b""
     try:
         profile.set_profile_picture(current_user.id, data)
-    except ImageRejected as error:
-        picture_form.picture.errors = [_picture_message(error.problem)]
+    except (ImageRejected, NotVerified) as error:
+        picture_form.picture.errors = [
+            _("Verify your phone and email before you add a picture.")
+            if isinstance(error, NotVerified)
+            else _picture_message(error.problem)
+        ]
         form = _with_choices(
             ProfileForm(
                 formdata=None,

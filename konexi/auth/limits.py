@@ -40,6 +40,7 @@ VERIFY_PER_USER = configured("RATELIMIT_VERIFY_PER_USER")
 RESEND_PER_USER = configured("RATELIMIT_RESEND_PER_USER")
 PASSWORD_CHANGE_PER_USER = "5 per minute;20 per hour"  # noqa: S105 - a limit
 EMAIL_LINK_PER_IP = configured("RATELIMIT_EMAIL_LINK_PER_IP")
+UPLOADS_PER_USER = configured("RATELIMIT_UPLOADS_PER_USER")
 
 
 def identifier_key() -> str:
@@ -77,3 +78,18 @@ def login_attempt_limits(view):  # type: ignore[no-untyped-def]
         LOGIN_PER_ACCOUNT, key_func=identifier_key, methods=["POST"], deduct_when=failed
     )(view)
     return limiter.limit(LOGIN_PER_IP, methods=["POST"], deduct_when=failed)(view)
+
+
+def _no_picture_sent() -> bool:
+    return not any(upload.filename for upload in request.files.values())
+
+
+# Decoding a picture costs CPU and memory: the profile picture and voucher pictures share one
+# per-user budget; a form sent without a file (a voucher's text edited) does not count.
+picture_upload_limit = limiter.shared_limit(
+    UPLOADS_PER_USER,
+    scope="picture-uploads",
+    key_func=user_key,
+    methods=["POST"],
+    exempt_when=_no_picture_sent,
+)

@@ -26,6 +26,7 @@ from konexi.services.accounts import AccountError
 from konexi.services.verification import TooManyCodes
 
 _RESET_IDENTIFIER = "reset_identifier"
+_SIGNUP_PREFILL = "signup_prefill"
 
 
 def safe_next(target: str | None) -> str | None:
@@ -75,6 +76,21 @@ def signup_codes_missing_message(result: accounts.SignupResult) -> str:
     )
 
 
+def released_message(kind: str) -> str:
+    """Why a reset code that worked did not open the account that listed the address."""
+    if kind == "email":
+        return _(
+            "Your email was never confirmed on the account that listed it, and that account "
+            "belongs to whoever confirmed its phone number. We removed your email from it: "
+            "you can create your own account with it now."
+        )
+    return _(
+        "Your phone number was never confirmed on the account that listed it, and that "
+        "account belongs to whoever confirmed its email. We removed your number from it: "
+        "you can create your own account with it now."
+    )
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(limits.SIGNUP_PER_IP, methods=["POST"])
 def signup():  # type: ignore[no-untyped-def]
@@ -86,6 +102,11 @@ def signup():  # type: ignore[no-untyped-def]
         # e.g. from a shared voucher: after verifying, the new user lands back on it
         remember_destination(request.args.get("next"))
     form = SignupForm()
+    prefill = session.pop(_SIGNUP_PREFILL, None)  # an address a reset code just freed
+    if request.method == "GET" and isinstance(prefill, dict):
+        for name in ("email", "phone"):
+            if isinstance(prefill.get(name), str):
+                getattr(form, name).data = prefill[name]
     unavailable: frozenset[str] = frozenset()
     if form.validate_on_submit():
         try:
@@ -194,6 +215,12 @@ def reset_password():  # type: ignore[no-untyped-def]
             )
         except AccountError as error:
             show_errors(form, error)
+        except password_reset.AddressReleased as released:
+            session.pop(_RESET_IDENTIFIER, None)
+            flash(released_message(released.kind), "error")
+            # Prefilled from the session, not the URL (history, logs and Referer keep URLs).
+            session[_SIGNUP_PREFILL] = {released.kind: released.address}
+            return redirect_after_post(url_for("auth.signup"))
         else:
             session.pop(_RESET_IDENTIFIER, None)
             login_user(user)

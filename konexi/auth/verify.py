@@ -56,7 +56,7 @@ def _context(**overrides: Any) -> dict[str, Any]:
     context: dict[str, Any] = {
         "phone_form": CodeForm(prefix="phone", formdata=None),
         "email_form": CodeForm(prefix="email", formdata=None),
-        "phone_display": display_phone(user.phone),
+        "phone_display": display_phone(user.phone) if user.phone else None,
         "email_display": user.email,
         "phone_notice": None,
         "email_notice": None,
@@ -108,7 +108,14 @@ def verify():  # type: ignore[no-untyped-def]
     return render_template(_PAGE, **_context())
 
 
+def _missing(section: str) -> bool:
+    """The account has no such contact (detached): it is added from the account page."""
+    return (current_user.phone if section == "phone" else current_user.email) is None
+
+
 def _confirm(section: str, confirm, verified_message: str):  # type: ignore[no-untyped-def]
+    if _missing(section):
+        return redirect_after_post(url_for("account.contact", kind=section))
     form = CodeForm(prefix=section)
     already = _is_verified(section)
     if already:
@@ -136,6 +143,8 @@ def verify_email():  # type: ignore[no-untyped-def]
 
 
 def _resend(section: str, send, sent_message: str):  # type: ignore[no-untyped-def]
+    if _missing(section):
+        return redirect_after_post(url_for("account.contact", kind=section))
     already = _is_verified(section)
     if already:
         return _done_or_section(section, "")
@@ -150,7 +159,7 @@ def _resend(section: str, send, sent_message: str):  # type: ignore[no-untyped-d
 @login_required
 @limiter.limit(limits.RESEND_PER_USER, key_func=limits.user_key)
 def verify_phone_resend():  # type: ignore[no-untyped-def]
-    message = _("We sent a new code to %(phone)s.", phone=display_phone(current_user.phone))
+    message = _("We sent a new code to %(phone)s.", phone=display_phone(current_user.phone or ""))
     return _resend("phone", accounts.send_phone_code, message)
 
 
@@ -165,7 +174,16 @@ def verify_email_resend():  # type: ignore[no-untyped-def]
 @bp.get("/verify/email/<token>")
 @limiter.limit(limits.EMAIL_LINK_PER_IP)
 def verify_email_link(token: str):  # type: ignore[no-untyped-def]
-    check, user = accounts.confirm_email_link(token)
+    me = current_user.id if current_user.is_authenticated else None
+    try:
+        check, user = accounts.confirm_email_link(token, me)
+    except accounts.LoginNeeded:
+        # Log in (as the account the link was sent for), then come back to the same link.
+        return render_template(
+            "auth/email_link.html",
+            login_needed=True,
+            login_url=url_for("auth.login", next=url_for("auth.verify_email_link", token=token)),
+        ), 403
     verified = user is not None and user.email_verified_at is not None
     is_me = verified and current_user.is_authenticated and current_user.id == user.id
     return render_template("auth/email_link.html", verified=verified, is_me=is_me, check=check)

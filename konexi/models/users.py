@@ -20,16 +20,22 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Either contact may be missing: an unproven one is detached when its owner proves it
+    # elsewhere or after a password reset through the other channel (services/contact_changes).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     # The email lower-cased by the database: unique whatever the letter case (the local part is
     # kept as typed), and what log-in looks up.
-    email_key: Mapped[str] = mapped_column(
+    email_key: Mapped[str | None] = mapped_column(
         String(254), Computed("lower(email)", persisted=True), unique=True
     )
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A new email or phone the person asked for: it replaces the current one only once the code
+    # sent to it is typed back (until then the old contact stays and keeps working).
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    pending_phone: Mapped[str | None] = mapped_column(String(20))
     locale: Mapped[str] = mapped_column(String(8), default="en")
     # Bumped when the password changes so that "remember me" cookies and sessions elsewhere end.
     session_version: Mapped[int] = mapped_column(default=1)

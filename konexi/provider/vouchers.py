@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
+from konexi.auth.limits import picture_upload_limit
 from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.i18n import local_time
 from konexi.models import Voucher
@@ -28,6 +29,7 @@ def vouchers():  # type: ignore[no-untyped-def]
 
 @bp.route("/vouchers/new", methods=["GET", "POST"])
 @provider_required("manage_vouchers")
+@picture_upload_limit
 def voucher_new():  # type: ignore[no-untyped-def]
     company_id = current_company_id()
     if request.method == "GET":
@@ -49,6 +51,7 @@ def voucher_new():  # type: ignore[no-untyped-def]
 
 @bp.route("/vouchers/<int:voucher_id>/edit", methods=["GET", "POST"])
 @provider_required("manage_vouchers")
+@picture_upload_limit
 def voucher_edit(voucher_id: int):  # type: ignore[no-untyped-def]
     voucher = company_object_or_404(Voucher, voucher_id)
     form = VoucherForm().offer(form_choices(voucher.company_id, voucher.category_id))

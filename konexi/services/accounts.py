@@ -12,7 +12,6 @@ from datetime import datetime
 
 import phonenumbers
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from konexi.extensions import db
@@ -20,6 +19,7 @@ from konexi.messaging.outbox import commit_and_dispatch, discard_pending
 from konexi.models import User
 from konexi.models.base import utcnow
 from konexi.services import account_messages as messages
+from konexi.services import contact_ownership as ownership
 from konexi.services.contacts import (
     InvalidContact,
     normalise_email,
@@ -29,9 +29,11 @@ from konexi.services.contacts import (
 from konexi.services.passwords import hash_password, needs_rehash, verify_password
 from konexi.services.verification import (
     CodeCheck,
+    CodeStatus,
     Purpose,
     check_code,
     check_link_token,
+    link_token_user_id,
     sms_country_allowed,
     sms_country_message,
 )
@@ -94,11 +96,7 @@ def require_verified(user: User) -> None:
 
 def find_user(kind: str, value: str) -> User | None:
     """The user with this normalised email (any letter case) or E.164 phone, if any."""
-    if kind == "email":
-        query = select(User).where(User.email_key == value.lower())
-    else:
-        query = select(User).where(User.phone == value)
-    return db.session.scalar(query.limit(1))
+    return ownership.holder_of("email" if kind == "email" else "phone", value)
 
 
 def check_new_identity(
@@ -126,19 +124,30 @@ def check_new_identity(
 
 
 def unavailable_contacts(email: str | None, phone: str | None) -> dict[str, object]:
-    """Neutral messages for an email or phone that already has an account (None: not checked)."""
+    """Neutral messages for an email or phone another account holds, proven or still reserved
+    (unproven for less than the hold period); None: not checked."""
     errors: dict[str, object] = {}
-    if email and find_user("email", email) is not None:
+    if email and ownership.blocks_new_account("email", email):
         errors["email"] = _l(
             "This email can't be used for a new account. "
             "If it's yours, log in or reset your password."
         )
-    if phone and find_user("phone", phone) is not None:
+    if phone and ownership.blocks_new_account("phone", phone):
         errors["phone"] = _l(
             "This phone number can't be used for a new account. "
             "If it's yours, log in or reset your password."
         )
     return errors
+
+
+def release_stale_contacts(email: str, phone: str) -> None:
+    """Detach these addresses from accounts where they sat unproven past the hold period (the
+    new account takes them), telling those accounts why."""
+    for kind, value in (("email", email), ("phone", phone)):
+        holder = ownership.release_stale(kind, value)
+        if holder is not None:
+            messages.queue_contact_released_notice(holder, kind, value)
+            messages.queue_removed_address_notice(holder, kind, value)
 
 
 def end_other_sessions(user: User) -> None:
@@ -169,6 +178,7 @@ def sign_up(
         session_version=1,
     )
     try:
+        release_stale_contacts(email, phone)
         db.session.add(user)
         db.session.flush()
         phone_refused = messages.queue_verification_code(user, Purpose.VERIFY_PHONE, ip)
@@ -240,6 +250,8 @@ def send_email_code(user: User, ip: str | None) -> None:
 
 def confirm_phone(user: User, code: str) -> CodeCheck:
     """Mark the phone verified when ``code`` is the live code sent to it (every try counts)."""
+    if user.phone is None:
+        return CodeCheck(CodeStatus.MISSING)
     check = check_code(
         purpose=Purpose.VERIFY_PHONE, destination=user.phone, code=code, user_id=user.id
     )
@@ -251,6 +263,8 @@ def confirm_phone(user: User, code: str) -> CodeCheck:
 
 def confirm_email(user: User, code: str) -> CodeCheck:
     """Mark the email verified when ``code`` is the live code sent to it (every try counts)."""
+    if user.email is None:
+        return CodeCheck(CodeStatus.MISSING)
     check = check_code(
         purpose=Purpose.VERIFY_EMAIL, destination=user.email, code=code, user_id=user.id
     )
@@ -260,8 +274,21 @@ def confirm_email(user: User, code: str) -> CodeCheck:
     return check
 
 
-def confirm_email_link(token: str) -> tuple[CodeCheck, User | None]:
-    """Mark the email verified from the link in the email (valid 10 minutes, latest code only)."""
+class LoginNeeded(Exception):
+    """The email link works only for the person logged in to the account it was sent for."""
+
+
+def confirm_email_link(token: str, current_user_id: int | None) -> tuple[CodeCheck, User | None]:
+    """Mark the email verified from the link in the email (valid 10 minutes, latest code only).
+
+    Only while logged in to that account: whoever opens the link holds the inbox, but may not
+    be who holds the password (someone may have signed up with another person's address), and
+    an address proven by a stranger to the account must never sit beside the holder's phone.
+    Raises LoginNeeded otherwise, without using the link up.
+    """
+    owner_id = link_token_user_id(token)
+    if owner_id is not None and owner_id != current_user_id:
+        raise LoginNeeded
     check = check_link_token(token)
     user = db.session.get(User, check.code.user_id) if check.code and check.code.user_id else None
     if check.ok and user is not None:

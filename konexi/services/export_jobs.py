@@ -140,6 +140,10 @@ def ready_file(token: str, user: User, now: datetime | None = None) -> DataExpor
 
 
 def _queue_ready_email(export: DataExport, user: User) -> None:
+    # Only to an email the person proved: an unproven one may be someone else's, and an account
+    # may have none (a reset through the phone removed it). The export page shows it ready.
+    if not user.email or user.email_verified_at is None:
+        return
     export_page = f"{str(current_app.config['BASE_URL']).rstrip('/')}/account/export"
     with force_locale(user.locale or "en"):
         subject = _("Your Konexi data is ready to download")

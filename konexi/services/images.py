@@ -4,6 +4,11 @@ An upload is decoded only if Pillow recognises it as JPEG, PNG or WebP and its p
 sane (a small file can claim billions of pixels: a decompression bomb). What is kept is a new
 encoding of the pixels alone, upright (EXIF orientation applied), in sRGB, with no EXIF (GPS!),
 ICC or XMP: a picture for the voucher page that fits 640x360 and a card thumbnail of 160x90.
+
+Memory: what is decoded is at most MAX_DECODED_PIXELS (16 MB as RGBA), and decoding is a
+memory-heavy task, of which a process runs MEMORY_HEAVY_TASKS_AT_ONCE (one by default;
+konexi/services/work_slots.py); eight 70 KB 16-megapixel PNGs at once used to take two
+512 MB-dyno workers to 464 and 319 MB.
 """
 
 from __future__ import annotations
@@ -22,15 +27,19 @@ from sqlalchemy.exc import IntegrityError
 
 from konexi.extensions import db
 from konexi.models.media import Image
+from konexi.services.work_slots import one_heavy_task
 
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024  # the app's MAX_CONTENT_LENGTH
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
-# JPEGs are decoded at a reduced scale (draft mode), so a big phone photo stays cheap; other
-# formats are decoded in full, so they get a tighter limit (16 MP RGBA is 64 MB of memory).
+# JPEGs are decoded at a reduced scale (draft mode: 1/2, 1/4 or 1/8 while both sides stay
+# >= 640), so a 50 MP phone photo is decoded as ~1 MP. PNG and WebP cannot be reduced while
+# decoding, so what is decoded, of any format, is capped: the largest variant is 640 px wide,
+# and 4 MP still takes every phone screenshot up to 1440x2560 and a 2560x1600 laptop screen,
+# for 16 MB as RGBA (a 16 MP PNG was 64 MB, plus its copies).
 MAX_JPEG_PIXELS = 50_000_000
-MAX_OTHER_PIXELS = 16_000_000
+MAX_DECODED_PIXELS = 4_000_000
 # Pillow refuses outright above twice this; between 1x and 2x our own check refuses.
 PILImage.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
 
@@ -83,12 +92,15 @@ def _decode(upload: bytes) -> PILImage.Image:
         probe.verify()  # structure and checksums, without decoding the pixels
     picture = PILImage.open(BytesIO(upload), formats=ACCEPTED_FORMATS)
     width, height = picture.size
-    limit = MAX_JPEG_PIXELS if picture.format == "JPEG" else MAX_OTHER_PIXELS
+    limit = MAX_JPEG_PIXELS if picture.format == "JPEG" else MAX_DECODED_PIXELS
     if width * height > limit:
         raise ImageRejected(ImageProblem.TOO_MANY_PIXELS)
     if picture.format == "JPEG":
         # Decode at 1/2, 1/4 or 1/8 scale while both sides stay >= 640 (enough for any variant).
         picture.draft("RGB", (FULL_SIZE[0], FULL_SIZE[0]))
+        width, height = picture.size  # what will be decoded (a 640 x 80,000 strip stays big)
+        if width * height > MAX_DECODED_PIXELS:
+            raise ImageRejected(ImageProblem.TOO_MANY_PIXELS)
     picture.load()
     return picture
 
@@ -149,14 +161,17 @@ def process_image(upload: bytes) -> ProcessedImage:
     if len(upload) > MAX_UPLOAD_BYTES:
         raise ImageRejected(ImageProblem.TOO_LARGE)
     try:
-        picture = _shrunk(_decode(upload))
-        upright = ImageOps.exif_transpose(picture) or picture
-        rgb = _to_srgb(upright)
-        full = rgb.copy()
-        full.thumbnail(FULL_SIZE, PILImage.Resampling.LANCZOS)
-        thumb = ImageOps.fit(rgb, THUMB_SIZE, PILImage.Resampling.LANCZOS)
-        full_data = _encode(full, FULL_MAX_BYTES)
-        thumb_data = _encode(thumb, THUMB_MAX_BYTES)
+        with one_heavy_task():  # every decoded pixel lives in this block
+            picture = _shrunk(_decode(upload))
+            upright = ImageOps.exif_transpose(picture) or picture
+            rgb = _to_srgb(upright)
+            del picture, upright  # free the decoded pixels before the variants are made
+            full = rgb.copy()
+            full.thumbnail(FULL_SIZE, PILImage.Resampling.LANCZOS)
+            thumb = ImageOps.fit(rgb, THUMB_SIZE, PILImage.Resampling.LANCZOS)
+            del rgb
+            full_data = _encode(full, FULL_MAX_BYTES)
+            thumb_data = _encode(thumb, THUMB_MAX_BYTES)
     except PILImage.DecompressionBombError as error:
         raise ImageRejected(ImageProblem.TOO_MANY_PIXELS) from error
     except (OSError, ValueError, SyntaxError, EOFError, struct.error, MemoryError) as error:

@@ -7,12 +7,13 @@ destinations are throttled exactly like registered ones.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete
 
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch
-from konexi.models import User
-from konexi.models.base import utcnow
+from konexi.models import LinkedAccount, User
 from konexi.services import account_messages as messages
+from konexi.services import contact_ownership as ownership
 from konexi.services.accounts import AccountError, end_other_sessions, find_user, password_problem
 from konexi.services.contacts import InvalidContact, normalise_identifier
 from konexi.services.passwords import hash_password
@@ -48,13 +49,34 @@ def request_password_reset(identifier: str, ip: str | None) -> str:
     return value
 
 
+class AddressReleased(Exception):
+    """The reset code proved an address that was never confirmed on the account it named, and
+    the account's other contact is proven: the address was detached, the account kept."""
+
+    def __init__(self, kind: str, address: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.address = address
+
+
 def reset_password(identifier: str, code: str, new_password: str) -> User:
-    """Set a new password with a reset code sent to the account's email or phone."""
+    """Set a new password with a reset code sent to the account's email or phone.
+
+    The code proves whoever typed it holds that address, nothing more. So:
+
+    - the address was proven on the account (or nothing was): the password changes, the address
+      counts as proven, and the other contact is detached unless it was proven too (and, when
+      nothing was proven, linked social sign-ins go too); everyone is logged out; both contacts
+      are told;
+    - the address was never proven there but the other contact was: the account stays with
+      whoever proved that one, the address is detached from it (its owner may sign up with it)
+      and AddressReleased is raised.
+    """
     kind, value, user = _account_for(identifier)
     problem = password_problem(
         new_password,
-        email=user.email if user else (value if kind == "email" else ""),
-        phone=user.phone if user else (value if kind == "phone" else ""),
+        email=(user.email or "") if user else (value if kind == "email" else ""),
+        phone=(user.phone or "") if user else (value if kind == "phone" else ""),
     )
     if problem:
         raise AccountError({"new_password": problem})
@@ -64,12 +86,28 @@ def reset_password(identifier: str, code: str, new_password: str) -> User:
         raise AccountError(
             {"code": _l("That code is wrong or has expired. Check it or ask for a new code.")}
         )
+    other = ownership.other_kind(kind)
+    if not ownership.is_proven(user, kind) and ownership.is_proven(user, other):
+        ownership.detach(user, kind)
+        messages.queue_contact_released_notice(user, kind, value)
+        messages.queue_removed_address_notice(user, kind, value)
+        commit_and_dispatch()
+        raise AddressReleased(kind, value)
+    if not ownership.is_proven(user, kind):
+        # Nothing tied the resetter to whoever set the account up, who may have linked their own
+        # Google or Facebook sign-in to it: those links go, as the unproven contact does.
+        db.session.execute(delete(LinkedAccount).where(LinkedAccount.user_id == user.id))
     user.password_hash = hash_password(new_password)
     end_other_sessions(user)
     # The code reached this phone or inbox, which proves the user holds it.
-    if kind == "phone" and user.phone_verified_at is None:
-        user.phone_verified_at = utcnow()
-    if kind == "email" and user.email_verified_at is None:
-        user.email_verified_at = utcnow()
-    db.session.commit()
+    ownership.mark_proven(user, kind)
+    removed = None
+    if not ownership.is_proven(user, other) and ownership.contact_of(user, other) is not None:
+        removed = ownership.detach(user, other)
+        if removed:
+            messages.queue_removed_address_notice(user, other, removed)
+    messages.queue_password_reset_notice(
+        user, Channel.SMS if kind == "phone" else Channel.EMAIL, removed
+    )
+    commit_and_dispatch()
     return user

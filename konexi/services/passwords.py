@@ -1,7 +1,13 @@
-"""Password hashing with argon2id.
+"""Password hashing with argon2id, within a per-process memory bound.
 
-Production uses argon2-cffi's recommended parameters. The test environment uses the same code
-with the cheapest argon2 parameters, so the suite does not spend minutes hashing.
+Production uses OWASP's argon2id parameters (19 MiB, 2 passes, 1 lane): argon2-cffi's default
+(64 MiB, 3 passes, 4 lanes) let 16 logins at once take each 512 MB-dyno worker from ~100 to
+~400 MB. A hash is a memory-heavy task: a process runs MEMORY_HEAVY_TASKS_AT_ONCE of them
+(one by default, ~30 ms for a hash; konexi/services/work_slots.py) and the others wait their
+turn, so a burst of logins costs a worker 19 MiB, not 19 MiB per thread. Hashes made with
+other parameters still verify and are replaced at the next successful login
+(``needs_rehash``). The test environment uses the cheapest parameters, so the suite does not
+spend minutes hashing.
 """
 
 from __future__ import annotations
@@ -12,16 +18,22 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, has_app_context
 
+from konexi.services.work_slots import one_heavy_task
+
+# OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
+PRODUCTION_PARAMETERS = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
+TESTING_PARAMETERS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
 
 @cache
 def _hasher_for(environment: str) -> tuple[PasswordHasher, str]:
-    if environment == "testing":
-        hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    else:
-        hasher = PasswordHasher()
+    parameters = TESTING_PARAMETERS if environment == "testing" else PRODUCTION_PARAMETERS
+    hasher = PasswordHasher(**parameters)
     # A real hash to verify against when the account does not exist, so that the time a failed
-    # login takes does not tell whether the email or phone is registered.
-    return hasher, hasher.hash("konexi-no-such-account")
+    # login takes does not tell whether the email or phone is registered. Made at a worker's
+    # first login, when its threads may all get here at once: it takes a slot like any hash.
+    with one_heavy_task():
+        return hasher, hasher.hash("konexi-no-such-account")
 
 
 def _hasher() -> tuple[PasswordHasher, str]:
@@ -30,15 +42,19 @@ def _hasher() -> tuple[PasswordHasher, str]:
 
 
 def hash_password(password: str) -> str:
-    """An argon2id hash of ``password``."""
-    return _hasher()[0].hash(password)
+    """An argon2id hash of ``password`` (waits for a memory-heavy slot)."""
+    hasher = _hasher()[0]
+    with one_heavy_task():
+        return hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; a missing hash still costs one verification."""
     hasher, dummy = _hasher()
     try:
-        return hasher.verify(password_hash or dummy, password) and password_hash is not None
+        with one_heavy_task():
+            matches = hasher.verify(password_hash or dummy, password)
+        return matches and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

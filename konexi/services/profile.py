@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert, select
 from konexi.extensions import db
 from konexi.models import Category, User, user_favourite_categories
 from konexi.models.profile_pictures import ProfilePicture
+from konexi.services.accounts import require_verified
 from konexi.services.claims import list_my_claims
 from konexi.services.images import process_image
 
@@ -93,7 +94,13 @@ def update_profile(
 
 
 def set_profile_picture(user_id: int, upload: bytes) -> ProfilePicture:
-    """Re-encode the upload without metadata as the user's only picture (or raise ImageRejected)."""
+    """Re-encode the upload without metadata as the verified user's only picture (or raise
+    NotVerified before anything is decoded, or ImageRejected)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise LookupError(user_id)
+    # A picture is shown to others and costs memory to decode: throwaway accounts get neither.
+    require_verified(user)
     processed = process_image(upload)
     picture = db.session.get(ProfilePicture, user_id)
     if picture is None:

@@ -19,10 +19,12 @@ from konexi.messaging.outbox import commit_and_dispatch, discard_pending
 from konexi.models import LinkedAccount, User
 from konexi.models.base import utcnow
 from konexi.services import account_messages as messages
+from konexi.services import contact_ownership as ownership
 from konexi.services.accounts import (
     AccountError,
     check_new_identity,
     find_user,
+    release_stale_contacts,
     unavailable_contacts,
 )
 from konexi.services.verification import Purpose
@@ -95,9 +97,16 @@ def login_or_link(identity: Identity, current_user_id: int | None) -> Result:
         return Result(Outcome.LINKED, db.session.get(User, current_user_id))
     if link is not None:
         return Result(Outcome.LOGGED_IN, db.session.get(User, link.user_id))
-    if identity.email and find_user("email", identity.email) is not None:
+    holder = find_user("email", identity.email) if identity.email else None
+    if holder is not None and not _proof_frees(identity, holder):
         return Result(Outcome.EMAIL_EXISTS)
     return Result(Outcome.SIGNUP)
+
+
+def _proof_frees(identity: Identity, holder: User) -> bool:
+    """A provider-verified email proves the address: it frees it from an account where nobody
+    proved it (the new account takes it at sign-up)."""
+    return identity.email_verified and not ownership.is_proven(holder, "email")
 
 
 def links_of(user: User) -> list[LinkedAccount]:
@@ -138,17 +147,20 @@ def complete_signup(
 ) -> User:
     """Create a password-less account for a new social identity, then send the phone a code."""
     name, email, phone, errors = check_new_identity(name, email, phone)
-    taken = unavailable_contacts(
-        email if "email" not in errors else None, phone if "phone" not in errors else None
-    )
-    if errors or taken:
-        raise AccountError({**errors, **taken}, frozenset(taken))
     # The provider vouches for the email only when it is the address it gave and says so.
     email_proven = bool(
         identity.email_verified
         and identity.email
         and identity.email.strip().lower() == email.lower()
     )
+    holder = find_user("email", email) if email_proven else None
+    frees_email = holder is not None and _proof_frees(identity, holder)
+    taken = unavailable_contacts(
+        email if "email" not in errors and not frees_email else None,
+        phone if "phone" not in errors else None,
+    )
+    if errors or taken:
+        raise AccountError({**errors, **taken}, frozenset(taken))
     user = User(
         name=name,
         email=email,
@@ -159,6 +171,10 @@ def complete_signup(
         email_verified_at=utcnow() if email_proven else None,
     )
     try:
+        released = ownership.release_unproven("email", email, None) if email_proven else None
+        if released is not None:
+            messages.queue_contact_released_notice(released, "email", email)
+        release_stale_contacts(email, phone)
         db.session.add(user)
         db.session.flush()
         db.session.add(

@@ -150,6 +150,9 @@ def process_unsubscribe(user_id: int) -> bool:
     if user is None:
         return False
     user.marketing_email = False
+    if user.email is None:  # detached meanwhile: nothing to suppress
+        db.session.commit()
+        return True
     digest = address_hash(user.email)
     if not is_suppressed(user.email):
         db.session.add(EmailSuppression(address_hash=digest, reason="unsubscribe"))
@@ -161,13 +164,17 @@ def token_user_id(data: tuple[int, str]) -> int | None:
     """The id of the user a valid token names, if that user still has the address it was for."""
     user_id, prefix = data
     user = db.session.get(User, user_id)
-    if user is None or not hmac.compare_digest(address_hash(user.email)[:16], prefix):
+    if user is None or user.email is None:  # the address left the account (changed, detached)
+        return None
+    if not hmac.compare_digest(address_hash(user.email)[:16], prefix):
         return None
     return user_id
 
 
 def lift_suppression(user: User) -> None:
     """Remove the suppression of the user's address when they opt in again (the caller commits)."""
+    if user.email is None:
+        return
     db.session.execute(
         delete(EmailSuppression).where(EmailSuppression.address_hash == address_hash(user.email))
     )

@@ -34,7 +34,6 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import delete, func, select, update
 
-from konexi import extensions
 from konexi.config import RATE_LIMIT_DEFAULTS, SECURITY_INT_DEFAULTS
 from konexi.extensions import db
 from konexi.models import User, VerificationCode
@@ -56,6 +55,9 @@ class Purpose(enum.StrEnum):
     VERIFY_PHONE = "verify_phone"
     VERIFY_EMAIL = "verify_email"
     RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose name, not a secret
+    # A new email or phone for an existing account (services/contact_changes.py).
+    CHANGE_EMAIL = "change_email"
+    CHANGE_PHONE = "change_phone"
 
 
 class Channel(enum.StrEnum):
@@ -289,6 +291,16 @@ def link_token(code: VerificationCode) -> str:
     return str(_serializer().dumps({"code": code.id}))
 
 
+def link_token_user_id(token: str) -> int | None:
+    """The account a valid, unexpired email link was sent for (None: not a valid link)."""
+    try:
+        payload = _serializer().loads(token, max_age=int(CODE_TTL.total_seconds()))
+        row = db.session.get(VerificationCode, int(payload["code"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    return row.user_id if row is not None else None
+
+
 def check_link_token(token: str) -> CodeCheck:
     """Consume the email code a link names, if it is still the latest live code for its user's
     current email address."""
@@ -299,7 +311,7 @@ def check_link_token(token: str) -> CodeCheck:
         return CodeCheck(CodeStatus.EXPIRED)
     row = db.session.get(VerificationCode, code_id)
     user = db.session.get(User, row.user_id) if row and row.user_id else None
-    if row is None or user is None or row.purpose != Purpose.VERIFY_EMAIL:
+    if row is None or user is None or row.purpose != Purpose.VERIFY_EMAIL or user.email is None:
         return CodeCheck(CodeStatus.EXPIRED)
     latest = _latest(Purpose.VERIFY_EMAIL, user.email, user.id)
     if latest is None or latest.id != row.id:
@@ -325,7 +337,6 @@ def purge_old_codes(older_than: timedelta = timedelta(days=1)) -> int:
 # -- SMS pumping defence ---------------------------------------------------------------------
 log = logging.getLogger(__name__)
 _GUARD = "konexi_sms_guard"
-_OPTIONS = "RATELIMIT_REDIS_OPTIONS"
 
 
 def allowed_country_codes() -> tuple[str, ...]:
@@ -363,10 +374,7 @@ def _guard() -> tuple[MovingWindowRateLimiter, MovingWindowRateLimiter]:
         options = (
             {}
             if uri.startswith("memory")
-            else {
-                **getattr(extensions, _OPTIONS, {}),
-                **(current_app.config.get("RATELIMIT_STORAGE_OPTIONS") or {}),
-            }
+            else dict(current_app.config.get("RATELIMIT_STORAGE_OPTIONS") or {})
         )
         guard = (
             MovingWindowRateLimiter(storage_from_string(uri, **options)),
