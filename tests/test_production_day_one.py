@@ -376,6 +376,14 @@ def test_production_day_one_deploy_serves_providers_and_customers_and_survives_a
     assert all(c["failed"] == 0 for c in counts.values()), counts
     assert counts["sms"]["queued"] == counts["email"]["queued"] == 0, counts
 
+    # The platform keeps the dynos' logs: they name no person, contact or code.
+    logs = deploy.dynos["web"].log() + deploy.dynos["worker"].log()
+    for person in (PROVIDER, CUSTOMER):
+        for personal in (person["email"], person["name"], person["phone"], e164(person["phone"])):
+            assert personal not in logs, f"{personal} is in the logs"
+    for code in codes:
+        assert code not in logs and code.replace(" ", "") not in logs, "a code is in the logs"
+
     # After the restart: logging in over HTTPS works, and only __Host- Secure cookies were set.
     again = log_in(deploy, CUSTOMER["email"], remember=True)
     mine = again.get("/me/vouchers")
