@@ -10,7 +10,6 @@ from flask.testing import FlaskClient
 
 from tests.test_auth_support import submit
 
-
 LOGIN_LIMIT = {"RATELIMIT_LOGIN_PER_IP": "10 per minute"}  # the default fits carrier NAT: 30
 
 
