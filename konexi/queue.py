@@ -10,12 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
-from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 
 from konexi.config import redis_timeouts
-from konexi.redis_client import connect_redis
+from konexi.redis_client import PausingRedis, connect_redis
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +24,7 @@ RESULT_TTL = 24 * 3600
 FAILURE_TTL = 7 * 24 * 3600
 
 
-def redis_connection(app: Flask | None = None) -> Redis | None:
+def redis_connection(app: Flask | None = None) -> PausingRedis | None:
     """The shared Redis connection, or None when jobs run in-process."""
     app = app or current_app
     return app.extensions.get("konexi_redis")
@@ -77,5 +76,5 @@ def init_app(app: Flask) -> None:
         # REDIS_SOCKET_TIMEOUT / REDIS_SOCKET_CONNECT_TIMEOUT: a hung Redis costs a request
         # that enqueues a job about a second, not five.
         app.extensions["konexi_redis"] = connect_redis(
-            app.config, **redis_timeouts(app.config), health_check_interval=30
+            app.config, PausingRedis, **redis_timeouts(app.config), health_check_interval=30
         )

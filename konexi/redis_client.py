@@ -11,10 +11,14 @@ takes no TLS options at all (redis-py refuses them).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from time import monotonic
 from typing import Any
 from urllib.parse import urlsplit
 
 from redis import Redis
+from redis.client import Pipeline
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 SSL_CERT_REQS_CHOICES = ("none", "required")
 DEFAULT_SSL_CERT_REQS = "none"
@@ -27,12 +31,46 @@ def redis_options(url: str, ssl_cert_reqs: str) -> dict[str, str]:
     return {}
 
 
-def connect_redis(config: Mapping[str, Any], **options: Any) -> Redis:
+class PausingRedis(Redis):
+    """The web app's Redis client: once a command cannot reach Redis (refused, or a hung server's
+    socket timeout), every command fails at once for ``pause_seconds`` instead of each waiting
+    for its own timeout. Callers already treat RedisError as "Redis is away" (the outbox waits
+    for the sweeper, view marks and counters stay in-process), so a hung Redis costs one request
+    a timeout, not every Redis call of every request."""
+
+    pause_seconds = 15.0
+    _paused_until = 0.0
+
+    def _refuse_while_paused(self) -> None:
+        if monotonic() < self._paused_until:
+            raise RedisConnectionError("Redis did not answer a moment ago; not asking again yet")
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        self._refuse_while_paused()
+        try:
+            return super().execute_command(*args, **options)
+        except (RedisConnectionError, RedisTimeoutError):
+            self._paused_until = monotonic() + self.pause_seconds
+            raise
+
+    def probe(self) -> None:
+        """PING even while paused (the health check); an answer ends the pause."""
+        super().execute_command("PING")
+        self._paused_until = 0.0
+
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Pipeline:
+        self._refuse_while_paused()
+        return super().pipeline(transaction=transaction, shard_hint=shard_hint)
+
+
+def connect_redis(
+    config: Mapping[str, Any], client_class: type[Redis] = Redis, **options: Any
+) -> Redis:
     """A Redis client for the app's ``REDIS_URL`` with its certificate policy; ``options`` are
     redis-py's (timeouts)."""
     url = str(config["REDIS_URL"])
     policy = str(config.get("REDIS_SSL_CERT_REQS") or DEFAULT_SSL_CERT_REQS)
-    return Redis.from_url(url, **redis_options(url, policy), **options)
+    return client_class.from_url(url, **redis_options(url, policy), **options)
 
 
 def describe_redis(url: str) -> str:
@@ -42,6 +80,7 @@ def describe_redis(url: str) -> str:
 
 
 __all__ = [
+    "PausingRedis",
     "DEFAULT_SSL_CERT_REQS",
     "SSL_CERT_REQS_CHOICES",
     "connect_redis",

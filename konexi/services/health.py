@@ -28,7 +28,7 @@ def check() -> dict[str, str]:
     connection = redis_connection()
     if connection is not None:
         try:
-            connection.ping()
+            connection.probe()
             report["redis"] = "ok"
         except RedisError as exc:
             log.warning("health: redis down: %s", exc)

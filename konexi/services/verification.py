@@ -215,9 +215,12 @@ def _latest(purpose: str, destination: str, user_id: int | None) -> Verification
     return db.session.scalar(query.order_by(VerificationCode.id.desc()).limit(1))
 
 
-def has_live_code(purpose: str, destination: str, user_id: int) -> bool:
+def has_live_code(purpose: str, destination: str | None, user_id: int) -> bool:
     """True when a code for this purpose was sent to ``destination`` and can still be used, so a
-    page says "enter the code we sent" only when one was really sent."""
+    page says "enter the code we sent" only when one was really sent (never for a contact the
+    account no longer has)."""
+    if not destination:
+        return False
     row = _latest(purpose, destination, user_id)
     return row is not None and _is_live(row, utcnow()) is CodeStatus.OK
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -22,8 +25,22 @@ def log_in(live_server, page) -> None:  # type: ignore[no-untyped-def]
     assert "/login" not in page.url
 
 
+def wait_for_code(fake_twilio, phone: str) -> str:  # type: ignore[no-untyped-def]
+    """The code the outbox texted to ``phone`` (delivered in-process, moments after the click)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for sms in reversed(fake_twilio.to(phone)):
+            match = re.search(r"\b(\d{6})\b", sms.body)
+            if match:
+                return match.group(1)
+        time.sleep(0.1)
+    raise AssertionError(f"no code texted to {phone}")
+
+
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
-def test_provider_adds_a_branch_with_a_consented_phone(live_server, new_page, javascript):
+def test_provider_adds_a_branch_with_a_consented_phone(
+    live_server, new_page, javascript, fake_twilio
+):
     page = new_page(javascript=javascript)
     errors: list[str] = []
     # A refused form answers 422, which the browser and htmx log: only script errors count.
@@ -65,6 +82,14 @@ def test_provider_adds_a_branch_with_a_consented_phone(live_server, new_page, ja
     page.check("input[name=phone_consent]")
     page.locator("#branch-form button[type=submit]").click()
 
+    # A new number is proven by a code texted to it before customers see it.
+    page.wait_for_url(re.compile(r".*/provider/branches/\d+/phone$"))
+    page.locator("button", has_text="Send a code to this number").click()
+    expect(page.locator("input[name=code]")).to_be_visible()
+    code_box = page.locator("input[name=code]")
+    expect(page.locator("#branch-phone")).to_be_visible()
+    code_box.fill(wait_for_code(fake_twilio, "+6281277778888"))
+    page.locator("button", has_text="Prove this number").click()
     page.wait_for_url(live_server.url + "/provider/branches")
     card = page.locator(".branch", has_text="Demo Kopi Menteng")
     assert card.count() == 1
@@ -74,5 +99,6 @@ def test_provider_adds_a_branch_with_a_consented_phone(live_server, new_page, ja
         branch = db.session.scalar(select(Branch).where(Branch.name == "Demo Kopi Menteng"))
         provider = db.session.scalar(select(User).where(User.email == PROVIDER_EMAIL))
         assert branch.phone_consent_by_id == provider.id
+        assert branch.phone_verified_at is not None
         assert round(branch.latitude, 4) == -6.1944
     assert errors == []
