@@ -31,13 +31,13 @@ import ctypes
 import ctypes.util
 import os
 
-from konexi.config import trusted_proxies
+from konexi.config import read_setting, trusted_proxies
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+bind = f"0.0.0.0:{read_setting('PORT')}"
+workers = read_setting("WEB_CONCURRENCY")
+threads = read_setting("GUNICORN_THREADS")
 worker_class = "gthread"
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+timeout = read_setting("GUNICORN_TIMEOUT")
 keepalive = 5
 # Recycle workers now and then, so a slow leak never reaches the dyno's limit — but rarely: a
 # recycled worker starts with an empty page cache (at 2000 requests the cached feed restarted
