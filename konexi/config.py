@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -478,7 +479,7 @@ def _raw(environ: Mapping[str, str], name: str) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
-def read_setting(name: str, environ: Mapping[str, str] | None = None) -> object:
+def read_setting(name: str, environ: Mapping[str, str] | None = None) -> Any:
     """One setting with no app (gunicorn.conf.py reads PORT, TRUSTED_PROXIES, WEB_CONCURRENCY...);
     its default must not depend on others."""
     setting = SETTINGS_BY_NAME[name]
@@ -487,11 +488,6 @@ def read_setting(name: str, environ: Mapping[str, str] | None = None) -> object:
         return setting.parse(name, raw)
     env = (_raw(os.environ if environ is None else environ, "KONEXI_ENV") or "development").lower()
     return setting.default_for(Context(env, ROOT / "instance", {}))
-
-
-def trusted_proxies(environ: Mapping[str, str]) -> int:
-    """``TRUSTED_PROXIES`` without an app, so the app and gunicorn trust the same hops."""
-    return int(read_setting("TRUSTED_PROXIES", environ))  # type: ignore[call-overload]
 
 
 class Settings(Mapping[str, object]):
