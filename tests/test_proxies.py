@@ -28,7 +28,7 @@ def _failed_logins(client: FlaskClient, forwarded_for: list[str]) -> list[int]:
 def test_without_trusted_proxies_a_forged_x_forwarded_for_does_not_escape_the_login_limit(
     app_factory,
 ):
-    client = app_factory().test_client()
+    client = app_factory(RATELIMIT_LOGIN_PER_IP="10 per minute").test_client()
     statuses = _failed_logins(client, [f"198.51.100.{n}" for n in range(15)])
     assert statuses == [200] * 10 + [429] * 5
 
@@ -36,7 +36,7 @@ def test_without_trusted_proxies_a_forged_x_forwarded_for_does_not_escape_the_lo
 def test_with_one_trusted_proxy_the_right_most_hop_is_the_client(app_factory, caplog):
     """Heroku's router appends the address it saw: whatever the client wrote before it is not
     the client; two clients behind the same proxy are counted apart."""
-    client = app_factory(TRUSTED_PROXIES="1").test_client()
+    client = app_factory(TRUSTED_PROXIES="1", RATELIMIT_LOGIN_PER_IP="10 per minute").test_client()
     forged = [f"198.51.100.{n}, 203.0.113.7" for n in range(11)]
     with caplog.at_level(logging.INFO, logger="konexi.requests"):
         assert _failed_logins(client, forged) == [200] * 10 + [429]
