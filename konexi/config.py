@@ -224,15 +224,16 @@ class Setting:
         if self.default is None:
             return "unset"
         if isinstance(self.default, PerEnvironment):
-            d = self.default
-            return f"`{_shown(d.production)}` in production, `{_shown(d.development)}` elsewhere"
-        return f"`{_shown(self.default)}`"
+            production = shown_value(self.default.production)
+            elsewhere = shown_value(self.default.development)
+            return f"`{production}` in production, `{elsewhere}` elsewhere"
+        return f"`{shown_value(self.default)}`"
 
     def default_for(self, context: Context) -> object:
         return self.default(context) if callable(self.default) else self.default
 
 
-def _shown(value: object) -> str:
+def shown_value(value: object) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, list | tuple):

@@ -164,7 +164,7 @@ def test_every_declared_setting_reaches_the_flask_config(tmp_path):
 
 
 def test_each_literal_default_is_a_value_its_parser_accepts():
-    from konexi.config import SETTINGS, PerEnvironment, _shown
+    from konexi.config import SETTINGS, PerEnvironment, shown_value
 
     for setting in SETTINGS:
         defaults = (
@@ -174,7 +174,7 @@ def test_each_literal_default_is_a_value_its_parser_accepts():
         )
         for default in defaults:
             if default is not None and not callable(default):
-                assert setting.parse(setting.name, _shown(default)) == default, setting.name
+                assert setting.parse(setting.name, shown_value(default)) == default, setting.name
 
 
 def test_production_names_everything_missing_in_one_line(tmp_path):

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from konexi.config import SETTINGS, SETTINGS_BY_NAME, _shown
+from konexi.config import SETTINGS, SETTINGS_BY_NAME, shown_value
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW = re.compile(r"^\| `([A-Z0-9_]+)` \| (.*?) \| (.*) \|$")
@@ -43,7 +43,7 @@ def test_readme_defaults_are_the_declared_defaults():
         ):
             # the README's figure, read back by the setting's own parser, is the default
             assert setting.parse(name, default_cell.strip("`")) == setting.default, name
-            assert default_cell == f"`{_shown(setting.default)}`", name
+            assert default_cell == f"`{shown_value(setting.default)}`", name
 
 
 def test_the_table_tool_finds_the_readme_up_to_date():
