@@ -366,13 +366,13 @@ def _guard() -> tuple[MovingWindowRateLimiter, MovingWindowRateLimiter]:
     in-process stand-in used only while that storage cannot be reached."""
     guard = current_app.extensions.get(_GUARD)
     if guard is None:
-        uri = str(current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+        uri = str(current_app.config["RATELIMIT_STORAGE_URI"])
         # The same options as Flask-Limiter's: its short Redis timeouts (a hung Redis must not
         # hold a request) and the rediss:// certificate policy (RATELIMIT_STORAGE_OPTIONS).
         options = (
             {}
             if uri.startswith("memory")
-            else dict(current_app.config.get("RATELIMIT_STORAGE_OPTIONS") or {})
+            else dict(current_app.config["RATELIMIT_STORAGE_OPTIONS"])
         )
         guard = (
             MovingWindowRateLimiter(storage_from_string(uri, **options)),
