@@ -29,15 +29,14 @@ On a larger dyno raise WEB_CONCURRENCY first (about one worker per 120 MB of hea
 
 import ctypes
 import ctypes.util
-import os
 
-from konexi.config import trusted_proxies
+from konexi.config import read_setting
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+bind = f"0.0.0.0:{read_setting('PORT')}"
+workers = read_setting("WEB_CONCURRENCY")
+threads = read_setting("GUNICORN_THREADS")
 worker_class = "gthread"
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+timeout = read_setting("GUNICORN_TIMEOUT")
 keepalive = 5
 # Recycle workers now and then, so a slow leak never reaches the dyno's limit — but rarely: a
 # recycled worker starts with an empty page cache (at 2000 requests the cached feed restarted
@@ -54,7 +53,7 @@ errorlog = "-"
 # None without a trusted proxy (TRUSTED_PROXIES=0): a client's own header must not count. With
 # proxies, "*": Heroku's router has no fixed address (what Heroku documents), and the app's
 # ProxyFix believes only the TRUSTED_PROXIES right-most hops (konexi/proxies.py).
-forwarded_allow_ips = "*" if trusted_proxies(os.environ) > 0 else ""
+forwarded_allow_ips = "*" if read_setting("TRUSTED_PROXIES") > 0 else ""
 
 
 def _give_large_buffers_back_to_the_system() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from flask import Flask, request
 
@@ -121,7 +120,7 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
 
 def _configure_logging(app: Flask) -> None:
     """Log one line per event to stderr, which the platform collects."""
-    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    level = str(app.config["LOG_LEVEL"])
     if not logging.getLogger().handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app.logger.setLevel(level)

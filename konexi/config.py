@@ -1,18 +1,24 @@
-"""Settings, read from the environment in one place.
+"""Settings, read from the environment in one place: the table ``SETTINGS``.
 
+Each setting is declared once (name, parser, default, whether production requires it, and what
+it means); the Flask config, the production check and README's settings table are built from it
+(``tools/settings_table.py`` writes the README rows; ``tests/test_settings_readme.py`` checks them).
 Development works with no accounts anywhere (SQLite file, in-process jobs, dev outbox);
 production refuses to start while any of those development defaults would be used.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
+
+from flask import current_app
 
 from konexi.redis_client import DEFAULT_SSL_CERT_REQS, SSL_CERT_REQS_CHOICES, redis_options
 
@@ -21,11 +27,22 @@ ENVIRONMENTS = ("development", "testing", "production")
 DATABASE_CONNECT_TIMEOUT = 5  # seconds to connect to PostgreSQL
 PAGE_CACHE_SECONDS_PRODUCTION = 10  # anonymous pages replayed for up to this long
 DEFAULT_PORT = 5000  # make run's port unless PORT says otherwise
-_Number = TypeVar("_Number", int, float)
+# TCP keepalives: a connection whose peer vanished (a dead host, a dropped NAT mapping) is
+# found within idle + interval x count = 30 + 3 x 10 s instead of the kernel's two hours.
+DATABASE_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 
 
 class ConfigError(RuntimeError):
     """Raised when the environment cannot run the app (e.g. production without its settings)."""
+
+
+# -- parsers: (setting name, stripped non-empty text) -> value; a bad value names the setting ---
+Parser = Callable[[str, str], object]
 
 
 def env_bool(value: str | None, default: bool = False) -> bool:
@@ -49,358 +66,552 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def _dev_secret_key(instance_path: Path) -> str:
-    """A random key per development install, kept in instance/ so sessions survive restarts."""
-    key_file = instance_path / "secret_key"
+def text(name: str, value: str) -> str:
+    return value
+
+
+def boolean(name: str, value: str) -> bool:
+    try:
+        return env_bool(value)
+    except ConfigError as exc:
+        raise ConfigError(f"{name} must be true or false") from exc
+
+
+def whole_number(minimum: int = 0) -> Parser:
+    """A whole number of at least ``minimum``."""
+
+    def parse(name: str, value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError as exc:
+            raise ConfigError(f"{name} must be a whole number") from exc
+        if number < minimum:
+            raise ConfigError(f"{name} must be a whole number, at least {minimum}")
+        return number
+
+    return parse
+
+
+def seconds(*, zero_allowed: bool = True) -> Parser:
+    """A number of seconds, fractions allowed (never negative or NaN)."""
+
+    def parse(name: str, value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError as exc:
+            raise ConfigError(f"{name} must be a number of seconds") from exc
+        if math.isnan(number) or number < 0 or (number == 0 and not zero_allowed):
+            raise ConfigError(f"{name} must be a number of seconds, more than 0")
+        return number
+
+    return parse
+
+
+def limit(name: str, value: str) -> str:
+    """A rate limit in Flask-Limiter's notation, checked now so a typo stops the start."""
+    from limits import parse_many  # Flask-Limiter's own parser
+
+    try:
+        parse_many(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a limit such as '10 per minute;60 per hour'") from exc
+    return value
+
+
+def choice(*choices: str) -> Parser:
+    """One of ``choices`` (case-insensitive)."""
+
+    def parse(name: str, value: str) -> str:
+        for option in choices:
+            if value.lower() == option.lower():
+                return option
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}")
+
+    return parse
+
+
+def database_url(name: str, value: str) -> str:
+    return normalise_database_url(value)
+
+
+def base_url(name: str, value: str) -> str:
+    return value.rstrip("/")
+
+
+def retry_delays(name: str, value: str) -> list[int]:
+    """Seconds to wait before each retry of a message, e.g. "30,120,600,1800,7200"."""
+    try:
+        delays = [int(part) for part in value.split(",")]
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be seconds separated by commas") from exc
+    if not delays or min(delays) < 0:
+        raise ConfigError(f"{name} must be seconds separated by commas")
+    return delays
+
+
+def country_codes(name: str, value: str) -> tuple[str, ...]:
+    codes = tuple(code.strip().lstrip("+") for code in value.split(",") if code.strip())
+    if not codes or not all(code.isdigit() and len(code) <= 3 for code in codes):
+        raise ConfigError(f"{name} must be country calling codes, e.g. 62,65")
+    return codes
+
+
+# -- defaults that depend on the environment or on other settings -------------------------------
+@dataclass(frozen=True)
+class Context:
+    """What a computed default may look at: the environment's name, the instance folder and
+    the settings read before it in the table."""
+
+    env: str
+    instance_path: Path
+    values: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class PerEnvironment:
+    """A default that differs between development, testing and production."""
+
+    development: object
+    testing: object
+    production: object
+
+    def __call__(self, context: Context) -> object:
+        return getattr(self, context.env)
+
+
+def _dev_secret_key(context: Context) -> str:
+    """A random key per development install, kept in instance/ so sessions survive restarts;
+    a fixed one in testing (production refuses to start without SECRET_KEY)."""
+    if context.env != "development":
+        return "testing-secret"  # noqa: S105 - never used in production
+    key_file = context.instance_path / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
+    context.instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     key_file.write_text(key)
     key_file.chmod(0o600)
     return key
 
 
-@dataclass
-class Settings:
-    """Everything the app reads from the environment."""
+def _dev_database(context: Context) -> str:
+    context.instance_path.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{context.instance_path / 'konexi.sqlite3'}"
 
-    env: str
-    secret_key: str
-    database_url: str
-    redis_url: str | None
-    twilio_account_sid: str | None
-    twilio_auth_token: str | None
-    twilio_from_number: str | None
-    twilio_api_base: str | None
-    smtp_url: str | None
-    mail_from: str
-    base_url: str
-    purge_grace_days: int
-    google_client_id: str | None = None
-    google_client_secret: str | None = None
-    facebook_client_id: str | None = None
-    facebook_client_secret: str | None = None
-    google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
-    facebook_api_base: str = "https://graph.facebook.com/v19.0/"
-    facebook_authorize_url: str = "https://www.facebook.com/v19.0/dialog/oauth"
-    ratelimit_enabled: bool = True
-    outbox_retry_delays: tuple[int, ...] = (30, 120, 600, 1800, 7200)
-    outbox_sending_lease: int = 300
-    missing_in_production: list[str] = field(default_factory=list)
-    export_inline_max_rows: int = 500
-    unsubscribe_mailbox: str | None = None
-    inbound_email_secret: str | None = None
-    # Rate limits, SMS caps and cookie names (see _security_settings and docs/security.md).
-    security_settings: dict[str, object] = field(default_factory=dict)
-    # Anonymous-page micro-cache per worker (konexi/page_cache.py); 0 seconds turns it off.
-    page_cache_seconds: int = 0
-    page_cache_entries: int = 512
-    # Proxies in front that may set X-Forwarded-For/-Proto (konexi/proxies.py, gunicorn.conf.py).
-    trusted_proxies: int = 0
-    # Errors to Sentry, scrubbed of personal data (konexi/error_tracking.py); unset: off.
-    sentry_dsn: str | None = None
-    # Certificate policy of a rediss:// REDIS_URL (konexi/redis_client.py).
-    redis_ssl_cert_reqs: str = DEFAULT_SSL_CERT_REQS
-    # Memory and time bounds: hashing and decoding slots, database and Redis timeouts.
-    resource_settings: dict[str, object] = field(default_factory=dict)
+
+def _local_base_url(context: Context) -> str:
+    # The dev server listens on PORT (make run, flask run): links in SMS and email follow it.
+    return f"http://127.0.0.1:{context.values['PORT']}"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: how to read it, its default, and what it means."""
+
+    name: str
+    parse: Parser
+    default: object  # a value, or a callable taking a Context (PerEnvironment, _dev_database...)
+    description: str
+    required_in_production: bool = False
+    shown_default: str | None = None  # README's default column, when the value says too little
+    flask_key: str | None = None  # the Flask config key, when it is not ``name``
 
     @property
-    def sms_configured(self) -> bool:
-        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from_number)
+    def readme_default(self) -> str:
+        """The default as README's settings table shows it."""
+        if self.shown_default is not None:
+            return self.shown_default
+        if self.default is None:
+            return "unset"
+        if isinstance(self.default, PerEnvironment):
+            production = shown_value(self.default.production)
+            elsewhere = shown_value(self.default.development)
+            return f"`{production}` in production, `{elsewhere}` elsewhere"
+        return f"`{shown_value(self.default)}`"
 
-    @property
-    def smtp_configured(self) -> bool:
-        return bool(self.smtp_url)
-
-    def flask_config(self) -> dict[str, object]:
-        """The Flask/extension configuration derived from these settings."""
-        production = self.env == "production"
-        engine_options = postgres_engine_options(self.resource_settings)
-        if self.database_url.startswith("sqlite"):
-            engine_options = {"connect_args": {"timeout": 30}}
-        return {
-            "KONEXI_ENV": self.env,
-            "TESTING": self.env == "testing",
-            "SECRET_KEY": self.secret_key,
-            "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
-            "REDIS_URL": self.redis_url,
-            "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
-            "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
-            "TWILIO_FROM_NUMBER": self.twilio_from_number,
-            "TWILIO_API_BASE": self.twilio_api_base,
-            "SMTP_URL": self.smtp_url,
-            "MAIL_FROM": self.mail_from,
-            "BASE_URL": self.base_url.rstrip("/"),
-            "PURGE_GRACE_DAYS": self.purge_grace_days,
-            "GOOGLE_CLIENT_ID": self.google_client_id,
-            "GOOGLE_CLIENT_SECRET": self.google_client_secret,
-            "FACEBOOK_CLIENT_ID": self.facebook_client_id,
-            "FACEBOOK_CLIENT_SECRET": self.facebook_client_secret,
-            "GOOGLE_DISCOVERY_URL": self.google_discovery_url,
-            "FACEBOOK_API_BASE": self.facebook_api_base,
-            "FACEBOOK_AUTHORIZE_URL": self.facebook_authorize_url,
-            "SESSION_COOKIE_HTTPONLY": True,
-            "SESSION_COOKIE_SAMESITE": "Lax",
-            "SESSION_COOKIE_SECURE": production,
-            "REMEMBER_COOKIE_HTTPONLY": True,
-            "REMEMBER_COOKIE_SAMESITE": "Lax",
-            "REMEMBER_COOKIE_SECURE": production,
-            "PREFERRED_URL_SCHEME": "https" if production else "http",
-            "WTF_CSRF_TIME_LIMIT": None,
-            "RATELIMIT_ENABLED": self.ratelimit_enabled,
-            "OUTBOX_RETRY_DELAYS": list(self.outbox_retry_delays),
-            "OUTBOX_SENDING_LEASE": self.outbox_sending_lease,
-            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
-            "REDIS_SSL_CERT_REQS": self.redis_ssl_cert_reqs,
-            "RATELIMIT_HEADERS_ENABLED": True,
-            "BABEL_DEFAULT_LOCALE": "en",
-            "BABEL_DEFAULT_TIMEZONE": "UTC",
-            "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
-            "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
-            "EXPORT_INLINE_MAX_ROWS": self.export_inline_max_rows,
-            "UNSUBSCRIBE_MAILBOX": self.unsubscribe_mailbox,
-            "INBOUND_EMAIL_SECRET": self.inbound_email_secret,
-            **self.security_settings,
-            "PAGE_CACHE_SECONDS": self.page_cache_seconds,
-            "PAGE_CACHE_ENTRIES": self.page_cache_entries,
-            "TRUSTED_PROXIES": self.trusted_proxies,
-            "SENTRY_DSN": self.sentry_dsn,
-            **self.resource_settings,
-            # Flask-Limiter adds these to its own; so does the SMS guard: the short timeouts
-            # (a hung Redis must not hold a request) and the rediss:// certificate policy.
-            "RATELIMIT_STORAGE_OPTIONS": {
-                **redis_timeouts(self.resource_settings),
-                **(
-                    redis_options(self.redis_url, self.redis_ssl_cert_reqs)
-                    if self.redis_url
-                    else {}
-                ),
-            },
-        }
+    def default_for(self, context: Context) -> object:
+        return self.default(context) if callable(self.default) else self.default
 
 
-def _get(environ: dict[str, str], name: str) -> str | None:
+def shown_value(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list | tuple):
+        return ",".join(str(item) for item in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_OPTIONAL = None  # unset: the feature is off (or its development stand-in is used)
+_PER_IP_NOTE = "many people share one carrier-grade NAT address, so per-IP figures are generous"
+
+# Every setting, in README's order. Limits use Flask-Limiter's notation. Indonesian carriers put
+# thousands of phones behind one public address, and a promotion stand or shop Wi-Fi signs many
+# people up from one address: the per-IP figures let 200 distinct people sign up (and resend a
+# code now and then) from one IP in an hour. What really caps abuse is per number, per account
+# and global: SMS_PER_NUMBER_LIMIT, the per-destination code limits in services/verification.py,
+# the per-sender share limits, and SMS_GLOBAL_HOURLY_CAP (the bill's ceiling).
+# One setting per few lines reads as a table: the formatter leaves it alone.
+# fmt: off
+SETTINGS: tuple[Setting, ...] = (
+    # -- the environment and its services (production requires each of these) ---------------
+    Setting("KONEXI_ENV", choice(*ENVIRONMENTS), "development",
+            "`development`, `testing` or `production`. Production refuses to start while "
+            "`SECRET_KEY`, a real `DATABASE_URL`, `REDIS_URL`, `TWILIO_*` or "
+            "`SMTP_URL`/`MAIL_FROM` is unset, and names what is missing"),
+    Setting("SECRET_KEY", text, _dev_secret_key, "signs sessions and tokens",
+            required_in_production=True,
+            shown_default="random per install, kept in `instance/secret_key`"),
+    Setting("DATABASE_URL", database_url, _dev_database,
+            "`postgres://…` (Heroku style) is accepted and mapped to psycopg 3",
+            required_in_production=True, shown_default="`sqlite:///instance/konexi.sqlite3`",
+            flask_key="SQLALCHEMY_DATABASE_URI"),
+    Setting("DATABASE_STATEMENT_TIMEOUT", seconds(), 3.0,
+            "seconds PostgreSQL may spend on one statement (`0`: no limit, e.g. for a release "
+            "whose migration rewrites a large table); the app also stops waiting on a silent "
+            "server one second later, so a hung database answers with the 503 page"),
+    Setting("DATABASE_POOL_TIMEOUT", seconds(), 5.0,
+            "seconds a request waits for a pooled database connection before a 503"),
+    Setting("REDIS_URL", text, _OPTIONAL,
+            "RQ queues, cron, rate-limit storage; `redis://…` or `rediss://…` (TLS)",
+            required_in_production=True, shown_default="unset: jobs run in-process"),
+    Setting("REDIS_SSL_CERT_REQS", choice(*SSL_CERT_REQS_CHOICES), DEFAULT_SSL_CERT_REQS,
+            "for a `rediss://` `REDIS_URL`: `none` encrypts without checking the server's "
+            "certificate (Heroku's Redis add-on presents a self-signed one), `required` checks "
+            "it against the system's CAs (plus `SSL_CERT_FILE`). Applies to every Redis "
+            "connection: queue, worker, cron, rate limits, `/healthz`"),
+    Setting("REDIS_SOCKET_TIMEOUT", seconds(zero_allowed=False), 1.0,
+            "seconds a Redis command of the web app may take before Redis counts as down"),
+    Setting("REDIS_SOCKET_CONNECT_TIMEOUT", seconds(zero_allowed=False), 1.0,
+            "seconds a connection attempt to Redis may take before Redis counts as down"),
+    Setting("TWILIO_ACCOUNT_SID", text, _OPTIONAL, "SMS through Twilio: the account",
+            required_in_production=True, shown_default="unset: SMS go to the dev outbox"),
+    Setting("TWILIO_AUTH_TOKEN", text, _OPTIONAL,
+            "SMS through Twilio: the token (also checks Twilio's webhook signatures)",
+            required_in_production=True, shown_default="unset: SMS go to the dev outbox"),
+    Setting("TWILIO_FROM_NUMBER", text, _OPTIONAL, "SMS through Twilio: the sender number",
+            required_in_production=True, shown_default="unset: SMS go to the dev outbox"),
+    Setting("TWILIO_API_BASE", text, _OPTIONAL,
+            "the tests point the real Twilio client at a local fake API",
+            shown_default="Twilio's own"),
+    Setting("SMTP_URL", text, _OPTIONAL,
+            "`smtp://user:pass@host:port` (STARTTLS) or `smtps://…`. In production TLS is "
+            "required: a server that offers no STARTTLS, or whose certificate fails "
+            "verification (`SSL_CERT_FILE` can add a CA), gets neither the password nor the "
+            "message, and the email is retried. `…?tls=none` opts out explicitly (e.g. a relay "
+            "on the same host); development and testing send in clear when STARTTLS is not "
+            "offered", required_in_production=True,
+            shown_default="unset: email goes to the dev outbox"),
+    Setting("MAIL_FROM", text, "Konexi <no-reply@konexi.test>", "the sender of every email",
+            required_in_production=True),
+    Setting("OUTBOX_SEND_TIMEOUT", seconds(zero_allowed=False), 15.0,
+            "seconds one SMS or email send may take (Twilio's API, the SMTP server) before it "
+            "counts as a temporary failure"),
+    Setting("OUTBOX_RETRY_DELAYS", retry_delays, [30, 120, 600, 1800, 7200],
+            "seconds before each retry of a temporarily failed SMS/email (the last repeats)"),
+    Setting("OUTBOX_MAX_ATTEMPTS", whole_number(1), 6,
+            "attempts at one SMS/email before it is given up as failed"),
+    Setting("OUTBOX_SENDING_LEASE", whole_number(1), 300,
+            "seconds a worker may hold a message while sending it; after that the sweeper "
+            "takes it back (a worker died). Keep it above `OUTBOX_SEND_TIMEOUT`"),
+    Setting("GOOGLE_CLIENT_ID", text, _OPTIONAL, "Google sign-in (Authlib)",
+            shown_default="unset: button hidden"),
+    Setting("GOOGLE_CLIENT_SECRET", text, _OPTIONAL, "Google sign-in (Authlib)",
+            shown_default="unset: button hidden"),
+    Setting("FACEBOOK_CLIENT_ID", text, _OPTIONAL, "Facebook sign-in (Authlib)",
+            shown_default="unset: button hidden"),
+    Setting("FACEBOOK_CLIENT_SECRET", text, _OPTIONAL, "Facebook sign-in (Authlib)",
+            shown_default="unset: button hidden"),
+    Setting("GOOGLE_DISCOVERY_URL", text,
+            "https://accounts.google.com/.well-known/openid-configuration",
+            "Google's OpenID discovery document (the tests point it at a fake provider)"),
+    Setting("FACEBOOK_API_BASE", text, "https://graph.facebook.com/v19.0/",
+            "Facebook's Graph API (the tests point it at a fake provider)"),
+    Setting("FACEBOOK_AUTHORIZE_URL", text, "https://www.facebook.com/v19.0/dialog/oauth",
+            "Facebook's login dialog (the tests point it at a fake provider)"),
+    Setting("PORT", whole_number(), DEFAULT_PORT,
+            "the port `make run` serves on (and gunicorn binds on the platform); without "
+            "`BASE_URL`, links follow it"),
+    Setting("BASE_URL", base_url, _local_base_url,
+            "absolute links in SMS and email (set it in production)",
+            shown_default="`http://127.0.0.1:$PORT`"),
+    Setting("TRUSTED_PROXIES", whole_number(), 0,
+            "how many proxies in front may set `X-Forwarded-For`/`X-Forwarded-Proto`: only that "
+            "many right-most values are believed (the client's address for rate limits and the "
+            "log; HTTPS), by the app and by gunicorn (`forwarded_allow_ips`). `0`: the headers "
+            "are ignored. In production plain HTTP is redirected to HTTPS (308) as seen after "
+            "this", shown_default="`0` (Heroku: `1`)"),
+    Setting("WEB_CONCURRENCY", whole_number(1), 2, "gunicorn workers (`gunicorn.conf.py`)"),
+    Setting("GUNICORN_THREADS", whole_number(1), 4,
+            "threads per gunicorn worker (`gunicorn.conf.py`)"),
+    Setting("GUNICORN_TIMEOUT", whole_number(1), 30,
+            "seconds gunicorn lets a request run before it restarts the worker"),
+    Setting("MEMORY_HEAVY_TASKS_AT_ONCE", whole_number(1), 1,
+            # gunicorn.conf.py's memory budget (master + 2 workers <= 450 MB) counts on one.
+            "argon2 hashes and picture decodes running at once in one process; the others wait "
+            "their turn (keeps a 512 MB dyno's workers inside their memory budget, see "
+            "`gunicorn.conf.py`)"),
+    Setting("LOG_LEVEL", choice("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "INFO",
+            "log verbosity (logs go to stderr, one line per event)"),
+    Setting("SENTRY_DSN", text, _OPTIONAL,
+            "errors of the web and worker processes to Sentry (Flask and RQ integrations), "
+            "scrubbed of emails, phone numbers, tokens, cookies, IP addresses, bodies and users "
+            "(`konexi/error_tracking.py`)", shown_default="unset: no error tracking"),
+    # -- product rules ------------------------------------------------------------------------
+    Setting("PURGE_GRACE_DAYS", whole_number(), 30,
+            "days between a deletion request and the purge"),
+    Setting("EXPORT_INLINE_MAX_ROWS", whole_number(), 500,
+            "\"Download my data\" with more rows than this is built by a job and announced by "
+            "email"),
+    Setting("UNSUBSCRIBE_MAILBOX", text, _OPTIONAL,
+            "the `mailto:` of the List-Unsubscribe header (plus-addressed with the signed token)",
+            shown_default="`unsubscribe@` + the domain of `MAIL_FROM`"),
+    Setting("INBOUND_EMAIL_SECRET", text, _OPTIONAL,
+            "shared secret of the mail provider's inbound route (see below)",
+            shown_default="unset: `/webhooks/inbound-email` answers 404"),
+    Setting("PAGE_CACHE_SECONDS", whole_number(),
+            PerEnvironment(development=0, testing=0, production=PAGE_CACHE_SECONDS_PRODUCTION),
+            "each gunicorn worker replays the anonymous feed (`/` and its htmx fragments), "
+            "public provider pages and `/privacy` for this long (`konexi/page_cache.py`): only "
+            "for requests with no cookie but `lang` and no `Authorization`, per URL and `Vary` "
+            "variant, with `Age`. Anonymous \"N left\" counts may be this many seconds old, plus "
+            "at most 5 s while one request re-renders an expired copy (a claim always checks the "
+            "quota); signed-in pages and the voucher page (it counts views) are never cached. "
+            "`0` turns it off", shown_default="`10` in production, `0` (off) in development "
+            "and testing"),
+    Setting("PAGE_CACHE_ENTRIES", whole_number(), 512,
+            "most pages one worker keeps (least recently used first out; also at most 16 MB of "
+            "bodies)"),
+    Setting("REVIEW_HIDE_MIN_REPORTERS", whole_number(), 3,
+            "reports hide a review before a moderator looks only when this many verified "
+            "reporters, each from a different /24 network and with an account at least "
+            "`REVIEW_REPORTER_MIN_AGE_DAYS` old, agree; other reports only queue it at "
+            "`/admin/reviews`"),
+    Setting("REVIEW_REPORTER_MIN_AGE_DAYS", whole_number(), 7,
+            "days an account must be old for its report to count towards hiding a review"),
+    Setting("UNVERIFIED_CONTACT_HOLD_HOURS", whole_number(), 24,
+            "hours an unconfirmed email or phone stays reserved for the account that typed it; "
+            "after that a new sign-up may take it (`docs/security.md`)"),
+    # -- SMS pumping defence ------------------------------------------------------------------
+    Setting("SMS_PER_NUMBER_LIMIT", limit, "5 per 10 minutes",
+            "SMS (codes, resets, shares) to one number"),
+    Setting("SMS_PER_IP_LIMIT", limit, "300 per hour;2000 per day",
+            "SMS (codes, resets, shares) caused by one IP"),
+    Setting("SMS_GLOBAL_HOURLY_CAP", whole_number(), 1000,
+            "those SMS an hour, everyone together (the bill's ceiling)"),
+    Setting("CODES_PER_IP_PER_HOUR", whole_number(), 300,
+            "verification and reset codes one IP may have sent an hour, per channel (SMS, email)"),
+    Setting("OTP_ALLOWED_COUNTRY_CODES", country_codes, ("62",),
+            "country calling codes SMS codes and shares may go to, e.g. `62,65`"),
+    # Shares are capped per sender (10 a day) and per recipient (3 a day); this only stops one
+    # network from flooding, so it must fit a whole carrier's NAT address.
+    Setting("SHARES_PER_IP_PER_DAY", whole_number(), 500,
+            "shares a day from one network (each sender: 10 a day)"),
+    # -- rate limits of the endpoints (Flask-Limiter; docs/security.md lists each) -------------
+    Setting("RATELIMIT_ENABLED", boolean, True,
+            "rate limits (Flask-Limiter, stored in Redis when `REDIS_URL` is set)"),
+    Setting("RATELIMIT_LOGIN_PER_IP", limit, "30 per minute;300 per hour",
+            f"failed logins from one IP ({_PER_IP_NOTE})"),
+    Setting("RATELIMIT_LOGIN_PER_ACCOUNT", limit, "5 per minute;20 per hour",
+            "failed logins naming one account (guessing one person's password)"),
+    Setting("RATELIMIT_SIGNUP_PER_IP", limit, "30 per minute;400 per hour",
+            "sign-ups from one IP: lets 200 people sign up from one carrier-NAT address an hour"),
+    Setting("RATELIMIT_FORGOT_PER_IP", limit, "20 per minute;200 per hour",
+            "password-reset requests from one IP"),
+    Setting("RATELIMIT_RESET_PER_IP", limit, "30 per minute;300 per hour",
+            "password-reset code entries from one IP"),
+    Setting("RATELIMIT_RESET_PER_ACCOUNT", limit, "10 per hour",
+            "password-reset code entries for one account from one IP"),
+    Setting("RATELIMIT_VERIFY_PER_USER", limit, "10 per minute;30 per hour",
+            "verification code entries per user"),
+    Setting("RATELIMIT_RESEND_PER_USER", limit, "5 per minute;20 per hour",
+            "verification code resends per user"),
+    Setting("RATELIMIT_EMAIL_LINK_PER_IP", limit, "60 per minute",
+            "email verification links opened from one IP"),
+    Setting("RATELIMIT_PASSWORD_CHANGE_PER_USER", limit, "5 per minute;20 per hour",
+            "password checks of a signed-in user (change password, close or delete account)"),
+    Setting("RATELIMIT_CONTACT_CHANGE_PER_USER", limit, "5 per minute;10 per hour",
+            "email/phone changes per user (each asks for a code to a new address)"),
+    Setting("RATELIMIT_SOCIAL_CALLBACK_PER_IP", limit, "20 per minute;100 per hour",
+            "social sign-in callbacks from one IP"),
+    Setting("RATELIMIT_SOCIAL_SIGNUP_PER_IP", limit, "10 per minute;50 per hour",
+            "completed social sign-ups from one IP"),
+    Setting("RATELIMIT_UPLOADS_PER_USER", limit, "10 per minute;60 per hour",
+            "picture uploads per user, profile and voucher pictures together"),
+    Setting("RATELIMIT_CLAIMS_PER_USER", limit, "10 per minute;60 per hour",
+            "voucher claims per user (per user, not per IP: carrier-grade NAT)"),
+    Setting("RATELIMIT_SHARES_PER_USER", limit, "10 per minute;40 per day",
+            "share form posts per user, typos included (a flood guard; the readable rule is "
+            "10 shares a day)"),
+    Setting("RATELIMIT_SHARES_PER_IP", limit, "30 per minute;120 per day",
+            "share form posts from one IP, typos included (a flood guard)"),
+    Setting("RATELIMIT_REVIEWS_PER_USER", limit, "5 per minute;20 per day",
+            "reviews written per user"),
+    Setting("RATELIMIT_REVIEW_REPORTS_PER_USER", limit, "10 per minute;50 per day",
+            "review reports per user"),
+    Setting("RATELIMIT_INVITES_PER_USER", limit, "10 per minute;50 per day",
+            "team invitations sent per provider admin"),
+    Setting("RATELIMIT_BRANCH_PHONE_CODES_PER_USER", limit, "3 per 10 minutes;20 per day",
+            "codes sent to confirm a branch phone, per provider admin (each is an SMS)"),
+    Setting("RATELIMIT_BRANCH_PHONE_TRIES_PER_USER", limit, "10 per minute;30 per hour",
+            "branch phone code entries per provider admin"),
+    Setting("RATELIMIT_REDEEM_LOOKUPS_PER_STAFF", limit, "30 per minute;300 per hour",
+            "customer lookups at the redeem desk per staff member (a branch shares one network)"),
+    Setting("RATELIMIT_REDEEM_FAILED_LOOKUPS_PER_STAFF", limit, "10 per 10 minutes;30 per hour",
+            "lookups that showed nothing, per staff member: the guard against probing numbers"),
+    Setting("RATELIMIT_REDEEM_CONFIRMS_PER_STAFF", limit, "30 per minute;300 per hour",
+            "redemptions confirmed per staff member"),
+    Setting("RATELIMIT_SMS_WEBHOOK_PER_SENDER", limit, "20 per minute;200 per hour",
+            "inbound SMS handled per sending phone"),
+    Setting("RATELIMIT_SMS_WEBHOOK_PER_IP", limit, "300 per minute",
+            "inbound SMS webhooks per IP (Twilio calls from a pool: a guard against loops)"),
+    Setting("RATELIMIT_STATUS_WEBHOOK_PER_IP", limit, "1200 per minute",
+            "SMS delivery-status webhooks per IP"),
+    Setting("RATELIMIT_INBOUND_EMAIL_PER_IP", limit, "300 per minute",
+            "inbound email (unsubscribe mailbox) webhooks per IP"),
+)
+# fmt: on
+SETTINGS_BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+
+
+def _raw(environ: Mapping[str, str], name: str) -> str | None:
     value = environ.get(name)
     return value.strip() if value and value.strip() else None
 
 
-def _retry_delays(value: str | None) -> tuple[int, ...]:
-    """Seconds to wait before each retry of a message, e.g. "30,120,600,1800,7200"."""
-    if value is None:
-        return Settings.outbox_retry_delays
-    try:
-        delays = tuple(int(part) for part in value.split(","))
-    except ValueError as exc:
-        raise ConfigError("OUTBOX_RETRY_DELAYS must be seconds separated by commas") from exc
-    if not delays or min(delays) < 0:
-        raise ConfigError("OUTBOX_RETRY_DELAYS must be seconds separated by commas")
-    return delays
+def read_setting(name: str, environ: Mapping[str, str] | None = None) -> Any:
+    """One setting with no app (gunicorn.conf.py reads PORT, TRUSTED_PROXIES, WEB_CONCURRENCY...);
+    its default must not depend on others."""
+    setting = SETTINGS_BY_NAME[name]
+    raw = _raw(os.environ if environ is None else environ, name)
+    if raw is not None:
+        return setting.parse(name, raw)
+    env = (_raw(os.environ if environ is None else environ, "KONEXI_ENV") or "development").lower()
+    return setting.default_for(Context(env, ROOT / "instance", {}))
 
 
-def _whole_number(environ: dict[str, str], name: str, default: int) -> int:
-    """A non-negative whole number from the environment, or ``default`` when unset."""
-    return _non_negative(environ, name, default, int, "a whole number")
+class Settings(Mapping[str, object]):
+    """The settings read from one environment: a read-only mapping of setting name to value."""
 
+    def __init__(self, env: str, values: dict[str, object], missing: list[str]) -> None:
+        self.env = env
+        self._values = values
+        self.missing_in_production = missing
 
-def _non_negative(
-    environ: dict[str, str], name: str, default: _Number, parse: type[_Number], what: str
-) -> _Number:
-    value = _get(environ, name)
-    if value is None:
-        return default
-    try:
-        number = parse(value)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be {what}") from exc
-    if not number >= 0:  # also refuses NaN
-        raise ConfigError(f"{name} must be {what}")
-    return number
+    def __getitem__(self, name: str) -> object:
+        return self._values[name]
 
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
 
-def trusted_proxies(environ: Mapping[str, str]) -> int:
-    """``TRUSTED_PROXIES``: how many proxies in front may set X-Forwarded-For/-Proto (default 0,
-    Heroku 1). gunicorn.conf.py reads it too, so the app and gunicorn trust the same hops."""
-    return _whole_number(dict(environ), "TRUSTED_PROXIES", 0)
+    def __len__(self) -> int:
+        return len(self._values)
 
+    @property
+    def sms_configured(self) -> bool:
+        return all(
+            self[name] for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
+        )
 
-def _redis_ssl_cert_reqs(environ: dict[str, str]) -> str:
-    """``REDIS_SSL_CERT_REQS``: ``none`` (Heroku's self-signed rediss://) or ``required``."""
-    value = (_get(environ, "REDIS_SSL_CERT_REQS") or DEFAULT_SSL_CERT_REQS).lower()
-    if value not in SSL_CERT_REQS_CHOICES:
-        raise ConfigError(f"REDIS_SSL_CERT_REQS must be one of {', '.join(SSL_CERT_REQS_CHOICES)}")
-    return value
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self["SMTP_URL"])
 
-
-def _sending_lease(value: str | None) -> int:
-    """Seconds a worker may hold a message in "sending" (longer than a send's 15 s timeout)."""
-    if value is None:
-        return Settings.outbox_sending_lease
-    if not value.isdigit() or int(value) < 1:
-        raise ConfigError("OUTBOX_SENDING_LEASE must be a whole number of seconds")
-    return int(value)
+    def flask_config(self) -> dict[str, object]:
+        """The Flask/extension configuration: every setting under its key, plus what follows
+        from them (cookies, engine and storage options, Babel)."""
+        config = {SETTINGS_BY_NAME[name].flask_key or name: value for name, value in self.items()}
+        config.update(_derived(self.env, config))
+        return config
 
 
 def load_settings(
-    environ: dict[str, str] | None = None, instance_path: Path | None = None
+    environ: Mapping[str, str] | None = None, instance_path: Path | None = None
 ) -> Settings:
-    """Read the settings from ``environ`` (default: ``os.environ``) and check them."""
+    """Read every setting in ``SETTINGS`` from ``environ`` (default: ``os.environ``), check it,
+    and in production refuse to start with development defaults, naming what is missing."""
     environ = dict(os.environ if environ is None else environ)
-    instance_path = instance_path or ROOT / "instance"
-    env = (_get(environ, "KONEXI_ENV") or "development").lower()
+    env = (_raw(environ, "KONEXI_ENV") or "development").lower()
     if env not in ENVIRONMENTS:
         raise ConfigError(f"KONEXI_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
-
+    values: dict[str, object] = {"KONEXI_ENV": env}
+    context = Context(env, instance_path or ROOT / "instance", values)
     missing: list[str] = []
-    secret_key = _get(environ, "SECRET_KEY")
-    if not secret_key:
-        missing.append("SECRET_KEY")
-        secret_key = _dev_secret_key(instance_path) if env == "development" else "testing-secret"
-    database_url = _get(environ, "DATABASE_URL")
-    if not database_url:
-        missing.append("DATABASE_URL")
-        instance_path.mkdir(parents=True, exist_ok=True)
-        database_url = f"sqlite:///{instance_path / 'konexi.sqlite3'}"
-    redis_url = _get(environ, "REDIS_URL")
-    if not redis_url:
-        missing.append("REDIS_URL")
-    twilio = {
-        name: _get(environ, name)
-        for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
-    }
-    missing.extend(name for name, value in twilio.items() if not value)
-    smtp_url = _get(environ, "SMTP_URL")
-    mail_from = _get(environ, "MAIL_FROM")
-    if not smtp_url:
-        missing.append("SMTP_URL")
-    if not mail_from:
-        missing.append("MAIL_FROM")
-    try:
-        grace = int(_get(environ, "PURGE_GRACE_DAYS") or "30")
-    except ValueError as exc:
-        raise ConfigError("PURGE_GRACE_DAYS must be a whole number of days") from exc
-
-    settings = Settings(
-        env=env,
-        secret_key=secret_key,
-        database_url=normalise_database_url(database_url),
-        redis_url=redis_url,
-        twilio_account_sid=twilio["TWILIO_ACCOUNT_SID"],
-        twilio_auth_token=twilio["TWILIO_AUTH_TOKEN"],
-        twilio_from_number=twilio["TWILIO_FROM_NUMBER"],
-        twilio_api_base=_get(environ, "TWILIO_API_BASE"),
-        smtp_url=smtp_url,
-        mail_from=mail_from or "Konexi <no-reply@konexi.test>",
-        # The dev server listens on PORT (make run, flask run): links in SMS and email follow it.
-        base_url=_get(environ, "BASE_URL")
-        or f"http://127.0.0.1:{_whole_number(environ, 'PORT', DEFAULT_PORT)}",
-        purge_grace_days=grace,
-        google_client_id=_get(environ, "GOOGLE_CLIENT_ID"),
-        google_client_secret=_get(environ, "GOOGLE_CLIENT_SECRET"),
-        facebook_client_id=_get(environ, "FACEBOOK_CLIENT_ID"),
-        facebook_client_secret=_get(environ, "FACEBOOK_CLIENT_SECRET"),
-        google_discovery_url=_get(environ, "GOOGLE_DISCOVERY_URL")
-        or "https://accounts.google.com/.well-known/openid-configuration",
-        facebook_api_base=_get(environ, "FACEBOOK_API_BASE") or "https://graph.facebook.com/v19.0/",
-        facebook_authorize_url=_get(environ, "FACEBOOK_AUTHORIZE_URL")
-        or "https://www.facebook.com/v19.0/dialog/oauth",
-        ratelimit_enabled=env_bool(_get(environ, "RATELIMIT_ENABLED"), default=True),
-        outbox_retry_delays=_retry_delays(_get(environ, "OUTBOX_RETRY_DELAYS")),
-        outbox_sending_lease=_sending_lease(_get(environ, "OUTBOX_SENDING_LEASE")),
-        missing_in_production=missing,
-        export_inline_max_rows=_whole_number(environ, "EXPORT_INLINE_MAX_ROWS", 500),
-        unsubscribe_mailbox=_get(environ, "UNSUBSCRIBE_MAILBOX"),
-        inbound_email_secret=_get(environ, "INBOUND_EMAIL_SECRET"),
-        security_settings=_security_settings(environ, env),
-        # Off in development (a change shows at once) and testing; 10 s in production.
-        page_cache_seconds=_whole_number(
-            environ,
-            "PAGE_CACHE_SECONDS",
-            PAGE_CACHE_SECONDS_PRODUCTION if env == "production" else 0,
-        ),
-        page_cache_entries=_whole_number(environ, "PAGE_CACHE_ENTRIES", 512),
-        trusted_proxies=trusted_proxies(environ),
-        sentry_dsn=_get(environ, "SENTRY_DSN"),
-        redis_ssl_cert_reqs=_redis_ssl_cert_reqs(environ),
-        resource_settings=_resource_settings(environ),
-    )
+    for setting in SETTINGS[1:]:
+        raw = _raw(environ, setting.name)
+        if raw is None:
+            if setting.required_in_production:
+                missing.append(setting.name)
+            values[setting.name] = setting.default_for(context)
+        else:
+            values[setting.name] = setting.parse(setting.name, raw)
     if env == "production":
-        if "DATABASE_URL" not in missing and settings.database_url.startswith("sqlite"):
+        if "DATABASE_URL" not in missing and str(values["DATABASE_URL"]).startswith("sqlite"):
             missing.append("DATABASE_URL (SQLite is for development only)")
         if missing:
             raise ConfigError(
                 "Konexi refuses to start in production with development defaults. "
-                "Set these environment variables: " + ", ".join(dict.fromkeys(missing))
+                "Set these environment variables: " + ", ".join(missing)
             )
-    return settings
+    return Settings(env, values, missing)
 
 
-# -- rate limits, SMS pumping defence, cookies (docs/security.md lists each figure) ---------
-# Limits in Flask-Limiter's notation. Indonesian carriers put thousands of phones behind one
-# public address (carrier-grade NAT), and a promotion stand or shop Wi-Fi signs many people up
-# from one address: the per-IP figures let 200 distinct people sign up (and resend a code now and
-# then) from one IP in an hour. What really caps abuse is per number, per account and global:
-# SMS_PER_NUMBER_LIMIT, the per-destination code limits in services/verification.py, the
-# per-sender share limits, and SMS_GLOBAL_HOURLY_CAP (the bill's ceiling).
-RATE_LIMIT_DEFAULTS: dict[str, str] = {
-    # Only failed logins count; per account stays tight (guessing one person's password).
-    "RATELIMIT_LOGIN_PER_IP": "30 per minute;300 per hour",
-    "RATELIMIT_LOGIN_PER_ACCOUNT": "5 per minute;20 per hour",
-    "RATELIMIT_SIGNUP_PER_IP": "30 per minute;400 per hour",
-    "RATELIMIT_FORGOT_PER_IP": "20 per minute;200 per hour",
-    "RATELIMIT_RESET_PER_IP": "30 per minute;300 per hour",
-    "RATELIMIT_RESET_PER_ACCOUNT": "10 per hour",
-    "RATELIMIT_VERIFY_PER_USER": "10 per minute;30 per hour",
-    "RATELIMIT_RESEND_PER_USER": "5 per minute;20 per hour",
-    "RATELIMIT_EMAIL_LINK_PER_IP": "60 per minute",
-    "RATELIMIT_UPLOADS_PER_USER": "10 per minute;60 per hour",  # pictures (profile, vouchers)
-    # SMS that an anonymous or new user can make Konexi send (codes, resets, shares).
-    "SMS_PER_NUMBER_LIMIT": "5 per 10 minutes",
-    "SMS_PER_IP_LIMIT": "300 per hour;2000 per day",
-}
-SECURITY_INT_DEFAULTS: dict[str, int] = {
-    # Reports hide a review before a moderator looks only when this many verified reporters,
-    # each from a different /24 network and with an account this old, agree.
-    "REVIEW_HIDE_MIN_REPORTERS": 3,
-    "REVIEW_REPORTER_MIN_AGE_DAYS": 7,
-    # Hours an unproven email or phone stays reserved for the account that typed it.
-    "UNVERIFIED_CONTACT_HOLD_HOURS": 24,
-    "SMS_GLOBAL_HOURLY_CAP": 1000,
-    # Codes (verification and reset) one IP may have sent per channel (SMS, email) in an hour.
-    "CODES_PER_IP_PER_HOUR": 300,
-    # Shares are capped per sender (10 a day) and per recipient (3 a day); this only stops one
-    # network from flooding, so it must fit a whole carrier's NAT address.
-    "SHARES_PER_IP_PER_DAY": 500,
-}
-OTP_ALLOWED_COUNTRY_CODES_DEFAULT = "62"
+def rate_limit(name: str) -> Callable[[], str]:
+    """A ``RATELIMIT_*`` setting for ``limiter.limit``, read from the app's config on each
+    request, so an operator can raise a figure (e.g. one that carrier-grade NAT makes too
+    tight) without a code change. An undeclared name fails at import."""
+    if SETTINGS_BY_NAME[name].parse is not limit:
+        raise ConfigError(f"{name} is not a rate limit")
+
+    def configured_limit() -> str:
+        return str(current_app.config[name])
+
+    configured_limit.__name__ = name.lower()
+    return configured_limit
 
 
-def _security_settings(environ: dict[str, str], env: str) -> dict[str, object]:
-    """The rate-limit, SMS-cap and cookie settings, each checked so a typo stops the start."""
-    from limits import parse_many
-
-    values: dict[str, object] = {}
-    for name, default in RATE_LIMIT_DEFAULTS.items():
-        value = _get(environ, name) or default
-        try:
-            parse_many(value)
-        except ValueError as exc:
-            raise ConfigError(f"{name} must be a limit such as {default!r}") from exc
-        values[name] = value
-    for name, number in SECURITY_INT_DEFAULTS.items():
-        values[name] = _whole_number(environ, name, number)
-    codes = _get(environ, "OTP_ALLOWED_COUNTRY_CODES") or OTP_ALLOWED_COUNTRY_CODES_DEFAULT
-    country_codes = tuple(code.strip().lstrip("+") for code in codes.split(",") if code.strip())
-    if not country_codes or not all(code.isdigit() and len(code) <= 3 for code in country_codes):
-        raise ConfigError("OTP_ALLOWED_COUNTRY_CODES must be country calling codes, e.g. 62,65")
-    values["OTP_ALLOWED_COUNTRY_CODES"] = country_codes
-    # Flask-Login's default is a year; a stolen remember-me cookie should not last that long.
-    values["REMEMBER_COOKIE_DURATION"] = timedelta(days=30)
-    if env == "production":
+def _derived(env: str, config: Mapping[str, object]) -> dict[str, object]:
+    """Flask and extension keys that follow from the settings rather than being settings."""
+    production = env == "production"
+    engine_options = postgres_engine_options(config)
+    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        engine_options = {"connect_args": {"timeout": 30}}
+    redis_url = config["REDIS_URL"]
+    derived: dict[str, object] = {
+        "TESTING": env == "testing",
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        # Flask-Login's default is a year; a stolen remember-me cookie should not last that long.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Flask-Limiter adds these to its own; so does the SMS guard: the short timeouts
+        # (a hung Redis must not hold a request) and the rediss:// certificate policy.
+        "RATELIMIT_STORAGE_OPTIONS": {
+            **redis_timeouts(config),
+            **(
+                redis_options(str(redis_url), str(config["REDIS_SSL_CERT_REQS"]))
+                if redis_url
+                else {}
+            ),
+        },
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+    }
+    if production:
         # __Host- cookies are Secure, for this exact host and path "/" only: a sibling
         # subdomain cannot plant or overwrite them (session fixation through cookie tossing).
-        values.update(
+        derived.update(
             SESSION_COOKIE_NAME="__Host-session",
             SESSION_COOKIE_PATH="/",
             SESSION_COOKIE_DOMAIN=None,
@@ -408,66 +619,16 @@ def _security_settings(environ: dict[str, str], env: str) -> dict[str, object]:
             REMEMBER_COOKIE_PATH="/",
             REMEMBER_COOKIE_DOMAIN=None,
         )
-    return values
+    return derived
 
 
-# -- memory and time bounds (docs/reliability.md lists each figure) ---------------------------
-# Per process, how many memory-heavy tasks run at once: an argon2 hash (19 MiB) or a picture
-# decode (up to 16 MB of pixels and their copies, ~35 MB). gunicorn.conf.py's memory budget
-# (master + 2 workers <= 450 MB on a 512 MB dyno) counts on one per worker.
-RESOURCE_DEFAULTS: dict[str, int] = {
-    "MEMORY_HEAVY_TASKS_AT_ONCE": 1,
-}
 # A PostgreSQL that hangs after connecting must not hold a request: the server cancels a
 # statement after DATABASE_STATEMENT_TIMEOUT seconds, and the client itself gives up one second
 # later (a stopped server cancels nothing; konexi/database_timeouts.py). A request that meets a
 # hung server answers 503 within that + the 5 s connect timeout of the pool's new connection.
-# Migrations on large tables may need DATABASE_STATEMENT_TIMEOUT=0 (no limit) for the release.
-DATABASE_STATEMENT_TIMEOUT = 3
-DATABASE_POOL_TIMEOUT = 5  # seconds to wait for a pooled connection before a 503
-# TCP keepalives: a connection whose peer vanished (a dead host, a dropped NAT mapping) is
-# found within idle + interval x count = 30 + 3 x 10 s instead of the kernel's two hours.
-DATABASE_KEEPALIVES = {
-    "keepalives": 1,
-    "keepalives_idle": 30,
-    "keepalives_interval": 10,
-    "keepalives_count": 3,
-}
-REDIS_SOCKET_TIMEOUT = 1.0  # seconds a Redis command may take before it counts as down
-REDIS_SOCKET_CONNECT_TIMEOUT = 1.0
-
-
-def _seconds(environ: dict[str, str], name: str, default: float) -> float:
-    """A non-negative number of seconds (fractions allowed) from the environment."""
-    return _non_negative(environ, name, float(default), float, "a number of seconds")
-
-
-def _resource_settings(environ: dict[str, str]) -> dict[str, object]:
-    values: dict[str, object] = {}
-    for name, default in RESOURCE_DEFAULTS.items():
-        values[name] = _whole_number(environ, name, default)
-        if values[name] == 0:
-            raise ConfigError(f"{name} must be at least 1")
-    values["DATABASE_STATEMENT_TIMEOUT"] = _seconds(
-        environ, "DATABASE_STATEMENT_TIMEOUT", DATABASE_STATEMENT_TIMEOUT
-    )
-    values["DATABASE_POOL_TIMEOUT"] = _seconds(
-        environ, "DATABASE_POOL_TIMEOUT", DATABASE_POOL_TIMEOUT
-    )
-    for name, default in (
-        ("REDIS_SOCKET_TIMEOUT", REDIS_SOCKET_TIMEOUT),
-        ("REDIS_SOCKET_CONNECT_TIMEOUT", REDIS_SOCKET_CONNECT_TIMEOUT),
-    ):
-        seconds = _seconds(environ, name, default)
-        if seconds == 0:
-            raise ConfigError(f"{name} must be more than 0 seconds")
-        values[name] = seconds
-    return values
-
-
-def postgres_engine_options(resource: dict[str, object]) -> dict[str, object]:
+def postgres_engine_options(config: Mapping[str, object]) -> dict[str, object]:
     """SQLAlchemy engine options that keep a hung PostgreSQL from holding a request."""
-    statement = float(resource.get("DATABASE_STATEMENT_TIMEOUT", DATABASE_STATEMENT_TIMEOUT))  # type: ignore[arg-type]
+    statement = float(config["DATABASE_STATEMENT_TIMEOUT"])  # type: ignore[arg-type]
     connect_args: dict[str, object] = {
         # libpq waits forever to connect by default.
         "connect_timeout": DATABASE_CONNECT_TIMEOUT,
@@ -478,16 +639,14 @@ def postgres_engine_options(resource: dict[str, object]) -> dict[str, object]:
         connect_args["konexi_wait_timeout"] = statement + 1
     return {
         "pool_pre_ping": True,
-        "pool_timeout": resource.get("DATABASE_POOL_TIMEOUT", DATABASE_POOL_TIMEOUT),
+        "pool_timeout": config["DATABASE_POOL_TIMEOUT"],
         "connect_args": connect_args,
     }
 
 
-def redis_timeouts(resource: dict[str, object]) -> dict[str, float]:
+def redis_timeouts(config: Mapping[str, object]) -> dict[str, float]:
     """The socket timeouts every Redis client of the app is built with."""
     return {
-        "socket_timeout": float(resource.get("REDIS_SOCKET_TIMEOUT", REDIS_SOCKET_TIMEOUT)),  # type: ignore[arg-type]
-        "socket_connect_timeout": float(
-            resource.get("REDIS_SOCKET_CONNECT_TIMEOUT", REDIS_SOCKET_CONNECT_TIMEOUT)  # type: ignore[arg-type]
-        ),
+        "socket_timeout": float(config["REDIS_SOCKET_TIMEOUT"]),  # type: ignore[arg-type]
+        "socket_connect_timeout": float(config["REDIS_SOCKET_CONNECT_TIMEOUT"]),  # type: ignore[arg-type]
     }

@@ -369,8 +369,8 @@ def page_cache_of(app: Flask) -> PageCache | None:
 
 def init_app(app: Flask) -> None:
     """Wrap the app in the page cache when ``PAGE_CACHE_SECONDS`` > 0 (register it last)."""
-    seconds = int(app.config.get("PAGE_CACHE_SECONDS", 0) or 0)
-    entries = int(app.config.get("PAGE_CACHE_ENTRIES", 512) or 0)
+    seconds = int(app.config["PAGE_CACHE_SECONDS"])
+    entries = int(app.config["PAGE_CACHE_ENTRIES"])
     if seconds <= 0 or entries <= 0:
         return
     cache = PageCache(seconds, entries)

@@ -68,7 +68,7 @@ def wrap(app: Flask) -> None:
     """Put the proxy fix and (in production) the HTTPS redirect around everything else, the
     page cache included, so a cached page is never replayed over HTTP; call it last."""
     wsgi_app = app.wsgi_app
-    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    hops = int(app.config["TRUSTED_PROXIES"])
     if app.config["KONEXI_ENV"] == "production":
         wsgi_app = HttpsRedirect(wsgi_app, hops)
     if hops > 0:

@@ -69,7 +69,7 @@ def connect_redis(
     """A Redis client for the app's ``REDIS_URL`` with its certificate policy; ``options`` are
     redis-py's (timeouts)."""
     url = str(config["REDIS_URL"])
-    policy = str(config.get("REDIS_SSL_CERT_REQS") or DEFAULT_SSL_CERT_REQS)
+    policy = str(config["REDIS_SSL_CERT_REQS"])
     return client_class.from_url(url, **redis_options(url, policy), **options)
 
 

@@ -70,12 +70,12 @@ def test_create_app_refuses_production_defaults(tmp_path):
 def test_development_defaults_need_no_accounts(tmp_path):
     settings = load_settings({}, instance_path=tmp_path)
     assert settings.env == "development"
-    assert settings.database_url == f"sqlite:///{tmp_path / 'konexi.sqlite3'}"
-    assert settings.redis_url is None
+    assert settings["DATABASE_URL"] == f"sqlite:///{tmp_path / 'konexi.sqlite3'}"
+    assert settings["REDIS_URL"] is None
     assert not settings.sms_configured and not settings.smtp_configured
     # the development secret key is random per install and kept across restarts
-    assert settings.secret_key == load_settings({}, instance_path=tmp_path).secret_key
-    assert len(settings.secret_key) >= 32
+    assert settings["SECRET_KEY"] == load_settings({}, instance_path=tmp_path)["SECRET_KEY"]
+    assert len(str(settings["SECRET_KEY"])) >= 32
 
 
 def test_unknown_environment_is_an_error(tmp_path):
@@ -153,3 +153,95 @@ def test_memory_and_timeout_settings_have_safe_defaults_and_refuse_nonsense(tmp_
     ):
         with pytest.raises(ConfigError, match=name):
             load_settings({"KONEXI_ENV": "testing", name: value}, tmp_path)
+
+
+def test_every_declared_setting_reaches_the_flask_config(tmp_path):
+    from konexi.config import SETTINGS
+
+    config = load_settings({"KONEXI_ENV": "testing"}, tmp_path).flask_config()
+    for setting in SETTINGS:
+        assert (setting.flask_key or setting.name) in config, setting.name
+
+
+def test_each_literal_default_is_a_value_its_parser_accepts():
+    from konexi.config import SETTINGS, PerEnvironment, shown_value
+
+    for setting in SETTINGS:
+        defaults = (
+            [setting.default.development, setting.default.production]
+            if isinstance(setting.default, PerEnvironment)
+            else [setting.default]
+        )
+        for default in defaults:
+            if default is not None and not callable(default):
+                assert setting.parse(setting.name, shown_value(default)) == default, setting.name
+
+
+def test_production_names_everything_missing_in_one_line(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load_settings({"KONEXI_ENV": "production"}, instance_path=tmp_path)
+    message = str(error.value)
+    assert "\n" not in message
+    assert message.endswith(
+        "SECRET_KEY, DATABASE_URL, REDIS_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, "
+        "TWILIO_FROM_NUMBER, SMTP_URL, MAIL_FROM"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("OUTBOX_MAX_ATTEMPTS", "3", 3),
+        ("OUTBOX_SEND_TIMEOUT", "2.5", 2.5),
+        ("LOG_LEVEL", "warning", "WARNING"),
+        ("GUNICORN_TIMEOUT", "60", 60),
+        ("RATELIMIT_CLAIMS_PER_USER", "3 per minute", "3 per minute"),
+    ],
+)
+def test_settings_that_used_to_escape_the_table_are_read_and_checked(
+    name, value, expected, tmp_path
+):
+    config = load_settings({"KONEXI_ENV": "testing", name: value}, tmp_path).flask_config()
+    assert config[name] == expected
+    with pytest.raises(ConfigError, match=name):
+        load_settings({"KONEXI_ENV": "testing", name: "lots"}, tmp_path)
+
+
+def test_gunicorn_reads_its_settings_through_the_table():
+    from konexi.config import read_setting
+
+    assert read_setting("WEB_CONCURRENCY", {}) == 2
+    assert read_setting("PORT", {"PORT": "8080"}) == 8080
+    with pytest.raises(ConfigError, match="WEB_CONCURRENCY"):
+        read_setting("WEB_CONCURRENCY", {"WEB_CONCURRENCY": "0"})
+
+
+def test_the_environment_is_read_only_in_config_py():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    sources = [*root.joinpath("konexi").rglob("*.py")] + [
+        root / name for name in ("worker.py", "wsgi.py", "gunicorn.conf.py")
+    ]
+    readers = [
+        f"{path.relative_to(root)}:{number}"
+        for path in sources
+        if path.name != "config.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if ("os.environ" in line or "getenv(" in line) and not line.lstrip().startswith('"""')
+    ]
+    assert readers == []
+
+
+def test_no_rate_limit_is_typed_into_a_blueprint():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "konexi"
+    literal = re.compile(r"""(limit\(\s*|= )["'][0-9]+ per """)
+    typed = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path.name != "config.py" and literal.search(path.read_text())
+    ]
+    assert typed == []

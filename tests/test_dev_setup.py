@@ -25,7 +25,7 @@ from tests.test_claims_factories import make_voucher
 
 def test_base_url_follows_port_in_development(tmp_path) -> None:  # type: ignore[no-untyped-def]
     def base_url(**environ: str) -> str:
-        return load_settings(environ, instance_path=tmp_path).base_url
+        return load_settings(environ, instance_path=tmp_path)["BASE_URL"]
 
     assert base_url() == "http://127.0.0.1:5000"
     assert base_url(PORT="8123") == "http://127.0.0.1:8123"

@@ -20,8 +20,8 @@ def test_each_retry_waits_longer_up_to_two_hours(attempt, seconds):
     assert timedelta(seconds=seconds) <= delay <= timedelta(seconds=seconds * 1.1)
 
 
-def test_a_message_gets_six_attempts_by_default():
-    assert max_attempts({}) == 6
+def test_a_message_gets_six_attempts_by_default(tmp_path):
+    assert max_attempts(load_settings({"KONEXI_ENV": "testing"}, tmp_path).flask_config()) == 6
 
 
 def test_retry_delays_come_from_the_environment(tmp_path):

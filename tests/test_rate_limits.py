@@ -179,3 +179,11 @@ def test_reset_codes_are_tried_at_most_ten_times_an_hour_per_account_and_client(
     owner = app.test_client()
     owner.environ_base["REMOTE_ADDR"] = "198.51.100.20"
     assert submit(owner, "/reset-password", form).status_code == 200
+
+
+def test_a_limit_that_was_typed_into_a_blueprint_is_now_a_setting(app_factory, redis_url):
+    """The inbound-email webhook: 300 a minute by default, here lowered by the setting alone."""
+    app = app_factory(REDIS_URL=redis_url, RATELIMIT_INBOUND_EMAIL_PER_IP="2 per minute")
+    client = app.test_client()
+    statuses = [client.post("/webhooks/inbound-email").status_code for _ in range(3)]
+    assert statuses == [404, 404, 429]  # no INBOUND_EMAIL_SECRET: 404 until the limit

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from konexi.config import read_setting
 from konexi.extensions import db
 from konexi.jobs import deliver_message
 from konexi.messaging.email import parse_smtp_url, send_email
@@ -56,7 +57,12 @@ def _send(smtp_url: str, env: str = "production") -> str:
         subject="Your code",
         body="123456",
         headers=None,
-        config={"KONEXI_ENV": env, "SMTP_URL": smtp_url, "MAIL_FROM": "no-reply@konexi.test"},
+        config={
+            "KONEXI_ENV": env,
+            "SMTP_URL": smtp_url,
+            "MAIL_FROM": "no-reply@konexi.test",
+            "OUTBOX_SEND_TIMEOUT": read_setting("OUTBOX_SEND_TIMEOUT", {}),
+        },
     )
 
 

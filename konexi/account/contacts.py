@@ -18,6 +18,7 @@ from konexi.auth.forms import CodeForm, show_errors
 from konexi.auth.limits import VERIFY_PER_USER, user_key
 from konexi.auth.routes import too_many_codes_message
 from konexi.auth.verify import code_problem
+from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
 from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.services import contact_changes
@@ -26,7 +27,7 @@ from konexi.services.contacts import display_phone
 from konexi.services.verification import TooManyCodes
 
 # Asking for codes to new addresses costs an SMS or an email each: fixed per-user limits.
-CONTACT_CHANGE_PER_USER = "5 per minute;10 per hour"
+CONTACT_CHANGE_PER_USER = rate_limit("RATELIMIT_CONTACT_CHANGE_PER_USER")
 _PAGE = "account/contact.html"
 _FRAGMENT = "account/_contact.html"
 

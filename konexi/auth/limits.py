@@ -8,28 +8,15 @@ counts against the same figures.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_login import current_user
 
-from konexi.config import RATE_LIMIT_DEFAULTS
+from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
 from konexi.services.contacts import InvalidContact, normalise_identifier
 from konexi.services.verification import keyed_hash
 
-
-def configured(name: str) -> Callable[[], str]:
-    """A limit read from the app's settings on each request (``RATELIMIT_*``, see config.py),
-    so an operator can raise a per-IP figure that carrier-grade NAT makes too tight."""
-
-    def limit() -> str:
-        return str(current_app.config.get(name) or RATE_LIMIT_DEFAULTS[name])
-
-    limit.__name__ = name.lower()
-    return limit
-
-
+configured = rate_limit  # the RATELIMIT_* settings of konexi/config.py, by name
 LOGIN_PER_IP = configured("RATELIMIT_LOGIN_PER_IP")
 LOGIN_PER_ACCOUNT = configured("RATELIMIT_LOGIN_PER_ACCOUNT")
 SIGNUP_PER_IP = configured("RATELIMIT_SIGNUP_PER_IP")
@@ -38,7 +25,7 @@ RESET_PER_IP = configured("RATELIMIT_RESET_PER_IP")
 RESET_PER_ACCOUNT = configured("RATELIMIT_RESET_PER_ACCOUNT")
 VERIFY_PER_USER = configured("RATELIMIT_VERIFY_PER_USER")
 RESEND_PER_USER = configured("RATELIMIT_RESEND_PER_USER")
-PASSWORD_CHANGE_PER_USER = "5 per minute;20 per hour"  # noqa: S105 - a limit
+PASSWORD_CHANGE_PER_USER = configured("RATELIMIT_PASSWORD_CHANGE_PER_USER")
 EMAIL_LINK_PER_IP = configured("RATELIMIT_EMAIL_LINK_PER_IP")
 UPLOADS_PER_USER = configured("RATELIMIT_UPLOADS_PER_USER")
 

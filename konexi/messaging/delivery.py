@@ -35,9 +35,6 @@ from konexi.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RETRY_DELAYS = (30, 120, 600, 1800, 7200)  # seconds before retry 1, 2, … (last repeats)
-DEFAULT_MAX_ATTEMPTS = 6
-DEFAULT_SENDING_LEASE = 300  # seconds a worker may hold a row in "sending"
 # A scheduled retry may reach a worker a moment before next_attempt_at (clocks differ a little).
 DUE_TOLERANCE = timedelta(seconds=5)
 
@@ -69,18 +66,18 @@ class Attempted(Protocol):
 
 def retry_delay(attempt: int, config: Mapping[str, Any]) -> timedelta:
     """The wait after failed attempt number ``attempt`` (1-based), plus up to 10% jitter."""
-    delays = list(config.get("OUTBOX_RETRY_DELAYS") or DEFAULT_RETRY_DELAYS)
+    delays = list(config["OUTBOX_RETRY_DELAYS"])
     seconds = float(delays[min(max(attempt, 1), len(delays)) - 1])
     return timedelta(seconds=seconds * (1 + random.uniform(0, 0.1)))
 
 
 def sending_lease(config: Mapping[str, Any]) -> timedelta:
     """How long a worker may hold a row in "sending" before the sweeper takes it back."""
-    return timedelta(seconds=int(config.get("OUTBOX_SENDING_LEASE") or DEFAULT_SENDING_LEASE))
+    return timedelta(seconds=int(config["OUTBOX_SENDING_LEASE"]))
 
 
 def max_attempts(config: Mapping[str, Any]) -> int:
-    return int(config.get("OUTBOX_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+    return int(config["OUTBOX_MAX_ATTEMPTS"])
 
 
 def deliver(message_id: int) -> str:

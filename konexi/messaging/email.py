@@ -21,7 +21,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from konexi.messaging.failures import PermanentDeliveryError, TemporaryDeliveryError, scrub
 
-DEFAULT_TIMEOUT = 15.0
 # Set by Konexi from the outbox row; a row's own headers cannot replace them.
 RESERVED_HEADERS = {"from", "to", "subject", "date", "message-id"}
 
@@ -113,7 +112,7 @@ def send_email(
         settings = parse_smtp_url(config["SMTP_URL"])
     except ValueError as exc:
         raise TemporaryDeliveryError("SMTP_URL is not a valid smtp:// or smtps:// URL") from exc
-    timeout = float(config.get("OUTBOX_SEND_TIMEOUT") or DEFAULT_TIMEOUT)
+    timeout = float(config["OUTBOX_SEND_TIMEOUT"])
     require_tls = config.get("KONEXI_ENV") == "production" and not settings.tls_opt_out
     try:
         _send(email, settings, timeout, require_tls)

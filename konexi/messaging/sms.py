@@ -21,7 +21,6 @@ from konexi.messaging.failures import (
 )
 
 TWILIO_API = "https://api.twilio.com"
-DEFAULT_TIMEOUT = 15.0
 # Looking for an earlier copy of a message: the newest few to the number are enough.
 LOOKUP_LIMIT = 20
 LOOKUP_CLOCK_SKEW = timedelta(minutes=2)
@@ -64,7 +63,7 @@ def sms_configured(config: Mapping[str, Any]) -> bool:
 
 def twilio_client(config: Mapping[str, Any]) -> Client:
     """A Twilio client for these settings (a new one per send: safe after the worker forks)."""
-    timeout = float(config.get("OUTBOX_SEND_TIMEOUT") or DEFAULT_TIMEOUT)
+    timeout = float(config["OUTBOX_SEND_TIMEOUT"])
     api_base = config.get("TWILIO_API_BASE")
     if api_base:
         http_client: TwilioHttpClient = RebasedTwilioHttpClient(

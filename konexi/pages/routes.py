@@ -33,7 +33,7 @@ def privacy():  # type: ignore[no-untyped-def]
     return render_template(
         "pages/privacy.html",
         links=_privacy_links(),
-        grace_days=int(current_app.config.get("PURGE_GRACE_DAYS", 30)),
+        grace_days=int(current_app.config["PURGE_GRACE_DAYS"]),
     )
 
 

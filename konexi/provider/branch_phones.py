@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from konexi.auth import limits
+from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
 from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.models import Branch
@@ -18,8 +19,8 @@ from konexi.services.branch_phones import BranchPhoneError, confirm_phone, send_
 from konexi.services.contacts import display_phone
 
 # Each send is an SMS (money); the verification caps per number and per IP apply as well.
-CODES_PER_USER = "3 per 10 minutes;20 per day"
-TRIES_PER_USER = "10 per minute;30 per hour"
+CODES_PER_USER = rate_limit("RATELIMIT_BRANCH_PHONE_CODES_PER_USER")
+TRIES_PER_USER = rate_limit("RATELIMIT_BRANCH_PHONE_TRIES_PER_USER")
 
 
 def _page(form: BranchPhoneCodeForm, branch: Branch):  # type: ignore[no-untyped-def]

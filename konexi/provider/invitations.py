@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from konexi.auth import limits
 from konexi.auth.verify import remember_destination
+from konexi.config import rate_limit
 from konexi.extensions import limiter
 from konexi.htmx import redirect_after_post
 from konexi.models import Invitation
@@ -31,7 +32,7 @@ from konexi.services.invitations import (
 )
 from konexi.services.team import TeamError, role_label
 
-INVITES_PER_USER = "10 per minute;50 per day"
+INVITES_PER_USER = rate_limit("RATELIMIT_INVITES_PER_USER")
 
 
 @bp.post("/team/invitations")

@@ -24,6 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
 from konexi.htmx import wants_fragment
 from konexi.models import Branch
@@ -41,10 +42,10 @@ from konexi.services.redemption_counter import (
 
 SESSION_BRANCH = "redeem_branch_id"
 # Per staff member, not per IP: a branch's staff may share one network.
-LOOKUPS_PER_STAFF = "30 per minute;300 per hour"
+LOOKUPS_PER_STAFF = rate_limit("RATELIMIT_REDEEM_LOOKUPS_PER_STAFF")
 # Lookups that showed nothing (unknown number, no live claim, typo): the probing guard.
-FAILED_LOOKUPS_PER_STAFF = "10 per 10 minutes;30 per hour"
-CONFIRMS_PER_STAFF = "30 per minute;300 per hour"
+FAILED_LOOKUPS_PER_STAFF = rate_limit("RATELIMIT_REDEEM_FAILED_LOOKUPS_PER_STAFF")
+CONFIRMS_PER_STAFF = rate_limit("RATELIMIT_REDEEM_CONFIRMS_PER_STAFF")
 
 
 def _staff_key(kind: str) -> str:

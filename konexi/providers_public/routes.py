@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from konexi.auth.limits import user_key
 from konexi.auth.routes import safe_next
+from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
 from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.providers_public import bp
@@ -17,8 +18,8 @@ from konexi.services.catalogue import clean_page
 from konexi.services.reviews import ReportOutcome, ReviewOutcome, VoucherReviews
 
 # Per user: many Indonesian mobile users share one carrier-grade NAT address.
-REVIEW_LIMITS = "5 per minute;20 per day"
-REPORT_LIMITS = "10 per minute;50 per day"
+REVIEW_LIMITS = rate_limit("RATELIMIT_REVIEWS_PER_USER")
+REPORT_LIMITS = rate_limit("RATELIMIT_REVIEW_REPORTS_PER_USER")
 
 
 @bp.app_template_global()

@@ -73,7 +73,7 @@ def _check_not_sole_owner(user: User) -> None:
 
 
 def _grace() -> timedelta:
-    return timedelta(days=int(current_app.config.get("PURGE_GRACE_DAYS", 30)))
+    return timedelta(days=int(current_app.config["PURGE_GRACE_DAYS"]))
 
 
 def _check_password(user: User, password: str) -> None:

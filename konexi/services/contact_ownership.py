@@ -22,7 +22,6 @@ from typing import Literal
 from flask import current_app
 from sqlalchemy import select
 
-from konexi.config import SECURITY_INT_DEFAULTS
 from konexi.extensions import db
 from konexi.models import User
 from konexi.models.base import utcnow
@@ -54,9 +53,7 @@ def mark_proven(user: User, kind: ContactKind, when: datetime | None = None) -> 
 
 def hold_period() -> timedelta:
     """How long an unproven address stays reserved after sign-up (a setting)."""
-    hours = current_app.config.get(
-        "UNVERIFIED_CONTACT_HOLD_HOURS", SECURITY_INT_DEFAULTS["UNVERIFIED_CONTACT_HOLD_HOURS"]
-    )
+    hours = current_app.config["UNVERIFIED_CONTACT_HOLD_HOURS"]
     return timedelta(hours=int(hours))
 
 

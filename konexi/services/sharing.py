@@ -21,7 +21,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from konexi.config import SECURITY_INT_DEFAULTS
 from konexi.extensions import db
 from konexi.i18n import current_language
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_email, queue_sms
@@ -163,11 +162,7 @@ def _check_limits(sender_id: int, voucher_id: int, recipient: str, client: str |
         )
     # A whole carrier's NAT address shares one figure (SHARES_PER_IP_PER_DAY, default 500): the
     # per-sender and per-recipient limits are the real caps.
-    per_ip = int(
-        current_app.config.get(
-            "SHARES_PER_IP_PER_DAY", SECURITY_INT_DEFAULTS["SHARES_PER_IP_PER_DAY"]
-        )
-    )
+    per_ip = int(current_app.config["SHARES_PER_IP_PER_DAY"])
     if client and _count_since(Share.ip_hash == client, recent) >= per_ip:
         raise ShareError(
             "ip_limit", _l("Too many vouchers were shared from this network today. Try tomorrow.")

@@ -34,7 +34,6 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import delete, func, select, update
 
-from konexi.config import RATE_LIMIT_DEFAULTS, SECURITY_INT_DEFAULTS
 from konexi.extensions import db
 from konexi.models import User, VerificationCode
 from konexi.models.base import utcnow
@@ -145,8 +144,7 @@ def _refuse_when_full(limit: int, *conditions) -> None:  # type: ignore[no-untyp
 
 def codes_per_ip_per_hour() -> int:
     """Codes one IP may have sent per channel in an hour (CODES_PER_IP_PER_HOUR)."""
-    default = SECURITY_INT_DEFAULTS["CODES_PER_IP_PER_HOUR"]
-    return int(current_app.config.get("CODES_PER_IP_PER_HOUR", default))
+    return int(current_app.config["CODES_PER_IP_PER_HOUR"])
 
 
 def check_send_allowed(
@@ -344,7 +342,7 @@ _GUARD = "konexi_sms_guard"
 
 def allowed_country_codes() -> tuple[str, ...]:
     """The country calling codes SMS codes may go to (OTP_ALLOWED_COUNTRY_CODES, default 62)."""
-    return tuple(current_app.config.get("OTP_ALLOWED_COUNTRY_CODES") or ("62",))
+    return tuple(current_app.config["OTP_ALLOWED_COUNTRY_CODES"])
 
 
 def sms_country_allowed(phone: str) -> bool:
@@ -371,13 +369,13 @@ def _guard() -> tuple[MovingWindowRateLimiter, MovingWindowRateLimiter]:
     in-process stand-in used only while that storage cannot be reached."""
     guard = current_app.extensions.get(_GUARD)
     if guard is None:
-        uri = str(current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+        uri = str(current_app.config["RATELIMIT_STORAGE_URI"])
         # The same options as Flask-Limiter's: its short Redis timeouts (a hung Redis must not
         # hold a request) and the rediss:// certificate policy (RATELIMIT_STORAGE_OPTIONS).
         options = (
             {}
             if uri.startswith("memory")
-            else dict(current_app.config.get("RATELIMIT_STORAGE_OPTIONS") or {})
+            else dict(current_app.config["RATELIMIT_STORAGE_OPTIONS"])
         )
         guard = (
             MovingWindowRateLimiter(storage_from_string(uri, **options)),
@@ -395,9 +393,9 @@ def _sms_rules(phone: str, ip: str | None) -> list[tuple[str, RateLimitItem, str
     rules = [
         (reason, item, identifier)
         for reason, setting, identifier in scopes
-        for item in parse_many(str(config.get(setting) or RATE_LIMIT_DEFAULTS[setting]))
+        for item in parse_many(str(config[setting]))
     ]
-    cap = config.get("SMS_GLOBAL_HOURLY_CAP", SECURITY_INT_DEFAULTS["SMS_GLOBAL_HOURLY_CAP"])
+    cap = config["SMS_GLOBAL_HOURLY_CAP"]
     rules.append(("global", RateLimitItemPerHour(int(cap)), "all"))
     return rules
 
@@ -415,7 +413,7 @@ def check_sms_allowed(phone: str, ip: str | None) -> None:
     """Count one SMS to ``phone`` asked for from ``ip``, or raise SmsRefused when the number
     (SMS_PER_NUMBER_LIMIT), the IP (SMS_PER_IP_LIMIT) or everyone together this hour
     (SMS_GLOBAL_HOURLY_CAP) has had enough. Counters hold keyed hashes, never the number."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
+    if not current_app.config["RATELIMIT_ENABLED"]:
         return
     rules = _sms_rules(canonical_destination(phone), ip)
     shared, local = _guard()

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from flask import current_app, has_app_context
 
-from konexi.config import RESOURCE_DEFAULTS
+from konexi.config import SETTINGS_BY_NAME
 
 SETTING = "MEMORY_HEAVY_TASKS_AT_ONCE"
 _slots: dict[int, threading.BoundedSemaphore] = {}
@@ -26,9 +26,9 @@ _slots_lock = threading.Lock()
 def _slots_for_this_process() -> threading.BoundedSemaphore:
     """The process's semaphore, sized by the app's config (one app per process in production;
     tests build apps with other sizes, each size gets its own)."""
-    size = RESOURCE_DEFAULTS[SETTING]
+    size = SETTINGS_BY_NAME[SETTING].default
     if has_app_context():
-        size = int(current_app.config.get(SETTING) or size)
+        size = current_app.config[SETTING]
     with _slots_lock:
         return _slots.setdefault(size, threading.BoundedSemaphore(size))
 

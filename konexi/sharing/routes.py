@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from konexi.config import rate_limit
 from konexi.extensions import client_ip, db, limiter
 from konexi.htmx import redirect_after_post, wants_fragment
 from konexi.models import Voucher
@@ -21,8 +22,8 @@ from konexi.sharing.forms import ShareForm
 
 # Every POST counts, typos included: a flood guard only. The rule people meet first is the
 # service's (10 shares a day per user and per network), which answers with a readable message.
-POSTS_PER_USER = "10 per minute;40 per day"
-POSTS_PER_IP = "30 per minute;120 per day"
+POSTS_PER_USER = rate_limit("RATELIMIT_SHARES_PER_USER")
+POSTS_PER_IP = rate_limit("RATELIMIT_SHARES_PER_IP")
 _LIMIT_REASONS = {"sender_limit", "ip_limit", "recipient_limit"}
 _FACEBOOK = "https://www.facebook.com/sharer/sharer.php?"
 # Link previews (chat apps, social sites) fetch the page without a person opening it.

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required, login_user
 from joserfc.errors import JoseError
 
 from konexi.auth.forms import show_errors
+from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
 from konexi.htmx import redirect_after_post
 from konexi.i18n import current_language
@@ -70,7 +71,7 @@ def _identity(provider: str, oauth_client: Any, token: dict[str, Any]) -> Identi
 
 
 @bp.get("/auth/<provider>/callback")
-@limiter.limit("20 per minute;100 per hour")
+@limiter.limit(rate_limit("RATELIMIT_SOCIAL_CALLBACK_PER_IP"))
 def callback(provider: str):  # type: ignore[no-untyped-def]
     oauth_client = _client_or_404(provider)
     name = PROVIDER_NAMES[provider]
@@ -128,7 +129,7 @@ def callback(provider: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/auth/complete-signup", methods=["GET", "POST"])
-@limiter.limit("10 per minute;50 per hour", methods=["POST"])
+@limiter.limit(rate_limit("RATELIMIT_SOCIAL_SIGNUP_PER_IP"), methods=["POST"])
 def complete_signup():  # type: ignore[no-untyped-def]
     pending = session.get(_PENDING)
     if current_user.is_authenticated or not pending:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from konexi.auth.verify import remember_destination
+from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
 from konexi.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 from konexi.services import claims, voucher_stats
@@ -18,7 +19,7 @@ from konexi.services.claims import ClaimOutcome
 from konexi.vouchers import bp
 
 # Per user, not per IP: many Indonesian mobile users share one carrier-grade NAT address.
-CLAIM_LIMITS = "10 per minute;60 per hour"
+CLAIM_LIMITS = rate_limit("RATELIMIT_CLAIMS_PER_USER")
 
 
 def claimer_key() -> str:

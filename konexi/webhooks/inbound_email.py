@@ -21,6 +21,7 @@ import logging
 from flask import Response, abort, current_app, request
 
 from konexi import jobs
+from konexi.config import rate_limit
 from konexi.extensions import limiter
 from konexi.queue import enqueue
 from konexi.services import unsubscribe as service
@@ -28,7 +29,7 @@ from konexi.webhooks import bp
 
 log = logging.getLogger(__name__)
 
-INBOUND_PER_IP = "300 per minute"
+INBOUND_PER_IP = rate_limit("RATELIMIT_INBOUND_EMAIL_PER_IP")
 SECRET_HEADER = "X-Inbound-Secret"  # noqa: S105 (a header name, not a secret)
 
 

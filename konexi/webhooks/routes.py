@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from twilio.twiml.messaging_response import MessagingResponse
 
+from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
 from konexi.services.redemption import (
     RedeemOutcome,
@@ -27,10 +28,10 @@ from konexi.webhooks.signature import twilio_signed
 
 REPLY_LOCALE = "id"
 KEYWORDS = frozenset({"REDEEM", "TUKAR"})
-SMS_PER_SENDER = "20 per minute;200 per hour"
+SMS_PER_SENDER = rate_limit("RATELIMIT_SMS_WEBHOOK_PER_SENDER")
 # Twilio calls from a pool of addresses: generous per IP, a guard against runaway loops only.
-SMS_PER_IP = "300 per minute"
-STATUS_PER_IP = "1200 per minute"
+SMS_PER_IP = rate_limit("RATELIMIT_SMS_WEBHOOK_PER_IP")
+STATUS_PER_IP = rate_limit("RATELIMIT_STATUS_WEBHOOK_PER_IP")
 
 
 def _sender_key() -> str:
