@@ -136,8 +136,10 @@ def landing(token: str):  # type: ignore[no-untyped-def]
             login_url=url_for("auth.login", next=next_path),
         )
     )
-    # The token is a capability: keep it out of search engines and Referer headers.
+    # The token is a capability: keep it out of search engines and other sites' Referer headers.
+    # Not "no-referrer": over HTTPS the CSRF check wants a same-origin Referer on every POST,
+    # and this page's forms (log out) would all fail with "Form expired".
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "private, no-cache"
     return response
