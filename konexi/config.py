@@ -228,6 +228,17 @@ def _sending_lease(value: str | None) -> int:
     return int(value)
 
 
+def _check_smtp_url(smtp_url: str) -> None:
+    """A mistyped SMTP_URL stops the start: otherwise the app serves and every email (sign-up
+    codes too) fails later in the worker. The message names the rule, never the URL's password."""
+    from konexi.messaging.email import parse_smtp_url  # messaging imports config: import late
+
+    try:
+        parse_smtp_url(smtp_url)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 def load_settings(
     environ: dict[str, str] | None = None, instance_path: Path | None = None
 ) -> Settings:
@@ -260,6 +271,8 @@ def load_settings(
     mail_from = _get(environ, "MAIL_FROM")
     if not smtp_url:
         missing.append("SMTP_URL")
+    else:
+        _check_smtp_url(smtp_url)
     if not mail_from:
         missing.append("MAIL_FROM")
     try:
