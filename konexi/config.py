@@ -134,6 +134,18 @@ def database_url(name: str, value: str) -> str:
     return normalise_database_url(value)
 
 
+def smtp_url(name: str, value: str) -> str:
+    """A mistyped SMTP_URL stops the start: otherwise the app serves and every email (sign-up
+    codes too) fails later in the worker. The message names the rule, never the URL's password."""
+    from konexi.messaging.email import parse_smtp_url  # messaging imports config: import late
+
+    try:
+        parse_smtp_url(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    return value
+
+
 def base_url(name: str, value: str) -> str:
     return value.rstrip("/")
 
@@ -295,7 +307,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TWILIO_API_BASE", text, _OPTIONAL,
             "the tests point the real Twilio client at a local fake API",
             shown_default="Twilio's own"),
-    Setting("SMTP_URL", text, _OPTIONAL,
+    Setting("SMTP_URL", smtp_url, _OPTIONAL,
             "`smtp://user:pass@host:port` (STARTTLS) or `smtps://…`. In production TLS is "
             "required: a server that offers no STARTTLS, or whose certificate fails "
             "verification (`SSL_CERT_FILE` can add a CA), gets neither the password nor the "

@@ -4,8 +4,9 @@ sentry-sdk runs with the Flask and RQ integrations, ``send_default_pii=False`` (
 user, no client address), no local variables in stack frames and no request bodies; then
 ``scrub_event`` removes what could still name a person before anything leaves the process: the
 concrete URL (it may hold a token: the route pattern is sent instead), the query string, every
-header but a few harmless ones, the user, and any email address, phone number, IP address or
-token-like string in exception messages, log messages, breadcrumbs, tags and contexts.
+header but a few harmless ones, the user, a database error's bound parameters and DETAIL line,
+and any email address, phone number, IP address or token-like string in exception messages, log
+messages, breadcrumbs, tags and contexts.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ SAFE_HEADERS = frozenset(
 )
 # Contexts that describe the machine and the trace, never a person (kept for Sentry's use).
 SAFE_CONTEXTS = frozenset({"trace", "runtime", "os", "device", "app"})
+# SQLAlchemy writes every bound value into a database error's message ("[parameters: ('Siti
+# Rahmawati', …)]") and PostgreSQL the row or key ("DETAIL:  Failing row contains (1, Siti
+# Rahmawati, …)"): names and hashes no pattern below recognises. The statement itself stays.
+_SQL_PARAMETERS = re.compile(r"\[parameters: .*?(?=\n\(Background on this error|\Z)", re.DOTALL)
+_SQL_DETAIL = re.compile(r"^DETAIL: .*$", re.MULTILINE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # URL-safe runs, possibly dotted (itsdangerous tokens are): long ones with a digit and a letter
 # are tokens (/s/<token>, /verify/email/<token>); module paths and words have no digit.
@@ -53,7 +59,10 @@ def _token_or_text(match: re.Match[str]) -> str:
 
 
 def scrub_text(text: str) -> str:
-    """``text`` with emails, IP addresses, token-like strings and phone-like numbers filtered."""
+    """``text`` with SQL parameters, emails, IP addresses, token-like strings and phone-like
+    numbers filtered."""
+    text = _SQL_PARAMETERS.sub(f"[parameters: {FILTERED}]", text)
+    text = _SQL_DETAIL.sub(f"DETAIL: {FILTERED}", text)
     text = _EMAIL.sub(FILTERED, text)
     text = _IP.sub(_ip_or_text, text)
     text = _WORD.sub(_token_or_text, text)

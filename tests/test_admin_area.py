@@ -16,6 +16,7 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import Category, User, Voucher
 from konexi.services import catalogue, provider_vouchers
+from konexi.services.categories import load_default_categories
 from konexi.services.job_queues import last_line
 from konexi.services.provider_vouchers import VoucherFields, VoucherInvalid
 from tests.conftest import csrf_token_from
@@ -107,6 +108,26 @@ def test_an_admin_adds_and_edits_a_category(admin_client: FlaskClient) -> None:
     renamed = category("health-care")
     assert renamed is not None and renamed.id == health.id and renamed.name_en == "Health care"
     assert admin_client.get("/admin/categories/999999/edit").status_code == 404
+
+
+def test_a_default_categorys_slug_stays_so_the_release_does_not_add_it_again(
+    admin_client: FlaskClient,
+) -> None:
+    load_default_categories()
+    beauty = category("beauty")
+    assert beauty is not None
+    url = f"/admin/categories/{beauty.id}/edit?lang=id"
+    moved = post_form(
+        admin_client, url, {"slug": "cantik", "name_en": "Beauty", "name_id": "Kecantikan"}
+    )
+    assert moved.status_code == 422
+    assert "Kategori bawaan tetap memakai slug-nya" in moved.text
+    assert category("cantik") is None
+    renamed = post_form(
+        admin_client, url, {"slug": "beauty", "name_en": "Beauty", "name_id": "Cantik"}
+    )
+    assert renamed.status_code == 303
+    assert load_default_categories().created == 0
 
 
 def voucher_fields(voucher: Voucher, category_id: int) -> VoucherFields:

@@ -110,6 +110,31 @@ def test_when_two_companies_typed_one_number_the_first_to_prove_it_holds_it(clie
     assert fresh(Branch, world.branch.id).phone_verified_at is not None
 
 
+def test_a_number_its_company_no_longer_uses_can_be_proven_by_another(client, world, twilio):
+    """A shop that changes hands keeps its number, and prepaid numbers are recycled: once the
+    company that proved a number gives it up, the next company can prove it."""
+    log_in(client, world.users["admin"])
+    _enter_number(client, world.branch)
+    _prove(client, world.branch, twilio)
+    post(
+        client,
+        f"/provider/branches/{world.branch.id}/edit",
+        branch_form(name=world.branch.name, phone="0813 5550 0099", phone_consent="y"),
+    )
+    log_in(client, world.users["other_admin"])
+
+    entered = _enter_number(client, world.other_branch)
+    proven = _prove(client, world.other_branch, twilio)
+
+    assert entered.status_code == 303, entered.get_data(as_text=True)
+    assert proven.status_code == 303, proven.get_data(as_text=True)
+    assert fresh(Branch, world.other_branch.id).phone_verified_at is not None
+    holders = db.session.scalars(
+        select(CompanyPhone.company_id).where(CompanyPhone.phone == NUMBER)
+    )
+    assert list(holders) == [world.other_company.id]
+
+
 def test_one_number_serves_one_company_in_the_database(app, world):
     db.session.add(CompanyPhone(phone=NUMBER, company_id=world.company.id))
     db.session.commit()

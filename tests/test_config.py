@@ -60,6 +60,22 @@ def test_production_refuses_sqlite(tmp_path):
         load_settings(environ, instance_path=tmp_path)
 
 
+@pytest.mark.parametrize(
+    "smtp_url",
+    [
+        "https://user:hunter2zz@mail.example",
+        "smtp://user:hunter2zz@mail.example:587?tls=off",
+        "mail.example:587",
+        "smtp://user:hunter2zz@:587",
+    ],
+)
+def test_a_malformed_smtp_url_stops_the_start_not_every_later_email(smtp_url, tmp_path):
+    environ = {**PRODUCTION, "SMTP_URL": smtp_url}
+    with pytest.raises(ConfigError, match="SMTP_URL") as error:
+        load_settings(environ, instance_path=tmp_path)
+    assert "hunter2zz" not in str(error.value)  # the password is not echoed into the logs
+
+
 def test_create_app_refuses_production_defaults(tmp_path):
     from konexi import create_app
 

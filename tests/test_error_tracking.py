@@ -13,8 +13,11 @@ import sentry_sdk
 from flask import request
 from redis import Redis
 from rq import Queue
+from sqlalchemy import select, text
 
 from konexi.error_tracking import scrub_text
+from konexi.extensions import db
+from konexi.models import User
 from tests.conftest import csrf_token_of
 from tests.servers.fake_sentry import FakeSentry
 from tests.test_auth_support import log_in
@@ -85,6 +88,35 @@ def test_an_error_in_a_view_reaches_sentry_without_personal_data(
     assert "Exception on /boom/<token> [POST]" in lines
     assert not any(TOKEN in line for line in lines)
     assert json.dumps(event)  # the event is plain JSON
+
+
+def test_a_database_error_reaches_sentry_without_the_statements_parameters(
+    app_factory, fake_sentry, create_user
+):
+    """SQLAlchemy puts every bound value into the message ("[parameters: ('Siti Rahmawati',
+    …)]"): a person's name, which no email or phone pattern catches."""
+    name = "Siti Rahmawati"
+    app = app_factory(SENTRY_DSN=fake_sentry.dsn)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom-db")
+    def boom_db() -> str:
+        user_id = db.session.scalar(select(User.id))
+        db.session.execute(  # a bug: inserts a row whose id is taken
+            text("INSERT INTO users (id, name) VALUES (:id, :name)"), {"id": user_id, "name": name}
+        )
+        return "unreachable"
+
+    with app.app_context():
+        create_user(email=EMAIL, phone=PHONE)
+    assert app.test_client().get("/boom-db").status_code == 500
+    sentry_sdk.flush(timeout=10)
+
+    [event] = [e for e in fake_sentry.events() if e.get("exception")]
+    assert event["exception"]["values"][-1]["type"] == "IntegrityError"
+    sent = fake_sentry.raw().decode()
+    assert "INSERT INTO users" in sent  # the statement stays: it names no one
+    assert name not in sent and "Siti" not in sent
 
 
 def test_scrub_text_filters_each_kind_of_personal_data():

@@ -37,6 +37,19 @@ DISGUISED_LINKS = [
     "www .promo",
     "klik bit.ly/xyz",
     "s.id/abc",
+    "buka evil\u00b7com",  # middle dot
+    "buka evil\u2027com",  # hyphenation point
+    "buka evil\u30fbcom",  # katakana middle dot
+    "buka evil\uff65com",  # half-width katakana middle dot
+    "buka evil\u22c5com",  # dot operator
+    "buka evil\u2219com",  # bullet operator
+    "buka evil\u0589com",  # Armenian full stop
+    "buka evil\u0964com",  # Devanagari danda
+    "buka evil\u1362com",  # Ethiopic full stop
+    "buka evil\u2e33com",  # raised dot
+    "buka evi\u0307l.com",  # combining dot above: reads as evil.com
+    "buka evil\u0338.com",  # combining long solidus overlay on the last letter
+    "buka e\u0301vil.c\u0327om",  # combining acute and cedilla
 ]
 HONEST_NOTES = [
     "see you at 10.30",
@@ -50,6 +63,9 @@ HONEST_NOTES = [
     "Versi 2.0 lebih murah",
     "Promo 😋 buat kamu",
     "Hemat 20 ribu!",
+    "Kopi \u00b7 Teh \u00b7 Roti",  # middle dots as separators, with spaces
+    "Caf\u00e9 Mantap. Enak",
+    "Rp 50\u00b7000",
 ]
 
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from redis import Redis
 
 from konexi.extensions import db
 from konexi.models import VoucherDailyStats
-from konexi.services.voucher_stats import record_view, stats_day, visitor_id
+from konexi.services.voucher_stats import (
+    ANONYMOUS_VIEWS_PER_NETWORK,
+    record_view,
+    stats_day,
+    visitor_id,
+)
 from tests.test_auth_support import log_in
 from tests.test_claims_factories import make_voucher
 from tests.test_sms_pumping import redis_app  # noqa: F401 - the app on the real Redis
@@ -41,6 +47,25 @@ def test_fifty_reloads_count_one_view_and_two_visitors_count_two(app):
     # Another address in the same /24 with the same browser is taken for the same visitor.
     _browser(app, "36.80.12.200").get(f"/vouchers/{voucher.id}")
     assert _views(voucher.id) == 2
+
+
+@pytest.mark.parametrize("on_redis", [False, True], ids=["in-process", "redis"])
+def test_rotating_the_user_agent_from_one_network_counts_at_most_its_daily_share(
+    app,
+    app_factory,
+    redis_url,
+    on_redis,
+):
+    """An anonymous visitor is a network and a user agent, and the agent is the client's to
+    choose: one network counts at most ANONYMOUS_VIEWS_PER_NETWORK a voucher a day."""
+    if on_redis:
+        app = app_factory(REDIS_URL=redis_url)
+    voucher = make_voucher()
+    for n in range(ANONYMOUS_VIEWS_PER_NETWORK + 20):
+        _browser(app, "36.80.12.7", f"{PHONE_BROWSER} spoof/{n}").get(f"/vouchers/{voucher.id}")
+    assert _views(voucher.id) == ANONYMOUS_VIEWS_PER_NETWORK
+    _browser(app, "114.124.9.9").get(f"/vouchers/{voucher.id}")  # another network still counts
+    assert _views(voucher.id) == ANONYMOUS_VIEWS_PER_NETWORK + 1
 
 
 def test_a_signed_in_visitor_is_one_visitor_wherever_they_are(app, create_user):

@@ -4,7 +4,8 @@ A branch phone is shown to customers and can redeem vouchers by SMS (``konexi/we
 consent tick is not enough: anyone could tick it for another company's number. The number is
 proven by a one-time code sent to it by SMS and typed in the branch console by the member who
 asked. One number serves one company: ``company_phones.phone`` is unique, so the first company
-to prove a number holds it, and another company can neither prove nor enter it. Until the
+to prove a number holds it while one of its branches uses it, and another company can neither
+prove nor enter it meanwhile; a number given up is free for the next company. Until the
 number is proven it is neither shown publicly nor accepted by the SMS webhook.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from konexi.extensions import db
@@ -34,10 +35,41 @@ class BranchPhoneError(Exception):
         self.errors = errors
 
 
+def _still_used_by_holder():  # type: ignore[no-untyped-def]
+    """The holding company still has a branch (active or not) with the number proven."""
+    return exists().where(
+        Branch.company_id == CompanyPhone.company_id,
+        Branch.phone == CompanyPhone.phone,
+        Branch.phone_verified_at.is_not(None),
+    )
+
+
 def held_by_another_company(phone: str, company_id: int) -> bool:
-    """True when another company has proven this number."""
-    holder = db.session.scalar(select(CompanyPhone.company_id).where(CompanyPhone.phone == phone))
-    return holder is not None and holder != company_id
+    """True when another company has proven this number and still uses it. A number its
+    company gave up (a shop changed hands, a prepaid number was recycled) is free again."""
+    return (
+        db.session.scalar(
+            select(CompanyPhone.id).where(
+                CompanyPhone.phone == phone,
+                CompanyPhone.company_id != company_id,
+                _still_used_by_holder(),
+            )
+        )
+        is not None
+    )
+
+
+def _release_if_given_up(phone: str, company_id: int) -> None:
+    """Drop another company's hold on a number none of its branches uses any more."""
+    db.session.execute(
+        delete(CompanyPhone)
+        .where(
+            CompanyPhone.phone == phone,
+            CompanyPhone.company_id != company_id,
+            ~_still_used_by_holder(),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def proven_for(phone: str, company_id: int) -> bool:
@@ -102,6 +134,7 @@ def confirm_phone(branch: Branch, actor_id: int, code: str) -> None:
         raise BranchPhoneError({"code": _l("This code can no longer be used. Send a new one.")})
     now = utcnow()
     if not proven_for(phone, branch.company_id):
+        _release_if_given_up(phone, branch.company_id)
         try:
             with db.session.begin_nested():
                 db.session.add(

@@ -25,6 +25,7 @@ DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("fun", "Fun & leisure", "Hiburan"),
     ("services", "Services", "Layanan"),
 )
+_DEFAULT_SLUGS = frozenset(slug for slug, _en, _id in DEFAULT_CATEGORIES)
 MAX_SLUG = 40
 MAX_NAME = 80
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -105,6 +106,12 @@ def _checked(details: CategoryDetails, current: Category | None) -> CategoryDeta
         errors["slug"] = _l(
             "Use lower-case letters, digits and single hyphens, at most %(num)d characters.",
             num=MAX_SLUG,
+        )
+    elif current is not None and current.slug in _DEFAULT_SLUGS and slug != current.slug:
+        # The release's load-categories finds the defaults by slug: a moved one would come back
+        # as a second, duplicate category on the next deploy.
+        errors["slug"] = _l(
+            "A default category keeps its slug: the next release would add it again."
         )
     else:
         taken = db.session.scalar(select(Category.id).where(Category.slug == slug))

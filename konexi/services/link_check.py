@@ -2,9 +2,10 @@
 
 Text is checked on a skeleton, so look-alike spellings meet the same rule as plain ones:
 Unicode NFKC (full-width ``ｅｖｉｌ．ｃｏｍ`` becomes ``evil.com``), invisible format characters
-removed (zero-width space and joiners, soft hyphen, direction marks), ideographic and other
-full stops read as ".", and a space before the dot ignored (``evil .com``). Dotted IPv4
-addresses (``10.0.0.1/login``) count as links; prices and times (``Rp 50.000``, ``10.30``) do not.
+removed (zero-width space and joiners, soft hyphen, direction marks), combining marks dropped
+(``evil\u0338.com``), ideographic and other full stops and middle dots read as ".", and a
+space before the dot ignored (``evil .com``). Dotted IPv4 addresses (``10.0.0.1/login``) count
+as links; prices and times (``Rp 50.000``, ``10.30``) do not.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Full stops NFKC leaves alone: ideographic (。), vertical ideographic (︒), Arabic (۔).
-_OTHER_FULL_STOPS = str.maketrans({"\u3002": ".", "\ufe12": ".", "\u06d4": "."})
+# Full stops and dot-like marks NFKC leaves alone, each read as "." (a reader sees a dot):
+# ideographic (。), vertical ideographic (︒), Arabic (۔), Armenian (։), Devanagari danda (।),
+# Ethiopic (።), middle dots (·, ‧, ・, ⸳), and the dot and bullet operators (⋅, ∙).
+_OTHER_FULL_STOPS = str.maketrans(
+    dict.fromkeys("\u3002\ufe12\u06d4\u0589\u0964\u1362\u00b7\u2027\u30fb\u2e33\u22c5\u2219", ".")
+)
 # Common top-level domains: only with these is "evil . com" or "evil dot com" read as a link,
 # so a sentence that ends and a new one that starts ("Enak. Mantap") is not.
 _COMMON_TLDS = (
@@ -44,8 +49,15 @@ def without_invisible(text: str) -> str:
 
 
 def skeleton(text: str) -> str:
-    """What the link rule reads: NFKC, no invisible characters, every full stop a "."."""
-    return without_invisible(text).translate(_OTHER_FULL_STOPS).casefold()
+    """What the link rule reads: NFKC, no invisible characters, no combining marks (an accent
+    or an overlay on the letter before the dot hides ``evil.com`` from a letters-only rule yet
+    not from a reader), every full stop a "."."""
+    bare = "".join(
+        ch
+        for ch in unicodedata.normalize("NFKD", text)
+        if unicodedata.category(ch) not in ("Mn", "Me")
+    )
+    return without_invisible(bare).translate(_OTHER_FULL_STOPS).casefold()
 
 
 def has_link(text: str) -> bool:

@@ -5,8 +5,10 @@ read-modify-write race. Days are calendar days in Asia/Jakarta, where providers 
 
 A view counts once per visitor, voucher and day, so reloading a page cannot inflate the figure
 a provider reads. A visitor is the signed-in user, else the client's network (IPv4 /24, IPv6
-/48) with its browser's user agent. What is kept to recognise a repeat is only a keyed hash of
-(voucher, visitor) under a salt that changes every day, expiring at the end of that day:
+/48) with its browser's user agent; as the agent is the client's to choose, one network counts
+at most ``ANONYMOUS_VIEWS_PER_NETWORK`` anonymous views a voucher a day. What is kept to
+recognise a repeat is only a keyed hash of (voucher, visitor) (and of (voucher, network) for that
+count) under a salt that changes every day, expiring at the end of that day:
 in Redis when REDIS_URL is set (always in production, so every worker and dyno shares it), else
 in this process's memory (development and tests run one process; no table and no migration for
 a mark that lives a day). Redis down: the worker's memory takes over, as for the SMS counters.
@@ -39,6 +41,11 @@ VIEW_MARK_PREFIX = "konexi:view:"
 # In-process marks beyond this many are not kept (views then count again): memory stays bounded.
 LOCAL_MARKS_MAX = 100_000
 _LOCAL_MARKS = "konexi_view_marks"
+VIEW_NETWORK_PREFIX = "konexi:viewnet:"
+# The user agent is the client's to choose, so rotating it would make every request a new
+# visitor: anonymous views from one network count at most this many a voucher a day. Carrier NAT
+# puts many honest phones behind one network, hence a share rather than one view.
+ANONYMOUS_VIEWS_PER_NETWORK = 30
 
 COUNTERS = ("views", "claims", "redemptions")
 
@@ -84,7 +91,7 @@ def visitor_id(user_id: int | None, ip: str | None, user_agent: str | None) -> s
         network = str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
     except ValueError:
         network = "unknown"
-    return f"anon:{network}:{(user_agent or '')[:200]}"
+    return f"anon:{network}\x1f{(user_agent or '')[:200]}"
 
 
 def _view_mark(voucher_id: int, visitor: str, day: date) -> str:
@@ -100,11 +107,21 @@ def _seconds_left(day: date) -> int:
 
 
 class _LocalMarks:
-    """Today's marks in this process: a set per day, older days dropped as the day turns."""
+    """Today's marks in this process: a set per day, older days dropped as the day turns; and
+    the anonymous views counted per network mark."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.marks: dict[date, set[str]] = {}
+        self.network_views: dict[date, dict[str, int]] = {}
+
+    def network_view(self, mark: str, day: date) -> int:
+        with self.lock:
+            for old in [d for d in self.network_views if d < day - timedelta(days=1)]:
+                del self.network_views[old]
+            counts = self.network_views.setdefault(day, {})
+            counts[mark] = counts.get(mark, 0) + 1
+            return counts[mark]
 
     def first(self, mark: str, day: date) -> bool:
         with self.lock:
@@ -131,12 +148,34 @@ def _first_view(mark: str, day: date) -> bool:
     return bool(local.first(mark, day))
 
 
+def _network_view_number(voucher_id: int, visitor: str, day: date) -> int:
+    """How many anonymous views of the voucher this one is from the visitor's network today."""
+    mark = _view_mark(voucher_id, visitor.split("\x1f", 1)[0], day)
+    connection = redis_connection()
+    if connection is not None:
+        try:
+            pipeline = connection.pipeline()
+            pipeline.incr(VIEW_NETWORK_PREFIX + mark)
+            pipeline.expire(VIEW_NETWORK_PREFIX + mark, _seconds_left(day))
+            return int(pipeline.execute()[0])
+        except RedisError as error:
+            log.warning("view marks unavailable, keeping them in-process: %s", error)
+    local = current_app.extensions.setdefault(_LOCAL_MARKS, _LocalMarks())
+    return int(local.network_view(mark, day))
+
+
 def record_view(voucher_id: int, visitor: str | None = None, day: date | None = None) -> bool:
     """Count a view of the voucher page, once per ``visitor`` (see ``visitor_id``) a day; True
     when it counted. Committed at once on its own connection: being apart from the session, it
     neither commits nor expires what the request has loaded."""
     day = day or stats_day()
     if visitor is not None and not _first_view(_view_mark(voucher_id, visitor, day), day):
+        return False
+    if (
+        visitor is not None
+        and visitor.startswith("anon:")
+        and _network_view_number(voucher_id, visitor, day) > ANONYMOUS_VIEWS_PER_NETWORK
+    ):
         return False
     with db.engine.begin() as connection:
         connection.execute(_bump_statement(db.engine.dialect.name, voucher_id, "views", day))
