@@ -1,15 +1,15 @@
 """RQ job functions. Each takes ids only, reloads what it needs, and is safe to run twice.
 
 Workers import them by dotted path (``konexi.jobs.deliver_message``), so keep names stable;
-recurring jobs are declared in ``konexi/schedule.py``. Jobs run inside the app context that
+recurring jobs are declared in ``konexi/tasks/schedule.py``. Jobs run inside the app context that
 ``worker.py`` (or, without Redis, the request) provides.
 """
 
 from __future__ import annotations
 
 from konexi.messaging import delivery, sweeper
-from konexi.queue import enqueue
-from konexi.services import sharing
+from konexi.services.sharing import sharing
+from konexi.tasks.queue import enqueue
 
 
 def deliver_message(message_id: int) -> str:
@@ -29,21 +29,21 @@ def scrub_share_contacts() -> int:
 
 def process_unsubscribe(user_id: int) -> bool:
     """Turn a user's marketing email off and suppress their address (one-click unsubscribe)."""
-    from konexi.services import unsubscribe
+    from konexi.services.privacy import unsubscribe
 
     return unsubscribe.process_unsubscribe(user_id)
 
 
 def send_weekly_digests() -> int:
     """Send this ISO week's marketing digest to every user who wants it (once per week)."""
-    from konexi.services import digest
+    from konexi.services.catalogue import digest
 
     return digest.send_weekly_digests()
 
 
 def purge_accounts() -> dict[str, object]:
     """Purge the accounts whose deletion grace period has ended; fraud holds are kept and listed."""
-    from konexi.services.purge import purge_due_accounts
+    from konexi.services.privacy.purge import purge_due_accounts
 
     report = purge_due_accounts()
     return {"purged": report.purged_count, "held_ids": report.held_ids}
@@ -51,7 +51,7 @@ def purge_accounts() -> dict[str, object]:
 
 def purge_old_records() -> dict[str, int]:
     """Delete old verification codes and final outbox messages past their retention period."""
-    from konexi.services.retention import purge_old_records as purge
+    from konexi.services.privacy.retention import purge_old_records as purge
 
     report = purge()
     return {"codes": report.codes, "messages": report.messages}
@@ -59,21 +59,21 @@ def purge_old_records() -> dict[str, int]:
 
 def build_data_export(export_id: int) -> str:
     """Build a large "download my data" file and email its owner the link (by export id)."""
-    from konexi.services.export_jobs import build_export
+    from konexi.services.privacy.export_jobs import build_export
 
     return build_export(export_id)
 
 
 def delete_expired_exports() -> int:
     """Delete data-export files whose one-hour download window has passed."""
-    from konexi.services.export_jobs import delete_expired_exports as delete_expired
+    from konexi.services.privacy.export_jobs import delete_expired_exports as delete_expired
 
     return delete_expired()
 
 
 def requeue_stalled_exports() -> int:
     """Queue a new build for each data export whose job was lost or killed; returns the count."""
-    from konexi.services.export_jobs import stalled_export_ids
+    from konexi.services.privacy.export_jobs import stalled_export_ids
 
     ids = stalled_export_ids()
     for export_id in ids:

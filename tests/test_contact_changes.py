@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import User
-from konexi.services import contact_changes
-from konexi.services.accounts import AccountError
+from konexi.services.accounts import contact_changes
+from konexi.services.accounts.accounts import AccountError
 from tests.conftest import TEST_PASSWORD
 from tests.test_auth_support import (
     htmx_headers,
@@ -264,7 +264,7 @@ def test_notices_go_in_the_owners_language_whatever_the_page_language(
 def test_an_unsubscribe_link_for_an_address_that_left_the_account_is_not_a_500(
     client, siti
 ):
-    from konexi.services import unsubscribe
+    from konexi.services.privacy import unsubscribe
 
     token = unsubscribe.make_token(siti)
     user = _reload(siti.id)

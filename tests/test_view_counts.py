@@ -9,7 +9,7 @@ from redis import Redis
 
 from konexi.extensions import db
 from konexi.models import VoucherDailyStats
-from konexi.services.voucher_stats import record_view, stats_day, visitor_id
+from konexi.services.claims.voucher_stats import record_view, stats_day, visitor_id
 from tests.test_auth_support import log_in
 from tests.test_claims_factories import make_voucher
 from tests.test_sms_pumping import redis_app  # noqa: F401 - the app on the real Redis

@@ -19,11 +19,11 @@ from konexi.auth.limits import VERIFY_PER_USER, user_key
 from konexi.auth.routes import too_many_codes_message
 from konexi.auth.verify import code_problem
 from konexi.extensions import client_ip, limiter
-from konexi.htmx import redirect_after_post, render_page_or_fragment
-from konexi.services import contact_changes
-from konexi.services.accounts import AccountError
-from konexi.services.contacts import display_phone
-from konexi.services.verification import TooManyCodes
+from konexi.services.accounts import contact_changes
+from konexi.services.accounts.accounts import AccountError
+from konexi.services.accounts.contacts import display_phone
+from konexi.services.accounts.verification import TooManyCodes
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment
 
 # Asking for codes to new addresses costs an SMS or an email each: fixed per-user limits.
 CONTACT_CHANGE_PER_USER = "5 per minute;10 per hour"

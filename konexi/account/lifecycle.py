@@ -12,17 +12,18 @@ from konexi.account.forms_lifecycle import ConfirmWithPasswordForm, ExportForm, 
 from konexi.auth import limits
 from konexi.auth.forms import show_errors
 from konexi.extensions import limiter
-from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.models.base import utcnow
-from konexi.queue import enqueue
-from konexi.services import account_lifecycle, export_jobs
-from konexi.services.account_lifecycle import (
+from konexi.services.accounts import account_lifecycle
+from konexi.services.accounts.account_lifecycle import (
     ExportLinkError,
     SoleOwnerError,
     companies_only_owned_by,
 )
-from konexi.services.accounts import AccountError
-from konexi.services.export import export_document
+from konexi.services.accounts.accounts import AccountError
+from konexi.services.privacy import export_jobs
+from konexi.services.privacy.export import export_document
+from konexi.tasks.queue import enqueue
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment
 
 
 @bp.get("/export")

@@ -11,10 +11,10 @@ from konexi.account import bp
 from konexi.account.contacts import shown
 from konexi.account.forms import PictureForm, ProfileForm
 from konexi.auth.limits import picture_upload_limit
-from konexi.htmx import redirect_after_post
-from konexi.services import profile
-from konexi.services.accounts import NotVerified
+from konexi.services.accounts import profile
+from konexi.services.accounts.accounts import NotVerified
 from konexi.services.images import ImageProblem, ImageRejected
+from konexi.web.htmx import redirect_after_post
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 _EXTENSIONS = {"webp": "image/webp", "jpg": "image/jpeg"}

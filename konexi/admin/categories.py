@@ -9,16 +9,16 @@ from konexi.admin import bp
 from konexi.admin.access import platform_admin_required
 from konexi.admin.forms import CategoryForm
 from konexi.extensions import db
-from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.models import Category
 from konexi.provider.forms_team import put_errors
-from konexi.services.categories import (
+from konexi.services.catalogue.categories import (
     CategoryError,
     admin_categories,
     create_category,
     set_category_active,
     update_category,
 )
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment
 
 _FORM_PAGE = "admin/category_form.html"
 _FORM_FRAGMENT = "admin/_category_form.html"

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from konexi.auth.verify import remember_destination
-from konexi.htmx import redirect_after_post, wants_fragment
+from konexi.web.htmx import redirect_after_post, wants_fragment
 
 F = TypeVar("F", bound=Callable[..., Any])
 

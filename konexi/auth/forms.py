@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
 from wtforms.validators import ValidationError
 
-from konexi.services.accounts import AccountError
-from konexi.web_forms import KonexiForm
+from konexi.services.accounts.accounts import AccountError
+from konexi.web.web_forms import KonexiForm
 
 _CODE_SEPARATORS = re.compile(r"[\s\-.]")
 

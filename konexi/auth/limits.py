@@ -15,8 +15,8 @@ from flask_login import current_user
 
 from konexi.config import RATE_LIMIT_DEFAULTS
 from konexi.extensions import client_ip, limiter
-from konexi.services.contacts import InvalidContact, normalise_identifier
-from konexi.services.verification import keyed_hash
+from konexi.services.accounts.contacts import InvalidContact, normalise_identifier
+from konexi.services.accounts.verification import keyed_hash
 
 
 def configured(name: str) -> Callable[[], str]:

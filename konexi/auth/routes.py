@@ -19,11 +19,11 @@ from konexi.auth.forms import (
     show_errors,
 )
 from konexi.extensions import client_ip, limiter
-from konexi.htmx import redirect_after_post
 from konexi.i18n import current_language
-from konexi.services import accounts, password_reset
-from konexi.services.accounts import AccountError
-from konexi.services.verification import TooManyCodes
+from konexi.services.accounts import accounts, password_reset
+from konexi.services.accounts.accounts import AccountError
+from konexi.services.accounts.verification import TooManyCodes
+from konexi.web.htmx import redirect_after_post
 
 _RESET_IDENTIFIER = "reset_identifier"
 _SIGNUP_PREFILL = "signup_prefill"

@@ -17,17 +17,17 @@ from konexi.auth import bp, limits
 from konexi.auth.forms import CodeForm
 from konexi.auth.routes import safe_next, too_many_codes_message
 from konexi.extensions import client_ip, limiter
-from konexi.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 from konexi.messaging.outbox import could_not_deliver
-from konexi.services import accounts
-from konexi.services.contacts import display_phone
-from konexi.services.verification import (
+from konexi.services.accounts import accounts
+from konexi.services.accounts.contacts import display_phone
+from konexi.services.accounts.verification import (
     CodeCheck,
     CodeStatus,
     Purpose,
     TooManyCodes,
     has_live_code,
 )
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 
 AFTER_VERIFY = "after_verify"
 _PAGE = "auth/verify.html"

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.messaging.failures import where_it_failed
 from konexi.models import OutboxMessage
-from konexi.queue import FAILURE_TTL, RESULT_TTL, enqueue, get_queue, redis_connection
+from konexi.tasks.queue import FAILURE_TTL, RESULT_TTL, enqueue, get_queue, redis_connection
 
 log = logging.getLogger(__name__)
 

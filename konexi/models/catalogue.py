@@ -134,7 +134,7 @@ class Voucher(db.Model):
     __table_args__ = (
         Index("ix_vouchers_status_ends", "status", "ends_at"),
         # "For you" takes the first live vouchers of each liked category and provider in ending
-        # order straight from these (konexi/services/recommendations.py).
+        # order straight from these (konexi/services/catalogue/recommendations.py).
         Index("ix_vouchers_category_live", "category_id", "status", "ends_at", "id"),
         Index("ix_vouchers_company_live", "company_id", "status", "ends_at", "id"),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, render_template, url_for
 
 from konexi.pages import bp
-from konexi.services import health
+from konexi.web import health
 
 # Where each choice the privacy notice mentions lives: name -> candidate endpoints (first wins).
 _PRIVACY_LINKS = {

@@ -8,14 +8,14 @@ from flask_login import current_user
 
 from konexi.auth import limits
 from konexi.extensions import client_ip, limiter
-from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.models import Branch
 from konexi.provider import bp
 from konexi.provider.access import company_object_or_404, provider_required
 from konexi.provider.forms_branches import BranchPhoneCodeForm
 from konexi.provider.forms_team import put_errors
-from konexi.services.branch_phones import BranchPhoneError, confirm_phone, send_phone_code
-from konexi.services.contacts import display_phone
+from konexi.services.accounts.contacts import display_phone
+from konexi.services.providers.branch_phones import BranchPhoneError, confirm_phone, send_phone_code
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment
 
 # Each send is an SMS (money); the verification caps per number and per IP apply as well.
 CODES_PER_USER = "3 per 10 minutes;20 per day"

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from konexi.routing import id_or_none
-from konexi.web_forms import KonexiForm
+from konexi.web.routing import id_or_none
+from konexi.web.web_forms import KonexiForm
 
 
 class ConsoleForm(KonexiForm):

@@ -9,7 +9,6 @@ from flask_login import current_user, login_required
 from konexi.auth import limits
 from konexi.auth.verify import remember_destination
 from konexi.extensions import limiter
-from konexi.htmx import redirect_after_post
 from konexi.models import Invitation
 from konexi.provider import bp
 from konexi.provider.access import (
@@ -20,7 +19,7 @@ from konexi.provider.access import (
 )
 from konexi.provider.forms_team import InviteForm, put_errors
 from konexi.provider.team import render_team
-from konexi.services.invitations import (
+from konexi.services.providers.invitations import (
     InvitationError,
     InvitationProblem,
     accept_invitation,
@@ -29,7 +28,8 @@ from konexi.services.invitations import (
     invite,
     revoke_invitation,
 )
-from konexi.services.team import TeamError, role_label
+from konexi.services.providers.team import TeamError, role_label
+from konexi.web.htmx import redirect_after_post
 
 INVITES_PER_USER = "10 per minute;50 per day"
 

@@ -6,7 +6,6 @@ from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from konexi.htmx import redirect_after_post
 from konexi.models import Membership
 from konexi.provider import bp
 from konexi.provider.access import (
@@ -16,9 +15,9 @@ from konexi.provider.access import (
     provider_required,
 )
 from konexi.provider.forms_team import InviteForm, MemberForm, put_errors
-from konexi.services.branches import company_branches
-from konexi.services.invitations import pending_invitations
-from konexi.services.team import (
+from konexi.services.providers.branches import company_branches
+from konexi.services.providers.invitations import pending_invitations
+from konexi.services.providers.team import (
     TeamError,
     assignable_roles,
     can_manage_member,
@@ -27,6 +26,7 @@ from konexi.services.team import (
     team_members,
     update_member,
 )
+from konexi.web.htmx import redirect_after_post
 
 
 def role_choices() -> list[tuple[str, str]]:

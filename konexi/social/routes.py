@@ -14,14 +14,14 @@ from joserfc.errors import JoseError
 
 from konexi.auth.forms import show_errors
 from konexi.extensions import client_ip, limiter
-from konexi.htmx import redirect_after_post
 from konexi.i18n import current_language
-from konexi.services import social_accounts
-from konexi.services.accounts import AccountError
-from konexi.services.social_accounts import Identity, Outcome
-from konexi.services.verification import Purpose, has_live_code
+from konexi.services.accounts import social_accounts
+from konexi.services.accounts.accounts import AccountError
+from konexi.services.accounts.social_accounts import Identity, Outcome
+from konexi.services.accounts.verification import Purpose, has_live_code
 from konexi.social import bp, client, configured_providers
 from konexi.social.forms import CompleteSignupForm
+from konexi.web.htmx import redirect_after_post
 
 _PENDING = "social_pending"
 PROVIDER_NAMES = {"google": "Google", "facebook": "Facebook"}

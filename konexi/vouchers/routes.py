@@ -12,10 +12,10 @@ from flask_login import current_user
 
 from konexi.auth.verify import remember_destination
 from konexi.extensions import client_ip, limiter
-from konexi.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
-from konexi.services import claims, voucher_stats
-from konexi.services.claims import ClaimOutcome
+from konexi.services.claims import claims, voucher_stats
+from konexi.services.claims.claims import ClaimOutcome
 from konexi.vouchers import bp
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 
 # Per user, not per IP: many Indonesian mobile users share one carrier-grade NAT address.
 CLAIM_LIMITS = "10 per minute;60 per hour"
