@@ -14,7 +14,7 @@ from flask_login import current_user, login_fresh, login_required, login_user
 
 from konexi.account import bp
 from konexi.account.forms import ChangeContactForm
-from konexi.auth.forms import CodeForm, show_errors
+from konexi.auth.forms import CodeForm
 from konexi.auth.limits import VERIFY_PER_USER, user_key
 from konexi.auth.routes import too_many_codes_message
 from konexi.auth.verify import code_problem
@@ -81,7 +81,7 @@ def request_contact_change(kind: str):  # type: ignore[no-untyped-def]
             ip=client_ip(),
         )
     except AccountError as error:
-        show_errors(form, error)
+        form.show_errors(error)
         return _answer(kind, 422, form=form)
     except TooManyCodes:
         form.address.errors = [too_many_codes_message()]
@@ -107,7 +107,7 @@ def confirm_contact_change(kind: str):  # type: ignore[no-untyped-def]
         check = contact_changes.confirm_change(user, kind, code_form.code.data or "")  # type: ignore[arg-type]
     except AccountError as error:
         form = ChangeContactForm(formdata=None).for_kind(kind)
-        show_errors(form, error)
+        form.show_errors(error)
         return _answer(kind, 422, form=form)
     if not check.ok:
         code_form.code.errors = [code_problem(check)]

@@ -10,7 +10,6 @@ from konexi import jobs
 from konexi.account import bp
 from konexi.account.forms_lifecycle import ConfirmWithPasswordForm, ExportForm, ReopenForm
 from konexi.auth import limits
-from konexi.auth.forms import show_errors
 from konexi.extensions import limiter
 from konexi.models.base import utcnow
 from konexi.services.accounts import account_lifecycle
@@ -107,7 +106,7 @@ def close():  # type: ignore[no-untyped-def]
                 current_user._get_current_object(), form.password.data or ""
             )
         except AccountError as error:
-            show_errors(form, error)
+            form.show_errors(error)
         except SoleOwnerError:
             return _refused_for_owners("account/close.html", form)
         else:
@@ -143,7 +142,7 @@ def delete():  # type: ignore[no-untyped-def]
                 current_user._get_current_object(), form.password.data or ""
             )
         except AccountError as error:
-            show_errors(form, error)
+            form.show_errors(error)
         except SoleOwnerError:
             return _refused_for_owners("account/delete.html", form)
         else:
@@ -167,7 +166,7 @@ def reopen():  # type: ignore[no-untyped-def]
                 form.identifier.data or "", form.password.data or ""
             )
         except AccountError as error:
-            show_errors(form, error)
+            form.show_errors(error)
         else:
             login_user(user)
             flash(_("Welcome back! Your account is open again."))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,9 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from konexi.extensions import db
 from konexi.models.base import UTCDateTime, utcnow
 from konexi.models.media import Image
-
-if TYPE_CHECKING:
-    from konexi.models.users import User
+from konexi.models.users import User
 
 LAT_BANDS_PER_DEGREE = 10
 

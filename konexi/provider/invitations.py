@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from konexi.auth import limits
-from konexi.auth.verify import remember_destination
+from konexi.auth.navigation import remember_destination
 from konexi.extensions import limiter
 from konexi.models import Invitation
 from konexi.provider import bp
@@ -17,7 +17,7 @@ from konexi.provider.access import (
     provider_required,
     switch_company,
 )
-from konexi.provider.forms_team import InviteForm, put_errors
+from konexi.provider.forms_team import InviteForm
 from konexi.provider.team import render_team
 from konexi.services.providers.invitations import (
     InvitationError,
@@ -43,7 +43,7 @@ def team_invite():  # type: ignore[no-untyped-def]
         try:
             invitation = invite(current_membership(), form.email.data or "", form.role.data or "")
         except TeamError as error:
-            put_errors(form, error.errors)
+            form.show_errors(error)
         else:
             flash(_("We emailed an invitation to %(email)s.", email=invitation.email))
             return redirect_after_post(url_for("provider.team"))

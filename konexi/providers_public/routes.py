@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from konexi.auth.limits import user_key
-from konexi.auth.routes import safe_next
+from konexi.auth.navigation import safe_next
 from konexi.extensions import client_ip, limiter
 from konexi.providers_public import bp
 from konexi.providers_public.forms import ReportForm, ReviewForm

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from joserfc.errors import JoseError
 
-from konexi.auth.forms import show_errors
 from konexi.extensions import client_ip, limiter
 from konexi.i18n import current_language
 from konexi.services.accounts import social_accounts
@@ -151,7 +150,7 @@ def complete_signup():  # type: ignore[no-untyped-def]
                 locale=current_language(),
             )
         except AccountError as error:
-            show_errors(form, error)
+            form.show_errors(error)
             unavailable = error.unavailable
         else:
             session.pop(_PENDING, None)

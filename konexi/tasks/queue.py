@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.utils import import_attribute
 
 from konexi.config import redis_timeouts
 from konexi.redis_client import connect_redis
@@ -39,7 +40,7 @@ def get_queue(name: str, app: Flask | None = None) -> Queue:
 
 
 def enqueue(
-    func: Callable[..., Any],
+    func: Callable[..., Any] | str,
     *args: Any,
     queue_name: str = "default",
     retry: Retry | None = None,
@@ -47,12 +48,15 @@ def enqueue(
 ) -> bool:
     """Run ``func(*args)`` in the background; in-process when there is no Redis.
 
+``func`` may be a dotted path ("konexi.jobs.deliver_message"), as RQ stores it: the caller then
+needs no import of the job's module (which would import the caller back).
+
     Returns False (and logs) when Redis is unreachable: the caller's data is already committed
     and the periodic sweeper picks the work up later, so the request still succeeds.
     """
     connection = redis_connection()
     if connection is None:
-        func(*args)
+        (import_attribute(func) if isinstance(func, str) else func)(*args)
         return True
     try:
         Queue(queue_name, connection=connection).enqueue(
@@ -65,7 +69,9 @@ def enqueue(
         )
     except RedisError:
         log.exception(
-            "could not enqueue %s on %s; the sweeper will retry", func.__name__, queue_name
+            "could not enqueue %s on %s; the sweeper will retry",
+            func.rpartition(".")[2] if isinstance(func, str) else func.__name__,
+            queue_name,
         )
         return False
     return True

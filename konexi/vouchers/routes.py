@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from konexi.auth.verify import remember_destination
+from konexi.auth.navigation import remember_destination
 from konexi.extensions import client_ip, limiter
 from konexi.services.claims import claims, voucher_stats
 from konexi.services.claims.claims import ClaimOutcome

@@ -8,6 +8,8 @@ from __future__ import annotations
 from flask import Flask, Response, render_template, request
 from flask_babel import gettext as _
 
+from konexi.services.errors import AccountError
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -84,8 +86,6 @@ def _refused_input(error: Exception):  # type: ignore[no-untyped-def]
 
 
 def init_app(app: Flask) -> None:
-    from konexi.services.accounts.accounts import AccountError
-
     app.after_request(_add_security_headers)
     app.register_error_handler(AccountError, _refused_input)
     if app.config["KONEXI_ENV"] == "production":

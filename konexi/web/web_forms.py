@@ -15,6 +15,8 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.fields import FileField, MultipleFileField
 
+from konexi.services.errors import FieldErrors
+
 
 class KonexiForm(FlaskForm):
     class Meta(FlaskForm.Meta):
@@ -31,3 +33,14 @@ class KonexiForm(FlaskForm):
                 [(k, v) for k, v in request.files.items(multi=True) if k in file_fields]
             )
             return CombinedMultiDict((files, request.form)) if files else request.form
+
+    def show_errors(self, error: FieldErrors) -> None:
+        """Put a service's messages next to the fields they are about (others above the form)."""
+        for name, message in error.errors.items():
+            field = getattr(self, name, None)
+            if field is None:
+                self.form_errors.append(message)
+                continue
+            if not isinstance(field.errors, list):
+                field.errors = list(field.errors)
+            field.errors.append(message)

@@ -37,23 +37,11 @@ from konexi.services.accounts.verification import (
     sms_country_allowed,
     sms_country_message,
 )
+from konexi.services.errors import AccountError
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 200
 MAX_NAME_LENGTH = 120
-
-
-class AccountError(Exception):
-    """Input the rules refuse: translated messages by form field name.
-
-    ``unavailable`` names the fields (email, phone) that cannot be used for a new account; the
-    page may then offer to log in or reset the password, whoever is asking.
-    """
-
-    def __init__(self, errors: dict[str, object], unavailable: frozenset[str] = frozenset()):
-        super().__init__(", ".join(errors))
-        self.errors = errors
-        self.unavailable = unavailable
 
 
 class NotVerified(Exception):

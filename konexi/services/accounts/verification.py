@@ -39,6 +39,7 @@ from konexi.extensions import db
 from konexi.models import User, VerificationCode
 from konexi.models.base import utcnow
 from konexi.services.accounts.contacts import canonical_destination
+from konexi.services.errors import AccountError
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -181,8 +182,6 @@ def issue_code(
     (nobody can ever enter it), so unknown destinations are throttled exactly like registered ones.
     """
     if str(channel) == Channel.SMS and not sms_country_allowed(destination):
-        from konexi.services.accounts.accounts import AccountError  # accounts imports this module
-
         field = "phone" if str(purpose) == Purpose.VERIFY_PHONE else "identifier"
         raise AccountError({field: sms_country_message()})
     check_send_allowed(channel=channel, destination=destination, ip=ip, purpose=purpose)

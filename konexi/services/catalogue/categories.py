@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from konexi.extensions import db
 from konexi.models import Category, Voucher
+from konexi.services.errors import FieldErrors
 
 # (slug, English name, Indonesian name)
 DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
@@ -30,12 +31,8 @@ MAX_NAME = 80
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-class CategoryError(Exception):
+class CategoryError(FieldErrors):
     """Input the rules refuse: translated messages by form field name."""
-
-    def __init__(self, errors: dict[str, object]) -> None:
-        super().__init__(", ".join(errors))
-        self.errors = errors
 
 
 @dataclass(frozen=True)

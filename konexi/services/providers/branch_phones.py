@@ -21,17 +21,14 @@ from konexi.models import Branch, CompanyPhone
 from konexi.models.base import utcnow
 from konexi.services.accounts.accounts import AccountError
 from konexi.services.accounts.verification import CodeStatus, TooManyCodes, check_code, issue_code
+from konexi.services.errors import FieldErrors
 
 PURPOSE = "verify_branch_phone"
 TAKEN = _l("This number already serves another company on Konexi. Enter your branch's own number.")
 
 
-class BranchPhoneError(Exception):
+class BranchPhoneError(FieldErrors):
     """A code that cannot be sent or is not right: translated messages by form field name."""
-
-    def __init__(self, errors: dict[str, object]) -> None:
-        super().__init__(", ".join(errors))
-        self.errors = errors
 
 
 def held_by_another_company(phone: str, company_id: int) -> bool:

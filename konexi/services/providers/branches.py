@@ -22,6 +22,7 @@ from konexi.extensions import db
 from konexi.models import Branch
 from konexi.models.base import utcnow
 from konexi.services.accounts.contacts import DEFAULT_REGION
+from konexi.services.errors import FieldErrors
 from konexi.services.providers.branch_phones import TAKEN, held_by_another_company, proven_for
 
 MAX_NAME = 120
@@ -34,12 +35,8 @@ _PAIR = re.compile(r"^\s*([+-]?\d{1,3}\.\d+)\s*[,;]\s*([+-]?\d{1,3}\.\d+)\s*$")
 _NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d+)?$")
 
 
-class BranchError(Exception):
+class BranchError(FieldErrors):
     """Input the rules refuse: translated messages by form field name."""
-
-    def __init__(self, errors: dict[str, object]) -> None:
-        super().__init__(", ".join(errors))
-        self.errors = errors
 
 
 @dataclass(frozen=True)

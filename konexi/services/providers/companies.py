@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from konexi.extensions import db
 from konexi.models import Category, Company, Membership, User
+from konexi.services.errors import FieldErrors
 
 MAX_NAME = 120
 MAX_DESCRIPTION = 2000
@@ -22,12 +23,8 @@ MIN_SLUG, MAX_SLUG = 3, 60
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-class CompanyError(Exception):
+class CompanyError(FieldErrors):
     """Input the rules refuse: translated messages by form field name."""
-
-    def __init__(self, errors: dict[str, object]) -> None:
-        super().__init__(", ".join(errors))
-        self.errors = errors
 
 
 def slug_from_name(name: str) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import delete, insert, select, update
 from konexi.extensions import db
 from konexi.models import Branch, Category, Voucher, voucher_branches
 from konexi.models.base import utcnow
+from konexi.services.errors import FieldErrors
 from konexi.services.images import ImageProblem, ImageRejected, company_image, store_image
 
 MAX_TITLE = 140
@@ -53,12 +54,11 @@ class VoucherFields:
     unreadable: frozenset[str] = frozenset()  # fields the form already reported
 
 
-class VoucherInvalid(Exception):
+class VoucherInvalid(FieldErrors):
     """The fields break a rule: ``errors`` maps a field to its message, ``image_id`` is kept."""
 
     def __init__(self, errors: dict[str, str], image_id: int | None = None) -> None:
-        super().__init__(", ".join(sorted(errors)))
-        self.errors = errors
+        super().__init__(errors)
         self.image_id = image_id
 
 

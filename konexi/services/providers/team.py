@@ -17,18 +17,15 @@ from sqlalchemy.orm import joinedload, selectinload
 from konexi.extensions import db
 from konexi.models import Branch, Company, Membership
 from konexi.models.providers import ROLES
+from konexi.services.errors import FieldErrors
 from konexi.services.providers.memberships import role_allows
 
 ROLE_ORDER = {role: index for index, role in enumerate(ROLES)}
 ROLE_LABELS = {"owner": _l("Owner"), "admin": _l("Admin"), "staff": _l("Staff")}
 
 
-class TeamError(Exception):
+class TeamError(FieldErrors):
     """A team change the rules refuse: translated messages by form field name."""
-
-    def __init__(self, errors: dict[str, object]) -> None:
-        super().__init__(", ".join(errors))
-        self.errors = errors
 
 
 def role_label(role: str) -> str:
