@@ -6,7 +6,7 @@ import csv
 import io
 import re
 
-from flask import Response, current_app, flash, render_template, request, url_for
+from flask import Response, flash, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -37,8 +37,8 @@ def _charts(stats: CompanyStats) -> dict[str, svg_chart.LineChart]:
     }
 
 
-def _redeem_url() -> str | None:
-    return url_for("provider.redeem") if "provider.redeem" in current_app.view_functions else None
+def _redeem_url() -> str:
+    return url_for("provider.redeem")
 
 
 @bp.get("/")

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, func, inspect, or_, select
 from sqlalchemy.orm import joinedload
 
-from konexi import models
 from konexi.extensions import db
 from konexi.models import (
     Branch,
@@ -20,6 +19,7 @@ from konexi.models import (
     LinkedAccount,
     Membership,
     OutboxMessage,
+    ProfilePicture,
     Review,
     ReviewReport,
     Share,
@@ -257,10 +257,7 @@ def _data_access(user_id: int) -> list[dict[str, Any]]:
 
 
 def _profile_picture(user_id: int) -> dict[str, Any] | None:
-    picture_model = getattr(models, "ProfilePicture", None)
-    if picture_model is None:
-        return None
-    picture = db.session.get(picture_model, user_id)
+    picture = db.session.get(ProfilePicture, user_id)
     if picture is None:
         return None
     return {

@@ -27,7 +27,6 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
 
-from konexi import models
 from konexi.extensions import db
 from konexi.models import (
     Claim,
@@ -36,6 +35,7 @@ from konexi.models import (
     Invitation,
     Membership,
     OutboxMessage,
+    ProfilePicture,
     Review,
     Share,
     User,
@@ -126,13 +126,11 @@ def _purge_batch(ids: list[int]) -> None:
     db.session.execute(
         delete(user_favourite_categories).where(user_favourite_categories.c.user_id.in_(ids))
     )
-    picture = getattr(models, "ProfilePicture", None)
-    if picture is not None:
-        db.session.execute(
-            delete(picture)
-            .where(picture.user_id.in_(ids))
-            .execution_options(synchronize_session=False)
-        )
+    db.session.execute(
+        delete(ProfilePicture)
+        .where(ProfilePicture.user_id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
     db.session.execute(
         delete(User).where(User.id.in_(ids)).execution_options(synchronize_session=False)
     )
