@@ -35,7 +35,7 @@ def _run(tree: Path, *command: str) -> subprocess.CompletedProcess[str]:
 
 
 def _plant(tree: Path, source: str) -> Path:
-    module = tree / "konexi" / "services" / "accounts" / "leak.py"
+    module = tree / "konexi" / "services" / "privacy" / "leak.py"
     module.write_text(f'"""A planted module."""\n\n{source}\n')
     return module
 
@@ -63,7 +63,7 @@ def test_import_linter_refuses_web_plumbing_in_a_service(tree: Path) -> None:
     kept = _run(tree, lint_imports, "--no-cache")
     assert refused.returncode == 1
     assert "Services import no blueprint, no web plumbing, no jobs BROKEN" in refused.stdout
-    assert "konexi.services.accounts.leak -> konexi.web" in refused.stdout
+    assert "konexi.services.privacy.leak -> konexi.web" in refused.stdout
     assert kept.returncode == 0, kept.stdout
     assert "2 kept, 0 broken" in kept.stdout
 
