@@ -64,13 +64,16 @@ system-deps:
 
 test: system-deps install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	@# vulnerabilities fail; an unreachable vulnerability service is reported loudly (docs/security.md)
 	KONEXI_AUDIT_UNREACHABLE=$${KONEXI_AUDIT_UNREACHABLE:-warn} \
 	  $(BIN)/python tools/audit_dependencies.py requirements.lock requirements-dev.lock
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto}
 
+# ruff, and the layers (pyproject.toml's import-linter contracts, konexi/services/ruff.toml).
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance .pytest_cache

@@ -45,14 +45,14 @@ max_requests = 50000
 max_requests_jitter = 5000
 preload_app = True
 # No access log: it would print every client's full address and every path with its token
-# (/verify/email/<token>, /s/<token>, /unsubscribe/<token>). konexi/request_log.py writes one line
-# per request instead, with the route pattern and the address truncated to its network.
+# (/verify/email/<token>, /s/<token>, /unsubscribe/<token>). konexi/web/request_log.py writes
+# one line per request instead, with the route pattern and the address truncated to its network.
 accesslog = None
 errorlog = "-"
 # Which peers gunicorn lets set X-Forwarded-Proto (it then marks the request https itself).
 # None without a trusted proxy (TRUSTED_PROXIES=0): a client's own header must not count. With
 # proxies, "*": Heroku's router has no fixed address (what Heroku documents), and the app's
-# ProxyFix believes only the TRUSTED_PROXIES right-most hops (konexi/proxies.py).
+# ProxyFix believes only the TRUSTED_PROXIES right-most hops (konexi/web/proxies.py).
 forwarded_allow_ips = "*" if read_setting("TRUSTED_PROXIES") > 0 else ""
 
 
@@ -77,7 +77,7 @@ _give_large_buffers_back_to_the_system()
 
 def when_ready(server):  # type: ignore[no-untyped-def]
     """In the master, before the fork: compress the static files once for every worker."""
-    from konexi.compression import warm_static_cache
+    from konexi.web.compression import warm_static_cache
 
     if preload_app:
         warm_static_cache(server.app.wsgi())

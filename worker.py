@@ -2,8 +2,8 @@
 
 Runs an RQ worker on the sms, email, default and periodic queues with RQ's scheduler (which
 enqueues retries scheduled with ``enqueue_in``), and RQ's CronScheduler in a child process with
-every recurring job from ``konexi/schedule.py``. SIGTERM (a deploy or restart) lets the current
-job finish, stops the cron process and exits 0.
+every recurring job from ``konexi/tasks/schedule.py``. SIGTERM (a deploy or restart) lets the
+current job finish, stops the cron process and exits 0.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from rq.worker import HerokuWorker
 from konexi import create_app
 from konexi.config import ConfigError
 from konexi.extensions import db
-from konexi.queue import QUEUE_NAMES
 from konexi.redis_client import connect_redis, describe_redis
+from konexi.tasks.queue import QUEUE_NAMES
 
 log = logging.getLogger("konexi.worker")
 
-SCHEDULE_MODULE = "konexi.schedule"
+SCHEDULE_MODULE = "konexi.tasks.schedule"
 CRON_STOP_TIMEOUT = 10
 
 

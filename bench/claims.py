@@ -45,7 +45,7 @@ def prepare_race(app: Flask, *, claimers: int, left: int) -> tuple[int, list[str
     from konexi.extensions import db
     from konexi.models import Branch, Category, Company, User, Voucher
     from konexi.models.base import utcnow
-    from konexi.services.passwords import hash_password
+    from konexi.services.accounts.passwords import hash_password
 
     with app.app_context():
         now = utcnow()

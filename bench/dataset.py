@@ -31,7 +31,7 @@ from konexi.extensions import db
 from konexi.models import Branch, Category, Company, User, Voucher, voucher_branches
 from konexi.models.base import utcnow
 from konexi.models.catalogue import latitude_band
-from konexi.services.passwords import hash_password
+from konexi.services.accounts.passwords import hash_password
 
 BATCH = 5_000
 BENCH_PASSWORD = "bench-password"  # noqa: S105 - throwaway benchmark accounts

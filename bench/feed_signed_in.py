@@ -33,7 +33,7 @@ from typing import Any
 from flask import Flask
 
 from bench.dataset import _analyze
-from konexi.services.geo import Point
+from konexi.services.catalogue.geo import Point
 
 RESULTS = Path(__file__).resolve().parent / "results" / "feed_signed_in.json"
 JAKARTA = Point(-6.18, 106.83)
@@ -193,9 +193,9 @@ def _time_profile(app: Flask, user_id: int, origin: Point | None, repeats: int) 
 
     from konexi.extensions import db
     from konexi.models import User
-    from konexi.services import recommendations
-    from konexi.services.catalogue import VoucherFilter
-    from konexi.services.feed import build_feed
+    from konexi.services.catalogue import recommendations
+    from konexi.services.catalogue.catalogue import VoucherFilter
+    from konexi.services.catalogue.feed import build_feed
 
     timings: dict[str, list[float]] = {"feed": [], "for_you": [], "sql": []}
     captured: list[tuple[str, Any]] = []

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from konexi.services.geo import Point
+from konexi.services.catalogue.geo import Point
 
 RESULTS = Path(__file__).resolve().parent / "results" / "nearby.json"
 ORIGINS: dict[str, Point] = {
@@ -53,7 +53,7 @@ def run(
     from sqlalchemy import event, text
 
     from konexi.extensions import db
-    from konexi.services.nearby import nearest_live_vouchers
+    from konexi.services.catalogue.nearby import nearest_live_vouchers
 
     results: dict[str, dict[str, float]] = {}
     with app.app_context():

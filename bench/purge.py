@@ -65,7 +65,7 @@ def purge_accounts(app: Flask, *, count: int = 10_000, with_claims: bool = True)
     """Insert ``count`` accounts due for deletion, then time the purge of all of them."""
     from konexi.extensions import db
     from konexi.models import User
-    from konexi.services.purge import purge_due_accounts
+    from konexi.services.privacy.purge import purge_due_accounts
 
     with app.app_context():
         user_ids = _insert_due_accounts(count)

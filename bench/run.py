@@ -123,7 +123,7 @@ def seed_database(database_url: str, scale: Scale) -> dict[str, Any]:
             )
             source = "bench/dataset.py"
         else:
-            from konexi.services.demo_data import load_demo_data
+            from konexi.dev.demo_data import load_demo_data
 
             summary = load_demo_data()
             source = "demo data (bench/dataset.py is missing)"
@@ -176,7 +176,7 @@ def attach_card_images(database_url: str, pages: int = 2, size: int = 1600) -> d
     """Give the vouchers on the feed's first pages a picture, through the app's upload path."""
     from konexi.extensions import db
     from konexi.models import Voucher
-    from konexi.services import catalogue
+    from konexi.services.catalogue import catalogue
     from konexi.services.images import store_image
 
     app = servers.build_app(database_url)
@@ -333,8 +333,8 @@ def measure_memory(database_url: str, redis_url: str, workdir: Path) -> dict[str
     """bench/memory.py: a fresh gunicorn (the app's config), 16 logins with production argon2
     parameters and 8 uploads of the costliest picture still accepted, all at once."""
     from bench import memory
+    from konexi.services.accounts.passwords import hash_password
     from konexi.services.images import MAX_DECODED_PIXELS
-    from konexi.services.passwords import hash_password
 
     app = servers.build_app(database_url, redis_url)
     with app.app_context():

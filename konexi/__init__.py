@@ -32,13 +32,14 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     from konexi import error_tracking
 
     error_tracking.init_app(app)  # first: errors while building the app are reported too
-    from konexi import routing
+    from konexi.web import routing
 
     routing.init_app(app)  # before any route: <int:…> ids are bounded (404, not a DB error)
     _configure_logging(app)
 
-    from konexi import i18n, security
+    from konexi import i18n
     from konexi.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from konexi.web import security
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -49,14 +50,15 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
 
-    from konexi import auth_session, errors, queue, static_assets
+    from konexi.tasks import queue
+    from konexi.web import auth_session, errors, static_assets
 
     auth_session.init_app(app)
     queue.init_app(app)
     static_assets.init_app(app)
     errors.init_app(app)
 
-    from konexi import request_log
+    from konexi.web import request_log
 
     request_log.init_app(app)
 
@@ -96,23 +98,23 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
 
     cli.init_app(app)
 
-    from konexi import personal_pages
+    from konexi.web import personal_pages
 
     personal_pages.init_app(app)
 
     # Last: these run after every other after_request hook (ETag/304, then compression).
-    from konexi import compression, conditional
+    from konexi.web import compression, conditional
 
     conditional.init_app(app)
     compression.init_app(app)
 
     # After compression: the cache keeps the final, compressed response (PAGE_CACHE_SECONDS).
-    from konexi import page_cache
+    from konexi.web import page_cache
 
     page_cache.init_app(app)
 
     # Outermost: the proxy fix (TRUSTED_PROXIES) and the production redirect to HTTPS.
-    from konexi import proxies
+    from konexi.web import proxies
 
     proxies.wrap(app)
     return app

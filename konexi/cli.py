@@ -7,6 +7,13 @@ import sys
 import click
 from flask import Flask, current_app
 
+from konexi.dev.demo_data import load_demo_data
+from konexi.services.accounts import platform_admins
+from konexi.services.catalogue.categories import load_default_categories
+from konexi.services.catalogue.digest import send_weekly_digests
+from konexi.services.errors import AccountError
+from konexi.services.privacy.purge import purge_due_accounts
+
 
 def init_app(app: Flask) -> None:
     @app.cli.command("demo-data")
@@ -14,16 +21,12 @@ def init_app(app: Flask) -> None:
         """Load demo users, a provider, branches and vouchers (development only, idempotent)."""
         if current_app.config["KONEXI_ENV"] == "production":
             raise click.ClickException("demo data is never loaded in production")
-        from konexi.services.demo_data import load_demo_data
-
         result = load_demo_data()
         click.echo(f"demo data ready ({result['vouchers_created']} new vouchers)")
 
     @app.cli.command("purge-accounts")
     def purge_accounts() -> None:
         """Purge the accounts whose deletion grace period has ended (fraud holds are kept)."""
-        from konexi.services.purge import purge_due_accounts
-
         report = purge_due_accounts()
         click.echo(f"purged {report.purged_count} accounts")
         if report.held_ids:
@@ -34,9 +37,6 @@ def init_app(app: Flask) -> None:
     @click.argument("email")
     def create_admin(email: str) -> None:
         """Make the verified account EMAIL a platform admin, or create one (asks for the rest)."""
-        from konexi.services import platform_admins
-        from konexi.services.accounts import AccountError
-
         try:
             outcome = platform_admins.promote_to_platform_admin(email)
             if outcome is platform_admins.Promotion.NO_ACCOUNT:
@@ -61,8 +61,6 @@ def init_app(app: Flask) -> None:
     @app.cli.command("load-categories")
     def load_categories() -> None:
         """Create or update the default categories (EN + ID names) by slug; never deletes."""
-        from konexi.services.categories import load_default_categories
-
         report = load_default_categories()
         click.echo(
             f"categories: {report.created} created, {report.updated} updated, "
@@ -72,8 +70,6 @@ def init_app(app: Flask) -> None:
     @app.cli.command("send-digests")
     def send_digests() -> None:
         """Send this week's digest now to everyone due (each user at most once a week)."""
-        from konexi.services.digest import send_weekly_digests
-
         click.echo(f"weekly digest queued for {send_weekly_digests()} users")
 
 

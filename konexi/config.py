@@ -262,8 +262,9 @@ _PER_IP_NOTE = "many people share one carrier-grade NAT address, so per-IP figur
 # thousands of phones behind one public address, and a promotion stand or shop Wi-Fi signs many
 # people up from one address: the per-IP figures let 200 distinct people sign up (and resend a
 # code now and then) from one IP in an hour. What really caps abuse is per number, per account
-# and global: SMS_PER_NUMBER_LIMIT, the per-destination code limits in services/verification.py,
-# the per-sender share limits, and SMS_GLOBAL_HOURLY_CAP (the bill's ceiling).
+# and global: SMS_PER_NUMBER_LIMIT, the per-destination code limits in
+# konexi/services/accounts/verification.py, the per-sender share limits, and
+# SMS_GLOBAL_HOURLY_CAP (the bill's ceiling).
 # One setting per few lines reads as a table: the formatter leaves it alone.
 # fmt: off
 SETTINGS: tuple[Setting, ...] = (
@@ -385,7 +386,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PAGE_CACHE_SECONDS", whole_number(),
             PerEnvironment(development=0, testing=0, production=PAGE_CACHE_SECONDS_PRODUCTION),
             "each gunicorn worker replays the anonymous feed (`/` and its htmx fragments), "
-            "public provider pages and `/privacy` for this long (`konexi/page_cache.py`): only "
+            "public provider pages and `/privacy` for this long (`konexi/web/page_cache.py`): only "
             "for requests with no cookie but `lang` and no `Authorization`, per URL and `Vary` "
             "variant, with `Age`. Anonymous \"N left\" counts may be this many seconds old, plus "
             "at most 5 s while one request re-renders an expired copy (a claim always checks the "

@@ -33,7 +33,7 @@ class Base(DeclarativeBase):
 
 def client_ip() -> str:
     """The client's address: X-Forwarded-For counts only as far as TRUSTED_PROXIES allows
-    (konexi/proxies.py), so a client cannot choose its own address."""
+    (konexi/web/proxies.py), so a client cannot choose its own address."""
     return get_remote_address() or request.remote_addr or "unknown"
 
 

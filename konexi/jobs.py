@@ -1,15 +1,19 @@
 """RQ job functions. Each takes ids only, reloads what it needs, and is safe to run twice.
 
-Workers import them by dotted path (``konexi.jobs.deliver_message``), so keep names stable;
-recurring jobs are declared in ``konexi/schedule.py``. Jobs run inside the app context that
-``worker.py`` (or, without Redis, the request) provides.
+Workers import them by dotted path (``konexi.jobs.deliver_message``), and jobs already waiting
+in Redis at a deploy carry those paths: keep the names stable. Recurring jobs are declared in
+``konexi/tasks/schedule.py``. Nothing below this module imports it (the outbox enqueues delivery
+by its dotted path), so the services are imported here at the top. Jobs run inside the app
+context that ``worker.py`` (or, without Redis, the request) provides.
 """
 
 from __future__ import annotations
 
 from konexi.messaging import delivery, sweeper
-from konexi.queue import enqueue
-from konexi.services import sharing
+from konexi.services.catalogue import digest
+from konexi.services.privacy import export_jobs, purge, retention, unsubscribe
+from konexi.services.sharing import sharing
+from konexi.tasks.queue import enqueue
 
 
 def deliver_message(message_id: int) -> str:
@@ -29,53 +33,39 @@ def scrub_share_contacts() -> int:
 
 def process_unsubscribe(user_id: int) -> bool:
     """Turn a user's marketing email off and suppress their address (one-click unsubscribe)."""
-    from konexi.services import unsubscribe
-
     return unsubscribe.process_unsubscribe(user_id)
 
 
 def send_weekly_digests() -> int:
     """Send this ISO week's marketing digest to every user who wants it (once per week)."""
-    from konexi.services import digest
-
     return digest.send_weekly_digests()
 
 
 def purge_accounts() -> dict[str, object]:
     """Purge the accounts whose deletion grace period has ended; fraud holds are kept and listed."""
-    from konexi.services.purge import purge_due_accounts
-
-    report = purge_due_accounts()
+    report = purge.purge_due_accounts()
     return {"purged": report.purged_count, "held_ids": report.held_ids}
 
 
 def purge_old_records() -> dict[str, int]:
     """Delete old verification codes and final outbox messages past their retention period."""
-    from konexi.services.retention import purge_old_records as purge
-
-    report = purge()
+    report = retention.purge_old_records()
     return {"codes": report.codes, "messages": report.messages}
 
 
 def build_data_export(export_id: int) -> str:
     """Build a large "download my data" file and email its owner the link (by export id)."""
-    from konexi.services.export_jobs import build_export
-
-    return build_export(export_id)
+    return export_jobs.build_export(export_id)
 
 
 def delete_expired_exports() -> int:
     """Delete data-export files whose one-hour download window has passed."""
-    from konexi.services.export_jobs import delete_expired_exports as delete_expired
-
-    return delete_expired()
+    return export_jobs.delete_expired_exports()
 
 
 def requeue_stalled_exports() -> int:
     """Queue a new build for each data export whose job was lost or killed; returns the count."""
-    from konexi.services.export_jobs import stalled_export_ids
-
-    ids = stalled_export_ids()
+    ids = export_jobs.stalled_export_ids()
     for export_id in ids:
         enqueue(build_data_export, export_id, queue_name="default")
     return len(ids)

@@ -21,7 +21,7 @@ from konexi import create_app
 from konexi.extensions import db
 from konexi.models import User
 from konexi.models.base import utcnow
-from konexi.services.passwords import hash_password
+from konexi.services.accounts.passwords import hash_password
 from tests.servers.fake_oidc import FakeOidc
 from tests.servers.fake_twilio import FakeTwilio
 from tests.servers.postgres_server import PostgresServer, start_postgres

@@ -39,8 +39,10 @@ from konexi.models import (
     Voucher,
 )
 from konexi.models.base import utcnow
-from konexi.services import account_lifecycle, images, profile, unsubscribe
-from konexi.services.invitations import invitation_token
+from konexi.services import images
+from konexi.services.accounts import account_lifecycle, profile
+from konexi.services.privacy import unsubscribe
+from konexi.services.providers.invitations import invitation_token
 from tests.access_rules import (
     ACTORS,
     LOGIN,
@@ -202,7 +204,7 @@ class World:
 
     def export_file_url(self) -> str:
         """The download link of a large export prepared by the worker job for ``user``."""
-        from konexi.services import export_jobs
+        from konexi.services.privacy import export_jobs
 
         user = self.users["user"]
         data_export, _created = export_jobs.request_large_export(user.id)

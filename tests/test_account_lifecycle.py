@@ -189,8 +189,8 @@ def test_close_and_delete_need_the_csrf_token(app: Flask, client: FlaskClient, c
 
 
 def test_a_closed_account_cannot_claim(app: Flask, create_user) -> None:
-    from konexi.services.account_lifecycle import close_account
-    from konexi.services.claims import ClaimOutcome, claim_voucher
+    from konexi.services.accounts.account_lifecycle import close_account
+    from konexi.services.claims.claims import ClaimOutcome, claim_voucher
     from tests.test_claims_factories import make_voucher
 
     user = create_user()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from konexi.extensions import db
 from konexi.models import Category, ProfilePicture, User
-from konexi.services.profile import favourite_category_ids, public_profile
+from konexi.services.accounts.profile import favourite_category_ids, public_profile
 from tests.conftest import csrf_token_from
 
 

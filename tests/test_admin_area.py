@@ -15,10 +15,11 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import Category, User, Voucher
-from konexi.services import catalogue, provider_vouchers
-from konexi.services.categories import load_default_categories
-from konexi.services.job_queues import last_line
-from konexi.services.provider_vouchers import VoucherFields, VoucherInvalid
+from konexi.services.catalogue import catalogue
+from konexi.services.catalogue.categories import load_default_categories
+from konexi.services.providers import provider_vouchers
+from konexi.services.providers.provider_vouchers import VoucherFields, VoucherInvalid
+from konexi.tasks.job_queues import last_line
 from tests.conftest import csrf_token_from
 from tests.test_claims_factories import log_in, make_voucher
 

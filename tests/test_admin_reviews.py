@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from konexi.extensions import db
 from konexi.models import Review, ReviewReport
-from konexi.services import reviews
-from konexi.services.reviews import ReportOutcome
+from konexi.services.reviews import reviews
+from konexi.services.reviews.reviews import ReportOutcome
 from tests.conftest import csrf_token_from, csrf_token_of
 from tests.test_reviews_factories import (
     fresh,

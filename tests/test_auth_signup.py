@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import User
-from konexi.services import accounts
+from konexi.services.accounts import accounts
 from tests.conftest import TEST_PASSWORD
 from tests.test_auth_support import (
     NEW_USER,

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from konexi.extensions import db
 from konexi.models import Branch, CompanyPhone
-from konexi.services.contacts import display_phone
+from konexi.services.accounts.contacts import display_phone
 from tests.test_claims_factories import log_in
 from tests.test_provider_branches import branch_form
 from tests.test_provider_team_factories import fresh, make_world, post

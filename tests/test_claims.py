@@ -10,10 +10,15 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import Claim, Voucher, VoucherDailyStats
 from konexi.models.base import utcnow
-from konexi.services import claims, redemption_codes
-from konexi.services.claims import ClaimOutcome, claim_voucher
-from konexi.services.redemption_codes import ALPHABET, format_code, generate_code, is_well_formed
-from konexi.services.voucher_stats import stats_day
+from konexi.services.claims import claims, redemption_codes
+from konexi.services.claims.claims import ClaimOutcome, claim_voucher
+from konexi.services.claims.redemption_codes import (
+    ALPHABET,
+    format_code,
+    generate_code,
+    is_well_formed,
+)
+from konexi.services.claims.voucher_stats import stats_day
 from tests.test_claims_factories import (
     claim_count,
     code_messages,

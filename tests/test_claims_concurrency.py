@@ -12,9 +12,9 @@ from sqlalchemy import func, insert, select
 from konexi.extensions import db
 from konexi.models import Claim, OutboxMessage, User, Voucher, VoucherDailyStats
 from konexi.models.base import utcnow
-from konexi.services.claims import claim_voucher
-from konexi.services.passwords import hash_password
-from konexi.services.voucher_stats import stats_day
+from konexi.services.accounts.passwords import hash_password
+from konexi.services.claims.claims import claim_voucher
+from konexi.services.claims.voucher_stats import stats_day
 from tests.test_claims_factories import fresh, make_voucher
 
 CLAIMERS = 200

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import Claim, Voucher
-from konexi.services.claims import claim_voucher
-from konexi.services.redemption_codes import format_code
+from konexi.services.claims.claims import claim_voucher
+from konexi.services.claims.redemption_codes import format_code
 from tests.conftest import csrf_token_from, csrf_token_of
 from tests.test_claims_factories import claim_count, code_messages, fresh, log_in, make_voucher
 

@@ -8,9 +8,9 @@ import re
 import brotli
 from flask import Response, stream_with_context
 
-from konexi import compression
 from konexi.extensions import db
 from konexi.services.images import store_image
+from konexi.web import compression
 from tests.test_feed_data import MONAS
 from tests.test_provider_vouchers_data import console, photo_bytes  # noqa: F401
 

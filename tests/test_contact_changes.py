@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import User
-from konexi.services import contact_changes
-from konexi.services.accounts import AccountError
+from konexi.services.accounts import contact_changes
+from konexi.services.accounts.accounts import AccountError
 from tests.conftest import TEST_PASSWORD
 from tests.test_auth_support import (
     htmx_headers,
@@ -212,6 +212,19 @@ def test_asking_is_rate_limited_per_user(client, siti, twilio, mailbox):
     assert statuses == [422] * 5 + [429]
 
 
+def test_asking_for_too_many_codes_says_when_to_ask_again(client, siti, twilio, mailbox):
+    """Past the per-destination code limit nothing is sent, and the page says so (not a 500)."""
+    log_in(client, OLD_EMAIL)
+    assert _ask(client, "phone", "0812 7777 8888").status_code == 303
+    answers = [
+        submit(client, "/account/phone", {}, action="/account/phone/resend") for _ in range(3)
+    ]
+    refused = answers[-1]
+    assert refused.status_code == 429, [answer.status_code for answer in answers]
+    assert "We did not send a code" in refused.text
+    assert len(twilio.to(NEW_PHONE)) == 3
+
+
 def test_changes_need_the_csrf_token(client, siti):
     log_in(client, OLD_EMAIL)
     response = client.post("/account/email", data={"address": NEW_EMAIL, "password": TEST_PASSWORD})
@@ -264,7 +277,7 @@ def test_notices_go_in_the_owners_language_whatever_the_page_language(
 def test_an_unsubscribe_link_for_an_address_that_left_the_account_is_not_a_500(
     client, siti
 ):
-    from konexi.services import unsubscribe
+    from konexi.services.privacy import unsubscribe
 
     token = unsubscribe.make_token(siti)
     user = _reload(siti.id)

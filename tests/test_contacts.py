@@ -2,7 +2,7 @@
 
 import pytest
 
-from konexi.services.contacts import (
+from konexi.services.accounts.contacts import (
     InvalidContact,
     display_phone,
     normalise_email,

@@ -17,7 +17,7 @@ from flask import Flask
 from konexi.config import ROOT, ConfigError, load_settings
 from konexi.extensions import db
 from konexi.models import User
-from konexi.services import digest
+from konexi.services.catalogue import digest
 from tests.servers.ports import free_port, wait_for_port
 from tests.servers.smtp_server import SmtpServer
 from tests.test_claims_factories import make_voucher

@@ -10,7 +10,7 @@ from flask import Flask
 from konexi.extensions import db
 from konexi.models import User
 from konexi.models.preferences import user_favourite_categories
-from konexi.services import digest
+from konexi.services.catalogue import digest
 from tests.servers.smtp_server import SmtpServer
 from tests.test_claims_factories import make_voucher
 
@@ -98,11 +98,11 @@ def test_job_is_registered_on_monday_mornings_wib() -> None:
 
     from rq import cron
 
-    import konexi.schedule
+    import konexi.tasks.schedule
 
     cron._job_data_registry.clear()  # type: ignore[attr-defined]
     try:
-        importlib.reload(konexi.schedule)
+        importlib.reload(konexi.tasks.schedule)
         jobs = {data.get("name"): data for data in cron._job_data_registry}  # type: ignore[attr-defined]
     finally:
         cron._job_data_registry.clear()  # type: ignore[attr-defined]

@@ -127,8 +127,8 @@ def test_scrub_text_filters_each_kind_of_personal_data():
         text
         == "[Filtered] [Filtered] [Filtered] [Filtered] [Filtered] /s/[Filtered] code [Filtered]"
     )
-    assert scrub_text("konexi.services.verification line 42 at 12:30") == (
-        "konexi.services.verification line 42 at 12:30"
+    assert scrub_text("konexi.services.accounts.verification line 42 at 12:30") == (
+        "konexi.services.accounts.verification line 42 at 12:30"
     )
 
 

@@ -11,8 +11,8 @@ from itsdangerous import URLSafeTimedSerializer
 
 from konexi.extensions import db
 from konexi.models import User
-from konexi.services.account_lifecycle import make_export_token
-from konexi.services.export import export_user_data
+from konexi.services.accounts.account_lifecycle import make_export_token
+from konexi.services.privacy.export import export_user_data
 from tests.conftest import csrf_token_from
 from tests.test_purge_factories import BIRTH, EMAIL, NAME, PHONE, make_rich_user
 
@@ -140,7 +140,7 @@ def test_asking_for_a_link_needs_the_csrf_token(app: Flask, client: FlaskClient)
 def test_export_lists_linked_accounts_without_tokens(app, create_user):
     from konexi.extensions import db
     from konexi.models import LinkedAccount
-    from konexi.services.export import export_user_data
+    from konexi.services.privacy.export import export_user_data
 
     user = create_user()
     db.session.add(
@@ -165,8 +165,8 @@ VICTIM_PHONE = "+6281377001122"
 
 def _messages_to_the_victim(create_user) -> None:
     """A friend shares a voucher with the victim's email and phone; a company invites her."""
-    from konexi.services.invitations import invite
-    from konexi.services.sharing import share_voucher
+    from konexi.services.providers.invitations import invite
+    from konexi.services.sharing.sharing import share_voucher
     from tests.test_claims_factories import make_company, make_voucher
     from tests.test_redemption_factories import make_member
 
@@ -179,7 +179,7 @@ def _messages_to_the_victim(create_user) -> None:
 
 
 def _attacker_signs_up(phone: str) -> User:
-    from konexi.services.accounts import sign_up
+    from konexi.services.accounts.accounts import sign_up
     from tests.conftest import TEST_PASSWORD
 
     return sign_up(
@@ -232,7 +232,7 @@ def test_the_owner_of_a_proven_address_gets_the_messages_sent_to_it(
 
 def test_one_time_codes_are_withheld_from_the_export(app: Flask, create_user) -> None:
     from konexi.messaging.outbox import commit_and_dispatch, queue_sms
-    from konexi.services.export import WITHHELD
+    from konexi.services.privacy.export import WITHHELD
 
     user = create_user()
     queue_sms(to=user.phone, body="Konexi code: 123456", kind="reset_password", user_id=user.id)

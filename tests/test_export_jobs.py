@@ -18,9 +18,9 @@ from konexi import jobs
 from konexi.extensions import db
 from konexi.models import DataExport, OutboxMessage, User
 from konexi.models.base import utcnow
-from konexi.services import export_jobs
-from konexi.services.export import count_export_rows, export_user_data
-from konexi.services.purge import purge_due_accounts
+from konexi.services.privacy import export_jobs
+from konexi.services.privacy.export import count_export_rows, export_user_data
+from konexi.services.privacy.purge import purge_due_accounts
 from tests.conftest import csrf_token_from
 from tests.servers.smtp_server import SmtpServer
 from tests.test_messaging_queue import redis_contents
@@ -382,11 +382,11 @@ def test_the_cleanup_job_is_on_the_cron_schedule() -> None:
 
     from rq import cron
 
-    import konexi.schedule
+    import konexi.tasks.schedule
 
     cron._job_data_registry.clear()  # type: ignore[attr-defined]
     try:
-        importlib.reload(konexi.schedule)
+        importlib.reload(konexi.tasks.schedule)
         registered = {data.get("name"): data for data in cron._job_data_registry}  # type: ignore[attr-defined]
     finally:
         cron._job_data_registry.clear()  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ import pytest
 from konexi.extensions import db
 from konexi.models import User
 from konexi.models.base import utcnow
-from konexi.services.passwords import hash_password
+from konexi.services.accounts.passwords import hash_password
 from tests.conftest import BACKENDS, TEST_PASSWORD, migrate
 from tests.servers.postgres_server import PostgresServer, start_postgres
 from tests.test_claims_factories import log_in, make_voucher

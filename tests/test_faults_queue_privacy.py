@@ -15,8 +15,8 @@ from konexi import jobs
 from konexi.extensions import db
 from konexi.models import OutboxMessage, User
 from konexi.models.base import utcnow
-from konexi.queue import FAILURE_TTL, RESULT_TTL
-from konexi.services.sharing import share_voucher
+from konexi.services.sharing.sharing import share_voucher
+from konexi.tasks.queue import FAILURE_TTL, RESULT_TTL
 from tests.conftest import TEST_PASSWORD, csrf_token_from
 from tests.test_auth_support import latest_code, sign_up, submit
 from tests.test_claims_factories import make_voucher

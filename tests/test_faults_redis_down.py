@@ -16,7 +16,7 @@ from konexi.extensions import db, limiter
 from konexi.jobs import sweep_outbox
 from konexi.models import OutboxMessage, User
 from konexi.models.base import utcnow
-from konexi.services.passwords import hash_password
+from konexi.services.accounts.passwords import hash_password
 from tests.conftest import TEST_PASSWORD
 from tests.servers.redis_server import RedisServer, start_redis
 from tests.test_auth_support import sign_up, submit

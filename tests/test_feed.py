@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from konexi.services.catalogue import clean_page, live_vouchers, voucher_filter
-from konexi.services.nearby import SEARCH_RADII_KM
+from konexi.services.catalogue.catalogue import clean_page, live_vouchers, voucher_filter
+from konexi.services.catalogue.nearby import SEARCH_RADII_KM
 from tests.test_feed_data import MONAS, count_queries, log_in, titles
 
 pytest_plugins = ("tests.test_feed_data",)  # fixtures: shop, food, beauty

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import inspect
 
 from konexi.models import Image
-from konexi.security import DISABLED_FEATURES
 from konexi.services.images import store_image
+from konexi.web.security import DISABLED_FEATURES
 from tests.test_provider_stats import owner_client, seed_30_days
 from tests.test_provider_vouchers_data import photo_bytes
 

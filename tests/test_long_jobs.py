@@ -23,7 +23,8 @@ from konexi.extensions import db
 from konexi.messaging.outbox import discard_pending
 from konexi.models import DataExport, DigestLog, User
 from konexi.models.base import utcnow
-from konexi.services import digest, export_jobs
+from konexi.services.catalogue import digest
+from konexi.services.privacy import export_jobs
 from tests.servers.smtp_server import SmtpServer
 from tests.test_claims_factories import make_voucher
 from tests.test_export_jobs import export_mails, exports, run_worker_until_idle
@@ -81,11 +82,11 @@ def test_a_digest_killed_midway_and_run_again_sends_each_user_exactly_one(
 
 
 def registered_cron_jobs() -> dict[str, dict]:
-    import konexi.schedule
+    import konexi.tasks.schedule
 
     cron._job_data_registry.clear()  # type: ignore[attr-defined]
     try:
-        importlib.reload(konexi.schedule)
+        importlib.reload(konexi.tasks.schedule)
         return {data["name"]: data for data in cron._job_data_registry}  # type: ignore[attr-defined]
     finally:
         cron._job_data_registry.clear()  # type: ignore[attr-defined]

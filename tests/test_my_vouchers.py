@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from konexi.extensions import db
 from konexi.models import Branch, Claim, Voucher
 from konexi.models.base import utcnow
-from konexi.services.claims import claim_voucher
-from konexi.services.redemption_codes import format_code
+from konexi.services.claims.claims import claim_voucher
+from konexi.services.claims.redemption_codes import format_code
 from tests.conftest import csrf_token_from, csrf_token_of
 from tests.test_claims_factories import fresh, log_in, make_voucher
 

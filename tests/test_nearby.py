@@ -11,10 +11,16 @@ from flask_babel import force_locale
 from konexi.extensions import db
 from konexi.feed.formatting import format_distance
 from konexi.models.preferences import UserLocation
-from konexi.services import geo
-from konexi.services.geo import Point, bounding_box, coarse_point, destination, haversine_km
-from konexi.services.nearby import SEARCH_RADII_KM, nearest_live_vouchers, squared_degrees
-from konexi.services.places import PLACES, place_by_slug
+from konexi.services.catalogue import geo
+from konexi.services.catalogue.geo import (
+    Point,
+    bounding_box,
+    coarse_point,
+    destination,
+    haversine_km,
+)
+from konexi.services.catalogue.nearby import SEARCH_RADII_KM, nearest_live_vouchers, squared_degrees
+from konexi.services.catalogue.places import PLACES, place_by_slug
 from tests.conftest import csrf_token_from
 from tests.test_feed_data import MONAS, count_queries, log_in, titles
 
@@ -178,7 +184,7 @@ def test_nearby_pages_follow_each_other_and_keep_the_filters(shop, food, beauty)
     pages = [nearest_live_vouchers(JAKARTA, page) for page in (1, 2, 3)]
     assert sum((titles(p) for p in pages), []) == [f"V{n:02d}" for n in range(25)]
     assert [p.has_more for p in pages] == [True, True, False]
-    from konexi.services.catalogue import voucher_filter
+    from konexi.services.catalogue.catalogue import voucher_filter
 
     beauty_only = nearest_live_vouchers(JAKARTA, filters=voucher_filter("beauty", "v1"))
     assert titles(beauty_only) == ["V10", "V15"]

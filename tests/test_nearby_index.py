@@ -16,13 +16,13 @@ from konexi.extensions import db
 from konexi.models import Branch, Category, Company, Voucher
 from konexi.models.base import utcnow
 from konexi.models.catalogue import latitude_band
-from konexi.services import branches as branch_service
-from konexi.services import provider_vouchers
-from konexi.services.branches import BranchDetails
-from konexi.services.catalogue import VoucherFilter, voucher_filter
-from konexi.services.geo import Point, haversine_km
-from konexi.services.nearby import SEARCH_RADII_KM, nearest_live_vouchers
-from konexi.services.provider_vouchers import VoucherFields
+from konexi.services.catalogue.catalogue import VoucherFilter, voucher_filter
+from konexi.services.catalogue.geo import Point, haversine_km
+from konexi.services.catalogue.nearby import SEARCH_RADII_KM, nearest_live_vouchers
+from konexi.services.providers import branches as branch_service
+from konexi.services.providers import provider_vouchers
+from konexi.services.providers.branches import BranchDetails
+from konexi.services.providers.provider_vouchers import VoucherFields
 from tests.test_feed_data import count_queries
 
 # (latitude, longitude, spread in degrees, branches)

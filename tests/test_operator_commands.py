@@ -14,8 +14,8 @@ from sqlalchemy import select
 from konexi.config import ROOT
 from konexi.extensions import db
 from konexi.models import Category, User
-from konexi.services.categories import DEFAULT_CATEGORIES
-from konexi.services.passwords import verify_password
+from konexi.services.accounts.passwords import verify_password
+from konexi.services.catalogue.categories import DEFAULT_CATEGORIES
 from tests.servers.smtp_server import SmtpServer
 from tests.test_claims_factories import make_voucher
 from tests.test_migrations import flask_command

@@ -14,11 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import EnvironBuilder
 
-from konexi import page_cache
 from konexi.config import load_settings
 from konexi.extensions import db
 from konexi.models import User
 from konexi.services.images import store_image
+from konexi.web import page_cache
 from tests.test_claims_factories import make_voucher
 from tests.test_feed_data import count_queries, log_in
 from tests.test_provider_vouchers_data import photo_bytes

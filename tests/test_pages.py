@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from konexi.services.demo_data import load_demo_data
+from konexi.dev.demo_data import load_demo_data
 
 
 def test_feed_lists_demo_vouchers_with_load_more(app, client):
@@ -195,7 +195,7 @@ def test_a_multipart_part_whose_name_breaks_the_header_is_not_a_500(client):
 
 def test_a_file_posted_in_place_of_a_text_field_is_ignored_not_a_500(client):
     # Found by the fuzzer on the team invitation form: a file under a text field's name reached
-    # the field's filters. Files only reach file fields now (konexi/web_forms.py).
+    # the field's filters. Files only reach file fields now (konexi/web/web_forms.py).
     import io
 
     from tests.conftest import csrf_token_from

@@ -6,7 +6,7 @@ from argon2 import PasswordHasher
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from konexi.extensions import db
-from konexi.services.passwords import (
+from konexi.services.accounts.passwords import (
     PRODUCTION_PARAMETERS,
     _hasher_for,
     needs_rehash,

@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 
 from konexi.extensions import db
-from konexi.page_cache import page_cache_of
-from konexi.personal_pages import PUBLIC_ENDPOINTS, is_personal_path
+from konexi.web.page_cache import page_cache_of
+from konexi.web.personal_pages import PUBLIC_ENDPOINTS, is_personal_path
 from tests.access_rules import ACTORS, OK, RULES, expected
 from tests.test_access_matrix import Actors, World, outcome
 

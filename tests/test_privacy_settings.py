@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from konexi.extensions import db
 from konexi.models import User
 from konexi.models.preferences import UserLocation
-from konexi.services.privacy_settings import PRIVACY_SETTINGS
+from konexi.services.privacy.privacy_settings import PRIVACY_SETTINGS
 from tests.conftest import csrf_token_from
 
 HTMX = {"HX-Request": "true"}
@@ -85,8 +85,8 @@ def test_a_post_without_csrf_token_is_refused(client, create_user) -> None:
 
 
 def test_opting_in_again_lifts_an_earlier_unsubscribe(app, create_user):
-    from konexi.services.privacy_settings import set_privacy_setting
-    from konexi.services.unsubscribe import is_suppressed, process_unsubscribe
+    from konexi.services.privacy.privacy_settings import set_privacy_setting
+    from konexi.services.privacy.unsubscribe import is_suppressed, process_unsubscribe
 
     user = create_user()
     set_privacy_setting(user.id, "marketing_email", True)

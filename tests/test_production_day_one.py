@@ -35,7 +35,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
 from konexi.config import ROOT
-from konexi.services.categories import DEFAULT_CATEGORIES
+from konexi.services.catalogue.categories import DEFAULT_CATEGORIES
 from tests.form_browser import FormBrowser, Page
 from tests.servers.fake_twilio import FakeTwilio
 from tests.servers.ports import free_port, wait_for_port

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from konexi.services.invitations import invitation_token
+from konexi.services.providers.invitations import invitation_token
 from tests.test_provider_team_factories import (
     ROLES,
     World,

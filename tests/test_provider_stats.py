@@ -13,8 +13,9 @@ from sqlalchemy import event
 from konexi.extensions import db
 from konexi.models import VoucherDailyStats
 from konexi.models.base import utcnow
-from konexi.services import provider_stats, svg_chart
-from konexi.services.voucher_stats import stats_day
+from konexi.services.claims.voucher_stats import stats_day
+from konexi.services.providers import provider_stats
+from konexi.web import svg_chart
 from tests.test_reviews_factories import (
     log_in,
     make_company,

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from konexi.extensions import db
 from konexi.models import Company, Invitation, Membership, OutboxMessage
 from konexi.models.base import utcnow
-from konexi.services.invitations import invitation_token
-from konexi.services.memberships import staff_branch_ids
+from konexi.services.providers.invitations import invitation_token
+from konexi.services.providers.memberships import staff_branch_ids
 from tests.test_claims_factories import log_in
 from tests.test_provider_team_factories import (
     add_member,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from konexi.dev.demo_data import load_demo_data
 from konexi.extensions import db
 from konexi.models import Branch, Company, Membership, User
-from konexi.services.demo_data import load_demo_data
-from konexi.services.memberships import staff_branch_ids
-from konexi.services.passwords import verify_password
+from konexi.services.accounts.passwords import verify_password
+from konexi.services.providers.memberships import staff_branch_ids
 from tests.test_claims_factories import log_in
 
 

@@ -16,7 +16,7 @@ from konexi.extensions import db
 from konexi.models import Branch, Category, Claim, Company, User, Voucher
 from konexi.models.base import utcnow
 from konexi.models.providers import Membership
-from konexi.services.provider_vouchers import VoucherFields
+from konexi.services.providers.provider_vouchers import VoucherFields
 from tests.conftest import csrf_token_from
 from tests.test_feed_data import log_in
 

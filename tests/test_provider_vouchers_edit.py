@@ -9,8 +9,8 @@ import pytest
 from konexi.extensions import db
 from konexi.models import Voucher
 from konexi.models.base import utcnow
-from konexi.services.claims import ClaimOutcome, claim_voucher
-from konexi.services.provider_vouchers import StatusChange, change_status
+from konexi.services.claims.claims import ClaimOutcome, claim_voucher
+from konexi.services.providers.provider_vouchers import StatusChange, change_status
 from tests.test_feed_data import count_queries
 from tests.test_provider_vouchers import edit_url, status
 from tests.test_provider_vouchers_data import (  # noqa: F401
@@ -65,7 +65,7 @@ def test_a_claim_racing_the_edit_cannot_slip_under_the_new_quota(app, console, c
 
     from sqlalchemy import text
 
-    from konexi.services.provider_vouchers import VoucherInvalid, update_voucher
+    from konexi.services.providers.provider_vouchers import VoucherInvalid, update_voucher
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("row locks: PostgreSQL")
@@ -168,7 +168,7 @@ def test_the_list_shows_counts_in_one_query(app, client, console):  # noqa: F811
     for n in range(5):
         console.voucher(title=f"More {n}")
     console.log_in(client, "admin")
-    from konexi.services.provider_voucher_list import company_vouchers
+    from konexi.services.providers.provider_voucher_list import company_vouchers
 
     company_id = console.company.id
 

@@ -1,5 +1,5 @@
 """Proxies and HTTPS: X-Forwarded-For/-Proto count only as far as TRUSTED_PROXIES allows, and
-production sends plain HTTP to HTTPS (konexi/proxies.py)."""
+production sends plain HTTP to HTTPS (konexi/web/proxies.py)."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def test_a_forged_x_forwarded_proto_is_ignored_without_trusted_proxies(
 ):
     forged = {"X-Forwarded-Proto": "https"}
     alone = app_factory(KONEXI_ENV="production", REDIS_URL=redis_url).test_client()
-    with caplog.at_level(logging.WARNING, logger="konexi.proxies"):
+    with caplog.at_level(logging.WARNING, logger="konexi.web.proxies"):
         response = alone.get("/privacy", base_url="http://konexi.test", headers=forged)
     assert response.status_code == 308
     assert response.headers["Location"] == "https://konexi.test/privacy"

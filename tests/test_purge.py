@@ -13,10 +13,10 @@ from konexi import jobs
 from konexi.extensions import db
 from konexi.models import Claim, Review, Share, User
 from konexi.models.base import utcnow
-from konexi.services.accounts import sign_up
-from konexi.services.invitations import invite
-from konexi.services.purge import purge_due_accounts
-from konexi.services.sharing import share_voucher
+from konexi.services.accounts.accounts import sign_up
+from konexi.services.privacy.purge import purge_due_accounts
+from konexi.services.providers.invitations import invite
+from konexi.services.sharing.sharing import share_voucher
 from tests.conftest import TEST_PASSWORD
 from tests.test_claims_factories import make_company, make_voucher
 from tests.test_purge_factories import BIRTH, EMAIL, NAME, PHONE, dump_database, make_rich_user

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from konexi.extensions import db
 from konexi.models import Share, User
 from konexi.models.base import utcnow
-from konexi.services.passwords import hash_password
-from konexi.services.sharing import (
+from konexi.services.accounts.passwords import hash_password
+from konexi.services.sharing.sharing import (
     SHARES_PER_RECIPIENT,
     SHARES_PER_SENDER,
     ShareError,

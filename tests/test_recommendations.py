@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from konexi.extensions import db
 from konexi.models.preferences import user_favourite_categories
-from konexi.services.geo import Point, destination
-from konexi.services.recommendations import for_you
+from konexi.services.catalogue.geo import Point, destination
+from konexi.services.catalogue.recommendations import for_you
 from tests.test_feed_data import MONAS, count_queries, log_in
 
 pytest_plugins = ("tests.test_feed_data",)  # fixtures: shop, food, beauty

@@ -20,7 +20,7 @@ from konexi.models import (
     User,
     Voucher,
 )
-from konexi.services.redemption_codes import generate_code
+from konexi.services.claims.redemption_codes import generate_code
 from tests.conftest import csrf_token_from
 from tests.test_claims_factories import log_in, make_company, make_voucher
 

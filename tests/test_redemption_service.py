@@ -11,13 +11,13 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import Claim, Membership, VoucherDailyStats
 from konexi.models.base import utcnow
-from konexi.services.redemption import Actor, RedeemOutcome, redeemed_when
-from konexi.services.redemption_counter import (
+from konexi.services.claims.redemption import Actor, RedeemOutcome, redeemed_when
+from konexi.services.claims.redemption_counter import (
     find_customer_claims,
     redeem_at_counter,
     redeemable_branches,
 )
-from konexi.services.voucher_stats import stats_day
+from konexi.services.claims.voucher_stats import stats_day
 from tests.test_claims_factories import make_company, make_voucher
 from tests.test_redemption_factories import (
     CUSTOMER_PHONE,
@@ -274,7 +274,7 @@ def test_redemption_race_lost_at_the_update_says_already_redeemed(
     app, create_user, twilio, monkeypatch
 ):
     """Both staff have listed the claim as live before either writes: the row count decides."""
-    import konexi.services.redemption_counter as counter
+    import konexi.services.claims.redemption_counter as counter
 
     c = make_counter(create_user)
     actors = [actor_for(c.staff.id), actor_for(c.owner.id)]

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from konexi.request_log import coarse_user_agent, truncate_ip
+from konexi.web.request_log import coarse_user_agent, truncate_ip
 
 ANDROID_CHROME = (
     "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "

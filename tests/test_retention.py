@@ -9,7 +9,7 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import CustomerDataAccess, OutboxMessage, VerificationCode
 from konexi.models.base import utcnow
-from konexi.services.retention import purge_old_records
+from konexi.services.privacy.retention import purge_old_records
 
 
 def _code(user_id: int, age: timedelta) -> VerificationCode:
@@ -90,7 +90,8 @@ def test_the_job_is_scheduled_daily(monkeypatch):
 
     from rq import cron
 
-    from konexi import jobs, schedule
+    from konexi import jobs
+    from konexi.tasks import schedule
 
     registered: list[dict] = []
     monkeypatch.setattr(

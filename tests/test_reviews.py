@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from konexi.extensions import db
 from konexi.models import Review
-from konexi.services import reviews
-from konexi.services.reviews import ReplyOutcome, ReviewOutcome
+from konexi.services.reviews import reviews
+from konexi.services.reviews.reviews import ReplyOutcome, ReviewOutcome
 from tests.conftest import csrf_token_from
 from tests.test_reviews_factories import (
     fresh,
@@ -73,7 +73,7 @@ def test_user_without_a_redeemed_claim_cannot_review(app, client, create_user):
 
 
 def test_an_active_claim_is_not_enough_to_review(app, create_user):
-    from konexi.services.claims import claim_voucher
+    from konexi.services.claims.claims import claim_voucher
 
     user = create_user()
     voucher = make_voucher()

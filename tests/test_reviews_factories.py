@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from konexi.extensions import db
 from konexi.models import Claim, Membership, Review, User, Voucher
 from konexi.models.base import utcnow
-from konexi.services import reviews
-from konexi.services.reviews import ReportOutcome
+from konexi.services.reviews import reviews
+from konexi.services.reviews.reviews import ReportOutcome
 from tests.conftest import csrf_token_from
 from tests.test_claims_factories import fresh, log_in, make_company, make_voucher
 

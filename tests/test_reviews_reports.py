@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from konexi.extensions import db
 from konexi.models import OutboxMessage, Review, ReviewReport
 from konexi.models.base import utcnow
-from konexi.services import reviews
-from konexi.services.review_moderation import moderation_queue, remove_review
-from konexi.services.reviews import ReportOutcome
+from konexi.services.reviews import reviews
+from konexi.services.reviews.review_moderation import moderation_queue, remove_review
+from konexi.services.reviews.reviews import ReportOutcome
 from tests.conftest import csrf_token_from
 from tests.test_reviews_factories import (
     fresh,

@@ -19,8 +19,11 @@ from itsdangerous import TimestampSigner
 
 from konexi.extensions import db
 from konexi.models import Company, User
-from konexi.services import account_lifecycle, invitations, sharing, unsubscribe, verification
-from konexi.services.verification import Channel, Purpose, issue_code
+from konexi.services.accounts import account_lifecycle, verification
+from konexi.services.accounts.verification import Channel, Purpose, issue_code
+from konexi.services.privacy import unsubscribe
+from konexi.services.providers import invitations
+from konexi.services.sharing import sharing
 from tests.conftest import TEST_PASSWORD, csrf_token_from
 from tests.test_auth_support import log_in
 from tests.test_provider_team_factories import make_invitation
@@ -307,7 +310,7 @@ def test_secrets_are_never_compared_with_equals():
 
 def test_user_is_reloaded_fresh(app, create_user):
     # The user loader refuses an id without its session version (an old cookie format).
-    from konexi.auth_session import load_user
+    from konexi.web.auth_session import load_user
 
     user = create_user()
     assert load_user(str(user.id)) is None

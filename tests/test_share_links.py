@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from konexi.extensions import db
 from konexi.models import OutboxMessage
-from konexi.services import sharing
-from konexi.services.link_check import has_link
-from konexi.services.sharing import ShareError, share_voucher
+from konexi.services.sharing import sharing
+from konexi.services.sharing.link_check import has_link
+from konexi.services.sharing.sharing import ShareError, share_voucher
 from tests.test_sharing_support import make_voucher
 
 DISGUISED_LINKS = [

@@ -11,8 +11,8 @@ from konexi import jobs
 from konexi.extensions import db
 from konexi.models import OutboxMessage, Share
 from konexi.models.base import utcnow
-from konexi.services import sharing
-from konexi.services.sharing import ShareError, share_voucher
+from konexi.services.sharing import sharing
+from konexi.services.sharing.sharing import ShareError, share_voucher
 from tests.test_sharing_support import (
     FRIEND_EMAIL,
     FRIEND_LOCAL,
@@ -192,7 +192,8 @@ def test_scrub_forgets_the_friends_contact_once_delivery_is_final(app, create_us
     assert FRIEND_EMAIL not in everything and "budi.friend" not in everything.lower()
     assert {m.to_address for m in share_messages()} == {"redacted"}
     assert sharing.scrub_share_contacts(now=utcnow() + timedelta(days=3)) == 0  # idempotent
-    assert jobs.scrub_share_contacts() == 0  # the hourly job (konexi/schedule.py) runs the same
+    # the hourly job (konexi/tasks/schedule.py) runs the same
+    assert jobs.scrub_share_contacts() == 0
 
 
 def test_scrub_waits_for_pending_messages_and_clears_failed_ones_at_once(app, create_user):

@@ -13,7 +13,7 @@ from werkzeug.test import TestResponse
 from konexi.extensions import db
 from konexi.models import Category, Company, OutboxMessage, Share, User, Voucher
 from konexi.models.base import utcnow
-from konexi.services import sharing
+from konexi.services.sharing import sharing
 from tests.conftest import csrf_token_from
 
 FRIEND_LOCAL = "0812 3456 7890"

@@ -8,7 +8,7 @@ from html import unescape
 from konexi.extensions import db
 from konexi.models import Share, Voucher
 from konexi.models.base import utcnow
-from konexi.services import sharing
+from konexi.services.sharing import sharing
 from tests.conftest import csrf_token_of
 from tests.test_sharing_support import (
     FRIEND_EMAIL,

@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 
 from konexi.extensions import db
 from konexi.models import OutboxMessage, User
-from konexi.services import accounts
-from konexi.services.sharing import ShareError, share_voucher
-from konexi.services.verification import (
+from konexi.services.accounts import accounts
+from konexi.services.accounts.verification import (
     Channel,
     CodeStatus,
     Purpose,
@@ -22,6 +21,7 @@ from konexi.services.verification import (
     issue_code,
     sms_country_message,
 )
+from konexi.services.sharing.sharing import ShareError, share_voucher
 from tests.conftest import TEST_PASSWORD
 from tests.test_auth_support import NEW_USER_PHONE, sign_up, submit, wrong_code
 from tests.test_auth_support import log_in as log_in_by_form
@@ -210,7 +210,7 @@ def test_an_older_account_with_a_foreign_number_gets_a_clear_page_not_a_500(app,
 
 def test_social_sign_up_refuses_another_country_at_the_phone_field(app):
     # Social sign-up asks for the phone through the same check as the sign-up form.
-    from konexi.services.accounts import check_new_identity
+    from konexi.services.accounts.accounts import check_new_identity
 
     *_identity, errors = check_new_identity("Ani", "ani@example.com", "+65 8123 4567")
     assert set(errors) == {"phone"}

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from konexi.extensions import db
 from konexi.models import EmailSuppression, User
 from konexi.models.preferences import user_favourite_categories
-from konexi.services import digest
+from konexi.services.catalogue import digest
 from tests.servers.smtp_server import SmtpServer
 from tests.test_claims_factories import fresh, make_voucher
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import User, VerificationCode
-from konexi.services import accounts
-from konexi.services.verification import (
+from konexi.services.accounts import accounts
+from konexi.services.accounts.verification import (
     Channel,
     CodeStatus,
     Purpose,

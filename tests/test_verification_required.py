@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 
 from konexi.auth import verified_required
-from konexi.services.accounts import NotVerified, require_verified
+from konexi.services.accounts.accounts import NotVerified, require_verified
 from tests.test_auth_support import htmx_headers, latest_code, latest_link_path, log_in, submit
 
 

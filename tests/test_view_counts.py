@@ -10,7 +10,7 @@ from redis import Redis
 
 from konexi.extensions import db
 from konexi.models import VoucherDailyStats
-from konexi.services.voucher_stats import (
+from konexi.services.claims.voucher_stats import (
     ANONYMOUS_VIEWS_PER_NETWORK,
     record_view,
     stats_day,

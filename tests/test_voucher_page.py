@@ -11,9 +11,9 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import VoucherDailyStats
 from konexi.models.base import utcnow
-from konexi.services.claims import claim_voucher
-from konexi.services.redemption_codes import format_code
-from konexi.services.voucher_stats import record_claim, record_view, stats_day
+from konexi.services.claims.claims import claim_voucher
+from konexi.services.claims.redemption_codes import format_code
+from konexi.services.claims.voucher_stats import record_claim, record_view, stats_day
 from tests.test_claims_factories import log_in, make_company, make_voucher
 
 HX = {"HX-Request": "true"}

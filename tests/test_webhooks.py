@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 from konexi.extensions import db
 from konexi.models import Claim, OutboxMessage
 from konexi.models.base import utcnow
-from konexi.services.redemption_codes import format_code
+from konexi.services.claims.redemption_codes import format_code
 from konexi.webhooks.routes import parse_redeem_command
 from tests.servers.fake_twilio import AUTH_TOKEN
 from tests.test_claims_factories import make_company, make_voucher

@@ -12,8 +12,8 @@ from argon2 import PasswordHasher
 from PIL import Image as PILImage
 from PIL import ImageFile
 
+from konexi.services.accounts.passwords import _hasher_for, hash_password, verify_password
 from konexi.services.images import process_image
-from konexi.services.passwords import _hasher_for, hash_password, verify_password
 from tests.conftest import TEST_PASSWORD
 
 THREADS = 12

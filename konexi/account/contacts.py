@@ -14,17 +14,17 @@ from flask_login import current_user, login_fresh, login_required, login_user
 
 from konexi.account import bp
 from konexi.account.forms import ChangeContactForm
-from konexi.auth.forms import CodeForm, show_errors
+from konexi.auth.forms import CodeForm
 from konexi.auth.limits import VERIFY_PER_USER, user_key
 from konexi.auth.routes import too_many_codes_message
 from konexi.auth.verify import code_problem
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
-from konexi.htmx import redirect_after_post, render_page_or_fragment
-from konexi.services import contact_changes
-from konexi.services.accounts import AccountError
-from konexi.services.contacts import display_phone
-from konexi.services.verification import TooManyCodes
+from konexi.services.accounts import contact_changes
+from konexi.services.accounts.accounts import AccountError
+from konexi.services.accounts.contacts import display_phone
+from konexi.services.accounts.verification import TooManyCodes
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment
 
 # Asking for codes to new addresses costs an SMS or an email each: fixed per-user limits.
 CONTACT_CHANGE_PER_USER = rate_limit("RATELIMIT_CONTACT_CHANGE_PER_USER")
@@ -82,10 +82,10 @@ def request_contact_change(kind: str):  # type: ignore[no-untyped-def]
             ip=client_ip(),
         )
     except AccountError as error:
-        show_errors(form, error)
+        form.show_errors(error)
         return _answer(kind, 422, form=form)
-    except TooManyCodes:
-        form.address.errors = [too_many_codes_message()]
+    except TooManyCodes as refused:
+        form.address.errors = [too_many_codes_message(refused)]
         return _answer(kind, 429, form=form)
     flash(
         _(
@@ -108,7 +108,7 @@ def confirm_contact_change(kind: str):  # type: ignore[no-untyped-def]
         check = contact_changes.confirm_change(user, kind, code_form.code.data or "")  # type: ignore[arg-type]
     except AccountError as error:
         form = ChangeContactForm(formdata=None).for_kind(kind)
-        show_errors(form, error)
+        form.show_errors(error)
         return _answer(kind, 422, form=form)
     if not check.ok:
         code_form.code.errors = [code_problem(check)]
@@ -132,7 +132,7 @@ def resend_contact_code(kind: str):  # type: ignore[no-untyped-def]
     try:
         contact_changes.send_code(_user(), kind, client_ip())  # type: ignore[arg-type]
     except (AccountError, TooManyCodes) as error:
-        message = too_many_codes_message() if isinstance(error, TooManyCodes) else None
+        message = too_many_codes_message(error) if isinstance(error, TooManyCodes) else None
         return _answer(
             kind, 429 if message else 422, notice=message or _("Enter the new address first.")
         )

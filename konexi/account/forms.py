@@ -10,8 +10,8 @@ from wtforms import BooleanField, PasswordField, SelectMultipleField, StringFiel
 from wtforms.validators import Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from konexi.services.profile import MAX_AGE, MIN_AGE, birth_date_problem
-from konexi.web_forms import KonexiForm
+from konexi.services.accounts.profile import MAX_AGE, MIN_AGE, birth_date_problem
+from konexi.web.web_forms import KonexiForm
 
 
 class _Form(KonexiForm):

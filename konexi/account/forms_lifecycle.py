@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField
 
-from konexi.web_forms import KonexiForm
+from konexi.web.web_forms import KonexiForm
 
 
 class _Form(KonexiForm):

@@ -10,19 +10,19 @@ from konexi import jobs
 from konexi.account import bp
 from konexi.account.forms_lifecycle import ConfirmWithPasswordForm, ExportForm, ReopenForm
 from konexi.auth import limits
-from konexi.auth.forms import show_errors
 from konexi.extensions import limiter
-from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.models.base import utcnow
-from konexi.queue import enqueue
-from konexi.services import account_lifecycle, export_jobs
-from konexi.services.account_lifecycle import (
+from konexi.services.accounts import account_lifecycle
+from konexi.services.accounts.account_lifecycle import (
     ExportLinkError,
     SoleOwnerError,
     companies_only_owned_by,
 )
-from konexi.services.accounts import AccountError
-from konexi.services.export import export_document
+from konexi.services.accounts.accounts import AccountError
+from konexi.services.privacy import export_jobs
+from konexi.services.privacy.export import export_document
+from konexi.tasks.queue import enqueue
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment
 
 
 @bp.get("/export")
@@ -106,7 +106,7 @@ def close():  # type: ignore[no-untyped-def]
                 current_user._get_current_object(), form.password.data or ""
             )
         except AccountError as error:
-            show_errors(form, error)
+            form.show_errors(error)
         except SoleOwnerError:
             return _refused_for_owners("account/close.html", form)
         else:
@@ -142,7 +142,7 @@ def delete():  # type: ignore[no-untyped-def]
                 current_user._get_current_object(), form.password.data or ""
             )
         except AccountError as error:
-            show_errors(form, error)
+            form.show_errors(error)
         except SoleOwnerError:
             return _refused_for_owners("account/delete.html", form)
         else:
@@ -166,7 +166,7 @@ def reopen():  # type: ignore[no-untyped-def]
                 form.identifier.data or "", form.password.data or ""
             )
         except AccountError as error:
-            show_errors(form, error)
+            form.show_errors(error)
         else:
             login_user(user)
             flash(_("Welcome back! Your account is open again."))

@@ -8,13 +8,13 @@ from flask_login import current_user, login_required
 
 from konexi.account import bp
 from konexi.account.forms import PrivacyForm
-from konexi.htmx import wants_fragment
-from konexi.services.privacy_settings import (
+from konexi.services.privacy.privacy_settings import (
     PRIVACY_SETTINGS,
     privacy_values,
     set_privacy_setting,
     set_privacy_settings,
 )
+from konexi.web.htmx import wants_fragment
 
 
 def _form() -> PrivacyForm:

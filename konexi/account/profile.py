@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, render_template, request, url_for
+from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,26 +11,25 @@ from konexi.account import bp
 from konexi.account.contacts import shown
 from konexi.account.forms import PictureForm, ProfileForm
 from konexi.auth.limits import picture_upload_limit
-from konexi.htmx import redirect_after_post
-from konexi.services import profile
-from konexi.services.accounts import NotVerified
+from konexi.services.accounts import profile
+from konexi.services.accounts.accounts import NotVerified
 from konexi.services.images import ImageProblem, ImageRejected
+from konexi.web.htmx import redirect_after_post
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 _EXTENSIONS = {"webp": "image/webp", "jpg": "image/jpeg"}
-# Endpoints built elsewhere in this blueprint; the overview links them only when they exist.
-_LIFECYCLE_ENDPOINTS = ("account.export", "account.close", "account.delete")
+# The lifecycle pages the overview links (konexi/account/lifecycle.py).
+_LIFECYCLE_ENDPOINTS = frozenset({"account.export", "account.close", "account.delete"})
 
 
 @bp.get("")
 @bp.get("/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    available = {e for e in _LIFECYCLE_ENDPOINTS if e in current_app.view_functions}
     return render_template(
         "account/index.html",
         summary=profile.claim_summary(current_user.id),
-        lifecycle=available,
+        lifecycle=_LIFECYCLE_ENDPOINTS,
         contacts=[
             ("email", shown("email", current_user.email), current_user.email_verified_at),
             ("phone", shown("phone", current_user.phone), current_user.phone_verified_at),

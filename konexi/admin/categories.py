@@ -9,16 +9,15 @@ from konexi.admin import bp
 from konexi.admin.access import platform_admin_required
 from konexi.admin.forms import CategoryForm
 from konexi.extensions import db
-from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.models import Category
-from konexi.provider.forms_team import put_errors
-from konexi.services.categories import (
+from konexi.services.catalogue.categories import (
     CategoryError,
     admin_categories,
     create_category,
     set_category_active,
     update_category,
 )
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment
 
 _FORM_PAGE = "admin/category_form.html"
 _FORM_FRAGMENT = "admin/_category_form.html"
@@ -54,7 +53,7 @@ def category_new():  # type: ignore[no-untyped-def]
         try:
             category = create_category(form.details())
         except CategoryError as error:
-            put_errors(form, error.errors)
+            form.show_errors(error)
         else:
             flash(_("Category “%(name)s” is added.", name=category.name_en))
             return redirect_after_post(url_for("admin.categories"))
@@ -71,7 +70,7 @@ def category_edit(category_id: int):  # type: ignore[no-untyped-def]
             update_category(category, form.details())
         except CategoryError as error:
             db.session.refresh(category)
-            put_errors(form, error.errors)
+            form.show_errors(error)
         else:
             flash(_("Category “%(name)s” is saved.", name=category.name_en))
             return redirect_after_post(url_for("admin.categories"))

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 
 from konexi.provider.forms_team import ConsoleForm, strip
-from konexi.services.categories import MAX_NAME, MAX_SLUG, CategoryDetails
+from konexi.services.catalogue.categories import MAX_NAME, MAX_SLUG, CategoryDetails
 
 
 class CategoryForm(ConsoleForm):

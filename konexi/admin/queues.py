@@ -6,8 +6,8 @@ from flask import render_template
 
 from konexi.admin import bp
 from konexi.admin.access import platform_admin_required
-from konexi.queue import redis_connection
-from konexi.services.job_queues import queues_overview
+from konexi.tasks.job_queues import queues_overview
+from konexi.tasks.queue import redis_connection
 
 
 @bp.get("/queues")

@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 
 from konexi.admin import bp
 from konexi.admin.access import platform_admin_required
-from konexi.htmx import redirect_after_post
 from konexi.providers_public.forms import reason_label
-from konexi.services import review_moderation
+from konexi.services.reviews import review_moderation
+from konexi.web.htmx import redirect_after_post
 
 
 @bp.get("/")

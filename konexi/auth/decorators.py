@@ -11,8 +11,8 @@ from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from konexi.auth.verify import remember_destination
-from konexi.htmx import redirect_after_post, wants_fragment
+from konexi.auth.navigation import remember_destination
+from konexi.web.htmx import redirect_after_post, wants_fragment
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -8,8 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
 from wtforms.validators import ValidationError
 
-from konexi.services.accounts import AccountError
-from konexi.web_forms import KonexiForm
+from konexi.web.web_forms import KonexiForm
 
 _CODE_SEPARATORS = re.compile(r"[\s\-.]")
 
@@ -116,15 +115,3 @@ class ChangePasswordForm(_Form):
         _l("Current password"), render_kw={"autocomplete": "current-password"}
     )
     new_password = _new_password_field(_l("New password"))
-
-
-def show_errors(form: KonexiForm, error: AccountError) -> None:
-    """Put a service's messages next to the fields they are about."""
-    for name, message in error.errors.items():
-        field = getattr(form, name, None)
-        if field is None:
-            form.form_errors.append(message)
-            continue
-        if not isinstance(field.errors, list):
-            field.errors = list(field.errors)
-        field.errors.append(message)

@@ -13,8 +13,8 @@ from flask_login import current_user
 
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
-from konexi.services.contacts import InvalidContact, normalise_identifier
-from konexi.services.verification import keyed_hash
+from konexi.services.accounts.contacts import InvalidContact, normalise_identifier
+from konexi.services.accounts.verification import keyed_hash
 
 configured = rate_limit  # the RATELIMIT_* settings of konexi/config.py, by name
 LOGIN_PER_IP = configured("RATELIMIT_LOGIN_PER_IP")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -16,27 +14,17 @@ from konexi.auth.forms import (
     LoginForm,
     ResetPasswordForm,
     SignupForm,
-    show_errors,
 )
+from konexi.auth.navigation import remember_destination, safe_next
 from konexi.extensions import client_ip, limiter
-from konexi.htmx import redirect_after_post
 from konexi.i18n import current_language
-from konexi.services import accounts, password_reset
-from konexi.services.accounts import AccountError
-from konexi.services.verification import TooManyCodes
+from konexi.services.accounts import accounts, password_reset
+from konexi.services.accounts.accounts import AccountError
+from konexi.services.accounts.verification import TooManyCodes
+from konexi.web.htmx import redirect_after_post
 
 _RESET_IDENTIFIER = "reset_identifier"
 _SIGNUP_PREFILL = "signup_prefill"
-
-
-def safe_next(target: str | None) -> str | None:
-    """``target`` when it is a path on this site (never another host), else None."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(ch) < 32 for ch in target):
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
 
 
 def too_many_codes_message(refused: TooManyCodes) -> str:
@@ -97,8 +85,6 @@ def signup():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("feed.index"))
     if request.args.get("next"):
-        from konexi.auth.verify import remember_destination  # verify imports this module
-
         # e.g. from a shared voucher: after verifying, the new user lands back on it
         remember_destination(request.args.get("next"))
     form = SignupForm()
@@ -119,7 +105,7 @@ def signup():  # type: ignore[no-untyped-def]
                 locale=current_language(),
             )
         except AccountError as error:
-            show_errors(form, error)
+            form.show_errors(error)
             unavailable = error.unavailable
         else:
             login_user(result.user)
@@ -143,7 +129,7 @@ def login():  # type: ignore[no-untyped-def]
         try:
             user = accounts.authenticate(form.identifier.data or "", form.password.data or "")
         except AccountError as error:
-            show_errors(form, error)
+            form.show_errors(error)
         else:
             if user is not None:
                 login_user(user, remember=bool(form.remember.data))
@@ -171,7 +157,7 @@ def change_password():  # type: ignore[no-untyped-def]
                 user, form.current_password.data or "", form.new_password.data or ""
             )
         except AccountError as error:
-            show_errors(form, error)
+            form.show_errors(error)
         else:
             # The bumped session version ended every session, this one too: start a new one.
             cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
@@ -191,7 +177,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
                 form.identifier.data or "", client_ip()
             )
         except AccountError as error:
-            show_errors(form, error)
+            form.show_errors(error)
         except TooManyCodes as refused:
             form.identifier.errors.append(too_many_codes_message(refused))
         else:
@@ -214,7 +200,7 @@ def reset_password():  # type: ignore[no-untyped-def]
                 form.identifier.data or "", form.code.data or "", form.new_password.data or ""
             )
         except AccountError as error:
-            show_errors(form, error)
+            form.show_errors(error)
         except password_reset.AddressReleased as released:
             session.pop(_RESET_IDENTIFIER, None)
             flash(released_message(released.kind), "error")

@@ -15,21 +15,21 @@ from flask_login import current_user, login_required
 
 from konexi.auth import bp, limits
 from konexi.auth.forms import CodeForm
-from konexi.auth.routes import safe_next, too_many_codes_message
+from konexi.auth.navigation import AFTER_VERIFY
+from konexi.auth.routes import too_many_codes_message
 from konexi.extensions import client_ip, limiter
-from konexi.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 from konexi.messaging.outbox import could_not_deliver
-from konexi.services import accounts
-from konexi.services.contacts import display_phone
-from konexi.services.verification import (
+from konexi.services.accounts import accounts
+from konexi.services.accounts.contacts import display_phone
+from konexi.services.accounts.verification import (
     CodeCheck,
     CodeStatus,
     Purpose,
     TooManyCodes,
     has_live_code,
 )
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 
-AFTER_VERIFY = "after_verify"
 _PAGE = "auth/verify.html"
 _FRAGMENTS = {"phone": "auth/_verify_phone.html", "email": "auth/_verify_email.html"}
 
@@ -187,10 +187,3 @@ def verify_email_link(token: str):  # type: ignore[no-untyped-def]
     verified = user is not None and user.email_verified_at is not None
     is_me = verified and current_user.is_authenticated and current_user.id == user.id
     return render_template("auth/email_link.html", verified=verified, is_me=is_me, check=check)
-
-
-def remember_destination(path: str | None) -> None:
-    """Where to go once verified (a local path), e.g. the voucher a user tried to claim."""
-    target = safe_next(path)
-    if target:
-        session[AFTER_VERIFY] = target

@@ -6,9 +6,14 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from konexi.services.catalogue import MAX_QUERY_LENGTH, VoucherFilter, clean_page, voucher_filter
-from konexi.services.geo import Point, coarse_point
-from konexi.services.places import Place, place_by_slug
+from konexi.services.catalogue.catalogue import (
+    MAX_QUERY_LENGTH,
+    VoucherFilter,
+    clean_page,
+    voucher_filter,
+)
+from konexi.services.catalogue.geo import Point, coarse_point
+from konexi.services.catalogue.places import Place, place_by_slug
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from flask import session
 from flask_login import current_user
 
-from konexi.services import nearby
-from konexi.services.geo import Point, coarse_point
-from konexi.services.places import Place, place_by_slug
+from konexi.services.catalogue import nearby
+from konexi.services.catalogue.geo import Point, coarse_point
+from konexi.services.catalogue.places import Place, place_by_slug
 
 SESSION_KEY = "feed_location"
 

@@ -11,9 +11,9 @@ from konexi.feed import bp
 from konexi.feed.formatting import format_distance
 from konexi.feed.forms import FeedArgs, LocationChoice
 from konexi.feed.location import current_location, forget_location, remember_location
-from konexi.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
-from konexi.services.feed import build_feed
-from konexi.services.places import PLACES
+from konexi.services.catalogue.feed import build_feed
+from konexi.services.catalogue.places import PLACES
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 
 bp.add_app_template_filter(format_distance, "distance")
 

@@ -8,10 +8,19 @@ the periodic sweeper enqueues rows still pending.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from sqlalchemy import select
 
 from konexi.extensions import db
+from konexi.messaging.dispatch import enqueue_delivery
+from konexi.messaging.failures import where_it_failed
+from konexi.messaging.sweeper import sweep_outbox
 from konexi.models import OutboxMessage
+from konexi.tasks.queue import redis_connection
+
+log = logging.getLogger(__name__)
 
 _PENDING_KEY = "konexi_outbox_pending"
 
@@ -71,8 +80,6 @@ def commit_and_dispatch() -> list[int]:
     db.session.commit()
     ids = [message.id for message in pending]
     if ids:
-        from konexi.messaging.dispatch import dispatch_messages
-
         dispatch_messages(ids)
     return ids
 
@@ -96,3 +103,42 @@ def could_not_deliver(user_id: int, kind: str, channel: str = "sms") -> bool:
         .limit(1)
     )
     return status == "failed"
+
+
+# Without Redis there is no cron: each dispatch also retries this many rows that are due again.
+INLINE_CATCH_UP = 10
+
+
+def dispatch_messages(message_ids: list[int]) -> None:
+    """Hand each committed, pending outbox row to its delivery job (on the sms or email queue)."""
+    if not message_ids:
+        return
+    rows = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.attempts)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "pending")
+        .order_by(OutboxMessage.id)
+    ).all()
+    db.session.commit()
+    inline = redis_connection() is None
+    for row in rows:
+        _dispatch_one(row.id, row.channel, row.attempts, inline)
+    if inline:
+        _guarded(lambda: sweep_outbox(limit=INLINE_CATCH_UP), "catch-up sweep")
+
+
+def _dispatch_one(message_id: int, channel: str, attempt: int, inline: bool) -> None:
+    if not inline:
+        enqueue_delivery(message_id, channel, attempt)
+        return
+    _guarded(lambda: enqueue_delivery(message_id, channel, attempt), f"outbox {message_id}")
+
+
+def _guarded(run: Callable[[], object], what: str) -> None:
+    """In-process delivery must not fail the request whose data is already committed."""
+    try:
+        run()
+    except Exception as exc:  # noqa: BLE001 - logged without its message, which may hold a contact
+        db.session.rollback()
+        log.error(
+            "%s: in-process delivery failed; the sweeper will retry: %s", what, where_it_failed(exc)
+        )

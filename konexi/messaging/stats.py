@@ -11,7 +11,7 @@ import logging
 
 from redis.exceptions import RedisError
 
-from konexi.queue import redis_connection
+from konexi.tasks.queue import redis_connection
 
 log = logging.getLogger(__name__)
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
+from flask import current_app
+from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from sqlalchemy import or_, select
 
 from konexi.extensions import db
 from konexi.messaging import stats
-from konexi.messaging.delivery import record_temporary_failure
-from konexi.messaging.dispatch import delivery_job_active, enqueue_delivery
+from konexi.messaging.delivery import record_temporary_failure, sending_lease
+from konexi.messaging.dispatch import delivery_job_id, enqueue_delivery
 from konexi.messaging.failures import INTERRUPTED_REASON
 from konexi.models import OutboxMessage
 from konexi.models.base import utcnow
+from konexi.tasks.queue import redis_connection
 
 log = logging.getLogger(__name__)
 
@@ -56,3 +62,37 @@ def sweep_outbox(limit: int = SWEEP_LIMIT) -> int:
             "outbox sweep: %d stuck rows reclaimed, %d due rows enqueued", len(stuck), enqueued
         )
     return enqueued
+
+
+ACTIVE_JOB_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
+
+
+def delivery_job_active(message_id: int, attempt: int) -> bool:
+    """True when that attempt's job is already waiting, scheduled or running in Redis."""
+    connection = redis_connection()
+    if connection is None:
+        return False
+    try:
+        job = Job.fetch(delivery_job_id(message_id, attempt), connection=connection)
+        status = job.get_status(refresh=False)
+        if status == JobStatus.STARTED and _outlived_its_lease(job):
+            # Its worker died mid-job (kill -9, a lost dyno): RQ would only notice after the
+            # job's heartbeat expires and its next maintenance run, minutes later.
+            log.warning("outbox %s: its job started long ago and is stale", message_id)
+            return False
+        return status in ACTIVE_JOB_STATUSES
+    except NoSuchJobError:
+        return False
+    except RedisError:
+        log.warning("outbox %s: cannot check its job in Redis", message_id)
+        return False
+
+
+def _outlived_its_lease(job: Job) -> bool:
+    """True when a started delivery job began longer ago than a worker may hold a row."""
+    started = job.started_at
+    if started is None:
+        return False
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    return datetime.now(UTC) - started > sending_lease(current_app.config)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,9 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from konexi.extensions import db
 from konexi.models.base import UTCDateTime, utcnow
 from konexi.models.media import Image
-
-if TYPE_CHECKING:
-    from konexi.models.users import User
+from konexi.models.users import User
 
 LAT_BANDS_PER_DEGREE = 10
 
@@ -134,7 +131,7 @@ class Voucher(db.Model):
     __table_args__ = (
         Index("ix_vouchers_status_ends", "status", "ends_at"),
         # "For you" takes the first live vouchers of each liked category and provider in ending
-        # order straight from these (konexi/services/recommendations.py).
+        # order straight from these (konexi/services/catalogue/recommendations.py).
         Index("ix_vouchers_category_live", "category_id", "status", "ends_at", "id"),
         Index("ix_vouchers_company_live", "company_id", "status", "ends_at", "id"),
     )

@@ -5,27 +5,22 @@ from __future__ import annotations
 from flask import current_app, jsonify, render_template, url_for
 
 from konexi.pages import bp
-from konexi.services import health
+from konexi.web import health
 
-# Where each choice the privacy notice mentions lives: name -> candidate endpoints (first wins).
+# Where each choice the privacy notice mentions lives: name -> endpoint.
 _PRIVACY_LINKS = {
-    "privacy": ("account.privacy",),
-    "profile": ("account.profile", "account.edit_profile"),
-    "export": ("account.export",),
-    "close": ("account.close",),
-    "delete": ("account.delete",),
-    "mine": ("vouchers.mine",),
+    "privacy": "account.privacy",
+    "profile": "account.edit_profile",
+    "export": "account.export",
+    "close": "account.close",
+    "delete": "account.delete",
+    "mine": "vouchers.mine",
 }
 
 
 def _privacy_links() -> dict[str, str]:
-    """The URL of each choice whose page exists in this app (a missing page is left out)."""
-    links = {}
-    for name, endpoints in _PRIVACY_LINKS.items():
-        endpoint = next((e for e in endpoints if e in current_app.view_functions), None)
-        if endpoint is not None:
-            links[name] = url_for(endpoint)
-    return links
+    """The URL of each choice."""
+    return {name: url_for(endpoint) for name, endpoint in _PRIVACY_LINKS.items()}
 
 
 @bp.get("/privacy")

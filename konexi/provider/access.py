@@ -19,7 +19,7 @@ from flask_login import current_user
 from konexi.extensions import db
 from konexi.models.providers import Membership
 from konexi.provider import bp
-from konexi.services.memberships import choose_membership, memberships_of, role_allows
+from konexi.services.providers.memberships import choose_membership, memberships_of, role_allows
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -89,7 +89,7 @@ def _console_links(role: str) -> list[tuple[str, str]]:
     return [
         (url_for(endpoint), str(label))
         for endpoint, label, action in CONSOLE_SECTIONS
-        if endpoint in current_app.view_functions and role_allows(role, action)
+        if role_allows(role, action)
     ]
 
 

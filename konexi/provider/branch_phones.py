@@ -9,14 +9,13 @@ from flask_login import current_user
 from konexi.auth import limits
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
-from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.models import Branch
 from konexi.provider import bp
 from konexi.provider.access import company_object_or_404, provider_required
 from konexi.provider.forms_branches import BranchPhoneCodeForm
-from konexi.provider.forms_team import put_errors
-from konexi.services.branch_phones import BranchPhoneError, confirm_phone, send_phone_code
-from konexi.services.contacts import display_phone
+from konexi.services.accounts.contacts import display_phone
+from konexi.services.providers.branch_phones import BranchPhoneError, confirm_phone, send_phone_code
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment
 
 # Each send is an SMS (money); the verification caps per number and per IP apply as well.
 CODES_PER_USER = rate_limit("RATELIMIT_BRANCH_PHONE_CODES_PER_USER")
@@ -47,7 +46,7 @@ def branch_phone_code(branch_id: int):  # type: ignore[no-untyped-def]
     try:
         send_phone_code(branch, current_user.id, client_ip())
     except BranchPhoneError as error:
-        put_errors(form, error.errors)
+        form.show_errors(error)
         return _page(form, branch)
     flash(_("We sent a code by SMS to %(phone)s.", phone=display_phone(branch.phone or "")))
     return redirect_after_post(url_for("provider.branch_phone", branch_id=branch.id))
@@ -63,7 +62,7 @@ def branch_phone_confirm(branch_id: int):  # type: ignore[no-untyped-def]
         try:
             confirm_phone(branch, current_user.id, form.code.data or "")
         except BranchPhoneError as error:
-            put_errors(form, error.errors)
+            form.show_errors(error)
         else:
             flash(
                 _(

@@ -6,20 +6,19 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.models import Branch
 from konexi.provider import bp
 from konexi.provider.access import company_object_or_404, current_company_id, provider_required
 from konexi.provider.forms_branches import BranchForm
-from konexi.provider.forms_team import put_errors
-from konexi.services.branches import (
+from konexi.services.accounts.contacts import display_phone
+from konexi.services.providers.branches import (
     BranchError,
     company_branches,
     create_branch,
     set_branch_active,
     update_branch,
 )
-from konexi.services.contacts import display_phone
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment
 
 bp.add_app_template_filter(display_phone, "display_phone")
 
@@ -59,7 +58,7 @@ def branch_new():  # type: ignore[no-untyped-def]
         try:
             branch = create_branch(current_company_id(), form.details(), current_user.id)
         except BranchError as error:
-            put_errors(form, error.errors)
+            form.show_errors(error)
         else:
             flash(_("Branch “%(name)s” is added.", name=branch.name))
             return _after_save(branch)
@@ -75,7 +74,7 @@ def branch_edit(branch_id: int):  # type: ignore[no-untyped-def]
         try:
             update_branch(branch, form.details(), current_user.id)
         except BranchError as error:
-            put_errors(form, error.errors)
+            form.show_errors(error)
         else:
             flash(_("Branch “%(name)s” is saved.", name=branch.name))
             return _after_save(branch)

@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from konexi.auth.decorators import verified_required
-from konexi.htmx import redirect_after_post
 from konexi.i18n import current_language
 from konexi.provider import bp
 from konexi.provider.access import current_membership, provider_required, switch_company
-from konexi.provider.forms_team import CompanyForm, NewCompanyForm, put_errors
-from konexi.services.catalogue import categories
-from konexi.services.companies import CompanyError, create_company, update_company
+from konexi.provider.forms_team import CompanyForm, NewCompanyForm
+from konexi.services.catalogue.catalogue import categories
+from konexi.services.providers.companies import CompanyError, create_company, update_company
+from konexi.web.htmx import redirect_after_post
 
 
 def _category_choices(keep_id: int | None = None) -> list[tuple[str, str]]:
@@ -39,7 +39,7 @@ def company():  # type: ignore[no-untyped-def]
                 current, form.name.data or "", form.description.data or "", form.category.data
             )
         except CompanyError as error:
-            put_errors(form, error.errors)
+            form.show_errors(error)
         else:
             flash(_("Company settings are saved."))
             return redirect_after_post(url_for("provider.company"))
@@ -61,7 +61,7 @@ def company_new():  # type: ignore[no-untyped-def]
                 slug=form.slug.data or "",
             )
         except CompanyError as error:
-            put_errors(form, error.errors)
+            form.show_errors(error)
         else:
             switch_company(created.id)
             flash(_("%(company)s is created. Add its branches next.", company=created.name))

@@ -7,7 +7,7 @@ from wtforms import BooleanField, StringField, TelField, TextAreaField
 
 from konexi.auth.forms import code_field
 from konexi.provider.forms_team import ConsoleForm, strip
-from konexi.services.branches import BranchDetails
+from konexi.services.providers.branches import BranchDetails
 
 
 def _coordinate_kw() -> dict[str, str]:

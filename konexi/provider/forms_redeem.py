@@ -7,11 +7,11 @@ from wtforms import HiddenField, SelectField, StringField, TelField
 from wtforms.validators import ValidationError
 
 from konexi.models import Branch
-from konexi.routing import id_or_none
-from konexi.services.contacts import InvalidContact, normalise_phone
-from konexi.services.redemption_codes import CODE_LENGTH, normalise_code
-from konexi.services.redemption_counter import SHORT_CODE_LENGTH
-from konexi.web_forms import KonexiForm
+from konexi.services.accounts.contacts import InvalidContact, normalise_phone
+from konexi.services.claims.redemption_codes import CODE_LENGTH, normalise_code
+from konexi.services.claims.redemption_counter import SHORT_CODE_LENGTH
+from konexi.web.routing import id_or_none
+from konexi.web.web_forms import KonexiForm
 
 
 class _Form(KonexiForm):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from konexi.routing import id_or_none
-from konexi.web_forms import KonexiForm
+from konexi.web.routing import id_or_none
+from konexi.web.web_forms import KonexiForm
 
 
 class ConsoleForm(KonexiForm):
@@ -25,18 +23,6 @@ def strip(value: str | None) -> str | None:
 def int_or_none(value: object) -> int | None:
     """Select values arrive as text; anything that is not a number means "none"."""
     return id_or_none(value)  # out of the id range is "none" too (the database refuses it)
-
-
-def put_errors(form: KonexiForm, errors: Mapping[str, object]) -> None:
-    """Show a service's messages next to the fields they are about (others above the form)."""
-    for name, message in errors.items():
-        field = getattr(form, name, None)
-        if field is None:
-            form.form_errors.append(message)
-            continue
-        if not isinstance(field.errors, list):
-            field.errors = list(field.errors)
-        field.errors.append(message)
 
 
 class InviteForm(ConsoleForm):

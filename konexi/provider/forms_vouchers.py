@@ -1,5 +1,5 @@
 """The voucher form: it reads what was typed (Jakarta time, whole numbers, a file); rules live in
-``konexi.services.provider_vouchers``."""
+``konexi.services.providers.provider_vouchers``."""
 
 from __future__ import annotations
 
@@ -24,10 +24,15 @@ from wtforms.widgets import DateTimeLocalInput, NumberInput
 
 from konexi.i18n import DEFAULT_TIMEZONE, current_language
 from konexi.models import Voucher
-from konexi.routing import id_or_none
-from konexi.services.provider_voucher_list import FormChoices
-from konexi.services.provider_vouchers import MAX_TEXT, MAX_TITLE, VoucherFields, VoucherInvalid
-from konexi.web_forms import KonexiForm
+from konexi.services.providers.provider_voucher_list import FormChoices
+from konexi.services.providers.provider_vouchers import (
+    MAX_TEXT,
+    MAX_TITLE,
+    VoucherFields,
+    VoucherInvalid,
+)
+from konexi.web.routing import id_or_none
+from konexi.web.web_forms import KonexiForm
 
 LOCAL_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"

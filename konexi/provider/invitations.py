@@ -7,10 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from konexi.auth import limits
-from konexi.auth.verify import remember_destination
+from konexi.auth.navigation import remember_destination
 from konexi.config import rate_limit
 from konexi.extensions import limiter
-from konexi.htmx import redirect_after_post
 from konexi.models import Invitation
 from konexi.provider import bp
 from konexi.provider.access import (
@@ -19,9 +18,9 @@ from konexi.provider.access import (
     provider_required,
     switch_company,
 )
-from konexi.provider.forms_team import InviteForm, put_errors
+from konexi.provider.forms_team import InviteForm
 from konexi.provider.team import render_team
-from konexi.services.invitations import (
+from konexi.services.providers.invitations import (
     InvitationError,
     InvitationProblem,
     accept_invitation,
@@ -30,7 +29,8 @@ from konexi.services.invitations import (
     invite,
     revoke_invitation,
 )
-from konexi.services.team import TeamError, role_label
+from konexi.services.providers.team import TeamError, role_label
+from konexi.web.htmx import redirect_after_post
 
 INVITES_PER_USER = rate_limit("RATELIMIT_INVITES_PER_USER")
 
@@ -44,7 +44,7 @@ def team_invite():  # type: ignore[no-untyped-def]
         try:
             invitation = invite(current_membership(), form.email.data or "", form.role.data or "")
         except TeamError as error:
-            put_errors(form, error.errors)
+            form.show_errors(error)
         else:
             flash(_("We emailed an invitation to %(email)s.", email=invitation.email))
             return redirect_after_post(url_for("provider.team"))

@@ -26,19 +26,19 @@ from flask_login import current_user
 
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
-from konexi.htmx import wants_fragment
 from konexi.models import Branch
 from konexi.provider import bp
 from konexi.provider.access import current_membership, provider_required
 from konexi.provider.forms_redeem import LookupForm, RedeemForm
-from konexi.services.contacts import display_phone
-from konexi.services.redemption import Actor, RedeemOutcome, RedeemResult, redeemed_when
-from konexi.services.redemption_counter import (
+from konexi.services.accounts.contacts import display_phone
+from konexi.services.claims.redemption import Actor, RedeemOutcome, RedeemResult, redeemed_when
+from konexi.services.claims.redemption_counter import (
     CustomerClaims,
     find_customer_claims,
     redeem_at_counter,
     redeemable_branches,
 )
+from konexi.web.htmx import wants_fragment
 
 SESSION_BRANCH = "redeem_branch_id"
 # Per staff member, not per IP: a branch's staff may share one network.

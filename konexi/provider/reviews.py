@@ -11,15 +11,15 @@ from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from konexi.htmx import redirect_after_post
 from konexi.models.reviews import MAX_REVIEW_CHARS
 from konexi.provider import bp
 from konexi.provider.access import current_membership, provider_required
 from konexi.providers_public.forms import TEXT_TOO_LONG
-from konexi.services import reviews
-from konexi.services.catalogue import clean_page
-from konexi.services.reviews import ReplyOutcome
-from konexi.web_forms import KonexiForm
+from konexi.services.catalogue.catalogue import clean_page
+from konexi.services.reviews import reviews
+from konexi.services.reviews.reviews import ReplyOutcome
+from konexi.web.htmx import redirect_after_post
+from konexi.web.web_forms import KonexiForm
 
 
 def _clean(value: str | None) -> str | None:

@@ -6,17 +6,18 @@ import csv
 import io
 import re
 
-from flask import Response, current_app, flash, render_template, request, url_for
+from flask import Response, flash, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from konexi.htmx import redirect_after_post
 from konexi.provider import bp
 from konexi.provider.access import current_membership, provider_required, switch_company
-from konexi.services import provider_stats, svg_chart
-from konexi.services.memberships import role_allows
-from konexi.services.provider_stats import CompanyStats
+from konexi.services.providers import provider_stats
+from konexi.services.providers.memberships import role_allows
+from konexi.services.providers.provider_stats import CompanyStats
+from konexi.web import svg_chart
+from konexi.web.htmx import redirect_after_post
 
 
 def _charts(stats: CompanyStats) -> dict[str, svg_chart.LineChart]:
@@ -36,8 +37,8 @@ def _charts(stats: CompanyStats) -> dict[str, svg_chart.LineChart]:
     }
 
 
-def _redeem_url() -> str | None:
-    return url_for("provider.redeem") if "provider.redeem" in current_app.view_functions else None
+def _redeem_url() -> str:
+    return url_for("provider.redeem")
 
 
 @bp.get("/")

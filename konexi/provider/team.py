@@ -6,7 +6,6 @@ from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from konexi.htmx import redirect_after_post
 from konexi.models import Membership
 from konexi.provider import bp
 from konexi.provider.access import (
@@ -15,10 +14,10 @@ from konexi.provider.access import (
     current_membership,
     provider_required,
 )
-from konexi.provider.forms_team import InviteForm, MemberForm, put_errors
-from konexi.services.branches import company_branches
-from konexi.services.invitations import pending_invitations
-from konexi.services.team import (
+from konexi.provider.forms_team import InviteForm, MemberForm
+from konexi.services.providers.branches import company_branches
+from konexi.services.providers.invitations import pending_invitations
+from konexi.services.providers.team import (
     TeamError,
     assignable_roles,
     can_manage_member,
@@ -27,6 +26,7 @@ from konexi.services.team import (
     team_members,
     update_member,
 )
+from konexi.web.htmx import redirect_after_post
 
 
 def role_choices() -> list[tuple[str, str]]:
@@ -91,7 +91,7 @@ def member_edit(membership_id: int):  # type: ignore[no-untyped-def]
         try:
             update_member(current_membership(), member, form.role.data or "", form.branches.data)
         except TeamError as error:
-            put_errors(form, error.errors)
+            form.show_errors(error)
         else:
             flash(
                 _(
@@ -115,7 +115,7 @@ def member_remove(membership_id: int):  # type: ignore[no-untyped-def]
         remove_member(current_membership(), member)
     except TeamError as error:
         form = MemberForm(formdata=None, role=member.role, branches=[b.id for b in member.branches])
-        put_errors(form, error.errors)
+        form.show_errors(error)
         return _member_page(form, member, 422)
     if leaving:
         flash(_("You left the team."))

@@ -6,16 +6,16 @@ from flask import Response, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from konexi.auth.limits import picture_upload_limit
-from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.i18n import local_time
 from konexi.models import Voucher
 from konexi.models.base import utcnow
 from konexi.provider import bp
 from konexi.provider.access import company_object_or_404, current_company_id, provider_required
 from konexi.provider.forms_vouchers import VoucherForm
-from konexi.services import provider_vouchers
-from konexi.services.provider_voucher_list import company_vouchers, form_choices
-from konexi.services.provider_vouchers import StatusChange, VoucherInvalid
+from konexi.services.providers import provider_vouchers
+from konexi.services.providers.provider_voucher_list import company_vouchers, form_choices
+from konexi.services.providers.provider_vouchers import StatusChange, VoucherInvalid
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment
 
 
 @bp.get("/vouchers")

@@ -1,4 +1,5 @@
-"""Review and report forms. They parse input; the rules live in konexi/services/reviews.py."""
+"""Review and report forms. They parse input; the rules live in
+konexi/services/reviews/reviews.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
 from konexi.models.reviews import MAX_REVIEW_CHARS
-from konexi.web_forms import KonexiForm
+from konexi.web.web_forms import KonexiForm
 
 
 class _Form(KonexiForm):

@@ -7,15 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from konexi.auth.limits import user_key
-from konexi.auth.routes import safe_next
+from konexi.auth.navigation import safe_next
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
-from konexi.htmx import redirect_after_post, render_page_or_fragment
 from konexi.providers_public import bp
 from konexi.providers_public.forms import ReportForm, ReviewForm
-from konexi.services import provider_profile, reviews
-from konexi.services.catalogue import clean_page
-from konexi.services.reviews import ReportOutcome, ReviewOutcome, VoucherReviews
+from konexi.services.catalogue.catalogue import clean_page
+from konexi.services.providers import provider_profile
+from konexi.services.reviews import reviews
+from konexi.services.reviews.reviews import ReportOutcome, ReviewOutcome, VoucherReviews
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment
 
 # Per user: many Indonesian mobile users share one carrier-grade NAT address.
 REVIEW_LIMITS = rate_limit("RATELIMIT_REVIEWS_PER_USER")

@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from konexi.services import sharing
-from konexi.services.sharing import ShareError
-from konexi.web_forms import KonexiForm
+from konexi.services.sharing import sharing
+from konexi.services.sharing.sharing import ShareError
+from konexi.web.web_forms import KonexiForm
 
 
 class ShareForm(KonexiForm):

@@ -13,12 +13,12 @@ from sqlalchemy.orm import joinedload
 
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, db, limiter
-from konexi.htmx import redirect_after_post, wants_fragment
 from konexi.models import Voucher
-from konexi.services import sharing
-from konexi.services.sharing import ShareError
+from konexi.services.sharing import sharing
+from konexi.services.sharing.sharing import ShareError
 from konexi.sharing import bp
 from konexi.sharing.forms import ShareForm
+from konexi.web.htmx import redirect_after_post, wants_fragment
 
 # Every POST counts, typos included: a flood guard only. The rule people meet first is the
 # service's (10 shares a day per user and per network), which answers with a readable message.

@@ -12,17 +12,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from joserfc.errors import JoseError
 
-from konexi.auth.forms import show_errors
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
-from konexi.htmx import redirect_after_post
 from konexi.i18n import current_language
-from konexi.services import social_accounts
-from konexi.services.accounts import AccountError
-from konexi.services.social_accounts import Identity, Outcome
-from konexi.services.verification import Purpose, has_live_code
+from konexi.services.accounts import social_accounts
+from konexi.services.accounts.accounts import AccountError
+from konexi.services.accounts.social_accounts import Identity, Outcome
+from konexi.services.accounts.verification import Purpose, has_live_code
 from konexi.social import bp, client, configured_providers
 from konexi.social.forms import CompleteSignupForm
+from konexi.web.htmx import redirect_after_post
 
 _PENDING = "social_pending"
 PROVIDER_NAMES = {"google": "Google", "facebook": "Facebook"}
@@ -152,7 +151,7 @@ def complete_signup():  # type: ignore[no-untyped-def]
                 locale=current_language(),
             )
         except AccountError as error:
-            show_errors(form, error)
+            form.show_errors(error)
             unavailable = error.unavailable
         else:
             session.pop(_PENDING, None)

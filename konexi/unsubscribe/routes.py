@@ -6,8 +6,8 @@ from flask import Response, render_template, request
 from flask_babel import gettext as _
 
 from konexi import jobs
-from konexi.queue import enqueue
-from konexi.services import unsubscribe as service
+from konexi.services.privacy import unsubscribe as service
+from konexi.tasks.queue import enqueue
 from konexi.unsubscribe import bp
 
 

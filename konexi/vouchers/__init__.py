@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from konexi.services.redemption_codes import format_code
+from konexi.services.claims.redemption_codes import format_code
 
 bp = Blueprint("vouchers", __name__)
 bp.add_app_template_filter(format_code, "claim_code")

@@ -6,9 +6,9 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from konexi.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
-from konexi.services import claims
+from konexi.services.claims import claims
 from konexi.vouchers import bp
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 
 
 @bp.get("/me/vouchers")

@@ -10,13 +10,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from konexi.auth.verify import remember_destination
+from konexi.auth.navigation import remember_destination
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
-from konexi.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
-from konexi.services import claims, voucher_stats
-from konexi.services.claims import ClaimOutcome
+from konexi.services.claims import claims, voucher_stats
+from konexi.services.claims.claims import ClaimOutcome
 from konexi.vouchers import bp
+from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 
 # Per user, not per IP: many Indonesian mobile users share one carrier-grade NAT address.
 CLAIM_LIMITS = rate_limit("RATELIMIT_CLAIMS_PER_USER")

@@ -23,8 +23,8 @@ from flask import Response, abort, current_app, request
 from konexi import jobs
 from konexi.config import rate_limit
 from konexi.extensions import limiter
-from konexi.queue import enqueue
-from konexi.services import unsubscribe as service
+from konexi.services.privacy import unsubscribe as service
+from konexi.tasks.queue import enqueue
 from konexi.webhooks import bp
 
 log = logging.getLogger(__name__)

@@ -13,15 +13,15 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
-from konexi.services.redemption import (
+from konexi.services.accounts.verification import keyed_hash
+from konexi.services.claims.redemption import (
     RedeemOutcome,
     RedeemResult,
     branches_for_phone,
     redeem_by_branch_phone,
     redeemed_when,
 )
-from konexi.services.redemption_codes import format_code
-from konexi.services.verification import keyed_hash
+from konexi.services.claims.redemption_codes import format_code
 from konexi.webhooks import bp
 from konexi.webhooks.delivery_status import record_delivery_status
 from konexi.webhooks.signature import twilio_signed

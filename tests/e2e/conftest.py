@@ -76,7 +76,7 @@ def live_server(
     environ["BASE_URL"] = f"http://127.0.0.1:{port}"
     app = create_app(environ)
     with app.app_context():
-        from konexi.services.demo_data import load_demo_data
+        from konexi.dev.demo_data import load_demo_data
 
         load_demo_data()
     server = LiveServer(app, port)

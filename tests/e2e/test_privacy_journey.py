@@ -29,7 +29,7 @@ def test_privacy_settings_export_delete_purge_and_sign_up_again(live_server, new
     from konexi.extensions import db
     from konexi.models import User
     from konexi.models.base import utcnow
-    from konexi.services.purge import purge_due_accounts
+    from konexi.services.privacy.purge import purge_due_accounts
 
     # JS on: a switch saves itself (htmx) and a reload shows it saved.
     page = new_page(javascript=True)

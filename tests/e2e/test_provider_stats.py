@@ -10,7 +10,7 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import Claim, Company, Membership, User, Voucher
 from konexi.models.base import utcnow
-from konexi.services.voucher_stats import record_redemption
+from konexi.services.claims.voucher_stats import record_redemption
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
 TITLE = "Free croissant with any latte"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import Branch, Claim, Company, Membership, User, Voucher
-from konexi.services.claims import claim_voucher
+from konexi.services.claims.claims import claim_voucher
 
 CUSTOMER_EMAIL = "demo@konexi.test"
 CUSTOMER_PHONE = "+6281200000001"

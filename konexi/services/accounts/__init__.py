@@ -1,0 +1,1 @@
+"""Accounts: sign-up, log-in, passwords, contacts (email, phone) and their proof, profiles."""

@@ -1,0 +1,1 @@
+"""The catalogue: live vouchers, categories, the feed, nearby places and suggestions."""

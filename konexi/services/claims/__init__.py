@@ -1,0 +1,1 @@
+"""Claims: claiming a voucher, redemption codes, redeeming at a branch, per-voucher counts."""

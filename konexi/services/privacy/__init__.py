@@ -1,0 +1,1 @@
+"""Privacy: the user's switches, data export, unsubscribes, purge and retention of records."""

@@ -1,0 +1,178 @@
+"""The account purge: what survives a deleted account (aggregate counts) and what never does.
+
+Rules, per account whose status is "deleting" and whose ``purge_after`` has passed:
+
+- deleted: the user row, verification codes, the stored location, favourite categories, the
+  profile picture, team memberships, invitations sent to their email, every outbox message
+  addressed to them (by ``user_id`` or by their phone/email) and every message that names them
+  (``named_user_id``: invitations they sent, vouchers they shared with a friend);
+- anonymised and kept: claims and redemptions (``user_id`` NULL: a voucher's counts stay true),
+  shares (``sender_id`` NULL: open counts stay), the provider's data-access log (customer NULL);
+- reviews: the text and the provider's reply are blanked and the author cleared, so the row stays
+  only as an anonymous rating and a provider's average does not change when a customer leaves;
+- an account under a fraud hold is kept, logged and reported, whatever its purge date;
+- a live company whose only owners are purged is closed (its vouchers leave the public side), so
+  no company is left public without an owner. Closing or deleting an account is refused to a
+  company's only owner; this covers deletions asked for before that rule, or forced by hand.
+
+Accounts are purged in batches, one transaction each, so a crash loses at most one batch's work
+and the next run continues (the purge is idempotent).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select, update
+
+from konexi.extensions import db
+from konexi.models import (
+    Claim,
+    Company,
+    CustomerDataAccess,
+    Invitation,
+    Membership,
+    OutboxMessage,
+    ProfilePicture,
+    Review,
+    Share,
+    User,
+    VerificationCode,
+    user_favourite_categories,
+)
+from konexi.models.base import utcnow
+from konexi.models.preferences import UserLocation
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+
+
+@dataclass
+class PurgeReport:
+    """What one purge run did: how many accounts it purged and which ones a fraud hold kept."""
+
+    purged_count: int = 0
+    held_ids: list[int] = field(default_factory=list)
+
+
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    return select(User.id).where(User.status == "deleting", User.purge_after <= now)
+
+
+def _not_held():  # type: ignore[no-untyped-def]
+    return User.fraud_hold_at.is_(None) & User.fraud_hold_reason.is_(None)
+
+
+def _purge_batch(ids: list[int]) -> None:
+    """Delete or anonymise everything personal of these users, then the users (one transaction)."""
+    contacts = db.session.execute(select(User.email_key, User.phone).where(User.id.in_(ids))).all()
+    emails = [row.email_key for row in contacts if row.email_key]
+    phones = [row.phone for row in contacts if row.phone]
+    addresses = [*emails, *phones]
+
+    sent_by_them = select(Share.outbox_message_id).where(
+        Share.sender_id.in_(ids), Share.outbox_message_id.is_not(None)
+    )
+    db.session.execute(
+        delete(OutboxMessage)
+        .where(
+            or_(
+                OutboxMessage.user_id.in_(ids),
+                OutboxMessage.named_user_id.in_(ids),
+                func.lower(OutboxMessage.to_address).in_(addresses),
+                OutboxMessage.id.in_(sent_by_them),
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Share)
+        .where(Share.sender_id.in_(ids))
+        .values(sender_id=None, outbox_message_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Review)
+        .where(Review.user_id.in_(ids))
+        .values(user_id=None, text="", reply_text=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Claim)
+        .where(Claim.user_id.in_(ids))
+        .values(user_id=None, hidden_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(CustomerDataAccess)
+        .where(CustomerDataAccess.customer_id.in_(ids))
+        .values(customer_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    if emails:
+        db.session.execute(
+            delete(Invitation)
+            .where(func.lower(Invitation.email).in_(emails))
+            .execution_options(synchronize_session=False)
+        )
+    _close_companies_left_without_an_owner(ids)
+    for table in (VerificationCode, UserLocation, Membership):
+        db.session.execute(
+            delete(table).where(table.user_id.in_(ids)).execution_options(synchronize_session=False)
+        )
+    db.session.execute(
+        delete(user_favourite_categories).where(user_favourite_categories.c.user_id.in_(ids))
+    )
+    db.session.execute(
+        delete(ProfilePicture)
+        .where(ProfilePicture.user_id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        delete(User).where(User.id.in_(ids)).execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _close_companies_left_without_an_owner(ids: list[int]) -> None:
+    owned = select(Membership.company_id).where(
+        Membership.user_id.in_(ids), Membership.role == "owner"
+    )
+    kept_owner = select(Membership.company_id).where(
+        Membership.role == "owner", Membership.user_id.not_in(ids)
+    )
+    closed = db.session.execute(
+        update(Company)
+        .where(Company.id.in_(owned), Company.id.not_in(kept_owner), Company.is_active.is_(True))
+        .values(is_active=False)
+        .execution_options(synchronize_session=False)
+    )
+    if closed.rowcount:  # type: ignore[attr-defined]
+        log.warning("purge: closed %d companies left without an owner", closed.rowcount)  # type: ignore[attr-defined]
+
+
+def purge_due_accounts(now: datetime | None = None, batch_size: int = BATCH_SIZE) -> PurgeReport:
+    """Purge every account whose deletion grace period has ended, except under a fraud hold."""
+    now = now or utcnow()
+    report = PurgeReport()
+    report.held_ids = list(db.session.scalars(_due(now).where(~_not_held()).order_by(User.id)))
+    for user_id in report.held_ids:
+        log.warning("account %s is due for purge but under a fraud hold: kept", user_id)
+    while True:
+        ids = list(
+            db.session.scalars(_due(now).where(_not_held()).order_by(User.id).limit(batch_size))
+        )
+        if not ids:
+            break
+        try:
+            _purge_batch(ids)
+        except Exception:
+            db.session.rollback()
+            raise
+        report.purged_count += len(ids)
+    db.session.expire_all()
+    log.info("purge: %d accounts purged, %d held", report.purged_count, len(report.held_ids))
+    return report

@@ -1,0 +1,64 @@
+"""Retention of technical records: what is deleted once it is no longer needed.
+
+Run daily by ``jobs.purge_old_records`` (see ``konexi/tasks/schedule.py``); idempotent.
+
+- verification codes: deleted a day after they were created (they are valid 10 minutes; the
+  day only keeps the hourly send limits meaningful);
+- outbox messages (the log of SMS and email we sent): deleted 90 days after they were created,
+  once in a final state (sent, delivered, failed, dev); pending ones are never touched;
+- kept on purpose: the providers' data-access log (a user's own export shows who saw their data;
+  rows are anonymised when the account is purged) and aggregate daily voucher counts, which
+  identify nobody. Request logs are not stored in the database (see ``konexi.web.request_log``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+
+from konexi.extensions import db
+from konexi.models import OutboxMessage, VerificationCode
+from konexi.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+CODE_RETENTION = timedelta(days=1)
+MESSAGE_RETENTION = timedelta(days=90)
+FINAL_MESSAGE_STATUSES = ("sent", "delivered", "failed", "dev")
+
+
+@dataclass
+class RetentionReport:
+    codes: int = 0
+    messages: int = 0
+
+
+def purge_old_records(now: datetime | None = None) -> RetentionReport:
+    """Delete verification codes older than a day and final outbox messages older than 90 days."""
+    now = now or utcnow()
+    report = RetentionReport()
+    try:
+        codes = db.session.execute(
+            delete(VerificationCode)
+            .where(VerificationCode.created_at < now - CODE_RETENTION)
+            .execution_options(synchronize_session=False)
+        )
+        report.codes = int(codes.rowcount or 0)
+        messages = db.session.execute(
+            delete(OutboxMessage)
+            .where(
+                OutboxMessage.created_at < now - MESSAGE_RETENTION,
+                OutboxMessage.status.in_(FINAL_MESSAGE_STATUSES),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        report.messages = int(messages.rowcount or 0)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    log.info("retention: %d codes, %d messages deleted", report.codes, report.messages)
+    return report

@@ -1,0 +1,1 @@
+"""Providers: companies, branches, team and invitations, the console's vouchers and statistics."""

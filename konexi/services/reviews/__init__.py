@@ -1,0 +1,1 @@
+"""Reviews: leaving one, the provider's reply, reports, moderation and its notices."""

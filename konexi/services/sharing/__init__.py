@@ -1,0 +1,1 @@
+"""Sharing a voucher with a friend, and the anti-phishing check of free text."""
