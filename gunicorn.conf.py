@@ -54,6 +54,9 @@ errorlog = "-"
 # proxies, "*": Heroku's router has no fixed address (what Heroku documents), and the app's
 # ProxyFix believes only the TRUSTED_PROXIES right-most hops (konexi/web/proxies.py).
 forwarded_allow_ips = "*" if read_setting("TRUSTED_PROXIES") > 0 else ""
+# Only the header Heroku's router sets: gunicorn's defaults also take X-Forwarded-Ssl and
+# X-Forwarded-Protocol, which the router passes through from the client untouched.
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 
 def _give_large_buffers_back_to_the_system() -> None:

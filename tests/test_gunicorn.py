@@ -107,3 +107,6 @@ def test_without_trusted_proxies_gunicorn_ignores_a_forged_x_forwarded_proto(sta
     behind, _ = start_gunicorn(TRUSTED_PROXIES="1")
     assert _get(behind, "/privacy", forged).status == 200
     assert _get(behind, "/privacy", {}).status == 308  # the router's own plain-HTTP request
+    # Headers the router passes through from the client do not make plain HTTP look secure.
+    for header in ({"X-Forwarded-Ssl": "on"}, {"X-Forwarded-Protocol": "ssl"}):
+        assert _get(behind, "/privacy", {"X-Forwarded-Proto": "http", **header}).status == 308
