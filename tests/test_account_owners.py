@@ -6,10 +6,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import TEST_PASSWORD
+from tests.support.app import TEST_PASSWORD
+from tests.support.factories import make_company
+from tests.support.redemption import make_member
 from tests.test_account_lifecycle import _post_form, _reload, log_in
-from tests.test_claims_factories import make_company
-from tests.test_redemption_factories import make_member
 
 
 def _owner_of_a_company(create_user, client: FlaskClient):  # type: ignore[no-untyped-def]

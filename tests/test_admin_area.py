@@ -18,8 +18,8 @@ from konexi.models import Category, User, Voucher
 from konexi.services import catalogue, provider_vouchers
 from konexi.services.job_queues import last_line
 from konexi.services.provider_vouchers import VoucherFields, VoucherInvalid
-from tests.conftest import csrf_token_from
-from tests.test_claims_factories import log_in, make_voucher
+from tests.support.app import csrf_token_from
+from tests.support.factories import log_in, make_voucher
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from konexi.extensions import db
 from konexi.models import Review, ReviewReport
 from konexi.services import reviews
 from konexi.services.reviews import ReportOutcome
-from tests.conftest import csrf_token_from, csrf_token_of
-from tests.test_reviews_factories import (
+from tests.support.app import csrf_token_from, csrf_token_of
+from tests.support.reviews import (
     fresh,
     independent_report,
     log_in,

@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from konexi.extensions import db
 from konexi.models import Branch, CompanyPhone
 from konexi.services.contacts import display_phone
-from tests.test_claims_factories import log_in
+from tests.support.factories import log_in
+from tests.support.team import fresh, make_world, post
 from tests.test_provider_branches import branch_form
-from tests.test_provider_team_factories import fresh, make_world, post
 
 NUMBER = "+6281355500011"
 TYPED = "0813 5550 0011"

@@ -14,7 +14,7 @@ from konexi.services import claims, redemption_codes
 from konexi.services.claims import ClaimOutcome, claim_voucher
 from konexi.services.redemption_codes import ALPHABET, format_code, generate_code, is_well_formed
 from konexi.services.voucher_stats import stats_day
-from tests.test_claims_factories import (
+from tests.support.factories import (
     claim_count,
     code_messages,
     fresh,

@@ -8,8 +8,8 @@ from konexi.extensions import db
 from konexi.models import Claim, Voucher
 from konexi.services.claims import claim_voucher
 from konexi.services.redemption_codes import format_code
-from tests.conftest import csrf_token_from, csrf_token_of
-from tests.test_claims_factories import claim_count, code_messages, fresh, log_in, make_voucher
+from tests.support.app import csrf_token_from, csrf_token_of
+from tests.support.factories import claim_count, code_messages, fresh, log_in, make_voucher
 
 HX = {"HX-Request": "true"}
 

@@ -21,20 +21,13 @@ from konexi.models.base import utcnow
 from konexi.services import export_jobs
 from konexi.services.export import count_export_rows, export_user_data
 from konexi.services.purge import purge_due_accounts
-from tests.conftest import csrf_token_from
 from tests.servers.smtp_server import SmtpServer
+from tests.support.app import csrf_token_from
+from tests.support.auth import log_in
+from tests.support.purge import EMAIL, NAME, PHONE, dump_database, make_rich_user
 from tests.test_messaging_queue import redis_contents
-from tests.test_purge_factories import EMAIL, NAME, PHONE, dump_database, make_rich_user
 
 LINK = re.compile(r"http://konexi\.test(/account/export/file/[A-Za-z0-9_.\-]+)")
-
-
-def log_in(client: FlaskClient, user_id: int) -> None:
-    user = db.session.get(User, user_id)
-    assert user is not None
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def ask_for_export(client: FlaskClient):  # type: ignore[no-untyped-def]

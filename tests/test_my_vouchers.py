@@ -10,8 +10,8 @@ from konexi.models import Branch, Claim, Voucher
 from konexi.models.base import utcnow
 from konexi.services.claims import claim_voucher
 from konexi.services.redemption_codes import format_code
-from tests.conftest import csrf_token_from, csrf_token_of
-from tests.test_claims_factories import fresh, log_in, make_voucher
+from tests.support.app import csrf_token_from, csrf_token_of
+from tests.support.factories import fresh, log_in, make_voucher
 
 HX = {"HX-Request": "true"}
 

@@ -15,10 +15,10 @@ from konexi.services import geo
 from konexi.services.geo import Point, bounding_box, coarse_point, destination, haversine_km
 from konexi.services.nearby import SEARCH_RADII_KM, nearest_live_vouchers, squared_degrees
 from konexi.services.places import PLACES, place_by_slug
-from tests.conftest import csrf_token_from
-from tests.test_feed_data import MONAS, count_queries, log_in, titles
+from tests.support.app import csrf_token_from
+from tests.support.catalogue import MONAS, count_queries, log_in, titles
 
-pytest_plugins = ("tests.test_feed_data",)  # fixtures: shop, food, beauty
+pytest_plugins = ("tests.support.catalogue",)  # fixtures: shop, food, beauty
 
 JAKARTA = Point(*MONAS)
 

@@ -23,7 +23,7 @@ from konexi.services.catalogue import VoucherFilter, voucher_filter
 from konexi.services.geo import Point, haversine_km
 from konexi.services.nearby import SEARCH_RADII_KM, nearest_live_vouchers
 from konexi.services.provider_vouchers import VoucherFields
-from tests.test_feed_data import count_queries
+from tests.support.catalogue import count_queries
 
 # (latitude, longitude, spread in degrees, branches)
 CITIES = [

@@ -17,7 +17,7 @@ from konexi.models import Category, User
 from konexi.services.categories import DEFAULT_CATEGORIES
 from konexi.services.passwords import verify_password
 from tests.servers.smtp_server import SmtpServer
-from tests.test_claims_factories import make_voucher
+from tests.support.factories import make_voucher
 from tests.test_migrations import flask_command
 
 

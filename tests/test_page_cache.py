@@ -19,9 +19,9 @@ from konexi.config import load_settings
 from konexi.extensions import db
 from konexi.models import User
 from konexi.services.images import store_image
-from tests.test_claims_factories import make_voucher
-from tests.test_feed_data import count_queries, log_in
-from tests.test_provider_vouchers_data import photo_bytes
+from tests.support.catalogue import count_queries, log_in
+from tests.support.console import photo_bytes
+from tests.support.factories import make_voucher
 
 BROWSER = {"Accept-Encoding": "gzip, br", "Accept-Language": "en"}
 

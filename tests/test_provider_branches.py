@@ -12,8 +12,8 @@ from konexi.extensions import db
 from konexi.models import Branch
 from konexi.models.base import utcnow
 from konexi.services.branches import BranchError, normalise_branch_phone, parse_coordinates
-from tests.test_claims_factories import log_in, make_voucher
-from tests.test_provider_team_factories import fresh, make_world, post
+from tests.support.factories import log_in, make_voucher
+from tests.support.team import fresh, make_world, post
 
 HX = {"HX-Request": "true"}
 

@@ -9,7 +9,7 @@ from sqlalchemy import delete
 from konexi.extensions import db
 from konexi.models import Category, Company, User
 from konexi.models.base import utcnow
-from tests.test_reviews_factories import (
+from tests.support.reviews import (
     fresh,
     log_in,
     make_company,

@@ -15,7 +15,7 @@ from konexi.models import VoucherDailyStats
 from konexi.models.base import utcnow
 from konexi.services import provider_stats, svg_chart
 from konexi.services.voucher_stats import stats_day
-from tests.test_reviews_factories import (
+from tests.support.reviews import (
     log_in,
     make_company,
     make_member,

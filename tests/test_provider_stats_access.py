@@ -6,9 +6,8 @@ import pytest
 
 from konexi.models import Review
 from konexi.models.base import utcnow
-from tests.conftest import csrf_token_from, csrf_token_of
-from tests.test_provider_stats import seed_30_days
-from tests.test_reviews_factories import (
+from tests.support.app import csrf_token_from, csrf_token_of
+from tests.support.reviews import (
     fresh,
     log_in,
     make_company,
@@ -16,6 +15,7 @@ from tests.test_reviews_factories import (
     make_review,
     redeemed_claim,
 )
+from tests.test_provider_stats import seed_30_days
 
 WHO = ["owner", "admin", "staff", "other_admin", "plain", "anonymous"]
 SECRET_TITLE = "Es kopi susu 2 for 1"

@@ -14,8 +14,8 @@ from konexi.models import Company, Invitation, Membership, OutboxMessage
 from konexi.models.base import utcnow
 from konexi.services.invitations import invitation_token
 from konexi.services.memberships import staff_branch_ids
-from tests.test_claims_factories import log_in
-from tests.test_provider_team_factories import (
+from tests.support.factories import log_in
+from tests.support.team import (
     add_member,
     fresh,
     invitation_links,

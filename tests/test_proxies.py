@@ -8,7 +8,7 @@ import logging
 import pytest
 from flask.testing import FlaskClient
 
-from tests.test_auth_support import submit
+from tests.support.accounts import submit
 
 
 def _failed_logins(client: FlaskClient, forwarded_for: list[str]) -> list[int]:

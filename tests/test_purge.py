@@ -17,10 +17,10 @@ from konexi.services.accounts import sign_up
 from konexi.services.invitations import invite
 from konexi.services.purge import purge_due_accounts
 from konexi.services.sharing import share_voucher
-from tests.conftest import TEST_PASSWORD
-from tests.test_claims_factories import make_company, make_voucher
-from tests.test_purge_factories import BIRTH, EMAIL, NAME, PHONE, dump_database, make_rich_user
-from tests.test_redemption_factories import make_member
+from tests.support.app import TEST_PASSWORD
+from tests.support.factories import make_company, make_voucher
+from tests.support.purge import BIRTH, EMAIL, NAME, PHONE, dump_database, make_rich_user
+from tests.support.redemption import make_member
 
 
 def _mark_for_deletion(user_id: int, days_ago: int = 31) -> None:

@@ -18,8 +18,8 @@ from konexi.services.redemption_counter import (
     redeemable_branches,
 )
 from konexi.services.voucher_stats import stats_day
-from tests.test_claims_factories import make_company, make_voucher
-from tests.test_redemption_factories import (
+from tests.support.factories import make_company, make_voucher
+from tests.support.redemption import (
     CUSTOMER_PHONE,
     access_rows,
     make_claim,

@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from konexi.models import Claim
-from tests.conftest import csrf_token_from
-from tests.test_redemption_factories import (
+from tests.support.app import csrf_token_from
+from tests.support.redemption import (
     CUSTOMER_LOCAL,
     CUSTOMER_PHONE,
     access_rows,

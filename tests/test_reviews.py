@@ -10,8 +10,8 @@ from konexi.extensions import db
 from konexi.models import Review
 from konexi.services import reviews
 from konexi.services.reviews import ReplyOutcome, ReviewOutcome
-from tests.conftest import csrf_token_from
-from tests.test_reviews_factories import (
+from tests.support.app import csrf_token_from
+from tests.support.reviews import (
     fresh,
     log_in,
     make_member,

@@ -14,8 +14,8 @@ from konexi.models.base import utcnow
 from konexi.services import reviews
 from konexi.services.review_moderation import moderation_queue, remove_review
 from konexi.services.reviews import ReportOutcome
-from tests.conftest import csrf_token_from
-from tests.test_reviews_factories import (
+from tests.support.app import csrf_token_from
+from tests.support.reviews import (
     fresh,
     independent_report,
     log_in,

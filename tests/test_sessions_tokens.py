@@ -21,10 +21,10 @@ from konexi.extensions import db
 from konexi.models import Company, User
 from konexi.services import account_lifecycle, invitations, sharing, unsubscribe, verification
 from konexi.services.verification import Channel, Purpose, issue_code
-from tests.conftest import TEST_PASSWORD, csrf_token_from
-from tests.test_auth_support import log_in
-from tests.test_provider_team_factories import make_invitation
-from tests.test_sharing_support import make_voucher
+from tests.support.accounts import submit_login
+from tests.support.app import TEST_PASSWORD, csrf_token_from
+from tests.support.sharing import make_voucher
+from tests.support.team import make_invitation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +58,7 @@ def test_a_session_planted_before_login_carries_nothing_into_it(app, create_user
     planted = _session(victim)
     planted_cookie = _cookie(victim)
 
-    assert log_in(victim, "siti@example.com").status_code == 303
+    assert submit_login(victim, "siti@example.com").status_code == 303
 
     after = _session(victim)
     assert after["_user_id"] and after["_sid"]
@@ -75,17 +75,17 @@ def test_a_session_planted_before_login_carries_nothing_into_it(app, create_user
 def test_each_login_gets_a_new_random_session_id(app, create_user):
     create_user(email="siti@example.com")
     client = app.test_client()
-    log_in(client, "siti@example.com")
+    submit_login(client, "siti@example.com")
     first = _session(client)["_sid"]
     client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/").text)})
-    log_in(client, "siti@example.com")
+    submit_login(client, "siti@example.com")
     assert _session(client)["_sid"] != first and len(first) >= 20
 
 
 def test_logging_out_empties_the_session(app, create_user):
     create_user(email="siti@example.com")
     client = app.test_client()
-    log_in(client, "siti@example.com")
+    submit_login(client, "siti@example.com")
     with client.session_transaction() as session:
         session["provider_company_id"] = 1
     token = csrf_token_from(client.get("/").text)
@@ -114,8 +114,8 @@ def test_every_other_session_and_remember_cookie_ends(app, create_user, mailbox,
     create_user(name="Siti", email="siti@example.com")
     here, elsewhere, remembered = app.test_client(), app.test_client(), app.test_client()
     for client in (here, elsewhere):
-        log_in(client, "siti@example.com")
-    log_in(remembered, "siti@example.com", remember=True)
+        submit_login(client, "siti@example.com")
+    submit_login(remembered, "siti@example.com", remember=True)
     remembered.delete_cookie("session")
     assert _who(elsewhere) == "Siti" and _who(remembered) == "Siti"
 

@@ -13,7 +13,7 @@ from konexi.models import OutboxMessage, Share
 from konexi.models.base import utcnow
 from konexi.services import sharing
 from konexi.services.sharing import ShareError, share_voucher
-from tests.test_sharing_support import (
+from tests.support.sharing import (
     FRIEND_EMAIL,
     FRIEND_LOCAL,
     FRIEND_PHONE,

@@ -9,8 +9,8 @@ from konexi.extensions import db
 from konexi.models import Share, Voucher
 from konexi.models.base import utcnow
 from konexi.services import sharing
-from tests.conftest import csrf_token_of
-from tests.test_sharing_support import (
+from tests.support.app import csrf_token_of
+from tests.support.sharing import (
     FRIEND_EMAIL,
     FRIEND_LOCAL,
     FRIEND_PHONE,

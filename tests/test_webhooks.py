@@ -16,8 +16,8 @@ from konexi.models.base import utcnow
 from konexi.services.redemption_codes import format_code
 from konexi.webhooks.routes import parse_redeem_command
 from tests.servers.fake_twilio import AUTH_TOKEN
-from tests.test_claims_factories import make_company, make_voucher
-from tests.test_redemption_factories import (
+from tests.support.factories import make_company, make_voucher
+from tests.support.redemption import (
     CUSTOMER_PHONE,
     access_rows,
     make_claim,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from konexi.models import Claim
 from konexi.services.redemption_codes import format_code
+from tests.support.redemption import receipts, reload
 from tests.test_races import all_at_once
-from tests.test_redemption_factories import receipts, reload
 from tests.test_webhooks import counter, indonesian, reply_of, text_in  # noqa: F401
 
 RACERS = 6

@@ -13,8 +13,8 @@ from konexi.models import Claim, Membership, Review, User, Voucher
 from konexi.models.base import utcnow
 from konexi.services import reviews
 from konexi.services.reviews import ReportOutcome
-from tests.conftest import csrf_token_from
-from tests.test_claims_factories import fresh, log_in, make_company, make_voucher
+from tests.support.app import csrf_token_from
+from tests.support.factories import fresh, log_in, make_company, make_voucher
 
 __all__ = [
     "fresh",

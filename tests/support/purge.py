@@ -23,9 +23,9 @@ from konexi.models import (
 from konexi.models.base import utcnow
 from konexi.models.preferences import UserLocation
 from konexi.services.passwords import hash_password
-from tests.conftest import TEST_PASSWORD
-from tests.test_claims_factories import make_company, make_voucher
-from tests.test_redemption_factories import make_claim, make_member
+from tests.support.app import TEST_PASSWORD
+from tests.support.factories import make_company, make_voucher
+from tests.support.redemption import make_claim, make_member
 
 NAME = "Kartika Wulandari Sasmita"
 EMAIL = "kartika.sasmita@example.com"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from konexi.extensions import db
-from konexi.models import Branch, Category, Claim, Company, OutboxMessage, User, Voucher
+from konexi.models import Branch, Category, Claim, Company, OutboxMessage, Voucher
 from konexi.models.base import utcnow
+from tests.support.auth import log_in as log_in  # one definition, re-exported
 
 _numbers = itertools.count(1)
 
@@ -76,13 +76,6 @@ def make_voucher(
     db.session.add(voucher)
     db.session.commit()
     return voucher
-
-
-def log_in(client: FlaskClient, user: User) -> None:
-    """Start a Flask-Login session for ``user`` in the test client."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def fresh(model: type, ident: int):  # type: ignore[no-untyped-def]

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from konexi.extensions import db
-from konexi.models import Category, Company, OutboxMessage, Share, User, Voucher
+from konexi.models import Category, Company, OutboxMessage, Share, Voucher
 from konexi.models.base import utcnow
 from konexi.services import sharing
-from tests.conftest import csrf_token_from
+from tests.support.app import csrf_token_from
+from tests.support.auth import log_in as log_in  # one definition, re-exported
 
 FRIEND_LOCAL = "0812 3456 7890"
 FRIEND_PHONE = "+6281234567890"
@@ -53,12 +54,6 @@ def make_voucher(
     db.session.add(voucher)
     db.session.commit()
     return voucher
-
-
-def log_in(client: FlaskClient, user: User) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def share_page_token(client: FlaskClient, voucher_id: int) -> str:

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import Branch, Company, Invitation, Membership, User
 from konexi.models.base import utcnow
-from tests.conftest import csrf_token_of
-from tests.test_claims_factories import log_in
+from tests.support.app import csrf_token_of
+from tests.support.factories import log_in
 
 _numbers = itertools.count(1)
 ROLES = ("owner", "admin", "staff", "other_admin", "plain", "anonymous")

@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from konexi.extensions import db
 from konexi.models import Branch, Category, Claim, Company, User, Voucher
 from konexi.models.base import utcnow
+from tests.support.auth import log_in as log_in  # one definition, re-exported
 
 MONAS = (-6.1754, 106.8272)  # Jakarta Pusat
 
@@ -132,13 +132,6 @@ def count_queries() -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
-
-
-def log_in(client: FlaskClient, user: User) -> None:
-    """Sign the test client in as ``user`` (the login form has its own tests)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def titles(listing) -> list[str]:  # type: ignore[no-untyped-def]

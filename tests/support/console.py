@@ -17,8 +17,8 @@ from konexi.models import Branch, Category, Claim, Company, User, Voucher
 from konexi.models.base import utcnow
 from konexi.models.providers import Membership
 from konexi.services.provider_vouchers import VoucherFields
-from tests.conftest import csrf_token_from
-from tests.test_feed_data import log_in
+from tests.support.app import csrf_token_from
+from tests.support.catalogue import log_in
 
 ROLES = ("owner", "admin", "staff", "outsider", "plain", "anonymous")
 

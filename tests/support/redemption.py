@@ -21,8 +21,8 @@ from konexi.models import (
     Voucher,
 )
 from konexi.services.redemption_codes import generate_code
-from tests.conftest import csrf_token_from
-from tests.test_claims_factories import log_in, make_company, make_voucher
+from tests.support.app import csrf_token_from
+from tests.support.factories import log_in, make_company, make_voucher
 
 CUSTOMER_PHONE = "+6281277770001"
 CUSTOMER_LOCAL = "0812-7777-0001"
