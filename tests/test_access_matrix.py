@@ -55,7 +55,8 @@ from tests.access_rules import (
 )
 from tests.servers.fake_twilio import AUTH_TOKEN
 from tests.support.app import csrf_token_from
-from tests.support.factories import log_in, make_company, make_voucher
+from tests.support.auth import log_in
+from tests.support.factories import make_company, make_voucher
 from tests.support.reviews import make_review, redeemed_claim
 
 _numbers = itertools.count(1)

@@ -19,7 +19,8 @@ from konexi.services import catalogue, provider_vouchers
 from konexi.services.job_queues import last_line
 from konexi.services.provider_vouchers import VoucherFields, VoucherInvalid
 from tests.support.app import csrf_token_from
-from tests.support.factories import log_in, make_voucher
+from tests.support.auth import log_in
+from tests.support.factories import make_voucher
 
 
 @pytest.fixture

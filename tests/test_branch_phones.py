@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from konexi.extensions import db
 from konexi.models import Branch, CompanyPhone
 from konexi.services.contacts import display_phone
-from tests.support.factories import log_in
-from tests.support.team import fresh, make_world, post
+from tests.support.auth import log_in
+from tests.support.factories import fresh
+from tests.support.team import make_world, post
 from tests.test_provider_branches import branch_form
 
 NUMBER = "+6281355500011"

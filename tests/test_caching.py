@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from tests.support.app import TEST_PASSWORD, csrf_token_from
-from tests.support.catalogue import MONAS, log_in
+from tests.support.auth import log_in
+from tests.support.catalogue import MONAS
 
 pytest_plugins = ("tests.support.catalogue",)  # fixtures: shop, food
 

@@ -9,7 +9,8 @@ from konexi.models import Claim, Voucher
 from konexi.services.claims import claim_voucher
 from konexi.services.redemption_codes import format_code
 from tests.support.app import csrf_token_from, csrf_token_of
-from tests.support.factories import claim_count, code_messages, fresh, log_in, make_voucher
+from tests.support.auth import log_in
+from tests.support.factories import claim_count, code_messages, fresh, make_voucher
 
 HX = {"HX-Request": "true"}
 

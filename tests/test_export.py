@@ -162,14 +162,13 @@ def _messages_to_the_victim(create_user) -> None:
     """A friend shares a voucher with the victim's email and phone; a company invites her."""
     from konexi.services.invitations import invite
     from konexi.services.sharing import share_voucher
-    from tests.support.factories import make_company, make_voucher
-    from tests.support.redemption import make_member
+    from tests.support.factories import make_company, make_member, make_voucher
 
     friend = create_user(name="Rina Kusuma")
     voucher = make_voucher()
     share_voucher(friend.id, voucher.id, VICTIM_EMAIL, "Dewi, ini buat ulang tahunmu", "10.0.0.1")
     share_voucher(friend.id, voucher.id, VICTIM_PHONE, "Dewi, ini buat kamu", "10.0.0.1")
-    owner = make_member(make_company(), "owner", create_user(name="Agus Owner"))
+    owner = make_member(make_company(), create_user(name="Agus Owner"), "owner")
     invite(owner, VICTIM_EMAIL, "staff")
 
 

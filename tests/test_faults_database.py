@@ -16,7 +16,8 @@ from konexi.models.base import utcnow
 from konexi.services.passwords import hash_password
 from tests.servers.postgres_server import PostgresServer, start_postgres
 from tests.support.app import BACKENDS, TEST_PASSWORD, migrate
-from tests.support.factories import log_in, make_voucher
+from tests.support.auth import log_in
+from tests.support.factories import make_voucher
 from tests.support.faults import wait_for
 from tests.test_claims_web import post_claim
 

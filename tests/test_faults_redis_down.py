@@ -20,7 +20,8 @@ from konexi.services.passwords import hash_password
 from tests.servers.redis_server import RedisServer, start_redis
 from tests.support.accounts import sign_up, submit
 from tests.support.app import TEST_PASSWORD
-from tests.support.factories import log_in, make_voucher
+from tests.support.auth import log_in
+from tests.support.factories import make_voucher
 from tests.support.faults import status_counts, wait_for
 from tests.test_claims_web import post_claim
 

@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from konexi.extensions import db
 from tests.servers.redis_server import RedisServer
 from tests.support.accounts import sign_up
-from tests.support.factories import log_in, make_voucher
+from tests.support.auth import log_in
+from tests.support.factories import make_voucher
 from tests.support.faults import status_counts
 from tests.test_claims_web import post_claim
 from tests.test_faults_redis_down import make_users, own_redis  # noqa: F401

@@ -6,7 +6,8 @@ import re
 
 from konexi.services.catalogue import clean_page, live_vouchers, voucher_filter
 from konexi.services.nearby import SEARCH_RADII_KM
-from tests.support.catalogue import MONAS, count_queries, log_in, titles
+from tests.support.auth import log_in
+from tests.support.catalogue import MONAS, count_queries, titles
 
 pytest_plugins = ("tests.support.catalogue",)  # fixtures: shop, food, beauty
 

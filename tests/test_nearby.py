@@ -16,7 +16,8 @@ from konexi.services.geo import Point, bounding_box, coarse_point, destination, 
 from konexi.services.nearby import SEARCH_RADII_KM, nearest_live_vouchers, squared_degrees
 from konexi.services.places import PLACES, place_by_slug
 from tests.support.app import csrf_token_from
-from tests.support.catalogue import MONAS, count_queries, log_in, titles
+from tests.support.auth import log_in
+from tests.support.catalogue import MONAS, count_queries, titles
 
 pytest_plugins = ("tests.support.catalogue",)  # fixtures: shop, food, beauty
 

@@ -19,7 +19,8 @@ from konexi.config import load_settings
 from konexi.extensions import db
 from konexi.models import User
 from konexi.services.images import store_image
-from tests.support.catalogue import count_queries, log_in
+from tests.support.auth import log_in
+from tests.support.catalogue import count_queries
 from tests.support.console import photo_bytes
 from tests.support.factories import make_voucher
 

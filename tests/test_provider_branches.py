@@ -12,8 +12,9 @@ from konexi.extensions import db
 from konexi.models import Branch
 from konexi.models.base import utcnow
 from konexi.services.branches import BranchError, normalise_branch_phone, parse_coordinates
-from tests.support.factories import log_in, make_voucher
-from tests.support.team import fresh, make_world, post
+from tests.support.auth import log_in
+from tests.support.factories import fresh, make_voucher
+from tests.support.team import make_world, post
 
 HX = {"HX-Request": "true"}
 

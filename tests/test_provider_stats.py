@@ -15,13 +15,9 @@ from konexi.models import VoucherDailyStats
 from konexi.models.base import utcnow
 from konexi.services import provider_stats, svg_chart
 from konexi.services.voucher_stats import stats_day
-from tests.support.reviews import (
-    log_in,
-    make_company,
-    make_member,
-    make_voucher,
-    redeemed_claim,
-)
+from tests.support.auth import log_in
+from tests.support.factories import make_company, make_member, make_voucher
+from tests.support.reviews import redeemed_claim
 
 
 def seed_30_days(company=None, title: str = "Es kopi susu 2 for 1"):  # type: ignore[no-untyped-def]

@@ -14,17 +14,9 @@ from konexi.models import Company, Invitation, Membership, OutboxMessage
 from konexi.models.base import utcnow
 from konexi.services.invitations import invitation_token
 from konexi.services.memberships import staff_branch_ids
-from tests.support.factories import log_in
-from tests.support.team import (
-    add_member,
-    fresh,
-    invitation_links,
-    make_company,
-    make_invitation,
-    make_world,
-    membership_of,
-    post,
-)
+from tests.support.auth import log_in
+from tests.support.factories import fresh, make_company, make_member
+from tests.support.team import invitation_links, make_invitation, make_world, membership_of, post
 
 
 def _path(link: str) -> str:
@@ -326,7 +318,7 @@ def test_member_page_shows_the_company_branches_as_checkboxes(app, client, creat
 def test_a_member_of_two_companies_switches_between_them(app, client, create_user):
     world = make_world(create_user)
     user = world.users["owner"]
-    add_member(world.other_company, user, "staff", [world.other_branch])
+    make_member(world.other_company, user, "staff", [world.other_branch])
     log_in(client, user)
 
     post(client, "/provider/switch", {"company_id": str(world.company.id)})
@@ -357,7 +349,7 @@ def test_switching_to_a_company_one_does_not_belong_to_is_refused(app, client, c
 # -- company accounts and settings -----------------------------------------------------------
 def test_a_verified_user_creates_a_company_and_becomes_its_owner(app, client, create_user):
     user = create_user(name="Sari")
-    make_company("Taken")  # slug kopi-tim-N; the typed slug below is free
+    make_company(name="Taken")  # slug warung-kopi-N; the typed slug below is free
     log_in(client, user)
 
     response = post(

@@ -9,7 +9,7 @@ from konexi.models import Branch, Company, Membership, User
 from konexi.services.demo_data import load_demo_data
 from konexi.services.memberships import staff_branch_ids
 from konexi.services.passwords import verify_password
-from tests.support.factories import log_in
+from tests.support.auth import log_in
 
 
 def _team(company_id: int) -> dict[str, tuple[str, set[str]]]:

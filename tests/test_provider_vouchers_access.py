@@ -7,7 +7,8 @@ import pytest
 from konexi.extensions import db
 from konexi.models import Voucher
 from tests.support.app import csrf_token_of
-from tests.support.console import ROLES, console, fresh, voucher_form  # noqa: F401
+from tests.support.console import ROLES, console, voucher_form  # noqa: F401
+from tests.support.factories import fresh
 
 
 def expected_status(who: str, allowed: int, owner_of_voucher: str | None) -> int:

@@ -12,13 +12,8 @@ from konexi.models.base import utcnow
 from konexi.services.claims import ClaimOutcome, claim_voucher
 from konexi.services.provider_vouchers import StatusChange, change_status
 from tests.support.catalogue import count_queries
-from tests.support.console import (  # noqa: F401
-    console,
-    fresh,
-    post_form,
-    voucher_fields,
-    voucher_form,
-)
+from tests.support.console import post_form, voucher_fields, voucher_form
+from tests.support.factories import fresh
 from tests.test_provider_vouchers import edit_url, status
 
 

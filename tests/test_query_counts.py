@@ -8,7 +8,8 @@ import pytest
 
 from konexi.extensions import db
 from konexi.models import Branch, User, Voucher
-from tests.support.catalogue import count_queries, log_in
+from tests.support.auth import log_in
+from tests.support.catalogue import count_queries
 from tests.support.factories import make_company, make_voucher
 from tests.support.reviews import make_review, redeemed_claim
 

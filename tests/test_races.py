@@ -23,8 +23,9 @@ from konexi.services.sharing import (
     share_voucher,
 )
 from tests.support.app import TEST_PASSWORD, csrf_token_from
+from tests.support.factories import make_voucher
 from tests.support.faults import postgres_only  # noqa: F401 - database_url: PostgreSQL only
-from tests.support.sharing import make_voucher, seed_shares
+from tests.support.sharing import seed_shares
 
 RACERS = 8
 

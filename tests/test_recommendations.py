@@ -6,7 +6,8 @@ from konexi.extensions import db
 from konexi.models.preferences import user_favourite_categories
 from konexi.services.geo import Point, destination
 from konexi.services.recommendations import for_you
-from tests.support.catalogue import MONAS, count_queries, log_in
+from tests.support.auth import log_in
+from tests.support.catalogue import MONAS, count_queries
 
 pytest_plugins = ("tests.support.catalogue",)  # fixtures: shop, food, beauty
 

@@ -11,15 +11,9 @@ from konexi.models import Review
 from konexi.services import reviews
 from konexi.services.reviews import ReplyOutcome, ReviewOutcome
 from tests.support.app import csrf_token_from
-from tests.support.reviews import (
-    fresh,
-    log_in,
-    make_member,
-    make_review,
-    make_voucher,
-    post_form,
-    redeemed_claim,
-)
+from tests.support.auth import log_in
+from tests.support.factories import fresh, make_member, make_voucher
+from tests.support.reviews import make_review, post_form, redeemed_claim
 
 
 def review_url(voucher) -> str:  # type: ignore[no-untyped-def]

@@ -23,7 +23,7 @@ from konexi.services import account_lifecycle, invitations, sharing, unsubscribe
 from konexi.services.verification import Channel, Purpose, issue_code
 from tests.support.accounts import submit_login
 from tests.support.app import TEST_PASSWORD, csrf_token_from
-from tests.support.sharing import make_voucher
+from tests.support.factories import make_voucher
 from tests.support.team import make_invitation
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,8 @@ from konexi.models.base import utcnow
 from konexi.services.claims import claim_voucher
 from konexi.services.redemption_codes import format_code
 from konexi.services.voucher_stats import record_claim, record_view, stats_day
-from tests.support.factories import log_in, make_company, make_voucher
+from tests.support.auth import log_in
+from tests.support.factories import make_company, make_voucher
 
 HX = {"HX-Request": "true"}
 

@@ -13,7 +13,6 @@ from sqlalchemy import event
 from konexi.extensions import db
 from konexi.models import Branch, Category, Claim, Company, User, Voucher
 from konexi.models.base import utcnow
-from tests.support.auth import log_in as log_in  # one definition, re-exported
 
 MONAS = (-6.1754, 106.8272)  # Jakarta Pusat
 

@@ -18,7 +18,7 @@ from konexi.models.base import utcnow
 from konexi.models.providers import Membership
 from konexi.services.provider_vouchers import VoucherFields
 from tests.support.app import csrf_token_from
-from tests.support.catalogue import log_in
+from tests.support.auth import log_in
 
 ROLES = ("owner", "admin", "staff", "outsider", "plain", "anonymous")
 
@@ -166,11 +166,6 @@ def post_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any
     return client.post(
         url, data={**data, "csrf_token": token}, content_type="multipart/form-data", **kwargs
     )
-
-
-def fresh(model, object_id: int):  # type: ignore[no-untyped-def]
-    db.session.expire_all()
-    return db.session.get(model, object_id)
 
 
 def photo_bytes(

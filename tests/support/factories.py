@@ -8,16 +8,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from konexi.extensions import db
-from konexi.models import Branch, Category, Claim, Company, OutboxMessage, Voucher
+from konexi.models import Branch, Category, Claim, Company, Membership, OutboxMessage, User, Voucher
 from konexi.models.base import utcnow
-from tests.support.auth import log_in as log_in  # one definition, re-exported
 
 _numbers = itertools.count(1)
 
 
-def make_company(active: bool = True) -> Company:
+def make_company(active: bool = True, name: str | None = None) -> Company:
+    """A company with three branches: Menteng (verified phone), Bogor (no phone), a closed one (committed)."""
     n = next(_numbers)
-    company = Company(name=f"Warung Kopi {n}", slug=f"warung-kopi-{n}", is_active=active)
+    company = Company(name=name or f"Warung Kopi {n}", slug=f"warung-kopi-{n}", is_active=active)
     company.branches = [
         Branch(
             name=f"Kopi {n} Menteng",
@@ -37,7 +37,7 @@ def make_company(active: bool = True) -> Company:
         ),
     ]
     db.session.add(company)
-    db.session.flush()
+    db.session.commit()
     return company
 
 
@@ -76,6 +76,18 @@ def make_voucher(
     db.session.add(voucher)
     db.session.commit()
     return voucher
+
+
+def make_member(
+    company: Company | int, user: User, role: str, branches: list[Branch] | tuple = ()
+) -> Membership:
+    """``user`` joins ``company`` (or a company id) as ``role``, assigned to ``branches``."""
+    company_id = company if isinstance(company, int) else company.id
+    membership = Membership(company_id=company_id, user_id=user.id, role=role)
+    membership.branches = list(branches)
+    db.session.add(membership)
+    db.session.commit()
+    return membership
 
 
 def fresh(model: type, ident: int):  # type: ignore[no-untyped-def]

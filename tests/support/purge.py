@@ -24,8 +24,8 @@ from konexi.models.base import utcnow
 from konexi.models.preferences import UserLocation
 from konexi.services.passwords import hash_password
 from tests.support.app import TEST_PASSWORD
-from tests.support.factories import make_company, make_voucher
-from tests.support.redemption import make_claim, make_member
+from tests.support.factories import make_company, make_member, make_voucher
+from tests.support.redemption import make_claim
 
 NAME = "Kartika Wulandari Sasmita"
 EMAIL = "kartika.sasmita@example.com"
@@ -155,7 +155,7 @@ def make_rich_user(
             )
         )
     db.session.commit()
-    make_member(company, "staff", user, [branch])
+    make_member(company, user, "staff", [branch])
     return RichUser(user.id, [first.id, second.id], review.id, share.id)
 
 
