@@ -15,7 +15,7 @@ _numbers = itertools.count(1)
 
 
 def make_company(active: bool = True, name: str | None = None) -> Company:
-    """A company with branches Menteng (verified phone), Bogor (no phone), a closed one; committed."""
+    """Three branches: Menteng (verified phone), Bogor (no phone), a closed one; committed."""
     n = next(_numbers)
     company = Company(name=name or f"Warung Kopi {n}", slug=f"warung-kopi-{n}", is_active=active)
     company.branches = [
