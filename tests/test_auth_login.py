@@ -41,6 +41,9 @@ def test_wrong_password_and_unknown_account_get_the_same_answer(client, create_u
         assert "not the password" not in html  # never echoed
     assert 'value="siti@example.com"' in wrong_password.get_data(as_text=True)
     assert _logged_in_as(client) is None
+    # The wrong password counted exactly once against the account (5 a minute): 4 more, then 429.
+    more = [submit_login(client, "siti@example.com", "wrong").status_code for _ in range(5)]
+    assert more == [200] * 4 + [429]
 
 
 def test_a_malformed_identifier_is_explained_next_to_the_field(client):
@@ -106,3 +109,7 @@ def test_successful_logins_do_not_count_towards_the_limit(app, create_user):
     create_user(email="siti@example.com")
     for _ in range(7):  # e.g. a family sharing one connection
         assert submit_login(app.test_client(), "siti@example.com").status_code == 303
+    # The seven successes counted nothing: the account still has all five failures left.
+    client = app.test_client()
+    statuses = [submit_login(client, "siti@example.com", "wrong").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]

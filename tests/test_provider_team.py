@@ -399,9 +399,22 @@ def test_settings_change_name_and_description_but_never_the_slug(app, client, cr
     assert empty.status_code == 422 and "This is required." in empty.get_data(as_text=True)
 
 
+TEAM_PAGE_HEADINGS = {
+    "/provider/team": {"en": "Team", "id": "Tim"},
+    "/provider/branches": {"en": "Branches", "id": "Cabang"},
+    "/provider/company": {"en": "Company settings", "id": "Pengaturan perusahaan"},
+    "/provider/new": {"en": "Create a provider account", "id": "Buat akun penyedia"},
+}
+
+
 @pytest.mark.parametrize("lang", ["en", "id"])
 def test_team_pages_render_in_both_languages(app, client, create_user, lang):
     world = make_world(create_user)
     log_in(client, world.users["owner"])
-    for url in ["/provider/team", "/provider/branches", "/provider/company", "/provider/new"]:
-        assert client.get(f"{url}?lang={lang}").status_code == 200
+    other = "id" if lang == "en" else "en"
+    for url, headings in TEAM_PAGE_HEADINGS.items():
+        response = client.get(f"{url}?lang={lang}")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert f"<h1>{headings[lang]}</h1>" in html, url
+        assert f"<h1>{headings[other]}</h1>" not in html, url
