@@ -120,7 +120,7 @@ def test_an_account_under_a_fraud_hold_is_kept_and_reported(app: Flask) -> None:
     assert NAME in dump_database()
 
 
-def test_the_job_and_the_command_run_the_purge(app: Flask, create_user) -> None:
+def test_the_job_and_the_command_run_the_purge(app: Flask, runner, create_user) -> None:  # type: ignore[no-untyped-def]
     first = create_user()
     second = create_user()
     _mark_for_deletion(first.id)
@@ -133,7 +133,7 @@ def test_the_job_and_the_command_run_the_purge(app: Flask, create_user) -> None:
     third = create_user()
     third_id = third.id
     _mark_for_deletion(third_id)
-    result = app.test_cli_runner().invoke(args=["purge-accounts"])
+    result = runner.invoke(args=["purge-accounts"])
     assert result.exit_code == 0, result.output
     assert "purged 1 accounts" in result.output
     db.session.expire_all()
