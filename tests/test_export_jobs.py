@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlalchemy import func, select
 
 from konexi import jobs
@@ -25,6 +25,7 @@ from tests.servers.smtp_server import SmtpServer
 from tests.support.app import csrf_token_from
 from tests.support.auth import log_in
 from tests.support.purge import EMAIL, NAME, PHONE, dump_database, make_rich_user
+from tests.support.worker import run_worker_until_idle
 from tests.test_messaging_queue import redis_contents
 
 LINK = re.compile(r"http://konexi\.test(/account/export/file/[A-Za-z0-9_.\-]+)")
@@ -51,11 +52,6 @@ def emailed_link(mailbox: SmtpServer) -> str:
     match = LINK.search(mail.text)
     assert match
     return match.group(1)
-
-
-def run_worker_until_idle(redis_url: str) -> None:
-    """What `python worker.py` does, in this process: run every queued job, then stop."""
-    SimpleWorker(["sms", "email", "default"], connection=Redis.from_url(redis_url)).work(burst=True)
 
 
 def test_a_small_export_is_still_built_in_the_request(

@@ -17,9 +17,9 @@ from konexi.services.passwords import hash_password
 from tests.servers.postgres_server import PostgresServer, start_postgres
 from tests.support.app import BACKENDS, TEST_PASSWORD, migrate
 from tests.support.auth import log_in
+from tests.support.claims import post_claim
 from tests.support.factories import make_voucher
 from tests.support.faults import wait_for
-from tests.test_claims_web import post_claim
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,9 @@ from konexi.queue import FAILURE_TTL, RESULT_TTL
 from konexi.services.sharing import share_voucher
 from tests.support.accounts import latest_code, sign_up, submit
 from tests.support.app import TEST_PASSWORD, csrf_token_from
+from tests.support.claims import post_claim
 from tests.support.factories import make_voucher
 from tests.support.faults import redis_dump
-from tests.test_claims_web import post_claim
 
 NAME = "Kartika Sari"
 EMAIL = "kartika.sari@example.com"

@@ -21,9 +21,9 @@ from tests.servers.redis_server import RedisServer, start_redis
 from tests.support.accounts import sign_up, submit
 from tests.support.app import TEST_PASSWORD
 from tests.support.auth import log_in
+from tests.support.claims import post_claim
 from tests.support.factories import make_voucher
 from tests.support.faults import status_counts, wait_for
-from tests.test_claims_web import post_claim
 
 CLAIMERS = 5
 SIGNUPS = 3

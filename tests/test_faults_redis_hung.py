@@ -15,9 +15,9 @@ from konexi.extensions import db
 from tests.servers.redis_server import RedisServer
 from tests.support.accounts import sign_up
 from tests.support.auth import log_in
+from tests.support.claims import post_claim
 from tests.support.factories import make_voucher
 from tests.support.faults import status_counts
-from tests.test_claims_web import post_claim
 from tests.test_faults_redis_down import make_users, own_redis  # noqa: F401
 
 CLAIM_BOUND = 4.0  # seconds, with the default 1 s Redis socket timeouts

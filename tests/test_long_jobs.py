@@ -27,7 +27,8 @@ from konexi.services import digest, export_jobs
 from tests.servers.smtp_server import SmtpServer
 from tests.support.factories import make_voucher
 from tests.support.purge import make_rich_user
-from tests.test_export_jobs import export_mails, exports, run_worker_until_idle
+from tests.support.worker import run_worker_until_idle
+from tests.test_export_jobs import export_mails, exports
 
 
 class WorkHorseKilled(BaseException):
