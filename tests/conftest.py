@@ -6,7 +6,6 @@ template, then each test gets a fresh copy (SQLite: a file copy; PostgreSQL: TRU
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -15,7 +14,6 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, inspect, text
 
 from konexi import create_app
 from konexi.extensions import db
@@ -27,9 +25,16 @@ from tests.servers.fake_twilio import FakeTwilio
 from tests.servers.postgres_server import PostgresServer, start_postgres
 from tests.servers.redis_server import RedisServer, start_redis
 from tests.servers.smtp_server import SmtpServer
+from tests.support.app import (
+    BACKENDS,
+    TEST_PASSWORD,
+    base_environ,
+    migrate,
+    truncate_postgres,
+)
 
-BACKENDS = [b for b in os.environ.get("KONEXI_TEST_DATABASES", "sqlite,postgres").split(",") if b]
-TEST_PASSWORD = "correct horse battery"  # noqa: S105
+# Shared fixtures live in tests/support/; helpers are imported from there, not from test modules.
+pytest_plugins = ["tests.support.auth", "tests.support.catalogue", "tests.support.console"]
 
 
 # -- servers, one of each per test session ---------------------------------------------------
@@ -95,30 +100,6 @@ def mailbox(smtp_server: SmtpServer) -> Iterator[SmtpServer]:
 
 
 # -- the app ---------------------------------------------------------------------------------
-def base_environ(database_url: str, smtp: SmtpServer, twilio: FakeTwilio) -> dict[str, str]:
-    """The environment of a test app: real SMTP and fake Twilio, jobs in-process."""
-    return {
-        "KONEXI_ENV": "testing",
-        "SECRET_KEY": "test-secret-key",
-        "DATABASE_URL": database_url,
-        "SMTP_URL": smtp.url,
-        "MAIL_FROM": "Konexi <no-reply@konexi.test>",
-        "BASE_URL": "http://konexi.test",
-        "PURGE_GRACE_DAYS": "30",
-        **twilio.env(),
-    }
-
-
-def migrate(database_url: str, smtp: SmtpServer, twilio: FakeTwilio) -> None:
-    """Create the schema the only way it is ever created: the Alembic migrations."""
-    from flask_migrate import upgrade
-
-    app = create_app(base_environ(database_url, smtp, twilio))
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def sqlite_template(smtp_server: SmtpServer, fake_twilio: FakeTwilio) -> Iterator[Path]:
     directory = Path(tempfile.mkdtemp("-konexi-sqlite"))
@@ -137,16 +118,6 @@ def postgres_database(
     return url
 
 
-def _truncate_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        tables = [t for t in inspect(connection).get_table_names() if t != "alembic_version"]
-        if tables:
-            quoted = ", ".join(f'"{t}"' for t in tables)
-            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-
-
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty database on each backend (SQLite and PostgreSQL)."""
@@ -158,7 +129,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     else:
         url = request.getfixturevalue("postgres_database")
         yield url
-        _truncate_postgres(url)
+        truncate_postgres(url)
 
 
 class FreshContextClient(FlaskClient):
@@ -253,29 +224,6 @@ def create_user(app: Flask) -> Callable[..., User]:
         return user
 
     return make
-
-
-def csrf_token_from(html: str) -> str:
-    """The CSRF token a page's form carries."""
-    import re
-
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'"X-CSRFToken": "([^"]+)"', html
-    )
-    assert match, "page has no CSRF token"
-    return match.group(1)
-
-
-def csrf_token_of(client: FlaskClient) -> str:
-    """A CSRF token for this client's session, as a browser would find it.
-
-    Signed-in pages carry one; an anonymous page without a form carries none (so that it sets no
-    cookie), so an anonymous visitor takes it from the login form.
-    """
-    html = client.get("/").get_data(as_text=True)
-    if "csrf_token" not in html and "X-CSRFToken" not in html:
-        html = client.get("/login").get_data(as_text=True)
-    return csrf_token_from(html)
 
 
 # -- the fuzz case count (tests/test_fuzz_forms.py writes it; docs/security.md quotes it) ------

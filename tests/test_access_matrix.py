@@ -55,10 +55,11 @@ from tests.access_rules import (
     Rule,
     expected,
 )
-from tests.conftest import csrf_token_from
 from tests.servers.fake_twilio import AUTH_TOKEN
-from tests.test_claims_factories import log_in, make_company, make_voucher
-from tests.test_reviews_factories import make_review, redeemed_claim
+from tests.support.app import csrf_token_from
+from tests.support.auth import log_in
+from tests.support.factories import make_company, make_voucher
+from tests.support.reviews import make_review, redeemed_claim
 
 _numbers = itertools.count(1)
 IGNORED_METHODS = {"HEAD", "OPTIONS"}

@@ -10,13 +10,8 @@ from flask.testing import FlaskClient
 from konexi.extensions import db
 from konexi.models import User
 from konexi.models.base import utcnow
-from tests.conftest import TEST_PASSWORD, csrf_token_from
-
-
-def log_in(client: FlaskClient, user: User) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
+from tests.support.app import TEST_PASSWORD, csrf_token_from
+from tests.support.auth import log_in
 
 
 def _post_form(client: FlaskClient, url: str, **data: str):  # type: ignore[no-untyped-def]
@@ -191,7 +186,7 @@ def test_close_and_delete_need_the_csrf_token(app: Flask, client: FlaskClient, c
 def test_a_closed_account_cannot_claim(app: Flask, create_user) -> None:
     from konexi.services.accounts.account_lifecycle import close_account
     from konexi.services.claims.claims import ClaimOutcome, claim_voucher
-    from tests.test_claims_factories import make_voucher
+    from tests.support.factories import make_voucher
 
     user = create_user()
     voucher = make_voucher()

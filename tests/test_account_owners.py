@@ -6,16 +6,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import TEST_PASSWORD
+from tests.support.app import TEST_PASSWORD
+from tests.support.factories import make_company, make_member
 from tests.test_account_lifecycle import _post_form, _reload, log_in
-from tests.test_claims_factories import make_company
-from tests.test_redemption_factories import make_member
 
 
 def _owner_of_a_company(create_user, client: FlaskClient):  # type: ignore[no-untyped-def]
     owner = create_user(name="Agus Pemilik")
     company = make_company()
-    make_member(company, "owner", owner)
+    make_member(company, owner, "owner")
     log_in(client, owner)
     return owner, company
 
@@ -25,7 +24,7 @@ def test_a_companys_only_owner_is_asked_to_hand_it_over_first(
     app: Flask, client: FlaskClient, create_user, action: str
 ) -> None:
     owner, company = _owner_of_a_company(create_user, client)
-    make_member(company, "admin", create_user(name="Wati Admin"))
+    make_member(company, create_user(name="Wati Admin"), "admin")
 
     response = _post_form(client, f"/account/{action}", password=TEST_PASSWORD)
 
@@ -51,9 +50,9 @@ def test_an_owner_who_shares_ownership_can_delete(
     app: Flask, client: FlaskClient, create_user
 ) -> None:
     owner, company = _owner_of_a_company(create_user, client)
-    make_member(company, "owner", create_user(name="Rina Pemilik"))
+    make_member(company, create_user(name="Rina Pemilik"), "owner")
     # Owning a closed company alone is no obstacle either: nothing of it is public.
-    make_member(make_company(active=False), "owner", owner)
+    make_member(make_company(active=False), owner, "owner")
 
     response = _post_form(client, "/account/delete", password=TEST_PASSWORD)
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from konexi.extensions import db
 from konexi.models import Category, ProfilePicture, User
 from konexi.services.accounts.profile import favourite_category_ids, public_profile
-from tests.conftest import csrf_token_from
+from tests.support.app import csrf_token_from
 
 
 def _log_in(client: FlaskClient, user: User) -> None:

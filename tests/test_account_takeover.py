@@ -17,14 +17,14 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import LinkedAccount, User
 from konexi.models.base import utcnow
-from tests.test_auth_support import (
+from tests.support.accounts import (
     latest_code,
     latest_link_path,
     location_path,
-    log_in,
     received,
     sign_up,
     submit,
+    submit_login,
 )
 
 VICTIM_EMAIL = "vera@example.com"
@@ -118,7 +118,7 @@ def test_pre_hijack_the_victim_never_uses_the_attackers_account(app, twilio, mai
     assert "Your account has no email address" in attacker.get("/account/email").get_data(
         as_text=True
     )
-    assert log_in(app.test_client(), VICTIM_EMAIL, NEW_PASSWORD).status_code == 200  # refused
+    assert submit_login(app.test_client(), VICTIM_EMAIL, NEW_PASSWORD).status_code == 200  # refused
     assert _user(name="Vera").password_hash == vera.password_hash
 
 
@@ -179,7 +179,7 @@ def test_a_typed_phone_of_someone_else_cannot_take_a_proven_account(app, twilio,
     vera = _user(name="Vera")
     assert vera.phone is None and vera.email_verified_at is not None
     assert _signed_in(owner)  # nothing happened to the owner's sessions or password
-    assert log_in(app.test_client(), VICTIM_EMAIL).status_code == 303
+    assert submit_login(app.test_client(), VICTIM_EMAIL).status_code == 303
     notice = received(VICTIM_EMAIL, twilio, mailbox)[-1]
     assert "+62***001 was removed from your Konexi account" in notice
 
@@ -197,7 +197,7 @@ def test_two_proven_contacts_of_different_people_cannot_arise(app, create_user, 
     # …nor while logged in to another account.
     other = app.test_client()
     create_user(name="Other", email="other@example.com")
-    log_in(other, "other@example.com")
+    submit_login(other, "other@example.com")
     submit(attacker, "/verify", {}, action="/verify/email/resend")
     assert other.get(latest_link_path(VICTIM_EMAIL, twilio, mailbox)).status_code == 403
     assert _user(name="Mallory").email_verified_at is None
@@ -216,7 +216,7 @@ def test_with_both_contacts_proven_a_reset_keeps_both_and_tells_both(
 ):
     create_user(name="Siti", email="siti@example.com", phone="+6281211112222")
     elsewhere = app.test_client()
-    log_in(elsewhere, "siti@example.com")
+    submit_login(elsewhere, "siti@example.com")
 
     assert _reset(app.test_client(), "+6281211112222", twilio, mailbox).status_code == 303
     siti = _user(name="Siti")
@@ -284,7 +284,7 @@ def test_the_hold_period_is_a_setting(app_factory, twilio, mailbox):
 def test_a_google_verified_email_frees_it_from_an_account_where_nobody_proved_it(
     app_factory, fake_oidc, twilio, mailbox
 ):
-    from tests.conftest import csrf_token_from
+    from tests.support.app import csrf_token_from
     from tests.test_social import _flow
 
     app = app_factory(**fake_oidc.env())

@@ -20,8 +20,9 @@ from konexi.services.catalogue.categories import load_default_categories
 from konexi.services.providers import provider_vouchers
 from konexi.services.providers.provider_vouchers import VoucherFields, VoucherInvalid
 from konexi.tasks.job_queues import last_line
-from tests.conftest import csrf_token_from
-from tests.test_claims_factories import log_in, make_voucher
+from tests.support.app import csrf_token_from
+from tests.support.auth import log_in
+from tests.support.factories import make_voucher
 
 
 @pytest.fixture

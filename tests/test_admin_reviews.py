@@ -9,15 +9,10 @@ from konexi.extensions import db
 from konexi.models import Review, ReviewReport
 from konexi.services.reviews import reviews
 from konexi.services.reviews.reviews import ReportOutcome
-from tests.conftest import csrf_token_from, csrf_token_of
-from tests.test_reviews_factories import (
-    fresh,
-    independent_report,
-    log_in,
-    make_member,
-    make_review,
-    make_voucher,
-)
+from tests.support.app import csrf_token_from, csrf_token_of
+from tests.support.auth import log_in
+from tests.support.factories import fresh, make_member, make_voucher
+from tests.support.reviews import independent_report, make_review
 
 
 def platform_admin(create_user):  # type: ignore[no-untyped-def]

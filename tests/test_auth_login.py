@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import TEST_PASSWORD, csrf_token_from
-from tests.test_auth_support import location_path, log_in, submit
+from tests.support.accounts import location_path, submit, submit_login
+from tests.support.app import TEST_PASSWORD, csrf_token_from
 
 WRONG = "Email/phone or password is wrong."
 
@@ -17,7 +17,7 @@ def _logged_in_as(client) -> str | None:  # type: ignore[no-untyped-def]
 
 def test_log_in_with_email_in_any_letter_case(client, create_user):
     create_user(name="Siti", email="siti@example.com")
-    response = log_in(client, "SITI@Example.com")
+    response = submit_login(client, "SITI@Example.com")
     assert response.status_code == 303 and location_path(response) == "/"
     assert _logged_in_as(client) == "Siti"
 
@@ -26,14 +26,14 @@ def test_log_in_with_a_local_or_international_phone_number(app, create_user):
     create_user(name="Budi", phone="+6281299990000")
     for typed in ("0812 9999 0000", "+6281299990000"):
         client = app.test_client()
-        assert log_in(client, typed).status_code == 303
+        assert submit_login(client, typed).status_code == 303
         assert _logged_in_as(client) == "Budi"
 
 
 def test_wrong_password_and_unknown_account_get_the_same_answer(client, create_user):
     create_user(email="siti@example.com")
-    wrong_password = log_in(client, "siti@example.com", "not the password")
-    unknown = log_in(client, "nobody@example.com", "not the password")
+    wrong_password = submit_login(client, "siti@example.com", "not the password")
+    unknown = submit_login(client, "nobody@example.com", "not the password")
     for response in (wrong_password, unknown):
         html = response.get_data(as_text=True)
         assert response.status_code == 200
@@ -41,26 +41,29 @@ def test_wrong_password_and_unknown_account_get_the_same_answer(client, create_u
         assert "not the password" not in html  # never echoed
     assert 'value="siti@example.com"' in wrong_password.get_data(as_text=True)
     assert _logged_in_as(client) is None
+    # The wrong password counted exactly once against the account (5 a minute): 4 more, then 429.
+    more = [submit_login(client, "siti@example.com", "wrong").status_code for _ in range(5)]
+    assert more == [200] * 4 + [429]
 
 
 def test_a_malformed_identifier_is_explained_next_to_the_field(client):
-    html = log_in(client, "12ab").get_data(as_text=True)
+    html = submit_login(client, "12ab").get_data(as_text=True)
     assert "Enter your email address or mobile number." in html
     assert 'id="identifier-error"' in html and 'value="12ab"' in html
 
 
 def test_remember_me_sets_a_remember_cookie(client, create_user):
     create_user(email="siti@example.com")
-    response = log_in(client, "siti@example.com", remember=True)
+    response = submit_login(client, "siti@example.com", remember=True)
     assert "remember_token=" in " ".join(response.headers.getlist("Set-Cookie"))
 
-    other = log_in(client.application.test_client(), "siti@example.com")
+    other = submit_login(client.application.test_client(), "siti@example.com")
     assert "remember_token=" not in " ".join(other.headers.getlist("Set-Cookie"))
 
 
 def test_log_out_is_a_post(client, create_user):
     create_user(email="siti@example.com")
-    log_in(client, "siti@example.com")
+    submit_login(client, "siti@example.com")
     assert client.get("/logout").status_code == 405
     response = submit(client, "/", {}, action="/logout")
     assert response.status_code == 303
@@ -105,4 +108,8 @@ def test_too_many_failed_logins_answer_429_in_the_users_language(client, create_
 def test_successful_logins_do_not_count_towards_the_limit(app, create_user):
     create_user(email="siti@example.com")
     for _ in range(7):  # e.g. a family sharing one connection
-        assert log_in(app.test_client(), "siti@example.com").status_code == 303
+        assert submit_login(app.test_client(), "siti@example.com").status_code == 303
+    # The seven successes counted nothing: the account still has all five failures left.
+    client = app.test_client()
+    statuses = [submit_login(client, "siti@example.com", "wrong").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]

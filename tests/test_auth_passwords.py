@@ -6,8 +6,15 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import OutboxMessage, User
-from tests.conftest import TEST_PASSWORD
-from tests.test_auth_support import latest_code, location_path, log_in, received, submit, wrong_code
+from tests.support.accounts import (
+    latest_code,
+    location_path,
+    received,
+    submit,
+    submit_login,
+    wrong_code,
+)
+from tests.support.app import TEST_PASSWORD
 
 NEW_PASSWORD = "a brand new passphrase"
 NEUTRAL = "If an account matches, we sent a code."
@@ -27,9 +34,9 @@ def _change(client, current: str, new: str):  # type: ignore[no-untyped-def]
 def test_change_password_ends_other_sessions_and_keeps_this_one(app, create_user, mailbox):
     create_user(name="Siti", email="siti@example.com")
     here, phone_elsewhere, remembered = app.test_client(), app.test_client(), app.test_client()
-    log_in(here, "siti@example.com")
-    log_in(phone_elsewhere, "siti@example.com")
-    log_in(remembered, "siti@example.com", remember=True)
+    submit_login(here, "siti@example.com")
+    submit_login(phone_elsewhere, "siti@example.com")
+    submit_login(remembered, "siti@example.com", remember=True)
     remembered.delete_cookie("session")  # a new browser session: only the remember cookie is left
     assert _name_on_page(remembered) == "Siti"
 
@@ -39,13 +46,13 @@ def test_change_password_ends_other_sessions_and_keeps_this_one(app, create_user
     assert _name_on_page(phone_elsewhere) is None
     remembered.delete_cookie("session")
     assert _name_on_page(remembered) is None
-    assert log_in(app.test_client(), "siti@example.com", NEW_PASSWORD).status_code == 303
+    assert submit_login(app.test_client(), "siti@example.com", NEW_PASSWORD).status_code == 303
     assert "password was just changed" in received("siti@example.com", None, mailbox)[-1]
 
 
 def test_change_password_needs_the_current_one_and_a_good_new_one(client, create_user):
     create_user(email="siti@example.com", phone="+6281211112222")
-    log_in(client, "siti@example.com")
+    submit_login(client, "siti@example.com")
     html = _change(client, "not my password", NEW_PASSWORD).get_data(as_text=True)
     assert "Your current password is wrong." in html
     html = _change(client, TEST_PASSWORD, "081211112222").get_data(as_text=True)
@@ -87,7 +94,8 @@ def test_reset_by_sms_with_a_local_number(client, create_user, twilio, mailbox):
     assert user.session_version == 2
     assert user.phone_verified_at is not None  # the code reached that phone
     assert (
-        log_in(client.application.test_client(), "08123333 4444", NEW_PASSWORD).status_code == 303
+        submit_login(client.application.test_client(), "08123333 4444", NEW_PASSWORD).status_code
+        == 303
     )
 
 
@@ -97,10 +105,10 @@ def test_reset_by_email(client, create_user, twilio, mailbox):
     code = latest_code("siti@example.com", twilio, mailbox)
     assert _reset(client, "siti@example.com", code).status_code == 303
     assert (
-        log_in(client.application.test_client(), "siti@example.com", NEW_PASSWORD).status_code
+        submit_login(client.application.test_client(), "siti@example.com", NEW_PASSWORD).status_code
         == 303
     )
-    assert log_in(client.application.test_client(), "siti@example.com").status_code == 200
+    assert submit_login(client.application.test_client(), "siti@example.com").status_code == 200
 
 
 def test_unknown_account_gets_the_same_answer_and_nothing_is_sent(client, twilio, mailbox):
@@ -123,7 +131,7 @@ def test_reset_code_allows_five_tries(client, create_user, twilio, mailbox):
         assert "That code is wrong or has expired." in html
         assert 'value="siti@example.com"' in html and NEW_PASSWORD not in html
     assert _reset(client, "siti@example.com", code).status_code == 200
-    assert log_in(client, "siti@example.com").status_code == 303  # old password still works
+    assert submit_login(client, "siti@example.com").status_code == 303  # old password still works
 
 
 def test_reset_codes_are_throttled_per_ip_whether_or_not_accounts_exist(

@@ -8,8 +8,7 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import User
 from konexi.services.accounts import accounts
-from tests.conftest import TEST_PASSWORD
-from tests.test_auth_support import (
+from tests.support.accounts import (
     NEW_USER,
     NEW_USER_PHONE,
     latest_code,
@@ -19,6 +18,7 @@ from tests.test_auth_support import (
     sign_up,
     submit,
 )
+from tests.support.app import TEST_PASSWORD
 
 
 def _user(email: str = "dewi@example.com") -> User | None:
@@ -84,7 +84,7 @@ def test_the_link_opened_logged_out_asks_to_log_in_and_then_verifies(client, twi
 
 
 def _token(client) -> str:
-    from tests.conftest import csrf_token_from
+    from tests.support.app import csrf_token_from
 
     return csrf_token_from(client.get("/").get_data(as_text=True))
 

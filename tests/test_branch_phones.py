@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from konexi.extensions import db
 from konexi.models import Branch, CompanyPhone
 from konexi.services.accounts.contacts import display_phone
-from tests.test_claims_factories import log_in
+from tests.support.auth import log_in
+from tests.support.factories import fresh
+from tests.support.team import make_world, post
 from tests.test_provider_branches import branch_form
-from tests.test_provider_team_factories import fresh, make_world, post
 
 NUMBER = "+6281355500011"
 TYPED = "0813 5550 0011"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import TEST_PASSWORD, csrf_token_from
-from tests.test_feed_data import MONAS, log_in
+from tests.support.app import TEST_PASSWORD, csrf_token_from
+from tests.support.auth import log_in
+from tests.support.catalogue import MONAS
 
-pytest_plugins = ("tests.test_feed_data",)  # fixtures: shop, food
+pytest_plugins = ("tests.support.catalogue",)  # fixtures: shop, food
 
 HX = {"HX-Request": "true"}
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import User
-from tests.test_auth_support import CODE, sign_up, submit
-from tests.test_messaging_queue import run_worker_until_idle
+from tests.support.accounts import CODE, sign_up, submit
+from tests.support.worker import run_worker_until_idle
 
 CARRIER_IP = "114.124.0.7"  # one public address of an Indonesian mobile carrier
 PEOPLE = 30

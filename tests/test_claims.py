@@ -19,7 +19,7 @@ from konexi.services.claims.redemption_codes import (
     is_well_formed,
 )
 from konexi.services.claims.voucher_stats import stats_day
-from tests.test_claims_factories import (
+from tests.support.factories import (
     claim_count,
     code_messages,
     fresh,

@@ -15,7 +15,7 @@ from konexi.models.base import utcnow
 from konexi.services.accounts.passwords import hash_password
 from konexi.services.claims.claims import claim_voucher
 from konexi.services.claims.voucher_stats import stats_day
-from tests.test_claims_factories import fresh, make_voucher
+from tests.support.factories import fresh, make_voucher
 
 CLAIMERS = 200
 LEFT = 50

@@ -8,17 +8,10 @@ from konexi.extensions import db
 from konexi.models import Claim, Voucher
 from konexi.services.claims.claims import claim_voucher
 from konexi.services.claims.redemption_codes import format_code
-from tests.conftest import csrf_token_from, csrf_token_of
-from tests.test_claims_factories import claim_count, code_messages, fresh, log_in, make_voucher
-
-HX = {"HX-Request": "true"}
-
-
-def post_claim(client, voucher_id: int, htmx: bool = False, token: str | None = None):  # type: ignore[no-untyped-def]
-    if token is None:
-        token = csrf_token_from(client.get(f"/vouchers/{voucher_id}").get_data(as_text=True))
-    headers = HX if htmx else {}
-    return client.post(f"/vouchers/{voucher_id}/claim", data={"csrf_token": token}, headers=headers)
+from tests.support.app import csrf_token_from, csrf_token_of
+from tests.support.auth import log_in
+from tests.support.claims import HX, post_claim
+from tests.support.factories import claim_count, code_messages, fresh, make_voucher
 
 
 def only_claim(voucher_id: int) -> Claim:

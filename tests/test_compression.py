@@ -11,10 +11,10 @@ from flask import Response, stream_with_context
 from konexi.extensions import db
 from konexi.services.images import store_image
 from konexi.web import compression
-from tests.test_feed_data import MONAS
-from tests.test_provider_vouchers_data import console, photo_bytes  # noqa: F401
+from tests.support.catalogue import MONAS
+from tests.support.console import console, photo_bytes  # noqa: F401
 
-pytest_plugins = ("tests.test_feed_data",)  # fixtures: shop, food
+pytest_plugins = ("tests.support.catalogue",)  # fixtures: shop, food
 
 BR = {"Accept-Encoding": "br, gzip, deflate"}
 GZIP = {"Accept-Encoding": "gzip, deflate"}

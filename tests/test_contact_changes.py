@@ -16,15 +16,15 @@ from konexi.extensions import db
 from konexi.models import User
 from konexi.services.accounts import contact_changes
 from konexi.services.accounts.accounts import AccountError
-from tests.conftest import TEST_PASSWORD
-from tests.test_auth_support import (
+from tests.support.accounts import (
     htmx_headers,
     latest_code,
     location_path,
-    log_in,
     received,
     submit,
+    submit_login,
 )
+from tests.support.app import TEST_PASSWORD
 
 OLD_EMAIL, NEW_EMAIL = "siti@example.com", "siti.baru@example.com"
 OLD_PHONE, NEW_PHONE = "+6281211112222", "+6281277778888"
@@ -67,7 +67,7 @@ def test_the_account_page_shows_both_contacts_and_whether_each_is_confirmed(clie
     user = create_user(email=OLD_EMAIL, phone=OLD_PHONE)
     user.phone_verified_at = None
     db.session.commit()
-    log_in(client, OLD_EMAIL)
+    submit_login(client, OLD_EMAIL)
     html = client.get("/account").get_data(as_text=True)
     assert OLD_EMAIL in html and "+62 812-1111-2222" in html
     assert "confirmed" in html and "not confirmed" in html
@@ -76,8 +76,8 @@ def test_the_account_page_shows_both_contacts_and_whether_each_is_confirmed(clie
 
 def test_change_email_takes_effect_only_once_the_new_address_is_proven(app, siti, twilio, mailbox):
     here, elsewhere = app.test_client(), app.test_client()
-    log_in(here, OLD_EMAIL)
-    log_in(elsewhere, OLD_EMAIL)
+    submit_login(here, OLD_EMAIL)
+    submit_login(elsewhere, OLD_EMAIL)
 
     response = _ask(here, "email", NEW_EMAIL)
     assert response.status_code == 303 and location_path(response) == "/account/email"
@@ -85,8 +85,8 @@ def test_change_email_takes_effect_only_once_the_new_address_is_proven(app, siti
     assert f"Confirm {NEW_EMAIL}" in page
     # Until the code is typed back, the old address stays and works; the new one does not.
     assert _reload(siti.id).email == OLD_EMAIL
-    assert log_in(app.test_client(), OLD_EMAIL).status_code == 303
-    assert log_in(app.test_client(), NEW_EMAIL).status_code == 200
+    assert submit_login(app.test_client(), OLD_EMAIL).status_code == 303
+    assert submit_login(app.test_client(), NEW_EMAIL).status_code == 200
 
     code = latest_code(NEW_EMAIL, twilio, mailbox)
     response = _confirm(here, "email", code)
@@ -95,8 +95,8 @@ def test_change_email_takes_effect_only_once_the_new_address_is_proven(app, siti
     assert user.email == NEW_EMAIL and user.email_verified_at is not None
     assert user.pending_email is None
     assert _signed_in(here) and not _signed_in(elsewhere)
-    assert log_in(app.test_client(), NEW_EMAIL).status_code == 303
-    assert log_in(app.test_client(), OLD_EMAIL).status_code == 200
+    assert submit_login(app.test_client(), NEW_EMAIL).status_code == 303
+    assert submit_login(app.test_client(), OLD_EMAIL).status_code == 200
     # The old address and the phone are told; the new address appears masked.
     notice = received(OLD_EMAIL, twilio, mailbox)[-1]
     assert "was changed to s***@example.com" in notice and NEW_EMAIL not in notice
@@ -106,7 +106,7 @@ def test_change_email_takes_effect_only_once_the_new_address_is_proven(app, siti
 
 def test_change_phone_sends_the_code_by_sms_and_tells_the_old_number(app, siti, twilio, mailbox):
     client = app.test_client()
-    log_in(client, OLD_EMAIL)
+    submit_login(client, OLD_EMAIL)
     assert _ask(client, "phone", "0812 7777 8888").status_code == 303
     code = latest_code(NEW_PHONE, twilio, mailbox)
     assert _confirm(client, "phone", code).status_code == 303
@@ -114,12 +114,12 @@ def test_change_phone_sends_the_code_by_sms_and_tells_the_old_number(app, siti, 
     assert user.phone == NEW_PHONE and user.phone_verified_at is not None
     assert "phone number was changed" in received(OLD_PHONE, twilio, mailbox)[-1]
     assert "+62***888" in received(OLD_EMAIL, twilio, mailbox)[-1]
-    assert log_in(app.test_client(), "0812 7777 8888").status_code == 303
+    assert submit_login(app.test_client(), "0812 7777 8888").status_code == 303
 
 
 def test_without_javascript_errors_show_next_to_each_field(client, siti, create_user):
     create_user(name="Budi", email="budi@example.com")  # proven on another account
-    log_in(client, OLD_EMAIL)
+    submit_login(client, OLD_EMAIL)
 
     response = _ask(client, "email", "not-an-address", password="wrong password")
     html = response.get_data(as_text=True)
@@ -145,7 +145,7 @@ def test_without_javascript_errors_show_next_to_each_field(client, siti, create_
 
 
 def test_with_htmx_the_section_is_swapped_and_success_redirects(client, siti, twilio, mailbox):
-    log_in(client, OLD_EMAIL)
+    submit_login(client, OLD_EMAIL)
     headers = htmx_headers(client, "/account/email")
     response = client.post(
         "/account/email", data={"address": NEW_EMAIL, "password": "wrong"}, headers=headers
@@ -170,7 +170,7 @@ def test_proving_a_new_address_detaches_it_where_it_was_unproven(
 ):
     typo = create_user(name="Typo", email=NEW_EMAIL, phone="+6281233334444", verified=False)
     client = app.test_client()
-    log_in(client, OLD_EMAIL)
+    submit_login(client, OLD_EMAIL)
     assert _ask(client, "email", NEW_EMAIL).status_code == 303
     assert _confirm(client, "email", latest_code(NEW_EMAIL, twilio, mailbox)).status_code == 303
     assert _reload(siti.id).email == NEW_EMAIL
@@ -183,7 +183,7 @@ def test_an_address_proven_elsewhere_meanwhile_is_refused_at_confirmation(
 ):
     other = create_user(name="Other", email=NEW_EMAIL, verified=False)
     client = app.test_client()
-    log_in(client, OLD_EMAIL)
+    submit_login(client, OLD_EMAIL)
     _ask(client, "email", NEW_EMAIL)
     other = _reload(other.id)
     other.email_verified_at = other.created_at
@@ -194,7 +194,7 @@ def test_an_address_proven_elsewhere_meanwhile_is_refused_at_confirmation(
 
 
 def test_cancel_keeps_the_old_address(client, siti):
-    log_in(client, OLD_EMAIL)
+    submit_login(client, OLD_EMAIL)
     _ask(client, "phone", "0812 7777 8888")
     assert _reload(siti.id).pending_phone == NEW_PHONE
     response = submit(client, "/account/phone", {}, action="/account/phone/cancel")
@@ -204,7 +204,7 @@ def test_cancel_keeps_the_old_address(client, siti):
 
 
 def test_asking_is_rate_limited_per_user(client, siti, twilio, mailbox):
-    log_in(client, OLD_EMAIL)
+    submit_login(client, OLD_EMAIL)
     statuses = [
         _ask(client, "email", f"siti{n}@example.com", password="wrong").status_code
         for n in range(6)
@@ -214,7 +214,7 @@ def test_asking_is_rate_limited_per_user(client, siti, twilio, mailbox):
 
 def test_asking_for_too_many_codes_says_when_to_ask_again(client, siti, twilio, mailbox):
     """Past the per-destination code limit nothing is sent, and the page says so (not a 500)."""
-    log_in(client, OLD_EMAIL)
+    submit_login(client, OLD_EMAIL)
     assert _ask(client, "phone", "0812 7777 8888").status_code == 303
     answers = [
         submit(client, "/account/phone", {}, action="/account/phone/resend") for _ in range(3)
@@ -226,7 +226,7 @@ def test_asking_for_too_many_codes_says_when_to_ask_again(client, siti, twilio, 
 
 
 def test_changes_need_the_csrf_token(client, siti):
-    log_in(client, OLD_EMAIL)
+    submit_login(client, OLD_EMAIL)
     response = client.post("/account/email", data={"address": NEW_EMAIL, "password": TEST_PASSWORD})
     assert response.status_code == 400
     assert _reload(siti.id).pending_email is None
@@ -250,7 +250,7 @@ def test_a_detached_contact_is_added_back_from_the_account_page(app, siti, twili
     user.phone, user.phone_verified_at = None, None
     db.session.commit()
     client = app.test_client()
-    log_in(client, OLD_EMAIL)
+    submit_login(client, OLD_EMAIL)
     assert "Your account has no phone number" in client.get("/verify").get_data(as_text=True)
     _ask(client, "phone", "0812 7777 8888")
     assert _confirm(client, "phone", latest_code(NEW_PHONE, twilio, mailbox)).status_code == 303
@@ -265,7 +265,7 @@ def test_notices_go_in_the_owners_language_whatever_the_page_language(
     user.locale = "id"
     db.session.commit()
     client = app.test_client()  # the pages are in English (no cookie, no Accept-Language)
-    log_in(client, OLD_EMAIL)
+    submit_login(client, OLD_EMAIL)
     _ask(client, "phone", "0812 7777 8888")
     assert _confirm(client, "phone", latest_code(NEW_PHONE, twilio, mailbox)).status_code == 303
     sms = received(OLD_PHONE, twilio, mailbox)[-1]

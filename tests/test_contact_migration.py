@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from konexi import create_app
 from konexi.extensions import db
-from tests.conftest import BACKENDS, base_environ
+from tests.support.app import BACKENDS, base_environ
 
 INITIAL = "f78e441510f1"
 _USER = (

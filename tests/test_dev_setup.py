@@ -20,7 +20,7 @@ from konexi.models import User
 from konexi.services.catalogue import digest
 from tests.servers.ports import free_port, wait_for_port
 from tests.servers.smtp_server import SmtpServer
-from tests.test_claims_factories import make_voucher
+from tests.support.factories import make_voucher
 
 
 def test_base_url_follows_port_in_development(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from konexi.models import User
 from konexi.models.preferences import user_favourite_categories
 from konexi.services.catalogue import digest
 from tests.servers.smtp_server import SmtpServer
-from tests.test_claims_factories import make_voucher
+from tests.support.factories import make_voucher
 
 
 def _marketing_user(create_user: Callable[..., User], **kwargs) -> User:  # type: ignore[no-untyped-def]

@@ -11,8 +11,8 @@ from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.conftest import TEST_PASSWORD
-from tests.test_auth_support import log_in, sign_up, submit
+from tests.support.accounts import sign_up, submit, submit_login
+from tests.support.app import TEST_PASSWORD
 
 KNOWN, UNKNOWN = "siti@example.com", "nobody@example.com"
 KNOWN_PHONE, UNKNOWN_PHONE = "+6281211112222", "+6281299998888"
@@ -47,7 +47,7 @@ def siti(create_user):  # type: ignore[no-untyped-def]
     ("known", "unknown"), [(KNOWN, UNKNOWN), ("0812 1111 2222", "0812 9999 8888")]
 )
 def test_login_answers_a_wrong_password_and_an_unknown_account_alike(app, siti, known, unknown):
-    answers = [log_in(app.test_client(), who, "not the password") for who in (known, unknown)]
+    answers = [submit_login(app.test_client(), who, "not the password") for who in (known, unknown)]
     _same_answer(*answers, typed=(known, unknown))
     assert answers[0].status_code == 200
 
@@ -92,9 +92,9 @@ def hash_checks(monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def test_a_login_for_an_unknown_account_still_verifies_a_password_hash(app, siti, hash_checks):
-    log_in(app.test_client(), KNOWN, "not the password")
+    submit_login(app.test_client(), KNOWN, "not the password")
     known = len(hash_checks)
-    log_in(app.test_client(), UNKNOWN, "not the password")
+    submit_login(app.test_client(), UNKNOWN, "not the password")
     unknown = len(hash_checks) - known
     assert known == unknown == 1
     assert hash_checks[0].startswith("$argon2id$") and hash_checks[1].startswith("$argon2id$")
@@ -105,9 +105,9 @@ def test_a_closed_account_costs_the_same_hash_work_as_any_other(app, siti, hash_
 
     siti.status = "closed"
     db.session.commit()
-    closed = log_in(app.test_client(), KNOWN, TEST_PASSWORD)
+    closed = submit_login(app.test_client(), KNOWN, TEST_PASSWORD)
     assert len(hash_checks) == 1
-    unknown = log_in(app.test_client(), UNKNOWN, TEST_PASSWORD)
+    unknown = submit_login(app.test_client(), UNKNOWN, TEST_PASSWORD)
     assert len(hash_checks) == 2
     _same_answer(closed, unknown, typed=(KNOWN, UNKNOWN))
 

@@ -18,10 +18,10 @@ from sqlalchemy import select, text
 from konexi.error_tracking import scrub_text
 from konexi.extensions import db
 from konexi.models import User
-from tests.conftest import csrf_token_of
 from tests.servers.fake_sentry import FakeSentry
-from tests.test_auth_support import log_in
-from tests.test_faults_support import start_worker, stop_worker, wait_for, worker_environ
+from tests.support.accounts import submit_login
+from tests.support.app import csrf_token_of
+from tests.support.faults import start_worker, stop_worker, wait_for, worker_environ
 
 EMAIL, PHONE, TOKEN = "siti.rahma@example.com", "+6281234567890", "eyJ1IjoxN30.Zs9vKq.Tok3nV4lue"
 CLIENT_IP, FORWARDED_IP = "203.0.113.9", "198.51.100.23"
@@ -54,7 +54,7 @@ def test_an_error_in_a_view_reaches_sentry_without_personal_data(
         create_user(email=EMAIL, phone=PHONE)
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = CLIENT_IP
-    assert log_in(client, EMAIL).status_code == 303
+    assert submit_login(client, EMAIL).status_code == 303
     session_cookie = client.get_cookie("session").value
     with caplog.at_level(logging.ERROR):
         response = client.post(

@@ -13,14 +13,9 @@ from konexi.extensions import db
 from konexi.models import User
 from konexi.services.accounts.account_lifecycle import make_export_token
 from konexi.services.privacy.export import export_user_data
-from tests.conftest import csrf_token_from
-from tests.test_purge_factories import BIRTH, EMAIL, NAME, PHONE, make_rich_user
-
-
-def log_in(client: FlaskClient, user: User) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
+from tests.support.app import csrf_token_from
+from tests.support.auth import log_in
+from tests.support.purge import BIRTH, EMAIL, NAME, PHONE, make_rich_user
 
 
 def _download_link(client: FlaskClient) -> str:
@@ -167,20 +162,19 @@ def _messages_to_the_victim(create_user) -> None:
     """A friend shares a voucher with the victim's email and phone; a company invites her."""
     from konexi.services.providers.invitations import invite
     from konexi.services.sharing.sharing import share_voucher
-    from tests.test_claims_factories import make_company, make_voucher
-    from tests.test_redemption_factories import make_member
+    from tests.support.factories import make_company, make_member, make_voucher
 
     friend = create_user(name="Rina Kusuma")
     voucher = make_voucher()
     share_voucher(friend.id, voucher.id, VICTIM_EMAIL, "Dewi, ini buat ulang tahunmu", "10.0.0.1")
     share_voucher(friend.id, voucher.id, VICTIM_PHONE, "Dewi, ini buat kamu", "10.0.0.1")
-    owner = make_member(make_company(), "owner", create_user(name="Agus Owner"))
+    owner = make_member(make_company(), create_user(name="Agus Owner"), "owner")
     invite(owner, VICTIM_EMAIL, "staff")
 
 
 def _attacker_signs_up(phone: str) -> User:
     from konexi.services.accounts.accounts import sign_up
-    from tests.conftest import TEST_PASSWORD
+    from tests.support.app import TEST_PASSWORD
 
     return sign_up(
         name="Mallory", email=VICTIM_EMAIL, phone=phone, password=TEST_PASSWORD, ip="10.9.9.9"

@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlalchemy import func, select
 
 from konexi import jobs
@@ -21,20 +21,14 @@ from konexi.models.base import utcnow
 from konexi.services.privacy import export_jobs
 from konexi.services.privacy.export import count_export_rows, export_user_data
 from konexi.services.privacy.purge import purge_due_accounts
-from tests.conftest import csrf_token_from
 from tests.servers.smtp_server import SmtpServer
+from tests.support.app import csrf_token_from
+from tests.support.auth import log_in
+from tests.support.purge import EMAIL, NAME, PHONE, dump_database, make_rich_user
+from tests.support.worker import run_worker_until_idle
 from tests.test_messaging_queue import redis_contents
-from tests.test_purge_factories import EMAIL, NAME, PHONE, dump_database, make_rich_user
 
 LINK = re.compile(r"http://konexi\.test(/account/export/file/[A-Za-z0-9_.\-]+)")
-
-
-def log_in(client: FlaskClient, user_id: int) -> None:
-    user = db.session.get(User, user_id)
-    assert user is not None
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def ask_for_export(client: FlaskClient):  # type: ignore[no-untyped-def]
@@ -58,11 +52,6 @@ def emailed_link(mailbox: SmtpServer) -> str:
     match = LINK.search(mail.text)
     assert match
     return match.group(1)
-
-
-def run_worker_until_idle(redis_url: str) -> None:
-    """What `python worker.py` does, in this process: run every queued job, then stop."""
-    SimpleWorker(["sms", "email", "default"], connection=Redis.from_url(redis_url)).work(burst=True)
 
 
 def test_a_small_export_is_still_built_in_the_request(

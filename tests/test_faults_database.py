@@ -14,11 +14,12 @@ from konexi.extensions import db
 from konexi.models import User
 from konexi.models.base import utcnow
 from konexi.services.accounts.passwords import hash_password
-from tests.conftest import BACKENDS, TEST_PASSWORD, migrate
 from tests.servers.postgres_server import PostgresServer, start_postgres
-from tests.test_claims_factories import log_in, make_voucher
-from tests.test_claims_web import post_claim
-from tests.test_faults_support import wait_for
+from tests.support.app import BACKENDS, TEST_PASSWORD, migrate
+from tests.support.auth import log_in
+from tests.support.claims import post_claim
+from tests.support.factories import make_voucher
+from tests.support.faults import wait_for
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 import psycopg
 
 from konexi.extensions import db
+from tests.support.faults import wait_for
 from tests.test_faults_database import database_url, own_postgres  # noqa: F401
-from tests.test_faults_support import wait_for
 
 STATEMENT_TIMEOUT = 1  # seconds: the test's DATABASE_STATEMENT_TIMEOUT (production: 3)
 WAIT_DEADLINE = STATEMENT_TIMEOUT + 1  # the client gives up on a silent server one second later

@@ -17,11 +17,11 @@ from konexi.models import OutboxMessage, User
 from konexi.models.base import utcnow
 from konexi.services.sharing.sharing import share_voucher
 from konexi.tasks.queue import FAILURE_TTL, RESULT_TTL
-from tests.conftest import TEST_PASSWORD, csrf_token_from
-from tests.test_auth_support import latest_code, sign_up, submit
-from tests.test_claims_factories import make_voucher
-from tests.test_claims_web import post_claim
-from tests.test_faults_support import redis_dump
+from tests.support.accounts import latest_code, sign_up, submit
+from tests.support.app import TEST_PASSWORD, csrf_token_from
+from tests.support.claims import post_claim
+from tests.support.factories import make_voucher
+from tests.support.faults import redis_dump
 
 NAME = "Kartika Sari"
 EMAIL = "kartika.sari@example.com"

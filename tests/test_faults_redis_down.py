@@ -17,12 +17,13 @@ from konexi.jobs import sweep_outbox
 from konexi.models import OutboxMessage, User
 from konexi.models.base import utcnow
 from konexi.services.accounts.passwords import hash_password
-from tests.conftest import TEST_PASSWORD
 from tests.servers.redis_server import RedisServer, start_redis
-from tests.test_auth_support import sign_up, submit
-from tests.test_claims_factories import log_in, make_voucher
-from tests.test_claims_web import post_claim
-from tests.test_faults_support import status_counts, wait_for
+from tests.support.accounts import sign_up, submit
+from tests.support.app import TEST_PASSWORD
+from tests.support.auth import log_in
+from tests.support.claims import post_claim
+from tests.support.factories import make_voucher
+from tests.support.faults import status_counts, wait_for
 
 CLAIMERS = 5
 SIGNUPS = 3

@@ -13,11 +13,12 @@ from contextlib import contextmanager
 
 from konexi.extensions import db
 from tests.servers.redis_server import RedisServer
-from tests.test_auth_support import sign_up
-from tests.test_claims_factories import log_in, make_voucher
-from tests.test_claims_web import post_claim
+from tests.support.accounts import sign_up
+from tests.support.auth import log_in
+from tests.support.claims import post_claim
+from tests.support.factories import make_voucher
+from tests.support.faults import status_counts
 from tests.test_faults_redis_down import make_users, own_redis  # noqa: F401
-from tests.test_faults_support import status_counts
 
 CLAIM_BOUND = 4.0  # seconds, with the default 1 s Redis socket timeouts
 SIGNUP_BOUND = 6.0

@@ -15,8 +15,8 @@ from konexi.messaging.outbox import commit_and_dispatch, queue_sms
 from konexi.messaging.stats import delivery_stats
 from konexi.models import OutboxMessage
 from konexi.models.base import utcnow
-from tests.test_auth_support import sign_up
-from tests.test_faults_support import status_counts
+from tests.support.accounts import sign_up
+from tests.support.faults import status_counts
 
 MESSAGES = 100
 INVALID = ("+6281999000001", "+6281999000002", "+6281999000003")

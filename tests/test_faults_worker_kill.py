@@ -18,7 +18,7 @@ from konexi.jobs import sweep_outbox
 from konexi.messaging.outbox import commit_and_dispatch, queue_sms
 from konexi.messaging.stats import delivery_stats
 from konexi.models import OutboxMessage
-from tests.test_faults_support import (
+from tests.support.faults import (
     kill_hard,
     postgres_only,  # noqa: F401 - the database_url fixture: PostgreSQL only
     start_worker,

@@ -6,9 +6,10 @@ import re
 
 from konexi.services.catalogue.catalogue import clean_page, live_vouchers, voucher_filter
 from konexi.services.catalogue.nearby import SEARCH_RADII_KM
-from tests.test_feed_data import MONAS, count_queries, log_in, titles
+from tests.support.auth import log_in
+from tests.support.catalogue import MONAS, count_queries, titles
 
-pytest_plugins = ("tests.test_feed_data",)  # fixtures: shop, food, beauty
+pytest_plugins = ("tests.support.catalogue",)  # fixtures: shop, food, beauty
 
 
 def test_only_live_vouchers_are_in_the_feed(shop, food):

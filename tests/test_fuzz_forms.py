@@ -41,7 +41,6 @@ from wtforms.fields.core import UnboundField
 
 from konexi.extensions import db
 from tests.access_rules import RULES
-from tests.conftest import BACKENDS
 from tests.fuzz_strategies import (
     MARKER,
     QUERY_NAMES,
@@ -55,6 +54,7 @@ from tests.fuzz_strategies import (
     wire_bytes,
 )
 from tests.servers.fake_twilio import AUTH_TOKEN
+from tests.support.app import BACKENDS
 from tests.test_access_matrix import World
 
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))

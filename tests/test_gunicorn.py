@@ -15,7 +15,7 @@ import pytest
 
 from konexi.config import ROOT
 from tests.servers.ports import free_port, wait_for_port
-from tests.test_faults_support import postgres_only  # noqa: F401 - PostgreSQL: production
+from tests.support.faults import postgres_only  # noqa: F401 - PostgreSQL: production
 
 TOKEN_PATHS = (
     "/verify/email/eyJ1c2VyIjo0Mn0.Zs9vKq.gunicorn-token-1",

@@ -18,7 +18,7 @@ from konexi.services.images import (
     process_image,
     store_image,
 )
-from tests.test_provider_vouchers_data import console, photo_bytes  # noqa: F401
+from tests.support.console import console, photo_bytes  # noqa: F401
 
 SIZES: dict[str, int] = {}  # bytes measured, printed with -s for the report
 
@@ -215,7 +215,7 @@ def test_cards_and_the_voucher_page_show_the_picture_unless_save_data(app, clien
 
 
 def test_a_feed_page_of_cards_with_pictures_costs_one_more_query(app, client, console):  # noqa: F811
-    from tests.test_feed_data import count_queries
+    from tests.support.catalogue import count_queries
 
     for n in range(8):
         image = store_image(console.company.id, photo_bytes((320 + 8 * n, 180), orientation=None))

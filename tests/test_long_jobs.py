@@ -26,9 +26,10 @@ from konexi.models.base import utcnow
 from konexi.services.catalogue import digest
 from konexi.services.privacy import export_jobs
 from tests.servers.smtp_server import SmtpServer
-from tests.test_claims_factories import make_voucher
-from tests.test_export_jobs import export_mails, exports, run_worker_until_idle
-from tests.test_purge_factories import make_rich_user
+from tests.support.factories import make_voucher
+from tests.support.purge import make_rich_user
+from tests.support.worker import run_worker_until_idle
+from tests.test_export_jobs import export_mails, exports
 
 
 class WorkHorseKilled(BaseException):

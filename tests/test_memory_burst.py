@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench.memory import BUDGET_MB, add_people, measure_burst, png
 from bench.servers import Gunicorn
-from tests.conftest import base_environ
+from tests.support.app import base_environ
 
 WORKERS = 2  # gunicorn.conf.py's default (WEB_CONCURRENCY)
 

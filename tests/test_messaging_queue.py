@@ -6,7 +6,7 @@ import zlib
 from datetime import timedelta
 
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
 from konexi.extensions import db
@@ -15,6 +15,7 @@ from konexi.messaging.outbox import commit_and_dispatch, queue_email, queue_sms
 from konexi.models import OutboxMessage
 from konexi.models.base import utcnow
 from tests.servers.ports import free_port
+from tests.support.worker import run_worker_until_idle
 
 PHONE = "+6281298765432"
 ADDRESS = "budi@example.com"
@@ -39,11 +40,6 @@ def redis_contents(connection: Redis) -> bytes:
         elif kind == b"string":
             chunks.append(connection.get(key) or b"")
     return b"\n".join(chunks)
-
-
-def run_worker_until_idle(redis_url: str) -> None:
-    """What `python worker.py` does, in this process: run every queued job, then stop."""
-    SimpleWorker(["sms", "email", "default"], connection=Redis.from_url(redis_url)).work(burst=True)
 
 
 def test_queued_messages_wait_for_a_worker_and_their_jobs_hold_only_ids(

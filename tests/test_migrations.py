@@ -17,8 +17,8 @@ from sqlalchemy import create_engine, inspect, text
 
 from konexi.config import ROOT
 from konexi.extensions import db
-from tests.conftest import BACKENDS
 from tests.servers.postgres_server import PostgresServer
+from tests.support.app import BACKENDS
 
 
 def flask_command(

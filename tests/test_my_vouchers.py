@@ -10,8 +10,9 @@ from konexi.models import Branch, Claim, Voucher
 from konexi.models.base import utcnow
 from konexi.services.claims.claims import claim_voucher
 from konexi.services.claims.redemption_codes import format_code
-from tests.conftest import csrf_token_from, csrf_token_of
-from tests.test_claims_factories import fresh, log_in, make_voucher
+from tests.support.app import csrf_token_from, csrf_token_of
+from tests.support.auth import log_in
+from tests.support.factories import fresh, make_voucher
 
 HX = {"HX-Request": "true"}
 

@@ -21,10 +21,11 @@ from konexi.services.catalogue.geo import (
 )
 from konexi.services.catalogue.nearby import SEARCH_RADII_KM, nearest_live_vouchers, squared_degrees
 from konexi.services.catalogue.places import PLACES, place_by_slug
-from tests.conftest import csrf_token_from
-from tests.test_feed_data import MONAS, count_queries, log_in, titles
+from tests.support.app import csrf_token_from
+from tests.support.auth import log_in
+from tests.support.catalogue import MONAS, count_queries, titles
 
-pytest_plugins = ("tests.test_feed_data",)  # fixtures: shop, food, beauty
+pytest_plugins = ("tests.support.catalogue",)  # fixtures: shop, food, beauty
 
 JAKARTA = Point(*MONAS)
 

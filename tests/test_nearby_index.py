@@ -23,7 +23,7 @@ from konexi.services.providers import branches as branch_service
 from konexi.services.providers import provider_vouchers
 from konexi.services.providers.branches import BranchDetails
 from konexi.services.providers.provider_vouchers import VoucherFields
-from tests.test_feed_data import count_queries
+from tests.support.catalogue import count_queries
 
 # (latitude, longitude, spread in degrees, branches)
 CITIES = [

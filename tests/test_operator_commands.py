@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask
+from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
 from konexi.config import ROOT
@@ -17,7 +18,7 @@ from konexi.models import Category, User
 from konexi.services.accounts.passwords import verify_password
 from konexi.services.catalogue.categories import DEFAULT_CATEGORIES
 from tests.servers.smtp_server import SmtpServer
-from tests.test_claims_factories import make_voucher
+from tests.support.factories import make_voucher
 from tests.test_migrations import flask_command
 
 
@@ -45,10 +46,10 @@ def test_create_admin_creates_a_verified_admin_from_piped_answers(
 
 
 def test_create_admin_promotes_an_existing_verified_account(
-    app: Flask, create_user: Callable[..., User]
+    runner: FlaskCliRunner, create_user: Callable[..., User]
 ) -> None:
     create_user(email="moderator@example.com")
-    result = app.test_cli_runner().invoke(args=["create-admin", "moderator@example.com"])
+    result = runner.invoke(args=["create-admin", "moderator@example.com"])
     assert result.exit_code == 0, result.output
     assert "moderator@example.com is now a platform admin" in result.output
     user = fresh_user("moderator@example.com")
@@ -56,9 +57,8 @@ def test_create_admin_promotes_an_existing_verified_account(
 
 
 def test_create_admin_refuses_bad_input_with_one_line(
-    app: Flask, create_user: Callable[..., User]
+    runner: FlaskCliRunner, create_user: Callable[..., User]
 ) -> None:
-    runner = app.test_cli_runner()
     create_user(email="unverified@example.com", verified=False)
     taken = create_user(email="taken@example.com")
 
@@ -113,13 +113,12 @@ def test_the_release_line_loads_the_categories_after_the_migrations() -> None:
 
 
 def test_send_digests_sends_now_once_per_week(
-    app: Flask, create_user: Callable[..., User], mailbox: SmtpServer
+    runner: FlaskCliRunner, create_user: Callable[..., User], mailbox: SmtpServer
 ) -> None:
     make_voucher(title="Kopi susu hemat")
     user = create_user(email="weekly@example.com")
     user.marketing_email, user.personalisation_enabled = True, False
     db.session.commit()
-    runner = app.test_cli_runner()
 
     first = runner.invoke(args=["send-digests"])
     second = runner.invoke(args=["send-digests"])

@@ -19,9 +19,10 @@ from konexi.extensions import db
 from konexi.models import User
 from konexi.services.images import store_image
 from konexi.web import page_cache
-from tests.test_claims_factories import make_voucher
-from tests.test_feed_data import count_queries, log_in
-from tests.test_provider_vouchers_data import photo_bytes
+from tests.support.auth import log_in
+from tests.support.catalogue import count_queries
+from tests.support.console import photo_bytes
+from tests.support.factories import make_voucher
 
 BROWSER = {"Accept-Encoding": "gzip, br", "Accept-Language": "en"}
 

@@ -198,7 +198,7 @@ def test_a_file_posted_in_place_of_a_text_field_is_ignored_not_a_500(client):
     # the field's filters. Files only reach file fields now (konexi/web/web_forms.py).
     import io
 
-    from tests.conftest import csrf_token_from
+    from tests.support.app import csrf_token_from
 
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
     response = client.post(

@@ -12,8 +12,8 @@ from konexi.services.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
-from tests.conftest import TEST_PASSWORD
-from tests.test_auth_support import log_in
+from tests.support.accounts import submit_login
+from tests.support.app import TEST_PASSWORD
 
 # What production hashed with before (argon2-cffi's default): 64 MiB, 3 passes, 4 lanes.
 OLD_PRODUCTION = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
@@ -42,7 +42,7 @@ def test_an_old_parameter_hash_logs_in_and_is_upgraded(client, create_user):
     db.session.commit()
     assert needs_rehash(user.password_hash)
 
-    assert log_in(client, "siti@example.com").status_code == 303
+    assert submit_login(client, "siti@example.com").status_code == 303
 
     db.session.expire_all()
     upgraded = user.password_hash
@@ -50,6 +50,6 @@ def test_an_old_parameter_hash_logs_in_and_is_upgraded(client, create_user):
     assert not needs_rehash(upgraded)
     assert verify_password(upgraded, TEST_PASSWORD)
     # The next login keeps it (nothing to upgrade) and still succeeds.
-    assert log_in(client.application.test_client(), "siti@example.com").status_code == 303
+    assert submit_login(client.application.test_client(), "siti@example.com").status_code == 303
     db.session.expire_all()
     assert user.password_hash == upgraded

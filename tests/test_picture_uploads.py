@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from konexi.extensions import db
 from konexi.models import Image, ProfilePicture
-from tests.conftest import csrf_token_from
+from tests.support.app import csrf_token_from
+from tests.support.console import console, photo_bytes, post_form, voucher_form  # noqa: F401
 from tests.test_images import png_claiming
-from tests.test_provider_vouchers_data import console, photo_bytes, post_form, voucher_form  # noqa: F401
 
 PICTURE = "/account/profile/picture"
 NEW_VOUCHER = "/provider/vouchers/new"

@@ -9,7 +9,7 @@ from konexi.extensions import db
 from konexi.models import User
 from konexi.models.preferences import UserLocation
 from konexi.services.privacy.privacy_settings import PRIVACY_SETTINGS
-from tests.conftest import csrf_token_from
+from tests.support.app import csrf_token_from
 
 HTMX = {"HX-Request": "true"}
 

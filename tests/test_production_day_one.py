@@ -45,7 +45,7 @@ from tests.servers.redis_server import RedisServer, start_redis
 from tests.servers.smtp_server import SmtpServer
 from tests.servers.tls import SelfSignedCertificate, make_self_signed_certificate
 from tests.servers.tls_router import TlsRouter
-from tests.test_faults_support import wait_for
+from tests.support.faults import wait_for
 
 pytestmark = pytest.mark.postgres
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from konexi.services.providers.invitations import invitation_token
-from tests.test_provider_team_factories import (
+from tests.support.team import (
     ROLES,
     World,
     make_invitation,

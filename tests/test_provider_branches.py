@@ -16,8 +16,9 @@ from konexi.services.providers.branches import (
     normalise_branch_phone,
     parse_coordinates,
 )
-from tests.test_claims_factories import log_in, make_voucher
-from tests.test_provider_team_factories import fresh, make_world, post
+from tests.support.auth import log_in
+from tests.support.factories import fresh, make_voucher
+from tests.support.team import make_world, post
 
 HX = {"HX-Request": "true"}
 

@@ -9,14 +9,9 @@ from sqlalchemy import delete
 from konexi.extensions import db
 from konexi.models import Category, Company, User
 from konexi.models.base import utcnow
-from tests.test_reviews_factories import (
-    fresh,
-    log_in,
-    make_company,
-    make_review,
-    make_voucher,
-    redeemed_claim,
-)
+from tests.support.auth import log_in
+from tests.support.factories import fresh, make_company, make_voucher
+from tests.support.reviews import make_review, redeemed_claim
 
 
 def provider_with_vouchers() -> tuple[Company, dict[str, int]]:

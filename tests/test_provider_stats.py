@@ -16,13 +16,9 @@ from konexi.models.base import utcnow
 from konexi.services.claims.voucher_stats import stats_day
 from konexi.services.providers import provider_stats
 from konexi.web import svg_chart
-from tests.test_reviews_factories import (
-    log_in,
-    make_company,
-    make_member,
-    make_voucher,
-    redeemed_claim,
-)
+from tests.support.auth import log_in
+from tests.support.factories import make_company, make_member, make_voucher
+from tests.support.reviews import redeemed_claim
 
 
 def seed_30_days(company=None, title: str = "Es kopi susu 2 for 1"):  # type: ignore[no-untyped-def]

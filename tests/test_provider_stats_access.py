@@ -6,16 +6,11 @@ import pytest
 
 from konexi.models import Review
 from konexi.models.base import utcnow
-from tests.conftest import csrf_token_from, csrf_token_of
+from tests.support.app import csrf_token_from, csrf_token_of
+from tests.support.auth import log_in
+from tests.support.factories import fresh, make_company, make_member
+from tests.support.reviews import make_review, redeemed_claim
 from tests.test_provider_stats import seed_30_days
-from tests.test_reviews_factories import (
-    fresh,
-    log_in,
-    make_company,
-    make_member,
-    make_review,
-    redeemed_claim,
-)
 
 WHO = ["owner", "admin", "staff", "other_admin", "plain", "anonymous"]
 SECRET_TITLE = "Es kopi susu 2 for 1"

@@ -14,17 +14,9 @@ from konexi.models import Company, Invitation, Membership, OutboxMessage
 from konexi.models.base import utcnow
 from konexi.services.providers.invitations import invitation_token
 from konexi.services.providers.memberships import staff_branch_ids
-from tests.test_claims_factories import log_in
-from tests.test_provider_team_factories import (
-    add_member,
-    fresh,
-    invitation_links,
-    make_company,
-    make_invitation,
-    make_world,
-    membership_of,
-    post,
-)
+from tests.support.auth import log_in
+from tests.support.factories import fresh, make_company, make_member
+from tests.support.team import invitation_links, make_invitation, make_world, membership_of, post
 
 
 def _path(link: str) -> str:
@@ -326,7 +318,7 @@ def test_member_page_shows_the_company_branches_as_checkboxes(app, client, creat
 def test_a_member_of_two_companies_switches_between_them(app, client, create_user):
     world = make_world(create_user)
     user = world.users["owner"]
-    add_member(world.other_company, user, "staff", [world.other_branch])
+    make_member(world.other_company, user, "staff", [world.other_branch])
     log_in(client, user)
 
     post(client, "/provider/switch", {"company_id": str(world.company.id)})
@@ -357,7 +349,7 @@ def test_switching_to_a_company_one_does_not_belong_to_is_refused(app, client, c
 # -- company accounts and settings -----------------------------------------------------------
 def test_a_verified_user_creates_a_company_and_becomes_its_owner(app, client, create_user):
     user = create_user(name="Sari")
-    make_company("Taken")  # slug kopi-tim-N; the typed slug below is free
+    make_company(name="Taken")  # slug warung-kopi-N; the typed slug below is free
     log_in(client, user)
 
     response = post(
@@ -407,9 +399,22 @@ def test_settings_change_name_and_description_but_never_the_slug(app, client, cr
     assert empty.status_code == 422 and "This is required." in empty.get_data(as_text=True)
 
 
+TEAM_PAGE_HEADINGS = {
+    "/provider/team": {"en": "Team", "id": "Tim"},
+    "/provider/branches": {"en": "Branches", "id": "Cabang"},
+    "/provider/company": {"en": "Company settings", "id": "Pengaturan perusahaan"},
+    "/provider/new": {"en": "Create a provider account", "id": "Buat akun penyedia"},
+}
+
+
 @pytest.mark.parametrize("lang", ["en", "id"])
 def test_team_pages_render_in_both_languages(app, client, create_user, lang):
     world = make_world(create_user)
     log_in(client, world.users["owner"])
-    for url in ["/provider/team", "/provider/branches", "/provider/company", "/provider/new"]:
-        assert client.get(f"{url}?lang={lang}").status_code == 200
+    other = "id" if lang == "en" else "en"
+    for url, headings in TEAM_PAGE_HEADINGS.items():
+        response = client.get(f"{url}?lang={lang}")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert f"<h1>{headings[lang]}</h1>" in html, url
+        assert f"<h1>{headings[other]}</h1>" not in html, url

@@ -9,7 +9,7 @@ from konexi.extensions import db
 from konexi.models import Branch, Company, Membership, User
 from konexi.services.accounts.passwords import verify_password
 from konexi.services.providers.memberships import staff_branch_ids
-from tests.test_claims_factories import log_in
+from tests.support.auth import log_in
 
 
 def _team(company_id: int) -> dict[str, tuple[str, set[str]]]:

@@ -11,14 +11,7 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import Image, Voucher
 from konexi.models.base import utcnow
-from tests.test_provider_vouchers_data import (  # noqa: F401
-    console,
-    fresh,
-    photo_bytes,
-    post_form,
-    voucher_fields,
-    voucher_form,
-)
+from tests.support.console import photo_bytes, post_form, voucher_form
 
 NEW = "/provider/vouchers/new"
 

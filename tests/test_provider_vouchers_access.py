@@ -6,8 +6,9 @@ import pytest
 
 from konexi.extensions import db
 from konexi.models import Voucher
-from tests.conftest import csrf_token_of
-from tests.test_provider_vouchers_data import ROLES, console, fresh, voucher_form  # noqa: F401
+from tests.support.app import csrf_token_of
+from tests.support.console import ROLES, console, voucher_form  # noqa: F401
+from tests.support.factories import fresh
 
 
 def expected_status(who: str, allowed: int, owner_of_voucher: str | None) -> int:

@@ -11,15 +11,10 @@ from konexi.models import Voucher
 from konexi.models.base import utcnow
 from konexi.services.claims.claims import ClaimOutcome, claim_voucher
 from konexi.services.providers.provider_vouchers import StatusChange, change_status
-from tests.test_feed_data import count_queries
+from tests.support.catalogue import count_queries
+from tests.support.console import post_form, voucher_fields, voucher_form
+from tests.support.factories import fresh
 from tests.test_provider_vouchers import edit_url, status
-from tests.test_provider_vouchers_data import (  # noqa: F401
-    console,
-    fresh,
-    post_form,
-    voucher_fields,
-    voucher_form,
-)
 
 
 def test_editing_changes_the_voucher_and_keeps_its_claims(app, client, console):  # noqa: F811
@@ -188,7 +183,7 @@ def test_the_list_shows_counts_in_one_query(app, client, console):  # noqa: F811
 
 def test_the_picture_can_be_replaced_or_removed(app, client, console):  # noqa: F811
     from konexi.services.images import store_image
-    from tests.test_provider_vouchers_data import photo_bytes
+    from tests.support.console import photo_bytes
 
     first = store_image(console.company.id, photo_bytes((640, 360), orientation=None))
     db.session.commit()

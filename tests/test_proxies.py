@@ -8,7 +8,7 @@ import logging
 import pytest
 from flask.testing import FlaskClient
 
-from tests.test_auth_support import submit
+from tests.support.accounts import submit
 
 LOGIN_LIMIT = {"RATELIMIT_LOGIN_PER_IP": "10 per minute"}  # the default fits carrier NAT: 30
 

@@ -17,10 +17,9 @@ from konexi.services.accounts.accounts import sign_up
 from konexi.services.privacy.purge import purge_due_accounts
 from konexi.services.providers.invitations import invite
 from konexi.services.sharing.sharing import share_voucher
-from tests.conftest import TEST_PASSWORD
-from tests.test_claims_factories import make_company, make_voucher
-from tests.test_purge_factories import BIRTH, EMAIL, NAME, PHONE, dump_database, make_rich_user
-from tests.test_redemption_factories import make_member
+from tests.support.app import TEST_PASSWORD
+from tests.support.factories import make_company, make_member, make_voucher
+from tests.support.purge import BIRTH, EMAIL, NAME, PHONE, dump_database, make_rich_user
 
 
 def _mark_for_deletion(user_id: int, days_ago: int = 31) -> None:
@@ -36,8 +35,8 @@ def _messages_naming(user_id: int, create_user) -> None:
     sent to other people, carry the user's name."""
     co_owner = create_user(name="Agus Pemilik")
     company = make_company()
-    make_member(company, "owner", co_owner)
-    admin = make_member(company, "admin", db.session.get(User, user_id))
+    make_member(company, co_owner, "owner")
+    admin = make_member(company, db.session.get(User, user_id), "admin")
     invite(admin, "new.colleague@example.com", "staff")
     share_voucher(user_id, make_voucher().id, "teman.baik@example.com", "Ayo!", "10.0.0.1")
 
@@ -121,7 +120,7 @@ def test_an_account_under_a_fraud_hold_is_kept_and_reported(app: Flask) -> None:
     assert NAME in dump_database()
 
 
-def test_the_job_and_the_command_run_the_purge(app: Flask, create_user) -> None:
+def test_the_job_and_the_command_run_the_purge(app: Flask, runner, create_user) -> None:  # type: ignore[no-untyped-def]
     first = create_user()
     second = create_user()
     _mark_for_deletion(first.id)
@@ -134,7 +133,7 @@ def test_the_job_and_the_command_run_the_purge(app: Flask, create_user) -> None:
     third = create_user()
     third_id = third.id
     _mark_for_deletion(third_id)
-    result = app.test_cli_runner().invoke(args=["purge-accounts"])
+    result = runner.invoke(args=["purge-accounts"])
     assert result.exit_code == 0, result.output
     assert "purged 1 accounts" in result.output
     db.session.expire_all()
@@ -176,10 +175,10 @@ def test_a_company_whose_only_owner_is_purged_is_closed(app: Flask, create_user)
     # Asked before the only-owner rule existed (or forced by hand): the purge still runs.
     sole, shared = make_company(), make_company()
     owner = create_user(name="Agus Pemilik")
-    make_member(sole, "owner", owner)
-    make_member(sole, "admin", create_user(name="Wati Admin"))
-    make_member(shared, "owner", owner)
-    make_member(shared, "owner", create_user(name="Rina Pemilik"))
+    make_member(sole, owner, "owner")
+    make_member(sole, create_user(name="Wati Admin"), "admin")
+    make_member(shared, owner, "owner")
+    make_member(shared, create_user(name="Rina Pemilik"), "owner")
     _mark_for_deletion(owner.id)
 
     purge_due_accounts()

@@ -8,9 +8,10 @@ import pytest
 
 from konexi.extensions import db
 from konexi.models import Branch, User, Voucher
-from tests.test_claims_factories import make_company, make_voucher
-from tests.test_feed_data import count_queries, log_in
-from tests.test_reviews_factories import make_review, redeemed_claim
+from tests.support.auth import log_in
+from tests.support.catalogue import count_queries
+from tests.support.factories import make_company, make_voucher
+from tests.support.reviews import make_review, redeemed_claim
 
 SIZES = (3, 12)
 

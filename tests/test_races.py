@@ -22,9 +22,10 @@ from konexi.services.sharing.sharing import (
     ShareError,
     share_voucher,
 )
-from tests.conftest import TEST_PASSWORD, csrf_token_from
-from tests.test_faults_support import postgres_only  # noqa: F401 - database_url: PostgreSQL only
-from tests.test_sharing_support import make_voucher, seed_shares
+from tests.support.app import TEST_PASSWORD, csrf_token_from
+from tests.support.factories import make_voucher
+from tests.support.faults import postgres_only  # noqa: F401 - database_url: PostgreSQL only
+from tests.support.sharing import seed_shares
 
 RACERS = 8
 

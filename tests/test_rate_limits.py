@@ -15,9 +15,9 @@ import requests
 
 from konexi.config import ConfigError, load_settings
 from konexi.extensions import db
-from tests.conftest import base_environ, csrf_token_from
 from tests.servers.ports import free_port, wait_for_port
-from tests.test_auth_support import log_in, sign_up, submit
+from tests.support.accounts import sign_up, submit, submit_login
+from tests.support.app import base_environ, csrf_token_from
 
 ROOT = Path(__file__).resolve().parent.parent
 _SERVE = textwrap.dedent(
@@ -124,7 +124,9 @@ def test_production_keeps_the_counters_in_redis(tmp_path):
 
 def test_a_limit_is_a_setting_and_a_typo_stops_the_start(app_factory, redis_url, tmp_path):
     client = app_factory(REDIS_URL=redis_url, RATELIMIT_LOGIN_PER_IP="3 per minute").test_client()
-    statuses = [log_in(client, f"nobody{n}@example.com", "wrong").status_code for n in range(4)]
+    statuses = [
+        submit_login(client, f"nobody{n}@example.com", "wrong").status_code for n in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
     with pytest.raises(ConfigError, match="RATELIMIT_LOGIN_PER_IP"):
         load_settings({"KONEXI_ENV": "testing", "RATELIMIT_LOGIN_PER_IP": "lots"}, tmp_path)
@@ -132,7 +134,9 @@ def test_a_limit_is_a_setting_and_a_typo_stops_the_start(app_factory, redis_url,
 
 def test_one_ip_fails_at_most_thirty_logins_a_minute_whatever_the_account(redis_client):
     """Thirty, not ten: many people share one carrier address (per account stays at 5)."""
-    statuses = [log_in(redis_client, f"n{n}@example.com", "wrong").status_code for n in range(31)]
+    statuses = [
+        submit_login(redis_client, f"n{n}@example.com", "wrong").status_code for n in range(31)
+    ]
     assert statuses == [200] * 30 + [429]
 
 

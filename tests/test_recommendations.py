@@ -6,9 +6,10 @@ from konexi.extensions import db
 from konexi.models.preferences import user_favourite_categories
 from konexi.services.catalogue.geo import Point, destination
 from konexi.services.catalogue.recommendations import for_you
-from tests.test_feed_data import MONAS, count_queries, log_in
+from tests.support.auth import log_in
+from tests.support.catalogue import MONAS, count_queries
 
-pytest_plugins = ("tests.test_feed_data",)  # fixtures: shop, food, beauty
+pytest_plugins = ("tests.support.catalogue",)  # fixtures: shop, food, beauty
 
 
 def _titles(items) -> list[str]:  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from konexi.models import Category, Claim, Company, User, Voucher
 from konexi.models.base import utcnow
 from konexi.models.preferences import user_favourite_categories
 from konexi.services.catalogue.recommendations import for_you
-from tests.test_feed_data import count_queries
+from tests.support.catalogue import count_queries
 
 LIMITS = (1, 4, 9, 60)
 

@@ -18,15 +18,8 @@ from konexi.services.claims.redemption_counter import (
     redeemable_branches,
 )
 from konexi.services.claims.voucher_stats import stats_day
-from tests.test_claims_factories import make_company, make_voucher
-from tests.test_redemption_factories import (
-    CUSTOMER_PHONE,
-    access_rows,
-    make_claim,
-    make_counter,
-    receipts,
-    reload,
-)
+from tests.support.factories import fresh, make_company, make_voucher
+from tests.support.redemption import CUSTOMER_PHONE, access_rows, make_claim, make_counter, receipts
 
 
 def actor_for(user_id: int) -> Actor:
@@ -105,7 +98,7 @@ def test_redeem_with_the_full_code_sends_a_receipt_and_counts_it(app, create_use
 
     assert result.outcome is RedeemOutcome.REDEEMED
     assert (result.branch_name, result.customer_name) == (c.here.name, "Rina Customer")
-    claim = reload(Claim, c.claim.id)
+    claim = fresh(Claim, c.claim.id)
     assert (claim.status, claim.redeemed_branch_id) == ("redeemed", c.here.id)
     assert claim.redeemed_at is not None
     [receipt] = receipts(c.customer.id)
@@ -125,7 +118,7 @@ def test_redeem_with_the_last_four_symbols(app, create_user, twilio):
     )
 
     assert result.ok
-    assert reload(Claim, c.claim.id).redeemed_branch_id == c.elsewhere.id
+    assert fresh(Claim, c.claim.id).redeemed_branch_id == c.elsewhere.id
 
 
 def test_last_four_shared_by_two_of_the_customers_claims_asks_for_the_full_code(
@@ -145,7 +138,7 @@ def test_last_four_shared_by_two_of_the_customers_claims_asks_for_the_full_code(
     assert ambiguous.outcome is RedeemOutcome.AMBIGUOUS_CODE
     assert wrong.outcome is RedeemOutcome.WRONG_CODE  # the other claim's code
     assert full.ok
-    assert reload(Claim, c.claim.id).status == "active"
+    assert fresh(Claim, c.claim.id).status == "active"
 
 
 def test_a_wrong_code_redeems_nothing(app, create_user, twilio):
@@ -154,7 +147,7 @@ def test_a_wrong_code_redeems_nothing(app, create_user, twilio):
     result = redeem_at_counter(actor_for(c.staff.id), c.here.id, CUSTOMER_PHONE, c.claim.id, "XXXX")
 
     assert result.outcome is RedeemOutcome.WRONG_CODE
-    assert reload(Claim, c.claim.id).status == "active"
+    assert fresh(Claim, c.claim.id).status == "active"
     assert receipts(c.customer.id) == [] and twilio.messages == []
 
 
@@ -171,7 +164,7 @@ def test_a_second_redemption_later_says_where_and_when(app, create_user, twilio)
     assert first.ok
     assert again.outcome is RedeemOutcome.ALREADY_REDEEMED
     assert again.branch_name == c.here.name
-    assert again.redeemed_at == reload(Claim, c.claim.id).redeemed_at
+    assert again.redeemed_at == fresh(Claim, c.claim.id).redeemed_at
     assert len(receipts(c.customer.id)) == 1
 
 
@@ -190,7 +183,7 @@ def test_a_claim_not_valid_at_the_branch_or_of_another_customer_is_not_redeemed(
 
     assert not_here.outcome is RedeemOutcome.NOT_FOUND
     assert not_theirs.outcome is RedeemOutcome.NOT_FOUND
-    assert reload(Claim, c.claim.id).status == "active"
+    assert fresh(Claim, c.claim.id).status == "active"
 
 
 def test_redemption_times_read_in_jakarta(app):
@@ -248,7 +241,7 @@ def test_redemption_race_two_staff_at_once_exactly_one_wins(app, create_user, tw
     [loser] = [result for result in results if not result.ok]
     assert loser.branch_name == winner.branch_name
     assert loser.redeemed_at == winner.redeemed_at
-    claim = reload(Claim, claim_id)
+    claim = fresh(Claim, claim_id)
     assert claim.redeemed_branch.name == winner.branch_name
     assert len(receipts(customer_id)) == 1 and len(twilio.to(CUSTOMER_PHONE)) == 1
     assert db.session.get(VoucherDailyStats, (voucher_id, stats_day())).redemptions == 1
@@ -295,5 +288,5 @@ def test_redemption_race_lost_at_the_update_says_already_redeemed(
     assert errors == []
     assert sorted(r.outcome.value for r in results) == ["already_redeemed", "redeemed"]
     [loser] = [r for r in results if not r.ok]
-    assert loser.branch_name == reload(Claim, claim_id).redeemed_branch.name
+    assert loser.branch_name == fresh(Claim, claim_id).redeemed_branch.name
     assert len(receipts(customer_id)) == 1

@@ -8,17 +8,16 @@ import threading
 import pytest
 
 from konexi.models import Claim
-from tests.conftest import csrf_token_from
-from tests.test_redemption_factories import (
+from tests.support.app import csrf_token_from
+from tests.support.factories import fresh, make_member
+from tests.support.redemption import (
     CUSTOMER_LOCAL,
     CUSTOMER_PHONE,
     access_rows,
     confirm,
     lookup,
     make_counter,
-    make_member,
     receipts,
-    reload,
     staff_client,
     token,
 )
@@ -50,7 +49,7 @@ def test_who_may_look_up_and_redeem_at_a_branch(app, create_user, twilio, role):
     shown = "Rina Customer" in found.get_data(as_text=True)
     assert shown is (role in ALLOWED)
     assert len(access_rows()) == (2 if role in ALLOWED else 0)  # the lookup, the redemption
-    assert reload(Claim, claim_id).status == ("redeemed" if role in ALLOWED else "active")
+    assert fresh(Claim, claim_id).status == ("redeemed" if role in ALLOWED else "active")
     if role == "anonymous":
         assert "/login" in found.headers["Location"] and "/login" in redeemed.headers["Location"]
     elif role in ALLOWED:
@@ -126,7 +125,7 @@ def test_the_chosen_branch_is_remembered_and_staff_see_only_theirs(app, create_u
 def test_staff_without_a_branch_are_told_to_ask_an_admin(app, create_user):
     c = make_counter(create_user)
     newcomer = create_user(name="Newcomer")
-    make_member(c.company, "staff", newcomer)
+    make_member(c.company, newcomer, "staff")
 
     html = staff_client(app, newcomer).get("/provider/redeem").get_data(as_text=True)
 
@@ -145,7 +144,7 @@ def test_redeem_with_htmx_shows_the_result_and_texts_a_receipt(app, create_user,
     assert re.search(
         rf"Redeemed: Buy 1 get 1 es kopi susu for Rina Customer at {c.here.name}, ", html
     )
-    assert reload(Claim, c.claim.id).status == "redeemed"
+    assert fresh(Claim, c.claim.id).status == "redeemed"
     [sms] = twilio.to(CUSTOMER_PHONE)
     assert "redeemed at" in sms.body
     assert [m.status for m in receipts(c.customer.id)] == ["sent"]
@@ -160,7 +159,7 @@ def test_redeem_without_javascript_by_the_last_four(app, create_user, twilio):
     assert response.status_code == 303 and response.headers["Location"] == "/provider/redeem"
     page = client.get("/provider/redeem").get_data(as_text=True)
     assert "Redeemed: Buy 1 get 1 es kopi susu for Rina Customer" in page
-    assert reload(Claim, c.claim.id).redeemed_branch_id == c.here.id
+    assert fresh(Claim, c.claim.id).redeemed_branch_id == c.here.id
 
 
 @pytest.mark.parametrize(
@@ -184,7 +183,7 @@ def test_a_wrong_code_is_shown_next_to_its_field_with_the_list_again(
     assert f'<p class="field-error" id="code-{c.claim.id}-error">{error}</p>' in html
     assert f'value="{typed}"' in html and 'aria-invalid="true"' in html
     assert "Rina Customer" in html
-    assert reload(Claim, c.claim.id).status == "active" and twilio.messages == []
+    assert fresh(Claim, c.claim.id).status == "active" and twilio.messages == []
 
 
 def test_a_second_attempt_later_says_already_redeemed_where_and_when(app, create_user, twilio):

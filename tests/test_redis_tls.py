@@ -18,9 +18,9 @@ from konexi.config import ROOT, ConfigError, load_settings
 from konexi.extensions import db, limiter
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_sms
 from tests.servers.redis_server import RedisServer, start_redis
-from tests.test_auth_support import log_in
-from tests.test_faults_support import start_worker, status_counts, stop_worker, wait_for
-from tests.test_faults_support import worker_environ as faults_worker_environ
+from tests.support.accounts import submit_login
+from tests.support.faults import start_worker, status_counts, stop_worker, wait_for
+from tests.support.faults import worker_environ as faults_worker_environ
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,9 @@ def test_queue_rate_limits_worker_and_cron_work_over_rediss_with_a_self_signed_c
         health = client.get("/healthz")
         assert (health.status_code, health.get_json()["redis"]) == (200, "ok")
 
-        statuses = [log_in(client, f"n{n}@example.com", "wrong").status_code for n in range(11)]
+        statuses = [
+            submit_login(client, f"n{n}@example.com", "wrong").status_code for n in range(11)
+        ]
         assert statuses == [200] * 10 + [429]
         assert not limiter.counting_in_memory  # counted in the TLS Redis, shared by every dyno
         assert server.keys("LIMITS*")

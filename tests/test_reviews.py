@@ -10,16 +10,10 @@ from konexi.extensions import db
 from konexi.models import Review
 from konexi.services.reviews import reviews
 from konexi.services.reviews.reviews import ReplyOutcome, ReviewOutcome
-from tests.conftest import csrf_token_from
-from tests.test_reviews_factories import (
-    fresh,
-    log_in,
-    make_member,
-    make_review,
-    make_voucher,
-    post_form,
-    redeemed_claim,
-)
+from tests.support.app import csrf_token_from
+from tests.support.auth import log_in
+from tests.support.factories import fresh, make_member, make_voucher
+from tests.support.reviews import make_review, post_form, redeemed_claim
 
 
 def review_url(voucher) -> str:  # type: ignore[no-untyped-def]

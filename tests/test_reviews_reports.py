@@ -14,16 +14,10 @@ from konexi.models.base import utcnow
 from konexi.services.reviews import reviews
 from konexi.services.reviews.review_moderation import moderation_queue, remove_review
 from konexi.services.reviews.reviews import ReportOutcome
-from tests.conftest import csrf_token_from
-from tests.test_reviews_factories import (
-    fresh,
-    independent_report,
-    log_in,
-    make_member,
-    make_review,
-    make_voucher,
-    post_form,
-)
+from tests.support.app import csrf_token_from
+from tests.support.auth import log_in
+from tests.support.factories import fresh, make_member, make_voucher
+from tests.support.reviews import independent_report, make_review, post_form
 
 
 # -- reports ---------------------------------------------------------------------------------

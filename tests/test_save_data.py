@@ -6,7 +6,7 @@ import re
 
 from konexi.extensions import db
 from konexi.services.images import THUMB_MAX_BYTES, THUMB_SIZE, store_image
-from tests.test_provider_vouchers_data import console, photo_bytes  # noqa: F401
+from tests.support.console import console, photo_bytes  # noqa: F401
 
 SAVE_DATA = {"Save-Data": "on"}
 PLACEHOLDER = "Picture not loaded (data saver)"

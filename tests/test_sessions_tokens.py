@@ -24,10 +24,10 @@ from konexi.services.accounts.verification import Channel, Purpose, issue_code
 from konexi.services.privacy import unsubscribe
 from konexi.services.providers import invitations
 from konexi.services.sharing import sharing
-from tests.conftest import TEST_PASSWORD, csrf_token_from
-from tests.test_auth_support import log_in
-from tests.test_provider_team_factories import make_invitation
-from tests.test_sharing_support import make_voucher
+from tests.support.accounts import submit_login
+from tests.support.app import TEST_PASSWORD, csrf_token_from
+from tests.support.factories import make_voucher
+from tests.support.team import make_invitation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +61,7 @@ def test_a_session_planted_before_login_carries_nothing_into_it(app, create_user
     planted = _session(victim)
     planted_cookie = _cookie(victim)
 
-    assert log_in(victim, "siti@example.com").status_code == 303
+    assert submit_login(victim, "siti@example.com").status_code == 303
 
     after = _session(victim)
     assert after["_user_id"] and after["_sid"]
@@ -78,17 +78,17 @@ def test_a_session_planted_before_login_carries_nothing_into_it(app, create_user
 def test_each_login_gets_a_new_random_session_id(app, create_user):
     create_user(email="siti@example.com")
     client = app.test_client()
-    log_in(client, "siti@example.com")
+    submit_login(client, "siti@example.com")
     first = _session(client)["_sid"]
     client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/").text)})
-    log_in(client, "siti@example.com")
+    submit_login(client, "siti@example.com")
     assert _session(client)["_sid"] != first and len(first) >= 20
 
 
 def test_logging_out_empties_the_session(app, create_user):
     create_user(email="siti@example.com")
     client = app.test_client()
-    log_in(client, "siti@example.com")
+    submit_login(client, "siti@example.com")
     with client.session_transaction() as session:
         session["provider_company_id"] = 1
     token = csrf_token_from(client.get("/").text)
@@ -117,8 +117,8 @@ def test_every_other_session_and_remember_cookie_ends(app, create_user, mailbox,
     create_user(name="Siti", email="siti@example.com")
     here, elsewhere, remembered = app.test_client(), app.test_client(), app.test_client()
     for client in (here, elsewhere):
-        log_in(client, "siti@example.com")
-    log_in(remembered, "siti@example.com", remember=True)
+        submit_login(client, "siti@example.com")
+    submit_login(remembered, "siti@example.com", remember=True)
     remembered.delete_cookie("session")
     assert _who(elsewhere) == "Siti" and _who(remembered) == "Siti"
 

@@ -10,7 +10,7 @@ from konexi.models import OutboxMessage
 from konexi.services.sharing import sharing
 from konexi.services.sharing.link_check import has_link
 from konexi.services.sharing.sharing import ShareError, share_voucher
-from tests.test_sharing_support import make_voucher
+from tests.support.factories import make_voucher
 
 DISGUISED_LINKS = [
     "login di 10.0.0.1/login",

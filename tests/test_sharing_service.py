@@ -13,11 +13,11 @@ from konexi.models import OutboxMessage, Share
 from konexi.models.base import utcnow
 from konexi.services.sharing import sharing
 from konexi.services.sharing.sharing import ShareError, share_voucher
-from tests.test_sharing_support import (
+from tests.support.factories import make_voucher
+from tests.support.sharing import (
     FRIEND_EMAIL,
     FRIEND_LOCAL,
     FRIEND_PHONE,
-    make_voucher,
     seed_shares,
     share_messages,
     shares,
@@ -35,7 +35,7 @@ def test_sms_share_reaches_the_friend_with_a_link_and_keeps_only_a_hash(app, cre
     assert result.masked_recipient == "+62812••••••90"
     assert result.url == f"http://konexi.test/s/{result.token}"
     [sms] = twilio.to(FRIEND_PHONE)
-    assert sms.body.startswith("Siti shared a voucher on Konexi: Buy 1 get 1 iced coffee")
+    assert sms.body.startswith("Siti shared a voucher on Konexi: Buy 1 get 1 es kopi susu")
     assert '"Ayo ngopi!"' in sms.body
     assert token_in(sms.body) == result.token
     [message] = share_messages()

@@ -9,14 +9,14 @@ from konexi.extensions import db
 from konexi.models import Share, Voucher
 from konexi.models.base import utcnow
 from konexi.services.sharing import sharing
-from tests.conftest import csrf_token_of
-from tests.test_sharing_support import (
+from tests.support.app import csrf_token_of
+from tests.support.auth import log_in
+from tests.support.factories import make_voucher
+from tests.support.sharing import (
     FRIEND_EMAIL,
     FRIEND_LOCAL,
     FRIEND_PHONE,
     HTMX,
-    log_in,
-    make_voucher,
     post_share,
     seed_shares,
     share_messages,
@@ -61,14 +61,14 @@ def test_share_by_email_with_htmx_swaps_in_a_masked_confirmation(client, create_
 
 
 def test_the_link_works_logged_out_and_counts_opens(client, create_user, twilio):
-    voucher = make_voucher()
+    voucher = make_voucher(quota_total=50)
     result = sharing.share_voucher(create_user().id, voucher.id, FRIEND_LOCAL, "", None)
 
     response = client.get(f"/s/{result.token}")
 
     assert response.status_code == 200
     html = text_of(response)
-    assert "Buy 1 get 1 iced coffee" in html and "Demo Kopi" in html and "Food & drink" in html
+    assert "Buy 1 get 1 es kopi susu" in html and "Warung Kopi" in html and "Food & drink" in html
     assert "50 left" in html
     assert f'href="/signup?next=/vouchers/{voucher.id}"' in html.replace("%2F", "/")
     assert f'href="/login?next=/vouchers/{voucher.id}"' in html.replace("%2F", "/")
@@ -192,7 +192,7 @@ def test_logged_out_visitors_get_share_links_and_a_log_in_link(client):
     assert 'name="contact"' not in html
     assert f"/login?next=/vouchers/{voucher.id}" in html.replace("%2F", "/")
     url = f"http%3A%2F%2Fkonexi.test%2Fvouchers%2F{voucher.id}"
-    assert "https://wa.me/?text=Buy+1+get+1+iced+coffee+at+Demo+Kopi" in html
+    assert "https://wa.me/?text=Buy+1+get+1+es+kopi+susu+at+Warung+Kopi" in html
     assert url in html
     assert f"https://www.facebook.com/sharer/sharer.php?u={url}" in html
     assert "https://twitter.com/intent/tweet?text=" in html

@@ -22,11 +22,12 @@ from konexi.services.accounts.verification import (
     sms_country_message,
 )
 from konexi.services.sharing.sharing import ShareError, share_voucher
-from tests.conftest import TEST_PASSWORD
-from tests.test_auth_support import NEW_USER_PHONE, sign_up, submit, wrong_code
-from tests.test_auth_support import log_in as log_in_by_form
-from tests.test_sharing_support import log_in as share_log_in
-from tests.test_sharing_support import make_voucher, post_share
+from tests.support.accounts import NEW_USER_PHONE, sign_up, submit, wrong_code
+from tests.support.accounts import submit_login as log_in_by_form
+from tests.support.app import TEST_PASSWORD
+from tests.support.auth import log_in as share_log_in
+from tests.support.factories import make_voucher
+from tests.support.sharing import post_share
 
 NUMBER = "+6281234567890"
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import LinkedAccount, User
-from tests.conftest import csrf_token_from
+from tests.support.app import csrf_token_from
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from konexi.models.preferences import user_favourite_categories
 from konexi.services.catalogue import digest
 from konexi.services.privacy import unsubscribe as service
 from tests.servers.smtp_server import SmtpServer
-from tests.test_claims_factories import fresh, make_voucher
+from tests.support.factories import fresh, make_voucher
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 

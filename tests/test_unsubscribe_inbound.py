@@ -20,7 +20,7 @@ from konexi.models import EmailSuppression, User
 from konexi.models.preferences import user_favourite_categories
 from konexi.services.catalogue import digest
 from tests.servers.smtp_server import SmtpServer
-from tests.test_claims_factories import fresh, make_voucher
+from tests.support.factories import fresh, make_voucher
 
 SECRET = "inbound-test-secret"  # noqa: S105
 ADDRESS = "ani@example.com"

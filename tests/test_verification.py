@@ -18,7 +18,7 @@ from konexi.services.accounts.verification import (
     check_code,
     issue_code,
 )
-from tests.test_auth_support import (
+from tests.support.accounts import (
     NEW_USER_PHONE,
     htmx_headers,
     latest_code,

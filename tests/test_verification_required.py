@@ -7,7 +7,7 @@ from flask import Flask
 
 from konexi.auth import verified_required
 from konexi.services.accounts.accounts import NotVerified, require_verified
-from tests.test_auth_support import htmx_headers, latest_code, latest_link_path, log_in, submit
+from tests.support.accounts import htmx_headers, latest_code, latest_link_path, submit, submit_login
 
 
 def _add_claim_route(app: Flask) -> None:
@@ -21,7 +21,7 @@ def test_unverified_user_is_sent_to_verify_and_comes_back(app, create_user, twil
     _add_claim_route(app)
     user = create_user(name="Ayu", email="ayu@example.com", verified=False)
     client = app.test_client()
-    log_in(client, "ayu@example.com")
+    submit_login(client, "ayu@example.com")
     assert client.get("/").status_code == 200  # browsing is fine
 
     response = client.get("/_test/claim?voucher=7")
@@ -43,7 +43,7 @@ def test_htmx_claim_by_an_unverified_user_redirects_the_whole_page(app, create_u
     _add_claim_route(app)
     create_user(email="ayu@example.com", verified=False)
     client = app.test_client()
-    log_in(client, "ayu@example.com")
+    submit_login(client, "ayu@example.com")
     response = client.post("/_test/claim", headers=htmx_headers(client, "/"))
     assert response.status_code == 204 and response.headers["HX-Redirect"] == "/verify"
 
@@ -64,12 +64,12 @@ def test_verified_user_passes(app, create_user):
     _add_claim_route(app)
     create_user(email="ayu@example.com")
     client = app.test_client()
-    log_in(client, "ayu@example.com")
+    submit_login(client, "ayu@example.com")
     assert client.post("/_test/claim", data={"csrf_token": _token(client)}).data == b"claimed"
 
 
 def _token(client) -> str:  # type: ignore[no-untyped-def]
-    from tests.conftest import csrf_token_from
+    from tests.support.app import csrf_token_from
 
     return csrf_token_from(client.get("/").get_data(as_text=True))
 
@@ -85,7 +85,7 @@ def test_email_link_opened_while_logged_in_points_to_what_is_left(
 ):
     create_user(email="ayu@example.com", verified=False)
     client = app.test_client()
-    log_in(client, "ayu@example.com")
+    submit_login(client, "ayu@example.com")
     submit(client, "/verify", {}, action="/verify/email/resend")
     html = client.get(latest_link_path("ayu@example.com", twilio, mailbox)).get_data(as_text=True)
     assert "Your email is verified" in html and "Verify your phone" in html

@@ -14,7 +14,8 @@ from konexi.models.base import utcnow
 from konexi.services.claims.claims import claim_voucher
 from konexi.services.claims.redemption_codes import format_code
 from konexi.services.claims.voucher_stats import record_claim, record_view, stats_day
-from tests.test_claims_factories import log_in, make_company, make_voucher
+from tests.support.auth import log_in
+from tests.support.factories import make_company, make_voucher
 
 HX = {"HX-Request": "true"}
 
@@ -173,7 +174,7 @@ def test_unverified_user_is_told_to_verify_instead_of_a_button(app, client, crea
 
 def test_branch_phone_without_recorded_consent_is_not_shown(app, client):
     from konexi.extensions import db
-    from tests.test_claims_factories import make_voucher
+    from tests.support.factories import make_voucher
 
     voucher = make_voucher()
     for branch in voucher.company.branches:

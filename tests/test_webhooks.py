@@ -16,15 +16,8 @@ from konexi.models.base import utcnow
 from konexi.services.claims.redemption_codes import format_code
 from konexi.webhooks.routes import parse_redeem_command
 from tests.servers.fake_twilio import AUTH_TOKEN
-from tests.test_claims_factories import make_company, make_voucher
-from tests.test_redemption_factories import (
-    CUSTOMER_PHONE,
-    access_rows,
-    make_claim,
-    make_counter,
-    receipts,
-    reload,
-)
+from tests.support.factories import fresh, make_company, make_voucher
+from tests.support.redemption import CUSTOMER_PHONE, access_rows, make_claim, make_counter, receipts
 
 BASE_URL = "http://konexi.test"  # the tests' BASE_URL: what Twilio calls, not request.url
 BRANCH_PHONE = "+622150009999"
@@ -87,7 +80,7 @@ def test_a_branch_phone_redeems_by_sms_and_gets_a_twiml_reply(client, counter, t
     title = "Buy 1 get 1 es kopi susu"
     code = format_code(c.claim.code)
     assert reply == indonesian("Code %(code)s redeemed: %(title)s.", code=code, title=title)
-    claim = reload(Claim, c.claim.id)
+    claim = fresh(Claim, c.claim.id)
     assert (claim.status, claim.redeemed_branch_id) == ("redeemed", c.here.id)
     [sms] = twilio.to(CUSTOMER_PHONE)
     assert "redeemed at" in sms.body
@@ -126,7 +119,7 @@ def test_unknown_codes_and_other_texts_get_a_helpful_reply(
     reply = reply_of(text_in(client, body))
 
     assert reply == indonesian(expected, **values)
-    assert reload(Claim, counter.claim.id).status == "active"
+    assert fresh(Claim, counter.claim.id).status == "active"
 
 
 def test_a_sender_that_is_no_branch_phone_is_refused_without_redeeming(client, counter, twilio):
@@ -135,7 +128,7 @@ def test_a_sender_that_is_no_branch_phone_is_refused_without_redeeming(client, c
     reply = reply_of(text_in(client, f"REDEEM {c.claim.code}", sender=CUSTOMER_PHONE))
 
     assert reply == indonesian(NOT_REGISTERED)
-    assert reload(Claim, c.claim.id).status == "active"
+    assert fresh(Claim, c.claim.id).status == "active"
     assert twilio.messages == [] and access_rows() == []
 
 
@@ -149,7 +142,7 @@ def test_a_branch_phone_without_consent_or_proof_cannot_redeem(client, counter, 
     reply = reply_of(text_in(client, f"REDEEM {counter.claim.code}"))
 
     assert reply == indonesian(NOT_REGISTERED)
-    assert reload(Claim, counter.claim.id).status == "active"
+    assert fresh(Claim, counter.claim.id).status == "active"
     assert twilio.messages == [] and access_rows() == []
 
 
@@ -168,7 +161,7 @@ def test_a_claim_not_valid_at_the_branch_or_of_another_company_is_not_redeemed(
     not_valid = "Code %(code)s is not valid at %(branch)s."
     assert not_here == indonesian(not_valid, code=code, branch=c.here.name)
     assert foreign == indonesian("Unknown code %(code)s.", code=format_code(elsewhere.code))
-    assert reload(Claim, c.claim.id).status == reload(Claim, elsewhere.id).status == "active"
+    assert fresh(Claim, c.claim.id).status == fresh(Claim, elsewhere.id).status == "active"
 
 
 @pytest.mark.parametrize(
@@ -191,7 +184,7 @@ def test_requests_without_twilios_signature_are_refused(client, counter, twilio,
     response = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
 
     assert response.status_code == 403
-    assert reload(Claim, counter.claim.id).status == "active"
+    assert fresh(Claim, counter.claim.id).status == "active"
 
 
 def test_without_a_twilio_token_the_webhooks_answer_503(app_factory, twilio):
@@ -246,7 +239,7 @@ def test_a_delivered_callback_marks_the_message_delivered_for_good(app, client):
     late_failure = report(client, message_id, "undelivered", ErrorCode="30003")
 
     assert {first.status_code, repeated.status_code, late_failure.status_code} == {204}
-    message = reload(OutboxMessage, message_id)
+    message = fresh(OutboxMessage, message_id)
     assert (message.status, message.last_error) == ("delivered", None)
 
 
@@ -257,7 +250,7 @@ def test_a_failed_callback_records_twilios_error_code(app, client, status):
     report(client, message_id, status, ErrorCode="30003")
     report(client, message_id, status, ErrorCode="30003")  # repeated: nothing more changes
 
-    message = reload(OutboxMessage, message_id)
+    message = fresh(OutboxMessage, message_id)
     assert message.status == "failed"
     assert "30003" in message.last_error and status in message.last_error
 
@@ -270,8 +263,8 @@ def test_a_callback_with_another_sid_or_outbox_id_changes_nothing(app, client):
     report(client, other_id, "failed", sid="SM" + "a" * 32, ErrorCode="30003")
     report(client, message_id, "sent")
 
-    assert reload(OutboxMessage, message_id).status == "sent"
-    assert reload(OutboxMessage, other_id).status == "sent"
+    assert fresh(OutboxMessage, message_id).status == "sent"
+    assert fresh(OutboxMessage, other_id).status == "sent"
 
 
 def test_a_forged_status_callback_is_refused(app, client):
@@ -282,7 +275,7 @@ def test_a_forged_status_callback_is_refused(app, client):
     forged = client.post(path, data=params, headers={"X-Twilio-Signature": sign(path, {})})
 
     assert forged.status_code == 403
-    assert reload(OutboxMessage, message_id).status == "sent"
+    assert fresh(OutboxMessage, message_id).status == "sent"
 
 
 def test_parse_redeem_command():

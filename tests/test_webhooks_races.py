@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from konexi.models import Claim
 from konexi.services.claims.redemption_codes import format_code
+from tests.support.factories import fresh
+from tests.support.redemption import receipts
 from tests.test_races import all_at_once
-from tests.test_redemption_factories import receipts, reload
 from tests.test_webhooks import counter, indonesian, reply_of, text_in  # noqa: F401
 
 RACERS = 6
@@ -40,5 +41,5 @@ def test_losers_of_a_simultaneous_sms_redemption_get_the_code_in_their_reply(
     ).rstrip(".")
     for reply in losers:
         assert reply.startswith(already) and code in reply, reply
-    assert reload(Claim, c.claim.id).status == "redeemed"
+    assert fresh(Claim, c.claim.id).status == "redeemed"
     assert len(receipts(c.customer.id)) == 1

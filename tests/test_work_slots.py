@@ -14,7 +14,7 @@ from PIL import ImageFile
 
 from konexi.services.accounts.passwords import _hasher_for, hash_password, verify_password
 from konexi.services.images import process_image
-from tests.conftest import TEST_PASSWORD
+from tests.support.app import TEST_PASSWORD
 
 THREADS = 12
 

@@ -14,10 +14,10 @@ from werkzeug.serving import make_server
 
 from konexi import create_app
 from konexi.extensions import db
-from tests.conftest import base_environ
 from tests.servers.fake_twilio import FakeTwilio
 from tests.servers.ports import free_port
 from tests.servers.smtp_server import SmtpServer
+from tests.support.app import base_environ
 
 CHROMIUM = os.environ.get("KONEXI_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"

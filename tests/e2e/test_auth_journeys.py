@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.test_auth_support import latest_code, wrong_code
+from tests.support.accounts import latest_code, wrong_code
 
 PHONE = "+6281277778888"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_auth_support import latest_code, received, wrong_code
+from tests.support.accounts import latest_code, received, wrong_code
 
 OLD_PHONE, NEW_PHONE = "+6281200000001", "+6281266665555"  # the demo user's number, a new one
 

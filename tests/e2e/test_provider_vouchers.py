@@ -12,7 +12,7 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import Company, Membership, User
 from konexi.models.base import utcnow
-from tests.test_provider_vouchers_data import photo_bytes
+from tests.support.console import photo_bytes
 
 PROVIDER_EMAIL = "provider@konexi.test"
 PROVIDER_PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from tests.test_faults_support import descendants
+from tests.support.faults import descendants
 
 HEROKU_GRACE_SECONDS = 30  # SIGTERM, then SIGKILL after this long
 

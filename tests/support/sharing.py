@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from konexi.extensions import db
-from konexi.models import Category, Company, OutboxMessage, Share, User, Voucher
+from konexi.models import OutboxMessage, Share
 from konexi.models.base import utcnow
 from konexi.services.sharing import sharing
-from tests.conftest import csrf_token_from
+from tests.support.app import csrf_token_from
 
 FRIEND_LOCAL = "0812 3456 7890"
 FRIEND_PHONE = "+6281234567890"
@@ -22,43 +22,6 @@ FRIEND_EMAIL = "budi.friend@example.com"
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/vouchers/1"}
 
 _numbers = itertools.count(1)
-
-
-def make_voucher(
-    *,
-    title: str = "Buy 1 get 1 iced coffee",
-    status: str = "live",
-    ends_at: datetime | None = None,
-    quota_total: int = 50,
-    quota_claimed: int = 0,
-) -> Voucher:
-    """A live voucher of a new company ("Demo Kopi N"), committed."""
-    n = next(_numbers)
-    category = db.session.scalar(select(Category).where(Category.slug == "food-drink"))
-    if category is None:
-        category = Category(slug="food-drink", name_en="Food & drink", name_id="Makanan & minuman")
-    company = Company(name=f"Demo Kopi {n}", slug=f"demo-kopi-share-{n}")
-    now = utcnow()
-    voucher = Voucher(
-        company=company,
-        category=category,
-        title=title,
-        description="At any branch.",
-        quota_total=quota_total,
-        quota_claimed=quota_claimed,
-        starts_at=now - timedelta(days=1),
-        ends_at=ends_at or now + timedelta(days=10),
-        status=status,
-    )
-    db.session.add(voucher)
-    db.session.commit()
-    return voucher
-
-
-def log_in(client: FlaskClient, user: User) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def share_page_token(client: FlaskClient, voucher_id: int) -> str:

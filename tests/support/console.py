@@ -17,8 +17,8 @@ from konexi.models import Branch, Category, Claim, Company, User, Voucher
 from konexi.models.base import utcnow
 from konexi.models.providers import Membership
 from konexi.services.providers.provider_vouchers import VoucherFields
-from tests.conftest import csrf_token_from
-from tests.test_feed_data import log_in
+from tests.support.app import csrf_token_from
+from tests.support.auth import log_in
 
 ROLES = ("owner", "admin", "staff", "outsider", "plain", "anonymous")
 
@@ -166,11 +166,6 @@ def post_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any
     return client.post(
         url, data={**data, "csrf_token": token}, content_type="multipart/form-data", **kwargs
     )
-
-
-def fresh(model, object_id: int):  # type: ignore[no-untyped-def]
-    db.session.expire_all()
-    return db.session.get(model, object_id)
 
 
 def photo_bytes(

@@ -15,14 +15,14 @@ from konexi.models import (
     Claim,
     Company,
     CustomerDataAccess,
-    Membership,
     OutboxMessage,
     User,
     Voucher,
 )
 from konexi.services.claims.redemption_codes import generate_code
-from tests.conftest import csrf_token_from
-from tests.test_claims_factories import log_in, make_company, make_voucher
+from tests.support.app import csrf_token_from
+from tests.support.auth import log_in
+from tests.support.factories import make_company, make_member, make_voucher
 
 CUSTOMER_PHONE = "+6281277770001"
 CUSTOMER_LOCAL = "0812-7777-0001"
@@ -46,16 +46,6 @@ def make_claim(user: User, voucher: Voucher, code: str | None = None) -> Claim:
     db.session.add(claim)
     db.session.commit()
     return claim
-
-
-def make_member(
-    company: Company, role: str, user: User, branches: list[Branch] | None = None
-) -> Membership:
-    membership = Membership(company_id=company.id, user_id=user.id, role=role)
-    membership.branches = list(branches or [])
-    db.session.add(membership)
-    db.session.commit()
-    return membership
 
 
 @dataclass
@@ -86,17 +76,12 @@ def make_counter(create_user: Callable[..., User]) -> Counter:
         role: create_user(name=role.replace("_", " ").title())
         for role in ("owner", "admin", "staff", "staff_elsewhere", "other_admin", "stranger")
     }
-    make_member(company, "owner", people["owner"])
-    make_member(company, "admin", people["admin"])
-    make_member(company, "staff", people["staff"], [here])
-    make_member(company, "staff", people["staff_elsewhere"], [elsewhere])
-    make_member(make_company(), "admin", people["other_admin"])
+    make_member(company, people["owner"], "owner")
+    make_member(company, people["admin"], "admin")
+    make_member(company, people["staff"], "staff", [here])
+    make_member(company, people["staff_elsewhere"], "staff", [elsewhere])
+    make_member(make_company(), people["other_admin"], "admin")
     return Counter(company, here, elsewhere, voucher, customer, claim, **people)
-
-
-def reload(model: type, ident: int):  # type: ignore[no-untyped-def]
-    db.session.expire_all()
-    return db.session.get(model, ident)
 
 
 def access_rows() -> list[CustomerDataAccess]:

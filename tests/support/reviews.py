@@ -9,24 +9,11 @@ from datetime import datetime, timedelta
 from flask.testing import FlaskClient
 
 from konexi.extensions import db
-from konexi.models import Claim, Membership, Review, User, Voucher
+from konexi.models import Claim, Review, User, Voucher
 from konexi.models.base import utcnow
 from konexi.services.reviews import reviews
 from konexi.services.reviews.reviews import ReportOutcome
-from tests.conftest import csrf_token_from
-from tests.test_claims_factories import fresh, log_in, make_company, make_voucher
-
-__all__ = [
-    "fresh",
-    "independent_report",
-    "log_in",
-    "make_company",
-    "make_member",
-    "make_review",
-    "make_voucher",
-    "post_form",
-    "redeemed_claim",
-]
+from tests.support.app import csrf_token_from
 
 _codes = itertools.count(1)
 _networks = itertools.count(1)
@@ -79,13 +66,6 @@ def make_review(
     db.session.add(review)
     db.session.commit()
     return review
-
-
-def make_member(company_id: int, user: User, role: str) -> Membership:
-    membership = Membership(company_id=company_id, user_id=user.id, role=role)
-    db.session.add(membership)
-    db.session.commit()
-    return membership
 
 
 def post_form(client: FlaskClient, page_url: str, action: str, data: dict[str, str] | None = None):  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from redis import Redis
 from konexi.config import ROOT
 from konexi.extensions import db
 from konexi.models import OutboxMessage
-from tests.conftest import BACKENDS, _truncate_postgres
+from tests.support.app import BACKENDS, truncate_postgres
 
 DEADLINE = 30.0
 
@@ -41,7 +41,7 @@ def postgres_only(request: pytest.FixtureRequest) -> Iterator[str]:
         pytest.skip("PostgreSQL is not among KONEXI_TEST_DATABASES")
     url = request.getfixturevalue("postgres_database")
     yield url
-    _truncate_postgres(url)
+    truncate_postgres(url)
 
 
 def status_counts() -> dict[str, int]:

@@ -5,19 +5,19 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from konexi.extensions import db
-from konexi.models import Branch, Category, Claim, Company, OutboxMessage, User, Voucher
+from konexi.models import Branch, Category, Claim, Company, Membership, OutboxMessage, User, Voucher
 from konexi.models.base import utcnow
 
 _numbers = itertools.count(1)
 
 
-def make_company(active: bool = True) -> Company:
+def make_company(active: bool = True, name: str | None = None) -> Company:
+    """Three branches: Menteng (verified phone), Bogor (no phone), a closed one; committed."""
     n = next(_numbers)
-    company = Company(name=f"Warung Kopi {n}", slug=f"warung-kopi-{n}", is_active=active)
+    company = Company(name=name or f"Warung Kopi {n}", slug=f"warung-kopi-{n}", is_active=active)
     company.branches = [
         Branch(
             name=f"Kopi {n} Menteng",
@@ -37,7 +37,7 @@ def make_company(active: bool = True) -> Company:
         ),
     ]
     db.session.add(company)
-    db.session.flush()
+    db.session.commit()
     return company
 
 
@@ -78,11 +78,16 @@ def make_voucher(
     return voucher
 
 
-def log_in(client: FlaskClient, user: User) -> None:
-    """Start a Flask-Login session for ``user`` in the test client."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
+def make_member(
+    company: Company | int, user: User, role: str, branches: list[Branch] | tuple = ()
+) -> Membership:
+    """``user`` joins ``company`` (or a company id) as ``role``, assigned to ``branches``."""
+    company_id = company if isinstance(company, int) else company.id
+    membership = Membership(company_id=company_id, user_id=user.id, role=role)
+    membership.branches = list(branches)
+    db.session.add(membership)
+    db.session.commit()
+    return membership
 
 
 def fresh(model: type, ident: int):  # type: ignore[no-untyped-def]

@@ -23,9 +23,9 @@ from konexi.models import (
 from konexi.models.base import utcnow
 from konexi.models.preferences import UserLocation
 from konexi.services.accounts.passwords import hash_password
-from tests.conftest import TEST_PASSWORD
-from tests.test_claims_factories import make_company, make_voucher
-from tests.test_redemption_factories import make_claim, make_member
+from tests.support.app import TEST_PASSWORD
+from tests.support.factories import make_company, make_member, make_voucher
+from tests.support.redemption import make_claim
 
 NAME = "Kartika Wulandari Sasmita"
 EMAIL = "kartika.sasmita@example.com"
@@ -155,7 +155,7 @@ def make_rich_user(
             )
         )
     db.session.commit()
-    make_member(company, "staff", user, [branch])
+    make_member(company, user, "staff", [branch])
     return RichUser(user.id, [first.id, second.id], review.id, share.id)
 
 

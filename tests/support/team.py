@@ -14,34 +14,12 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import Branch, Company, Invitation, Membership, User
 from konexi.models.base import utcnow
-from tests.conftest import csrf_token_of
-from tests.test_claims_factories import log_in
+from tests.support.app import csrf_token_of
+from tests.support.auth import log_in
+from tests.support.factories import make_company, make_member
 
 _numbers = itertools.count(1)
 ROLES = ("owner", "admin", "staff", "other_admin", "plain", "anonymous")
-
-
-def make_company(name: str | None = None) -> Company:
-    """A company with two active branches (Menteng, Kemang), committed."""
-    n = next(_numbers)
-    company = Company(name=name or f"Kopi Tim {n}", slug=f"kopi-tim-{n}")
-    company.branches = [
-        Branch(name=f"Tim {n} Menteng", address="Jl. Cikini Raya 7", city="Jakarta"),
-        Branch(name=f"Tim {n} Kemang", address="Jl. Kemang Raya 2", city="Jakarta"),
-    ]
-    db.session.add(company)
-    db.session.commit()
-    return company
-
-
-def add_member(
-    company: Company, user: User, role: str, branches: list[Branch] | tuple = ()
-) -> Membership:
-    membership = Membership(company_id=company.id, user_id=user.id, role=role)
-    membership.branches = list(branches)
-    db.session.add(membership)
-    db.session.commit()
-    return membership
 
 
 def make_invitation(company: Company, email: str, role: str = "staff", **extra) -> Invitation:  # type: ignore[no-untyped-def]
@@ -57,11 +35,6 @@ def make_invitation(company: Company, email: str, role: str = "staff", **extra) 
     db.session.add(invitation)
     db.session.commit()
     return invitation
-
-
-def fresh(model: type, ident: int):  # type: ignore[no-untyped-def]
-    db.session.expire_all()
-    return db.session.get(model, ident)
 
 
 def membership_of(user_id: int, company_id: int) -> Membership | None:
@@ -102,11 +75,11 @@ class World:
 
     def new_member(self, role: str = "staff") -> Membership:
         assert self.create_user is not None
-        return add_member(self.company, self.create_user(name="Budi Santoso"), role)
+        return make_member(self.company, self.create_user(name="Budi Santoso"), role)
 
 
 def make_world(create_user: Callable[..., User]) -> World:
-    company, other = make_company("Kopi Satu"), make_company("Kopi Dua")
+    company, other = make_company(name="Kopi Satu"), make_company(name="Kopi Dua")
     world = World(company, company.branches[0], other, other.branches[0], create_user=create_user)
     for role, name in [
         ("owner", "Ayu Owner"),
@@ -116,10 +89,10 @@ def make_world(create_user: Callable[..., User]) -> World:
         ("plain", "Eko Plain"),
     ]:
         world.users[role] = create_user(name=name)
-    world.memberships["owner"] = add_member(company, world.users["owner"], "owner")
-    world.memberships["admin"] = add_member(company, world.users["admin"], "admin")
-    world.memberships["staff"] = add_member(company, world.users["staff"], "staff", [world.branch])
-    world.memberships["other_admin"] = add_member(other, world.users["other_admin"], "admin")
+    world.memberships["owner"] = make_member(company, world.users["owner"], "owner")
+    world.memberships["admin"] = make_member(company, world.users["admin"], "admin")
+    world.memberships["staff"] = make_member(company, world.users["staff"], "staff", [world.branch])
+    world.memberships["other_admin"] = make_member(other, world.users["other_admin"], "admin")
     return world
 
 

@@ -15,7 +15,7 @@ from werkzeug.test import TestResponse
 
 from konexi.extensions import db
 from konexi.models import OutboxMessage
-from tests.conftest import TEST_PASSWORD, csrf_token_from
+from tests.support.app import TEST_PASSWORD, csrf_token_from
 
 # A code stands alone (the email's link token may contain digits, but never after a space).
 CODE = re.compile(r"(?:^|\s)(\d{6})(?=[\s.,]|$)")
@@ -81,7 +81,7 @@ def sign_up(client: FlaskClient, **fields: str) -> TestResponse:
     return submit(client, "/signup", {**NEW_USER, **fields})
 
 
-def log_in(
+def submit_login(
     client: FlaskClient, identifier: str, password: str = TEST_PASSWORD, remember: bool = False
 ) -> TestResponse:
     data = {"identifier": identifier, "password": password}

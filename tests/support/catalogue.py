@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from konexi.extensions import db
@@ -132,13 +131,6 @@ def count_queries() -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
-
-
-def log_in(client: FlaskClient, user: User) -> None:
-    """Sign the test client in as ``user`` (the login form has its own tests)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def titles(listing) -> list[str]:  # type: ignore[no-untyped-def]

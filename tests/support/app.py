@@ -1,0 +1,72 @@
+"""The test app's environment, the databases' schema and the forms' CSRF tokens (no tests here)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, inspect, text
+
+from konexi import create_app
+from konexi.extensions import db
+from tests.servers.fake_twilio import FakeTwilio
+from tests.servers.smtp_server import SmtpServer
+
+BACKENDS = [b for b in os.environ.get("KONEXI_TEST_DATABASES", "sqlite,postgres").split(",") if b]
+TEST_PASSWORD = "correct horse battery"  # noqa: S105
+
+
+def base_environ(database_url: str, smtp: SmtpServer, twilio: FakeTwilio) -> dict[str, str]:
+    """The environment of a test app: real SMTP and fake Twilio, jobs in-process."""
+    return {
+        "KONEXI_ENV": "testing",
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": database_url,
+        "SMTP_URL": smtp.url,
+        "MAIL_FROM": "Konexi <no-reply@konexi.test>",
+        "BASE_URL": "http://konexi.test",
+        "PURGE_GRACE_DAYS": "30",
+        **twilio.env(),
+    }
+
+
+def migrate(database_url: str, smtp: SmtpServer, twilio: FakeTwilio) -> None:
+    """Create the schema the only way it is ever created: the Alembic migrations."""
+    from flask_migrate import upgrade
+
+    app = create_app(base_environ(database_url, smtp, twilio))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = [t for t in inspect(connection).get_table_names() if t != "alembic_version"]
+        if tables:
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token a page's form carries."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', html
+    )
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def csrf_token_of(client: FlaskClient) -> str:
+    """A CSRF token for this client's session, as a browser would find it.
+
+    Signed-in pages carry one; an anonymous page without a form carries none (so that it sets no
+    cookie), so an anonymous visitor takes it from the login form.
+    """
+    html = client.get("/").get_data(as_text=True)
+    if "csrf_token" not in html and "X-CSRFToken" not in html:
+        html = client.get("/login").get_data(as_text=True)
+    return csrf_token_from(html)
