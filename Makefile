@@ -7,7 +7,7 @@ PORT ?= 5000
 APT_PACKAGES := redis-server postgresql chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-dev vendor translations migrate demo-data system-deps lint bench clean
+.PHONY: run test test-fast install install-dev vendor translations migrate demo-data system-deps lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -68,7 +68,15 @@ test: system-deps install-dev
 	@# vulnerabilities fail; an unreachable vulnerability service is reported loudly (docs/security.md)
 	KONEXI_AUDIT_UNREACHABLE=$${KONEXI_AUDIT_UNREACHABLE:-warn} \
 	  $(BIN)/python tools/audit_dependencies.py requirements.lock requirements-dev.lock
-	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto}
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto} --cov=konexi --cov-report=term:skip-covered
+
+# The quick loop while working: SQLite only, no browser, and none of the slow families (fault
+# injection, benchmarks, memory, fuzzing, the production day-one rehearsal). `make test` runs them.
+FAST_SKIPS := --ignore=tests/e2e --ignore-glob='tests/test_faults_*.py' \
+  --ignore=tests/test_bench_smoke.py --ignore=tests/test_memory_burst.py \
+  --ignore=tests/test_fuzz_forms.py --ignore=tests/test_production_day_one.py
+test-fast: install-dev
+	KONEXI_TEST_DATABASES=sqlite $(BIN)/pytest -n $${PYTEST_WORKERS:-auto} -q $(FAST_SKIPS)
 
 # ruff, and the layers (pyproject.toml's import-linter contracts, konexi/services/ruff.toml).
 lint: install-dev

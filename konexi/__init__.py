@@ -38,13 +38,12 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     _configure_logging(app)
 
     from konexi import i18n
-    from konexi.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from konexi.extensions import csrf, db, limiter, login_manager, migrate
     from konexi.web import security
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    htmx.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)

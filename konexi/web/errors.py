@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -13,13 +13,14 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from werkzeug.exceptions import HTTPException
 
 from konexi.extensions import db, login_manager
+from konexi.web.htmx import is_htmx
 
 log = logging.getLogger(__name__)
 
 
 def _page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
     """The error page; for htmx, the error fragment swapped into <main> so the user sees it."""
-    if getattr(request, "htmx", None):
+    if is_htmx():
         fragment = render_template(
             "errors/_error.html", status=status, title=title, message=message
         )

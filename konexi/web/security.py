@@ -5,10 +5,11 @@ docs/security.md lists each header and the test that asserts it (tests/test_head
 
 from __future__ import annotations
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, render_template
 from flask_babel import gettext as _
 
 from konexi.services.errors import AccountError
+from konexi.web.htmx import is_htmx
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -78,7 +79,7 @@ def _refused_input(error: Exception):  # type: ignore[no-untyped-def]
     messages = [str(message) for message in getattr(error, "errors", {}).values()]
     title = _("We could not do that")
     message = " ".join(messages) or _("Please check what you typed and try again.")
-    if getattr(request, "htmx", None):
+    if is_htmx():
         fragment = render_template("errors/_error.html", status=422, title=title, message=message)
         return fragment, 422, {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"}
     page = render_template("errors/error.html", status=422, title=title, message=message)
