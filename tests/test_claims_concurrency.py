@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select
 
@@ -19,6 +21,17 @@ from tests.support.factories import fresh, make_voucher
 
 CLAIMERS = 200
 LEFT = 50
+
+
+@pytest.fixture
+def app(app_factory: Callable[..., Flask], twilio, mailbox) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+    """The app without the request-time database bounds: here 200 threads of one process share
+    one pool of 15 connections (a gunicorn process has 4 threads), and what is tested is that the
+    quota holds, not how long a request may wait (tests/test_faults_database_hung.py does that)."""
+    application = app_factory(DATABASE_STATEMENT_TIMEOUT="0", DATABASE_POOL_TIMEOUT="120")
+    with application.app_context():
+        yield application
+        db.session.remove()
 
 
 def create_verified_users(count: int) -> list[int]:
