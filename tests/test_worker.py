@@ -4,7 +4,6 @@ jobs, and stops cleanly on SIGTERM."""
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from konexi.config import ROOT
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, queue_email, queue_sms
 from konexi.models import OutboxMessage
+from tests.support.faults import worker_environ
 
 DEADLINE = 20.0
 
@@ -38,23 +38,6 @@ def status_of(message_id: int) -> str:
     return status
 
 
-def worker_environ(database_url: str, redis_url: str, twilio, mailbox) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMTP_"))}
-    environ.update(
-        KONEXI_ENV="testing",
-        SECRET_KEY="test-secret-key",
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        SMTP_URL=mailbox.url,
-        MAIL_FROM="Konexi <no-reply@konexi.test>",
-        BASE_URL="http://konexi.test",
-        OUTBOX_RETRY_DELAYS="0",
-        LOG_LEVEL="INFO",
-        **twilio.env(),
-    )
-    return environ
-
-
 def test_worker_process_delivers_retries_sweeps_and_finishes_its_job_on_sigterm(
     app_factory, database_url, redis_url, twilio, mailbox, tmp_path: Path
 ):
@@ -69,7 +52,7 @@ def test_worker_process_delivers_retries_sweeps_and_finishes_its_job_on_sigterm(
         worker = subprocess.Popen(  # noqa: S603
             [sys.executable, "worker.py"],
             cwd=ROOT,
-            env=worker_environ(database_url, redis_url, twilio, mailbox),
+            env=worker_environ(database_url, redis_url, twilio, mailbox, OUTBOX_RETRY_DELAYS="0"),
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
