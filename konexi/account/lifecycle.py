@@ -11,6 +11,7 @@ from konexi.account import bp
 from konexi.account.forms_lifecycle import ConfirmWithPasswordForm, ExportForm, ReopenForm
 from konexi.auth import limits
 from konexi.extensions import limiter
+from konexi.models import ExportStatus
 from konexi.models.base import utcnow
 from konexi.services.accounts import account_lifecycle
 from konexi.services.accounts.account_lifecycle import (
@@ -36,7 +37,7 @@ def _export_page(form: ExportForm, error: object = None, status: int = 200) -> R
     user = current_user._get_current_object()
     latest = export_jobs.latest_export(user.id)
     file_url = None
-    if latest is not None and latest.status == "ready":
+    if latest is not None and latest.status == ExportStatus.READY:
         file_url = url_for(
             "account.download_export_file", token=export_jobs.make_file_token(latest, user)
         )

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from konexi.extensions import db
-from konexi.models import Category, Company, Voucher
+from konexi.models import Category, Company, Voucher, VoucherStatus
 from konexi.models.base import utcnow
 
 PAGE_SIZE = 10
@@ -82,7 +82,7 @@ def live_conditions(now: datetime, status_index: bool = True) -> list[ColumnElem
     """
     status = Voucher.status if status_index else Voucher.status.concat("")
     return [
-        status == "live",
+        status == VoucherStatus.LIVE,
         Voucher.starts_at <= now,
         Voucher.ends_at > now,
         Voucher.quota_claimed < Voucher.quota_total,

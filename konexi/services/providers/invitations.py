@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, queue_email
-from konexi.models import Invitation, Membership, User
+from konexi.models import Invitation, Membership, Role, User
 from konexi.models.base import utcnow
 from konexi.services.accounts.contacts import InvalidContact, normalise_email
 from konexi.services.providers.memberships import membership_in
@@ -144,7 +144,7 @@ def invite(actor: Membership, email: str, role: str) -> Invitation:
     invitation = Invitation(
         company_id=actor.company_id,
         email=address,
-        role=role,
+        role=Role(role),
         invited_by_id=actor.user_id,
         expires_at=now + timedelta(days=INVITATION_DAYS),
     )
