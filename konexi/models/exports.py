@@ -31,8 +31,8 @@ class DataExport(db.Model):
             "uq_data_exports_one_pending",
             "user_id",
             unique=True,
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text(f"status = '{ExportStatus.PENDING}'"),
+            postgresql_where=text(f"status = '{ExportStatus.PENDING}'"),
         ),
         Index("ix_data_exports_expires_at", "expires_at"),
     )

@@ -1,9 +1,9 @@
 """Redeeming a claim at a branch, once: the core shared by the counter and by SMS.
 
-A claim is redeemed by one conditional ``UPDATE … WHERE status = 'active'`` checked by its row
-count, the first write of the transaction: PostgreSQL re-checks the condition after waiting for
-a concurrent redemption's row lock, SQLite serialises the writers, so of two staff redeeming the
-same claim at once exactly one succeeds and the other is told where and when it was redeemed.
+A claim is redeemed by one conditional ``UPDATE`` (only while it is still active) checked by its
+row count, the first write of the transaction: PostgreSQL re-checks the condition after waiting
+for a concurrent redemption's row lock, SQLite serialises the writers, so of two staff redeeming
+the same claim at once exactly one succeeds and the other is told where and when it was redeemed.
 The stats count, the access log and the customer's receipt SMS commit in that same transaction.
 By SMS, a branch's registered phone texts the full code (``redeem_by_branch_phone``); at the
 counter, staff look the customer up first (``konexi.services.claims.redemption_counter``).
