@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from konexi.extensions import db
@@ -80,7 +80,9 @@ def live_conditions(now: datetime, status_index: bool = True) -> list[ColumnElem
     ``status_index=False`` writes the status test so that no index can serve it: a query that
     starts elsewhere (the branches near a place) keeps SQLite from starting at every live voucher.
     """
-    status = Voucher.status if status_index else Voucher.status.concat("")
+    # The empty string is typed as plain text: the status enum would refuse it as a value.
+    unindexed = Voucher.status.concat(literal("", String()))
+    status = Voucher.status if status_index else unindexed
     return [
         status == VoucherStatus.LIVE,
         Voucher.starts_at <= now,
