@@ -20,6 +20,7 @@ from sqlalchemy.exc import StatementError
 
 from konexi.config import ROOT
 from konexi.extensions import db
+from konexi.messaging.delivery import DeliveryOutcome, deliver
 from konexi.models import (
     AccessChannel,
     AccessPurpose,
@@ -43,6 +44,7 @@ from konexi.models import (
     VoucherStatus,
 )
 from konexi.models.base import utcnow
+from konexi.services.privacy.export_jobs import BuildOutcome, build_export
 from tests.support.factories import make_member, make_voucher
 
 # The strings in the database before the enums existed: changing one needs a data migration.
@@ -177,6 +179,26 @@ def test_a_status_no_enum_knows_is_refused(app: Flask) -> None:
     assert db.session.scalar(select(Voucher.status).where(Voucher.id == voucher.id)) is (
         VoucherStatus.LIVE
     )
+
+
+def test_delivery_and_export_builds_report_enums(
+    app: Flask, create_user: Callable[..., User]
+) -> None:
+    message = OutboxMessage(
+        channel="email", kind="share", to_address="friend@example.com", subject="Hi", body="Hi"
+    )
+    db.session.add(message)
+    db.session.commit()
+    assert deliver(message.id) is DeliveryOutcome.SENT
+    assert deliver(message.id) is DeliveryOutcome.SKIPPED  # a second job finds nothing to do
+    assert db.session.get(OutboxMessage, message.id).status is OutboxStatus.SENT
+
+    export = DataExport(user_id=create_user().id)
+    db.session.add(export)
+    db.session.commit()
+    assert build_export(export.id) is BuildOutcome.READY
+    assert build_export(export.id) is BuildOutcome.READY  # a late duplicate changes nothing
+    assert build_export(export.id + 1000) is BuildOutcome.MISSING
 
 
 # -- no bare status strings in the code ---------------------------------------------------------
