@@ -24,6 +24,7 @@ from konexi.services.accounts.verification import Channel, Purpose, issue_code
 from konexi.services.privacy import unsubscribe
 from konexi.services.providers import invitations
 from konexi.services.sharing import sharing
+from konexi.services.signing import TokenSalt, serializer
 from tests.support.accounts import submit_login
 from tests.support.app import TEST_PASSWORD, csrf_token_from
 from tests.support.factories import make_voucher
@@ -220,7 +221,7 @@ def _tokens(app: Flask, create_user) -> tuple[dict[str, str], dict[str, Callable
     def accepts_email_link(token: str) -> bool:
         # Checked without consuming: the same rules as check_link_token.
         try:
-            payload = verification._serializer().loads(token, max_age=600)
+            payload = serializer(TokenSalt.EMAIL_LINK).loads(token, max_age=600)
             return payload.get("code") == row.id
         except Exception:
             return False
