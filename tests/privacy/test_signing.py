@@ -28,6 +28,7 @@ from konexi.services.privacy import export_jobs, unsubscribe
 from konexi.services.providers import invitations
 from konexi.services.sharing import sharing
 from konexi.services.signing import Digest, TokenSalt, keyed_digest, serializer
+from tests.support.accounts import email_code_for
 from tests.support.factories import make_company, make_voucher
 from tests.support.team import make_invitation
 
@@ -192,14 +193,7 @@ def test_an_export_file_link_emailed_the_old_way_still_downloads(app, create_use
 
 def test_a_verification_email_link_sent_the_old_way_still_verifies(app, create_user, mailbox):
     user = create_user(email="rina@example.com", verified=False)
-    row, _code = verification.issue_code(
-        purpose=Purpose.VERIFY_EMAIL,
-        channel=Channel.EMAIL,
-        destination=user.email,
-        user_id=user.id,
-        ip=None,
-    )
-    db.session.commit()
+    row = email_code_for(user)
     token = old_timed("konexi-verify-email-link").dumps({"code": row.id})
     assert verification.link_token_user_id(token) == user.id
     assert verification.check_link_token(token).ok

@@ -1,8 +1,9 @@
 """Large data exports: built by a job, announced by email, downloadable by their owner for an hour.
 
 A small export is built in the request (``services.privacy.export``). Above
-``EXPORT_INLINE_MAX_ROWS`` rows a ``DataExport`` row is created and
-``konexi.jobs.build_data_export(export_id)`` builds the file; the job's only argument is that id.
+``EXPORT_INLINE_MAX_ROWS`` rows a ``DataExport`` row is created and the job
+``konexi.services.privacy.jobs.build_data_export(export_id)`` builds the file; its only argument
+is that id.
 The emailed link is signed, bound to the user's session version and to the file, and works for one
 hour after the file is ready; a cron job deletes the files once they expire, and deleting the
 account deletes them (foreign-key cascade).
