@@ -42,8 +42,8 @@ from konexi.models import (
 )
 from konexi.models.base import utcnow
 from konexi.models.reviews import MAX_REVIEW_CHARS
-from konexi.services.accounts.verification import keyed_hash
 from konexi.services.reviews.review_notices import queue_review_notice
+from konexi.services.signing import Digest, keyed_digest
 
 PAGE_SIZE = 10
 
@@ -212,7 +212,7 @@ def reporter_network(ip: str | None) -> str | None:
         return None
     prefix = 24 if address.version == 4 else 48
     network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
-    return keyed_hash("report-network", str(network))
+    return keyed_digest(Digest.REPORT_NETWORK, str(network))
 
 
 def report_refusal(reporter_id: int, review: Review) -> ReportOutcome | None:
