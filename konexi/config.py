@@ -421,6 +421,9 @@ SETTINGS: tuple[Setting, ...] = (
     # network from flooding, so it must fit a whole carrier's NAT address.
     Setting("SHARES_PER_IP_PER_DAY", whole_number(), 500,
             "shares a day from one network (each sender: 10 a day)"),
+    # An unaccepted gift goes back to the sender after this (or when the voucher ends, if sooner).
+    Setting("GIFT_ACCEPT_DAYS", whole_number(1), 7,
+            "days a friend has to accept a given voucher before it returns to the sender"),
     # -- rate limits of the endpoints (Flask-Limiter; docs/security.md lists each) -------------
     Setting("RATELIMIT_ENABLED", boolean, True,
             "rate limits (Flask-Limiter, stored in Redis when `REDIS_URL` is set)"),
@@ -459,6 +462,11 @@ SETTINGS: tuple[Setting, ...] = (
             "10 shares a day)"),
     Setting("RATELIMIT_SHARES_PER_IP", limit, "30 per minute;120 per day",
             "share form posts from one IP, typos included (a flood guard)"),
+    Setting("RATELIMIT_GIFTS_PER_USER", limit, "10 per minute;40 per day",
+            "\"Give this voucher\" posts per user, typos included (a flood guard; the readable "
+            "rule is 10 gifts a day)"),
+    Setting("RATELIMIT_GIFTS_PER_IP", limit, "30 per minute;120 per day",
+            "\"Give this voucher\" posts from one IP, typos included (a flood guard)"),
     Setting("RATELIMIT_REVIEWS_PER_USER", limit, "5 per minute;20 per day",
             "reviews written per user"),
     Setting("RATELIMIT_REVIEW_REPORTS_PER_USER", limit, "10 per minute;50 per day",

@@ -164,7 +164,7 @@ def test_racing_second_claim_by_one_user_collides_and_rolls_back(app, create_use
     user = create_user()
     voucher = make_voucher(per_user_limit=1)
     assert claim_voucher(user.id, voucher.id).ok
-    monkeypatch.setattr(claims, "_claims_held", lambda user_id, voucher_id: 0)
+    monkeypatch.setattr(claims, "claims_held", lambda user_id, voucher_id: 0)
 
     assert claim_voucher(user.id, voucher.id).outcome is ClaimOutcome.LIMIT_REACHED
     assert fresh(Voucher, voucher.id).quota_claimed == 1

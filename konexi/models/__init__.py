@@ -11,6 +11,7 @@ from konexi.models.catalogue import (
 )
 from konexi.models.claims import Claim, ClaimState, ClaimStatus
 from konexi.models.exports import DataExport, ExportStatus
+from konexi.models.gifts import Gift, GiftStatus
 from konexi.models.linked_accounts import LinkedAccount
 from konexi.models.media import Image
 from konexi.models.messages import OutboxMessage, OutboxStatus
@@ -39,6 +40,8 @@ __all__ = [
     "DigestLog",
     "EmailSuppression",
     "ExportStatus",
+    "Gift",
+    "GiftStatus",
     "Image",
     "Invitation",
     "LinkedAccount",

@@ -6,7 +6,7 @@ import math
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, true
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from konexi.extensions import db
@@ -156,6 +156,8 @@ class Voucher(db.Model):
     quota_total: Mapped[int]
     quota_claimed: Mapped[int] = mapped_column(default=0)
     per_user_limit: Mapped[int] = mapped_column(default=1)
+    # Off by default: a claim received as a gift cannot be given on unless the provider allows it.
+    allow_regift: Mapped[bool] = mapped_column(default=False, server_default=false())
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[VoucherStatus] = mapped_column(

@@ -19,6 +19,7 @@ class ClaimStatus(StrEnum):
 
     ACTIVE = "active"
     REDEEMED = "redeemed"
+    GIVEN = "given"  # given to a friend, who holds a new claim with a new code
 
 
 class ClaimState(StrEnum):
@@ -28,6 +29,7 @@ class ClaimState(StrEnum):
     ACTIVE = "active"
     REDEEMED = "redeemed"
     EXPIRED = "expired"
+    GIVEN = "given"
 
 
 class Claim(db.Model):
@@ -51,6 +53,8 @@ class Claim(db.Model):
     redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     redeemed_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set on a claim received as a gift: it may be given on only if the voucher allows re-gifts.
+    gifted_from_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
 
     voucher: Mapped[Voucher] = relationship()
     user: Mapped[User | None] = relationship()
@@ -60,6 +64,8 @@ class Claim(db.Model):
         """Redeemed, expired (voucher ended, never redeemed) or active at ``now``."""
         if self.status == ClaimStatus.REDEEMED:
             return ClaimState.REDEEMED
+        if self.status == ClaimStatus.GIVEN:
+            return ClaimState.GIVEN
         if self.voucher.ends_at <= now:
             return ClaimState.EXPIRED
         return ClaimState.ACTIVE

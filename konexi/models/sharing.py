@@ -32,5 +32,7 @@ class Share(db.Model):
     )
     opened_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when the sender withdraws the link: it then shows "no longer available".
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     voucher: Mapped[Voucher] = relationship()

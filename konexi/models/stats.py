@@ -20,3 +20,4 @@ class VoucherDailyStats(db.Model):
     views: Mapped[int] = mapped_column(default=0)
     claims: Mapped[int] = mapped_column(default=0)
     redemptions: Mapped[int] = mapped_column(default=0)
+    gifts: Mapped[int] = mapped_column(default=0, server_default="0")  # accepted gifts

@@ -66,7 +66,7 @@ class MyClaims:
     hidden: list[Claim] = field(default_factory=list)
 
 
-class _SlotTaken(Exception):
+class SlotTaken(Exception):
     """Another claim already holds this user's claim number on the voucher."""
 
 
@@ -100,7 +100,7 @@ def availability(voucher: Voucher, now: datetime | None = None) -> ClaimOutcome:
     return ClaimOutcome.OK
 
 
-def _claims_held(user_id: int, voucher_id: int) -> int:
+def claims_held(user_id: int, voucher_id: int) -> int:
     return (
         db.session.scalar(
             select(func.count(Claim.id)).where(
@@ -136,18 +136,25 @@ def _is_code_collision(error: IntegrityError) -> bool:
     return "uq_claims_code" in violated or "claims.code" in violated
 
 
-def _insert_claim(voucher_id: int, user_id: int, claim_number: int) -> Claim:
-    """Insert the claim with a fresh code, drawing again (in a savepoint) on a code collision."""
+def insert_claim(
+    voucher_id: int, user_id: int, claim_number: int, gifted_from_id: int | None = None
+) -> Claim:
+    """Insert the claim with a fresh code, drawing again (in a savepoint) on a code collision;
+    raises SlotTaken when the user already holds ``claim_number`` on the voucher."""
     for _attempt in range(CODE_ATTEMPTS):
         claim = Claim(
-            voucher_id=voucher_id, user_id=user_id, claim_number=claim_number, code=generate_code()
+            voucher_id=voucher_id,
+            user_id=user_id,
+            claim_number=claim_number,
+            code=generate_code(),
+            gifted_from_id=gifted_from_id,
         )
         try:
             with db.session.begin_nested():
                 db.session.add(claim)
         except IntegrityError as error:
             if not _is_code_collision(error):
-                raise _SlotTaken from error
+                raise SlotTaken from error
             continue
         return claim
     raise RuntimeError("could not draw an unused redemption code")
@@ -194,7 +201,7 @@ def claim_voucher(user_id: int, voucher_id: int) -> ClaimResult:
     refusal = availability(voucher, now)
     if refusal is not ClaimOutcome.OK:
         return ClaimResult(refusal)
-    if _claims_held(user_id, voucher_id) >= voucher.per_user_limit:
+    if claims_held(user_id, voucher_id) >= voucher.per_user_limit:
         return ClaimResult(ClaimOutcome.LIMIT_REACHED)
 
     # The first write: from here on this transaction holds the voucher (PostgreSQL row lock,
@@ -202,13 +209,13 @@ def claim_voucher(user_id: int, voucher_id: int) -> ClaimResult:
     if not _take_one_from_quota(voucher_id, now):
         db.session.rollback()
         return ClaimResult(_refusal_after_race(voucher_id))
-    held = _claims_held(user_id, voucher_id)
+    held = claims_held(user_id, voucher_id)
     if held >= voucher.per_user_limit:
         db.session.rollback()
         return ClaimResult(ClaimOutcome.LIMIT_REACHED)
     try:
-        claim = _insert_claim(voucher_id, user_id, held + 1)
-    except _SlotTaken:
+        claim = insert_claim(voucher_id, user_id, held + 1)
+    except SlotTaken:
         db.session.rollback()
         discard_pending()
         return ClaimResult(ClaimOutcome.LIMIT_REACHED)

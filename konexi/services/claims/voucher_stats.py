@@ -45,7 +45,7 @@ VIEW_NETWORK_PREFIX = "konexi:viewnet:"
 # puts many honest phones behind one network, hence a share rather than one view.
 ANONYMOUS_VIEWS_PER_NETWORK = 30
 
-COUNTERS = ("views", "claims", "redemptions")
+COUNTERS = ("views", "claims", "redemptions", "gifts")
 
 
 def stats_day(moment: datetime | None = None) -> date:
@@ -187,3 +187,8 @@ def record_claim(voucher_id: int, day: date | None = None) -> None:
 def record_redemption(voucher_id: int, day: date | None = None) -> None:
     """Count one redemption inside the caller's transaction (it commits with the redemption)."""
     _bump_in_session(voucher_id, "redemptions", day)
+
+
+def record_gift(voucher_id: int, day: date | None = None) -> None:
+    """Count one accepted gift inside the caller's transaction (it commits with the transfer)."""
+    _bump_in_session(voucher_id, "gifts", day)

@@ -29,11 +29,13 @@ class Counts:
     views: int = 0
     claims: int = 0
     redemptions: int = 0
+    gifts: int = 0  # claims given to a friend (a transfer, not a new claim)
 
     def add(self, other: Counts) -> None:
         self.views += other.views
         self.claims += other.claims
         self.redemptions += other.redemptions
+        self.gifts += other.gifts
 
     @property
     def claim_rate(self) -> float | None:
@@ -119,6 +121,7 @@ def _voucher_stats(company_id: int, first: date, last: date) -> list[VoucherStat
             VoucherDailyStats.views,
             VoucherDailyStats.claims,
             VoucherDailyStats.redemptions,
+            VoucherDailyStats.gifts,
         )
         .outerjoin(
             VoucherDailyStats,
@@ -138,10 +141,10 @@ def _voucher_stats(company_id: int, first: date, last: date) -> list[VoucherStat
         .order_by(Voucher.title, Voucher.id)
     )
     vouchers: dict[int, VoucherStats] = {}
-    for voucher_id, title, status, day, views, claims, redemptions in rows:
+    for voucher_id, title, status, day, views, claims, redemptions, gifts in rows:
         stats = vouchers.setdefault(voucher_id, VoucherStats(voucher_id, title, status))
         if day is not None:
-            counts = Counts(views or 0, claims or 0, redemptions or 0)
+            counts = Counts(views or 0, claims or 0, redemptions or 0, gifts or 0)
             stats.by_day[_as_date(day)] = counts
             stats.totals.add(counts)
     return list(vouchers.values())

@@ -38,6 +38,9 @@ REDACTED = "redacted"
 # and the development outbox shows it.
 SCRUB_GRACE = timedelta(days=1)
 
+# Messages to a friend's typed address (shares and gifts): their contact is redacted after delivery.
+FRIEND_MESSAGE_KINDS = ("share", "gift")
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
@@ -208,7 +211,7 @@ _SMS_REFUSALS = {
 }
 
 
-def _check_sms_allowed(phone: str, ip: str | None) -> None:
+def check_sms_allowed(phone: str, ip: str | None) -> None:
     """The SMS pumping defence that verification codes also meet: allowed countries only, and
     the per-number, per-IP and global SMS caps (see ``verification.check_sms_allowed``)."""
     if not verification.sms_country_allowed(phone):
@@ -271,7 +274,7 @@ def share_voucher(
         client = ip_hash(ip)
         _check_limits(sender.id, voucher.id, recipient, client)
         if channel == "sms":
-            _check_sms_allowed(to, ip)
+            check_sms_allowed(to, ip)
         token = secrets.token_urlsafe(16)
         url = f"{current_app.config['BASE_URL']}/s/{token}"
         sms, subject, body = _texts(sender, voucher, note, url)
@@ -341,7 +344,11 @@ def scrub_share_contacts(now: datetime | None = None) -> int:
     )
     result = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.kind == "share", OutboxMessage.to_address != REDACTED, final)
+        .where(
+            OutboxMessage.kind.in_(FRIEND_MESSAGE_KINDS),
+            OutboxMessage.to_address != REDACTED,
+            final,
+        )
         .values(to_address=REDACTED)
         .execution_options(synchronize_session=False)
     )
