@@ -41,7 +41,7 @@ class Digest(enum.StrEnum):
     REPORT_NETWORK = "report-network"  # the network a review report came from
     SHARE_RECIPIENT = "share-recipient"  # all Konexi keeps of a friend's phone or email
     SHARE_IP = "share-ip"  # the address a share came from
-    GIFT_TOKEN = "gift-token"  # a gift link's token: only its digest is stored
+    GIFT_LINK = "gift-link"  # a gift link's token: only its digest is stored
     VIEW_SALT = "view-salt"  # the daily key of the view marks
     VIEW_MARK = "view-mark"  # (voucher, visitor) under that day's key: see _UNLABELLED
     SUPPRESSED_ADDRESS = "suppressed-address"  # an unsubscribed email address: see _UNLABELLED

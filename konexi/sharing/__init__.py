@@ -4,6 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("sharing", __name__)
 
-from konexi.sharing import routes  # noqa: E402,F401
+from konexi.sharing import gift_routes, routes  # noqa: E402,F401
 
 __all__ = ["bp"]

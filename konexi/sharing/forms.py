@@ -54,3 +54,27 @@ class ShareForm(KonexiForm):
             self.form_errors.append(str(error.message))
             return
         field.errors = [*field.errors, str(error.message)]
+
+
+class GiftForm(KonexiForm):
+    class Meta:
+        csrf = False  # CSRFProtect checks every POST
+
+    contact = StringField(
+        _l("Your friend's mobile number or email"),
+        id="gift-contact",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={
+            "autocomplete": "off",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+            "maxlength": "254",
+            "placeholder": "0812 3456 7890",
+        },
+    )
+
+    def validate_contact(self, field: StringField) -> None:
+        try:
+            sharing.parse_contact(field.data or "")
+        except ShareError as error:
+            raise ValidationError(str(error.message)) from error

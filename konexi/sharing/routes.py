@@ -134,7 +134,9 @@ def landing(token: str):  # type: ignore[no-untyped-def]
             voucher_url=next_path,
             signup_url=url_for("auth.signup", next=next_path),
             login_url=url_for("auth.login", next=next_path),
-        )
+        ),
+        # Gone for good: the sender withdrew the link.
+        410 if shared.state == sharing.Availability.WITHDRAWN else 200,
     )
     # The token is a capability: keep it out of search engines and other sites' Referer headers.
     # Not "no-referrer": over HTTPS the CSRF check wants a same-origin Referer on every POST,

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from konexi.services.claims import claims
+from konexi.services.sharing import gifts, sharing
 from konexi.vouchers import bp
 from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 
@@ -15,7 +16,13 @@ from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_
 @login_required
 def mine():  # type: ignore[no-untyped-def]
     listing = claims.list_my_claims(current_user.id)
-    return render_page_or_fragment("me/vouchers.html", "me/_vouchers.html", listing=listing)
+    return render_page_or_fragment(
+        "me/vouchers.html",
+        "me/_vouchers.html",
+        listing=listing,
+        pending_gifts=gifts.pending_gifts_of(current_user.id),
+        my_shares=sharing.list_my_shares(current_user.id),
+    )
 
 
 @bp.get("/me/vouchers/<int:claim_id>")
@@ -24,7 +31,10 @@ def my_claim(claim_id: int):  # type: ignore[no-untyped-def]
     claim = claims.claim_for_owner(current_user.id, claim_id)
     if claim is None:
         abort(404)
-    return render_page_or_fragment("me/claim.html", "me/_claim.html", claim=claim)
+    pending_gift = gifts.pending_gifts_of(current_user.id).get(claim.id)
+    return render_page_or_fragment(
+        "me/claim.html", "me/_claim.html", claim=claim, pending_gift=pending_gift
+    )
 
 
 def _set_hidden(claim_id: int, hidden: bool):  # type: ignore[no-untyped-def]

@@ -5,15 +5,26 @@ from __future__ import annotations
 
 from flask import Flask
 
-from konexi.models import ClaimState, ExportStatus, OutboxStatus, ReviewStatus, Role, VoucherStatus
+from konexi.models import (
+    ClaimState,
+    ExportStatus,
+    GiftStatus,
+    OutboxStatus,
+    ReviewStatus,
+    Role,
+    VoucherStatus,
+)
 from konexi.services.providers.invitations import InvitationProblem
 from konexi.services.providers.provider_voucher_list import VoucherListState
+from konexi.services.sharing.gifts import AcceptOutcome
 from konexi.services.sharing.sharing import Availability
 
 TEMPLATE_ENUMS = (
+    AcceptOutcome,
     Availability,
     ClaimState,
     ExportStatus,
+    GiftStatus,
     InvitationProblem,
     OutboxStatus,
     ReviewStatus,

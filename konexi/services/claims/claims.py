@@ -63,6 +63,7 @@ class MyClaims:
     active: list[Claim] = field(default_factory=list)
     redeemed: list[Claim] = field(default_factory=list)
     expired: list[Claim] = field(default_factory=list)
+    given: list[Claim] = field(default_factory=list)  # given to a friend, who holds a new code
     hidden: list[Claim] = field(default_factory=list)
 
 

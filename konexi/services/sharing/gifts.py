@@ -80,7 +80,7 @@ class AcceptResult:
 
 
 def token_hash(token: str) -> str:
-    return keyed_digest(Digest.GIFT_TOKEN, token)
+    return keyed_digest(Digest.GIFT_LINK, token)
 
 
 def _first_name(user: User) -> str:
@@ -115,6 +115,14 @@ def _check_limits(sender_id: int, recipient: str) -> None:
         )
 
 
+def can_give(claim: Claim) -> bool:
+    """Whether the holder may offer this claim as a gift: active, and a received gift only when
+    its voucher allows giving again (pending gifts and limits are checked when giving)."""
+    if claim.status != ClaimStatus.ACTIVE or claim.voucher.ends_at <= utcnow():
+        return False
+    return claim.gifted_from_id is None or claim.voucher.allow_regift
+
+
 def _giveable_claim(sender: User, claim_id: int, now: datetime) -> Claim:
     """The sender's own active claim on a running voucher, locked until commit."""
     claim = db.session.scalar(
@@ -125,7 +133,7 @@ def _giveable_claim(sender: User, claim_id: int, now: datetime) -> Claim:
     )
     if claim is None or claim.status != ClaimStatus.ACTIVE or claim.voucher.ends_at <= now:
         raise GiftError("unavailable", "claim", _l("This voucher can no longer be given."))
-    if claim.gifted_from_id is not None and not claim.voucher.allow_regift:
+    if not can_give(claim):
         raise GiftError(
             "no_regift",
             "claim",
@@ -135,7 +143,7 @@ def _giveable_claim(sender: User, claim_id: int, now: datetime) -> Claim:
         raise GiftError(
             "pending",
             "claim",
-            _l("You have already given this voucher. Take it back first to give it to someone else."),
+            _l("You have already given this voucher. Take it back to give it to someone else."),
         )
     return claim
 

@@ -124,6 +124,7 @@ class Availability(StrEnum):
     ENDED = "ended"
     SOLD_OUT = "sold_out"
     UNAVAILABLE = "unavailable"  # not started, paused or a draft, or the provider is inactive
+    WITHDRAWN = "withdrawn"  # the sender took the link back
 
 
 def voucher_state(voucher: Voucher) -> Availability:
@@ -328,7 +329,35 @@ def open_shared_voucher(token: str, count_open: bool = False) -> SharedVoucher |
     )
     if share is None:
         return None
+    if share.withdrawn_at is not None:
+        return SharedVoucher(voucher=share.voucher, state=Availability.WITHDRAWN)
     return SharedVoucher(voucher=share.voucher, state=voucher_state(share.voucher))
+
+
+def list_my_shares(sender_id: int, limit: int = 20) -> list[Share]:
+    """The sender's links that still work, newest first (withdrawn ones are gone for good)."""
+    return list(
+        db.session.scalars(
+            select(Share)
+            .where(Share.sender_id == sender_id, Share.withdrawn_at.is_(None))
+            .options(joinedload(Share.voucher))
+            .order_by(Share.created_at.desc(), Share.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def withdraw_share(sender_id: int, share_id: int) -> bool:
+    """The sender withdraws their link: it shows "no longer available" from now on; False when
+    the share is not theirs or already withdrawn."""
+    result = db.session.execute(
+        update(Share)
+        .where(Share.id == share_id, Share.sender_id == sender_id, Share.withdrawn_at.is_(None))
+        .values(withdrawn_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def scrub_share_contacts(now: datetime | None = None) -> int:
