@@ -21,6 +21,7 @@ class GiftStatus(StrEnum):
     ACCEPTED = "accepted"
     TAKEN_BACK = "taken_back"
     RETURNED = "returned"  # not accepted in time, or the voucher ended
+    VOID = "void"  # the sender redeemed the voucher before the friend accepted
 
 
 class Gift(db.Model):

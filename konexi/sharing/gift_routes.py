@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
 from konexi.i18n import current_language
-from konexi.models import GiftStatus
+from konexi.models.base import utcnow
 from konexi.services.claims import claims
 from konexi.services.sharing import gifts, sharing
 from konexi.services.sharing.gifts import AcceptOutcome, GiftError
@@ -98,7 +98,10 @@ def _gift_page(token: str, outcome: AcceptOutcome | None = None, status: int = 2
     gift = gifts.gift_for_token(token)
     if gift is None:
         abort(404)
-    pending = gift.status == GiftStatus.PENDING and outcome is not AcceptOutcome.EXPIRED
+    pending = gifts.is_open(gift)
+    expired = outcome is AcceptOutcome.EXPIRED or (
+        not pending and gifts.closed_reason(gift, utcnow()) is AcceptOutcome.EXPIRED
+    )
     if not pending and status == 200:
         status = 410
     next_path = url_for("sharing.gift_landing", token=token)
@@ -108,6 +111,7 @@ def _gift_page(token: str, outcome: AcceptOutcome | None = None, status: int = 2
             gift=gift,
             token=token,
             pending=pending,
+            expired=expired,
             outcome=outcome,
             login_url=url_for("auth.login", next=next_path),
             signup_url=url_for("auth.signup", next=next_path),

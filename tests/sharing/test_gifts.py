@@ -215,8 +215,10 @@ def test_redeeming_first_voids_the_pending_gift(app, people):
     token = give(sender, claim, friend.phone)
 
     assert redeem_by_branch_phone(BRANCH_PHONE, claim.code).ok
+    assert not gifts.is_open(the_gift())
     assert accept_gift(friend.id, token).outcome is AcceptOutcome.UNAVAILABLE
     assert db.session.scalar(select(Claim).where(Claim.user_id == friend.id)) is None
+    assert the_gift().status == GiftStatus.VOID
 
 
 def test_one_friend_receives_at_most_three_gifts_a_day(app, create_user):

@@ -248,18 +248,28 @@ def return_expired_gifts(now: datetime | None = None) -> int:
 
 
 def gift_for_token(token: str) -> Gift | None:
-    """The gift behind a link, with its voucher and provider; None for an unknown token."""
+    """The gift behind a link, with its voucher, provider and claim; None for an unknown token."""
     if not token or len(token) > 64:
         return None
     return db.session.scalar(
         select(Gift)
         .where(Gift.token_hash == token_hash(token))
-        .options(joinedload(Gift.voucher).joinedload(Voucher.company))
+        .options(joinedload(Gift.voucher).joinedload(Voucher.company), joinedload(Gift.claim))
         .execution_options(populate_existing=True)
     )
 
 
-def _settled_outcome(gift: Gift, now: datetime) -> AcceptOutcome:
+def is_open(gift: Gift, now: datetime | None = None) -> bool:
+    """Whether the friend can still accept: pending, in time, and the sender still holds it."""
+    now = now or utcnow()
+    return (
+        gift.status == GiftStatus.PENDING
+        and gift.expires_at > now
+        and gift.claim.status == ClaimStatus.ACTIVE
+    )
+
+
+def closed_reason(gift: Gift, now: datetime) -> AcceptOutcome:
     """Why a gift that is not pending (or past its time) cannot be accepted."""
     if gift.status == GiftStatus.RETURNED or (
         gift.status == GiftStatus.PENDING and gift.expires_at <= now
@@ -283,10 +293,10 @@ def accept_gift(user_id: int, token: str) -> AcceptResult:
     if gift.status == GiftStatus.ACCEPTED and gift.recipient_id == user.id:
         return AcceptResult(AcceptOutcome.ACCEPTED, gift.new_claim)
     if gift.status != GiftStatus.PENDING or gift.expires_at <= now:
-        return AcceptResult(_settled_outcome(gift, now))
+        return AcceptResult(closed_reason(gift, now))
     voucher = gift.voucher
     if claims_held(user.id, voucher.id) >= voucher.per_user_limit:
-        return AcceptResult(AcceptOutcome.LIMIT_REACHED)
+        return _limit_or_settled(token, user.id, now)
     gift_id, claim_id, sender_id = gift.id, gift.claim_id, gift.sender_id
 
     # The first write: of two accepts, the second waits for this row and then finds it settled.
@@ -311,16 +321,17 @@ def accept_gift(user_id: int, token: str) -> AcceptResult:
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         db.session.rollback()  # the sender redeemed it (or lost the account) first
+        _void(gift_id, now)
         return AcceptResult(AcceptOutcome.UNAVAILABLE)
     held = claims_held(user.id, voucher.id)
     if held >= voucher.per_user_limit:
         db.session.rollback()
-        return AcceptResult(AcceptOutcome.LIMIT_REACHED)
+        return _limit_or_settled(token, user.id, now)
     try:
         new_claim = insert_claim(voucher.id, user.id, held + 1, gifted_from_id=claim_id)
     except SlotTaken:
         db.session.rollback()
-        return AcceptResult(AcceptOutcome.LIMIT_REACHED)
+        return _limit_or_settled(token, user.id, now)
     db.session.execute(
         update(Gift)
         .where(Gift.id == gift_id)
@@ -332,13 +343,33 @@ def accept_gift(user_id: int, token: str) -> AcceptResult:
     return AcceptResult(AcceptOutcome.ACCEPTED, new_claim)
 
 
+def _void(gift_id: int, now: datetime) -> None:
+    """The gift's claim was used by the sender: the link says so from now on."""
+    db.session.execute(
+        update(Gift)
+        .where(Gift.id == gift_id, Gift.status == GiftStatus.PENDING)
+        .values(status=GiftStatus.VOID, settled_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _limit_or_settled(token: str, user_id: int, now: datetime) -> AcceptResult:
+    """Over the limit, unless the claim that fills it is this very gift, accepted a moment ago
+    by the same person in another request (a double tap), or the gift is settled meanwhile."""
+    gift = gift_for_token(token)
+    if gift is not None and gift.status == GiftStatus.PENDING and gift.expires_at > now:
+        return AcceptResult(AcceptOutcome.LIMIT_REACHED)
+    return _after_race(token, user_id, now)
+
+
 def _after_race(token: str, user_id: int, now: datetime) -> AcceptResult:
     gift = gift_for_token(token)
     if gift is None:
         return AcceptResult(AcceptOutcome.NOT_FOUND)
     if gift.status == GiftStatus.ACCEPTED and gift.recipient_id == user_id:
         return AcceptResult(AcceptOutcome.ACCEPTED, gift.new_claim)
-    return AcceptResult(_settled_outcome(gift, now))
+    return AcceptResult(closed_reason(gift, now))
 
 
 def pending_gifts_of(sender_id: int) -> dict[int, Gift]:
