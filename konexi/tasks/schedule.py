@@ -55,6 +55,14 @@ SCHEDULE: tuple[Recurring, ...] = (
         why=_l("Hourly: a friend's contact outlives its final delivery by at most an hour"),
     ),
     Recurring(
+        "return_expired_gifts",
+        sharing_jobs.return_expired_gifts,
+        job_timeout=300,
+        cron="*/10 * * * *",
+        # Accepting checks the time too: this only tidies the sender's list and the gift's page.
+        why=_l("Every 10 minutes: unaccepted gifts past their time go back to their senders"),
+    ),
+    Recurring(
         "send_weekly_digests",
         catalogue_jobs.send_weekly_digests,
         job_timeout=3600,

@@ -16,6 +16,7 @@ from konexi.models import (
     Claim,
     Company,
     CustomerDataAccess,
+    Gift,
     LinkedAccount,
     Membership,
     OutboxMessage,
@@ -142,6 +143,34 @@ def _shares(user_id: int) -> list[dict[str, Any]]:
             "channel": row.channel,
             "created_at": _value(row.created_at),
             "opened_count": row.opened_count,
+        }
+        for row in rows
+    ]
+
+
+def _gifts(user_id: int) -> list[dict[str, Any]]:
+    # Given or received; the friend's contact and the other person are theirs, not the user's.
+    rows = db.session.execute(
+        select(
+            Voucher.title,
+            Gift.sender_id,
+            Gift.channel,
+            Gift.status,
+            Gift.created_at,
+            Gift.settled_at,
+        )
+        .join(Voucher, Voucher.id == Gift.voucher_id)
+        .where(or_(Gift.sender_id == user_id, Gift.recipient_id == user_id))
+        .order_by(Gift.created_at, Gift.id)
+    )
+    return [
+        {
+            "voucher": row.title,
+            "direction": "given" if row.sender_id == user_id else "received",
+            "channel": row.channel,
+            "status": str(row.status),
+            "created_at": _value(row.created_at),
+            "settled_at": _value(row.settled_at),
         }
         for row in rows
     ]
@@ -274,7 +303,8 @@ def export_user_data(user_id: int) -> dict[str, Any]:
     Sections: ``profile`` (every User column but the password hash and internals, i.e. settings
     and lifecycle too), ``profile_picture``, ``favourite_categories``, ``location``, ``claims``
     (voucher, provider, code, status, times, branch), ``reviews``, ``review_reports``,
-    ``shares`` (voucher, channel, time; never the friend's contact), ``memberships``,
+    ``shares`` (voucher, channel, time; never the friend's contact), ``gifts`` (given or
+    received: voucher, channel, status, times; never the friend's contact), ``memberships``,
     ``messages`` (SMS and email sent to a phone or email they had proven; codes withheld),
     ``consents`` (branch phones they consented for),
     ``data_access`` (which company saw their data, when) and ``linked_accounts`` (provider,
@@ -293,6 +323,7 @@ def export_user_data(user_id: int) -> dict[str, Any]:
         "reviews": _reviews(user_id),
         "review_reports": _reports(user_id),
         "shares": _shares(user_id),
+        "gifts": _gifts(user_id),
         "memberships": _memberships(user_id),
         "messages": _messages(user),
         "consents": _consents(user_id),
@@ -331,6 +362,9 @@ def count_export_rows(user_id: int) -> int:
         select(func.count()).select_from(Review).where(Review.user_id == user_id),
         select(func.count()).select_from(ReviewReport).where(ReviewReport.reporter_id == user_id),
         select(func.count()).select_from(Share).where(Share.sender_id == user_id),
+        select(func.count())
+        .select_from(Gift)
+        .where(or_(Gift.sender_id == user_id, Gift.recipient_id == user_id)),
         select(func.count()).select_from(Membership).where(Membership.user_id == user_id),
         select(func.count()).select_from(OutboxMessage).where(own_messages(user)),
         select(func.count()).select_from(Branch).where(Branch.phone_consent_by_id == user_id),

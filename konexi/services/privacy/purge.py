@@ -7,7 +7,9 @@ Rules, per account whose status is "deleting" and whose ``purge_after`` has pass
   addressed to them (by ``user_id`` or by their phone/email) and every message that names them
   (``named_user_id``: invitations they sent, vouchers they shared with a friend);
 - anonymised and kept: claims and redemptions (``user_id`` NULL: a voucher's counts stay true),
-  shares (``sender_id`` NULL: open counts stay), the provider's data-access log (customer NULL);
+  shares (``sender_id`` NULL: open counts stay), gifts they gave or accepted (sender/recipient
+  NULL, the contact and network hashes blanked; a pending gift of theirs is void, so nobody can
+  accept a claim that no longer has a holder), the provider's data-access log (customer NULL);
 - reviews: the text and the provider's reply are blanked and the author cleared, so the row stays
   only as an anonymous rating and a provider's average does not change when a customer leaves;
 - an account under a fraud hold is kept, logged and reported, whatever its purge date;
@@ -32,6 +34,8 @@ from konexi.models import (
     Claim,
     Company,
     CustomerDataAccess,
+    Gift,
+    GiftStatus,
     Invitation,
     Membership,
     OutboxMessage,
@@ -68,6 +72,29 @@ def _not_held():  # type: ignore[no-untyped-def]
     return User.fraud_hold_at.is_(None) & User.fraud_hold_reason.is_(None)
 
 
+def _anonymise_gifts(ids: list[int]) -> None:
+    """Gifts stay as counts: who gave, who accepted, to which address and from where go."""
+    db.session.execute(
+        update(Gift)
+        .where(Gift.sender_id.in_(ids), Gift.status == GiftStatus.PENDING)
+        .values(status=GiftStatus.VOID, settled_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    for column in (Gift.sender_id, Gift.recipient_id):
+        db.session.execute(
+            update(Gift)
+            .where(column.in_(ids))
+            .values({column: None, "recipient_hash": "", "ip_hash": None})
+            .execution_options(synchronize_session=False)
+        )
+    db.session.execute(
+        update(Gift)
+        .where(Gift.sender_id.is_(None), Gift.outbox_message_id.is_not(None))
+        .values(outbox_message_id=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _purge_batch(ids: list[int]) -> None:
     """Delete or anonymise everything personal of these users, then the users (one transaction)."""
     contacts = db.session.execute(select(User.email_key, User.phone).where(User.id.in_(ids))).all()
@@ -78,6 +105,9 @@ def _purge_batch(ids: list[int]) -> None:
     sent_by_them = select(Share.outbox_message_id).where(
         Share.sender_id.in_(ids), Share.outbox_message_id.is_not(None)
     )
+    given_by_them = select(Gift.outbox_message_id).where(
+        Gift.sender_id.in_(ids), Gift.outbox_message_id.is_not(None)
+    )
     db.session.execute(
         delete(OutboxMessage)
         .where(
@@ -86,6 +116,7 @@ def _purge_batch(ids: list[int]) -> None:
                 OutboxMessage.named_user_id.in_(ids),
                 func.lower(OutboxMessage.to_address).in_(addresses),
                 OutboxMessage.id.in_(sent_by_them),
+                OutboxMessage.id.in_(given_by_them),
             )
         )
         .execution_options(synchronize_session=False)
@@ -96,6 +127,7 @@ def _purge_batch(ids: list[int]) -> None:
         .values(sender_id=None, outbox_message_id=None)
         .execution_options(synchronize_session=False)
     )
+    _anonymise_gifts(ids)
     db.session.execute(
         update(Review)
         .where(Review.user_id.in_(ids))

@@ -378,24 +378,3 @@ def pending_gifts_of(sender_id: int) -> dict[int, Gift]:
         select(Gift).where(Gift.sender_id == sender_id, Gift.status == GiftStatus.PENDING)
     )
     return {gift.claim_id: gift for gift in rows}
-
-
-def gifts_for_export(user_id: int) -> list[dict[str, object]]:
-    """The gifts a user gave or accepted, as their export lists them (no friend's contact)."""
-    rows = db.session.scalars(
-        select(Gift)
-        .where((Gift.sender_id == user_id) | (Gift.recipient_id == user_id))
-        .options(joinedload(Gift.voucher))
-        .order_by(Gift.created_at)
-    )
-    return [
-        {
-            "direction": "given" if gift.sender_id == user_id else "received",
-            "voucher": gift.voucher.title,
-            "channel": gift.channel,
-            "status": str(gift.status),
-            "created_at": gift.created_at.isoformat(),
-            "settled_at": gift.settled_at.isoformat() if gift.settled_at else None,
-        }
-        for gift in rows
-    ]

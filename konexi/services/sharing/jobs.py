@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from konexi.services.sharing import sharing
+from konexi.services.sharing import gifts, sharing
 
 
 def scrub_share_contacts() -> int:
     """Redact friends' phone numbers and emails from share messages whose delivery is final."""
     return sharing.scrub_share_contacts()
+
+
+def return_expired_gifts() -> int:
+    """Give unaccepted gifts past their time (or their voucher's end) back to their senders."""
+    return gifts.return_expired_gifts()
