@@ -124,6 +124,7 @@ class VoucherForm(KonexiForm):
     category_id = SelectField(_l("Category"), coerce=_int_or_none, validate_choice=False)
     quota_total = WholeNumberField(_l("Total vouchers"), render_kw={"inputmode": "numeric"})
     per_user_limit = WholeNumberField(_l("Per person"), render_kw={"inputmode": "numeric"})
+    allow_regift = BooleanField(_l("A voucher received as a gift may be given again"))
     starts_at = JakartaDateTimeField(_l("Starts (Jakarta time)"))
     ends_at = JakartaDateTimeField(_l("Ends (Jakarta time)"))
     branch_ids = SelectMultipleField(_l("Valid at"), coerce=_int_or_none, validate_choice=False)
@@ -159,6 +160,7 @@ class VoucherForm(KonexiForm):
                 "category_id": voucher.category_id,
                 "quota_total": voucher.quota_total,
                 "per_user_limit": voucher.per_user_limit,
+                "allow_regift": voucher.allow_regift,
                 "starts_at": voucher.starts_at,
                 "ends_at": voucher.ends_at,
                 "branch_ids": [branch.id for branch in voucher.branches],
@@ -177,6 +179,7 @@ class VoucherForm(KonexiForm):
             category_id=self.category_id.data,
             quota_total=self.quota_total.data,
             per_user_limit=self.per_user_limit.data,
+            allow_regift=bool(self.allow_regift.data),
             starts_at=self.starts_at.data,
             ends_at=self.ends_at.data,
             branch_ids=tuple(i for i in (self.branch_ids.data or []) if i is not None),

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from konexi.extensions import db
 from konexi.models import Claim, Gift, OutboxMessage, User
 from konexi.services.sharing import gifts
+from tests.support.app import csrf_token_from, csrf_token_of
 
 _LINK = re.compile(r"/g/([A-Za-z0-9_-]+)")
 
@@ -44,3 +47,17 @@ def the_gift(gift_id: int | None = None) -> Gift:
     latest = db.session.scalars(select(Gift).order_by(Gift.id.desc())).first()
     assert latest is not None
     return latest
+
+
+def post_give(client: FlaskClient, claim_id: int, contact: str, csrf: bool = True) -> TestResponse:
+    """Submit the give form as a browser would (with the CSRF token of the give page)."""
+    data = {"contact": contact}
+    if csrf:
+        page = client.get(f"/me/vouchers/{claim_id}/give").get_data(as_text=True)
+        data["csrf_token"] = csrf_token_from(page)
+    return client.post(f"/me/vouchers/{claim_id}/give", data=data)
+
+
+def post_with_token(client: FlaskClient, url: str) -> TestResponse:
+    """POST a button's form (no fields but the CSRF token), as a signed-in browser would."""
+    return client.post(url, data={"csrf_token": csrf_token_of(client)})

@@ -45,6 +45,7 @@ class VoucherFields:
     category_id: int | None = None
     quota_total: int | None = None
     per_user_limit: int | None = None
+    allow_regift: bool = False  # a claim received as a gift may be given again
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     branch_ids: tuple[int, ...] = ()
@@ -184,6 +185,7 @@ def _values(fields: VoucherFields) -> dict[str, object]:
         "category_id": fields.category_id,
         "quota_total": fields.quota_total,
         "per_user_limit": fields.per_user_limit,
+        "allow_regift": fields.allow_regift,
         "starts_at": fields.starts_at,
         "ends_at": fields.ends_at,
     }
