@@ -202,6 +202,28 @@ RULES: dict[tuple[str, str], Rule] = {
         refusals={"unverified": "403"},
         note="unverified: 403 with the form saying why and a link to /verify",
     ),
+    ("sharing.give", "GET"): Rule(OWNER, lambda w: f"/me/vouchers/{w.claim.id}/give"),
+    ("sharing.give", "POST"): Rule(
+        OWNER,
+        lambda w: f"/me/vouchers/{w.claim.id}/give",
+        lambda w: {"contact": "+6281299990099"},
+        note="the world's claim is redeemed: its holder gets the form back (422), others 404",
+    ),
+    ("sharing.take_back", "POST"): Rule(
+        OWNER,
+        lambda w: f"/me/gifts/{w.new_gift_id()}/take-back",
+        note="the sender of the gift takes it back; anyone else's id is 404",
+    ),
+    ("sharing.withdraw_share", "POST"): Rule(
+        OWNER, lambda w: f"/me/shares/{w.new_share_id()}/withdraw"
+    ),
+    ("sharing.gift_landing", "GET"): Rule(PUBLIC, lambda w: f"/g/{w.new_gift_token()}"),
+    ("sharing.accept", "POST"): Rule(
+        INVITEE,
+        lambda w: f"/g/{w.new_gift_token()}/accept",
+        ok_location=r"/me/vouchers/\d+$",
+        note="the gift went to other_user's phone: only that account accepts; others 403",
+    ),
     ("vouchers.mine", "GET"): Rule(SIGNED_IN_ONLY, lambda w: "/me/vouchers"),
     ("vouchers.my_claim", "GET"): Rule(OWNER, lambda w: f"/me/vouchers/{w.claim.id}"),
     ("vouchers.hide_claim", "POST"): Rule(OWNER, lambda w: f"/me/vouchers/{w.claim.id}/hide"),

@@ -59,6 +59,7 @@ from tests.servers.fake_twilio import AUTH_TOKEN
 from tests.support.app import csrf_token_from
 from tests.support.auth import log_in
 from tests.support.factories import make_company, make_voucher
+from tests.support.gifts import live_share_id, pending_gift, pending_gift_id
 from tests.support.reviews import make_review, redeemed_claim
 
 _numbers = itertools.count(1)
@@ -151,6 +152,16 @@ class World:
     # Objects some requests use up or change: built again when needed.
     def new_voucher(self) -> Voucher:
         return make_voucher(company=self.company, title=f"Claim me {next(_numbers)}")
+
+    def new_gift_token(self) -> str:
+        """A pending gift from ``user`` to ``other_user``'s phone."""
+        return pending_gift(self.users["user"], self.users["other_user"], self.new_voucher())
+
+    def new_gift_id(self) -> int:
+        return pending_gift_id(self.users["user"], self.users["other_user"], self.new_voucher())
+
+    def new_share_id(self) -> int:
+        return live_share_id(self.users["user"], self.voucher)
 
     def new_member(self) -> Membership:
         person = make_user(f"Member {next(_numbers)}")

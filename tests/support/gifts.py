@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
+import secrets
+from datetime import timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from konexi.extensions import db
-from konexi.models import Claim, Gift, OutboxMessage, User
+from konexi.models import Claim, Gift, GiftStatus, OutboxMessage, Share, User, Voucher
+from konexi.models.base import utcnow
 from konexi.services.sharing import gifts
+from konexi.services.sharing.sharing import recipient_hash
 from tests.support.app import csrf_token_from, csrf_token_of
+from tests.support.redemption import make_claim
 
 _LINK = re.compile(r"/g/([A-Za-z0-9_-]+)")
 
@@ -61,3 +66,45 @@ def post_give(client: FlaskClient, claim_id: int, contact: str, csrf: bool = Tru
 def post_with_token(client: FlaskClient, url: str) -> TestResponse:
     """POST a button's form (no fields but the CSRF token), as a signed-in browser would."""
     return client.post(url, data={"csrf_token": csrf_token_of(client)})
+
+
+def pending_gift(sender: User, to: User, voucher: Voucher) -> str:
+    """A gift of a new claim of ``sender`` waiting for ``to`` (by phone), made directly in the
+    database (no message, no daily limit); returns the link's token."""
+    claim = make_claim(sender, voucher)
+    token = secrets.token_urlsafe(16)
+    db.session.add(
+        Gift(
+            token_hash=gifts.token_hash(token),
+            claim_id=claim.id,
+            voucher_id=voucher.id,
+            sender_id=sender.id,
+            channel="sms",
+            recipient_hash=recipient_hash(to.phone),
+            status=GiftStatus.PENDING,
+            expires_at=utcnow() + timedelta(days=7),
+        )
+    )
+    db.session.commit()
+    return token
+
+
+def pending_gift_id(sender: User, to: User, voucher: Voucher) -> int:
+    token = pending_gift(sender, to, voucher)
+    gift = gifts.gift_for_token(token)
+    assert gift is not None
+    return gift.id
+
+
+def live_share_id(sender: User, voucher: Voucher) -> int:
+    """A share link of ``sender`` that still works (made directly, no message)."""
+    share = Share(
+        token=secrets.token_urlsafe(16),
+        voucher_id=voucher.id,
+        sender_id=sender.id,
+        channel="sms",
+        recipient_hash="0" * 64,
+    )
+    db.session.add(share)
+    db.session.commit()
+    return share.id
