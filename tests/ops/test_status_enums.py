@@ -29,6 +29,8 @@ from konexi.models import (
     CustomerDataAccess,
     DataExport,
     ExportStatus,
+    Gift,
+    GiftStatus,
     Invitation,
     Membership,
     OutboxMessage,
@@ -47,10 +49,12 @@ from konexi.models.base import utcnow
 from konexi.services.privacy.export_jobs import BuildOutcome, build_export
 from tests.support.factories import make_member, make_voucher
 
-# The strings in the database before the enums existed: changing one needs a data migration.
+# The strings in the database before the enums existed (and those of tables added since, like
+# gifts): changing one needs a data migration.
 STORED: dict[tuple[type, str], tuple[str, ...]] = {
     (Voucher, "status"): ("draft", "live", "paused", "ended"),
-    (Claim, "status"): ("active", "redeemed"),
+    (Claim, "status"): ("active", "redeemed", "given"),
+    (Gift, "status"): ("pending", "accepted", "taken_back", "returned", "void"),
     (DataExport, "status"): ("pending", "ready", "failed"),
     (OutboxMessage, "status"): ("pending", "sending", "sent", "delivered", "failed", "dev"),
     (Membership, "role"): ("owner", "admin", "staff"),
@@ -64,6 +68,7 @@ STORED: dict[tuple[type, str], tuple[str, ...]] = {
 ENUMS: dict[tuple[type, str], type[StrEnum]] = {
     (Voucher, "status"): VoucherStatus,
     (Claim, "status"): ClaimStatus,
+    (Gift, "status"): GiftStatus,
     (DataExport, "status"): ExportStatus,
     (OutboxMessage, "status"): OutboxStatus,
     (Membership, "role"): Role,
@@ -125,7 +130,15 @@ def _rows(create_user: Callable[..., User]) -> dict[tuple[type, str], int]:
         company_id=voucher.company_id, claim_id=claim.id, channel="console", purpose="lookup"
     )
     report = ReviewReport(review_id=review.id, reporter_id=user.id, reason="spam")
-    db.session.add_all([access, report])
+    gift = Gift(
+        token_hash="0" * 64,
+        claim_id=claim.id,
+        voucher_id=voucher.id,
+        channel="sms",
+        recipient_hash="1" * 64,
+        expires_at=utcnow() + timedelta(days=7),
+    )
+    db.session.add_all([access, report, gift])
     db.session.commit()
     ids = {
         Voucher: voucher.id,
@@ -138,6 +151,7 @@ def _rows(create_user: Callable[..., User]) -> dict[tuple[type, str], int]:
         Review: review.id,
         ReviewReport: report.id,
         User: user.id,
+        Gift: gift.id,
     }
     return {key: ids[key[0]] for key in STORED}
 
