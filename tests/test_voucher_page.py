@@ -125,6 +125,7 @@ def test_views_are_counted_per_day_only(app, client, create_user):
         "views",
         "claims",
         "redemptions",
+        "gifts",
     }
 
 
