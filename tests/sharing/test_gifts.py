@@ -13,6 +13,7 @@ from konexi.models.base import utcnow
 from konexi.services.claims.redemption import RedeemOutcome, redeem_by_branch_phone
 from konexi.services.sharing import gifts
 from konexi.services.sharing.gifts import AcceptOutcome, GiftError, accept_gift, give_claim
+from konexi.services.sharing.sharing import recipient_hash, scrub_share_contacts
 from tests.support.factories import fresh, make_voucher
 from tests.support.gifts import gift_messages, give, the_gift
 from tests.support.redemption import make_claim
@@ -231,3 +232,14 @@ def test_one_friend_receives_at_most_three_gifts_a_day(app, create_user):
     with pytest.raises(GiftError) as refused:
         give_claim(last.id, make_claim(last, make_voucher()).id, friend.phone, "en", "10.0.0.1")
     assert refused.value.reason == "recipient_limit"
+
+
+def test_the_friends_address_is_redacted_from_the_gift_message_once_delivered(app, people):
+    sender, _friend = people
+    give(sender, make_claim(sender, make_voucher()), "teman.baru@example.com")
+    assert [m.to_address for m in gift_messages()] == ["teman.baru@example.com"]
+
+    assert scrub_share_contacts(now=utcnow() + timedelta(days=1, minutes=1)) == 1
+
+    assert [m.to_address for m in gift_messages()] == ["redacted"]
+    assert the_gift().recipient_hash == recipient_hash("teman.baru@example.com")
