@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 import pytest
+from playwright.sync_api import Page
 from sqlalchemy import select
 
 from konexi.extensions import db
@@ -17,6 +19,7 @@ from konexi.services.accounts.passwords import hash_password
 from konexi.services.claims.claims import claim_voucher
 from konexi.services.claims.redemption import Actor, RedeemOutcome, redeem
 from konexi.services.sharing.sharing import share_voucher
+from tests.servers.fake_twilio import FakeTwilio, SentSms
 
 DEMO_EMAIL = "demo@konexi.test"
 PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
@@ -51,7 +54,7 @@ WORDS = {
 JOURNEYS = [("en-US", True), ("id-ID", False)]
 
 
-def _prepare(live_server) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _prepare(live_server: Any) -> tuple[int, int]:
     """The demo user claims a voucher; the friend has a verified account. (claim id, voucher id)"""
     with live_server.app.app_context():
         demo = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
@@ -74,7 +77,7 @@ def _prepare(live_server) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     return ids
 
 
-def _log_in(live_server, page, email: str) -> None:  # type: ignore[no-untyped-def]
+def _log_in(page: Page, email: str) -> None:
     page.fill("input[name=identifier]", email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form button[type=submit]").click()
@@ -82,7 +85,7 @@ def _log_in(live_server, page, email: str) -> None:  # type: ignore[no-untyped-d
     assert "/login" not in page.url
 
 
-def _sms_to(twilio, number: str, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+def _sms_to(twilio: FakeTwilio, number: str, timeout: float = 10.0) -> list[SentSms]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if messages := twilio.to(number):
@@ -91,7 +94,7 @@ def _sms_to(twilio, number: str, timeout: float = 10.0):  # type: ignore[no-unty
     return []
 
 
-def _redeem(live_server, claim_id: int) -> RedeemOutcome:  # type: ignore[no-untyped-def]
+def _redeem(live_server: Any, claim_id: int) -> RedeemOutcome:
     """Redeem at the voucher's first branch, as a counter would."""
     with live_server.app.app_context():
         claim = db.session.get(Claim, claim_id)
@@ -112,7 +115,7 @@ def test_give_a_voucher_the_friend_accepts_and_only_the_new_code_works(
     claim_id, _voucher_id = _prepare(live_server)
     sender = new_page(javascript=javascript, locale=locale)
     sender.goto(live_server.url + "/login")
-    _log_in(live_server, sender, DEMO_EMAIL)
+    _log_in(sender, DEMO_EMAIL)
 
     sender.goto(f"{live_server.url}/me/vouchers/{claim_id}")
     sender.get_by_role("link", name=words["give"]).click()
@@ -126,7 +129,7 @@ def test_give_a_voucher_the_friend_accepts_and_only_the_new_code_works(
     friend = new_page(javascript=javascript, locale=locale)
     friend.goto(link.group(0))
     friend.get_by_role("link", name=words["log_in"]).click()
-    _log_in(live_server, friend, FRIEND_EMAIL)
+    _log_in(friend, FRIEND_EMAIL)
     assert "/g/" in friend.url  # back on the gift after signing in
     friend.get_by_role("button", name=words["accept"]).click()
     friend.get_by_text(words["accepted"]).wait_for()
@@ -158,7 +161,7 @@ def test_a_withdrawn_share_link_says_it_is_no_longer_available(
 
     sender = new_page(javascript=javascript, locale=locale)
     sender.goto(live_server.url + "/login")
-    _log_in(live_server, sender, DEMO_EMAIL)
+    _log_in(sender, DEMO_EMAIL)
     sender.goto(live_server.url + "/me/vouchers")
     sender.get_by_role("button", name=words["withdraw"]).click()
     sender.wait_for_load_state()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from konexi.extensions import db
-from konexi.models import Claim, ClaimStatus, Gift, GiftStatus, VoucherDailyStats
+from konexi.models import Claim, ClaimStatus, Gift, GiftStatus, User, VoucherDailyStats
 from konexi.models.base import utcnow
 from konexi.services.claims.redemption import RedeemOutcome, redeem_by_branch_phone
 from konexi.services.sharing import gifts
@@ -22,7 +23,7 @@ BRANCH_PHONE = "+622131900001"  # make_company's Menteng branch, verified
 
 
 @pytest.fixture
-def people(create_user):  # type: ignore[no-untyped-def]
+def people(create_user: Callable[..., User]) -> tuple[User, User]:
     sender = create_user(name="Siti Rahma", phone="+6281211110001", email="siti@example.com")
     friend = create_user(name="Budi", phone="+6281211110002", email="budi@example.com")
     return sender, friend

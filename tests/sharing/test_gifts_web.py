@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import unescape
 
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from konexi.extensions import db
 from konexi.models import Claim, ClaimStatus, Gift, Voucher
@@ -18,7 +19,7 @@ from tests.support.redemption import make_claim
 from tests.support.sharing import token_in
 
 
-def text_of(response) -> str:  # type: ignore[no-untyped-def]
+def text_of(response: TestResponse) -> str:
     return unescape(response.get_data(as_text=True))
 
 

@@ -21,10 +21,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Update, func, select, update
 from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db
@@ -79,6 +80,15 @@ class AcceptResult:
         return self.outcome is AcceptOutcome.ACCEPTED
 
 
+def _rows_changed(statement: Update) -> int:
+    """Run a conditional UPDATE; how many rows it changed decides who won a race."""
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(statement.execution_options(synchronize_session=False)),
+    )
+    return int(result.rowcount or 0)
+
+
 def token_hash(token: str) -> str:
     return keyed_digest(Digest.GIFT_LINK, token)
 
@@ -94,7 +104,7 @@ def _addresses_of(user: User) -> set[str]:
     return {sharing.recipient_hash(value) for value in (user.phone, user.email) if value}
 
 
-def _count_gifts(*conditions) -> int:  # type: ignore[no-untyped-def]
+def _count_gifts(*conditions: ColumnElement[bool]) -> int:
     return db.session.scalar(select(func.count(Gift.id)).where(*conditions)) or 0
 
 
@@ -224,27 +234,25 @@ def give_claim(
 def take_back_gift(sender_id: int, gift_id: int) -> bool:
     """The sender takes back a gift nobody has accepted yet; False when it is not theirs or no
     longer pending."""
-    result = db.session.execute(
+    changed = _rows_changed(
         update(Gift)
         .where(Gift.id == gift_id, Gift.sender_id == sender_id, Gift.status == GiftStatus.PENDING)
         .values(status=GiftStatus.TAKEN_BACK, settled_at=utcnow())
-        .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return changed == 1
 
 
 def return_expired_gifts(now: datetime | None = None) -> int:
     """Give every pending gift past its time (or its voucher's end) back to its sender."""
     now = now or utcnow()
-    result = db.session.execute(
+    changed = _rows_changed(
         update(Gift)
         .where(Gift.status == GiftStatus.PENDING, Gift.expires_at <= now)
         .values(status=GiftStatus.RETURNED, settled_at=now)
-        .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return changed
 
 
 def gift_for_token(token: str) -> Gift | None:
@@ -300,16 +308,15 @@ def accept_gift(user_id: int, token: str) -> AcceptResult:
     gift_id, claim_id, sender_id = gift.id, gift.claim_id, gift.sender_id
 
     # The first write: of two accepts, the second waits for this row and then finds it settled.
-    taken = db.session.execute(
+    taken = _rows_changed(
         update(Gift)
         .where(Gift.id == gift_id, Gift.status == GiftStatus.PENDING, Gift.expires_at > now)
         .values(status=GiftStatus.ACCEPTED, recipient_id=user.id, settled_at=now)
-        .execution_options(synchronize_session=False)
     )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if taken != 1:
         db.session.rollback()
         return _after_race(token, user.id, now)
-    moved = db.session.execute(
+    moved = _rows_changed(
         update(Claim)
         .where(
             Claim.id == claim_id,
@@ -317,9 +324,8 @@ def accept_gift(user_id: int, token: str) -> AcceptResult:
             Claim.status == ClaimStatus.ACTIVE,
         )
         .values(status=ClaimStatus.GIVEN)
-        .execution_options(synchronize_session=False)
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if moved != 1:
         db.session.rollback()  # the sender redeemed it (or lost the account) first
         _void(gift_id, now)
         return AcceptResult(AcceptOutcome.UNAVAILABLE)
@@ -332,12 +338,7 @@ def accept_gift(user_id: int, token: str) -> AcceptResult:
     except SlotTaken:
         db.session.rollback()
         return _limit_or_settled(token, user.id, now)
-    db.session.execute(
-        update(Gift)
-        .where(Gift.id == gift_id)
-        .values(new_claim_id=new_claim.id)
-        .execution_options(synchronize_session=False)
-    )
+    _rows_changed(update(Gift).where(Gift.id == gift_id).values(new_claim_id=new_claim.id))
     record_gift(voucher.id)
     db.session.commit()
     return AcceptResult(AcceptOutcome.ACCEPTED, new_claim)
@@ -345,11 +346,10 @@ def accept_gift(user_id: int, token: str) -> AcceptResult:
 
 def _void(gift_id: int, now: datetime) -> None:
     """The gift's claim was used by the sender: the link says so from now on."""
-    db.session.execute(
+    _rows_changed(
         update(Gift)
         .where(Gift.id == gift_id, Gift.status == GiftStatus.PENDING)
         .values(status=GiftStatus.VOID, settled_at=now)
-        .execution_options(synchronize_session=False)
     )
     db.session.commit()
 

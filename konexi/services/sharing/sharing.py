@@ -12,12 +12,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, cast
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db
@@ -350,14 +351,17 @@ def list_my_shares(sender_id: int, limit: int = 20) -> list[Share]:
 def withdraw_share(sender_id: int, share_id: int) -> bool:
     """The sender withdraws their link: it shows "no longer available" from now on; False when
     the share is not theirs or already withdrawn."""
-    result = db.session.execute(
-        update(Share)
-        .where(Share.id == share_id, Share.sender_id == sender_id, Share.withdrawn_at.is_(None))
-        .values(withdrawn_at=utcnow())
-        .execution_options(synchronize_session=False)
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(Share)
+            .where(Share.id == share_id, Share.sender_id == sender_id, Share.withdrawn_at.is_(None))
+            .values(withdrawn_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ),
     )
     db.session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def scrub_share_contacts(now: datetime | None = None) -> int:
