@@ -9,7 +9,15 @@ import pytest
 from sqlalchemy import select, update
 
 from konexi.extensions import db
-from konexi.models import Claim, ClaimStatus, Gift, GiftStatus, User, VoucherDailyStats
+from konexi.models import (
+    Claim,
+    ClaimStatus,
+    Gift,
+    GiftStatus,
+    User,
+    VoucherDailyStats,
+    VoucherStatus,
+)
 from konexi.models.base import utcnow
 from konexi.services.claims.redemption import RedeemOutcome, redeem_by_branch_phone
 from konexi.services.sharing import gifts
@@ -244,3 +252,15 @@ def test_the_friends_address_is_redacted_from_the_gift_message_once_delivered(ap
 
     assert [m.to_address for m in gift_messages()] == ["redacted"]
     assert the_gift().recipient_hash == recipient_hash("teman.baru@example.com")
+
+
+def test_a_voucher_its_provider_ended_early_cannot_be_accepted(app, people):
+    sender, friend = people
+    voucher = make_voucher()
+    token = give(sender, make_claim(sender, voucher), friend.phone)
+    voucher = fresh(type(voucher), voucher.id)
+    voucher.status = VoucherStatus.ENDED
+    db.session.commit()
+
+    assert accept_gift(friend.id, token).outcome is AcceptOutcome.EXPIRED
+    assert db.session.scalar(select(Claim).where(Claim.user_id == friend.id)) is None

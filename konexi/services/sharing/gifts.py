@@ -31,7 +31,7 @@ from sqlalchemy.orm import joinedload
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_email, queue_sms
 from konexi.messaging.texts import render_text
-from konexi.models import Claim, ClaimStatus, Gift, GiftStatus, User, Voucher
+from konexi.models import Claim, ClaimStatus, Gift, GiftStatus, User, Voucher, VoucherStatus
 from konexi.models.base import utcnow
 from konexi.services.claims.claims import SlotTaken, claims_held, insert_claim
 from konexi.services.claims.voucher_stats import record_gift
@@ -303,6 +303,8 @@ def accept_gift(user_id: int, token: str) -> AcceptResult:
     if gift.status != GiftStatus.PENDING or gift.expires_at <= now:
         return AcceptResult(closed_reason(gift, now))
     voucher = gift.voucher
+    if voucher.status == VoucherStatus.ENDED:
+        return AcceptResult(AcceptOutcome.EXPIRED)  # ended early by its provider
     if claims_held(user.id, voucher.id) >= voucher.per_user_limit:
         return _limit_or_settled(token, user.id, now)
     gift_id, claim_id, sender_id = gift.id, gift.claim_id, gift.sender_id
