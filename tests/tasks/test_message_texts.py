@@ -1,4 +1,4 @@
-"""Messages written by a worker job, with no request: links under BASE_URL, the recipient's language.
+"""Messages written by a worker job, no request: links under BASE_URL, the recipient's language.
 
 The public address may be https with a path prefix (the app served under ``/konexi`` behind a
 proxy); every link in an SMS or email, and Twilio's status callback, must carry both, and the
