@@ -251,7 +251,7 @@ def share_voucher(
             title=voucher.title,
             company=voucher.company.name,
             message=note,
-            token=token,
+            url=url,
         )
         # The friend is not a Konexi user (as far as we know): the row carries no user_id; it
         # names the sender, so it is tied to them and goes when they are purged.
