@@ -44,7 +44,9 @@ def _render_profile(form: ProfileForm, picture_form: PictureForm, status: int = 
             "account/profile.html",
             form=form,
             picture_form=picture_form,
-            picture_url=profile.picture_url(picture) if picture else None,
+            picture_url=(
+                url_for("account.picture", **profile.picture_address(picture)) if picture else None
+            ),
             locale=str(get_locale() or "en"),
         ),
         status,

@@ -9,6 +9,7 @@ from flask_login import current_user
 from konexi.auth import limits
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
+from konexi.i18n import current_language
 from konexi.models import Branch
 from konexi.provider import bp
 from konexi.provider.access import company_object_or_404, provider_required
@@ -44,7 +45,7 @@ def branch_phone_code(branch_id: int):  # type: ignore[no-untyped-def]
     branch = company_object_or_404(Branch, branch_id)
     form = BranchPhoneCodeForm()
     try:
-        send_phone_code(branch, current_user.id, client_ip())
+        send_phone_code(branch, current_user.id, client_ip(), current_language())
     except BranchPhoneError as error:
         form.show_errors(error)
         return _page(form, branch)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from flask import abort, current_app, flash, make_response, render_template, request, url_for
+from flask import abort, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,11 +13,13 @@ from sqlalchemy.orm import joinedload
 
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, db, limiter
+from konexi.i18n import current_language
 from konexi.models import Voucher, VoucherStatus
 from konexi.services.sharing import sharing
 from konexi.services.sharing.sharing import ShareError
 from konexi.sharing import bp
 from konexi.sharing.forms import ShareForm
+from konexi.urls import external_url
 from konexi.web.htmx import redirect_after_post, wants_fragment
 
 # Every POST counts, typos included: a flood guard only. The rule people meet first is the
@@ -31,8 +33,8 @@ _PREVIEW_AGENTS = re.compile(r"bot|crawler|spider|preview|facebookexternalhit|wh
 
 
 def voucher_path(voucher_id: int) -> str:
-    """The voucher page (the claims blueprint serves it; the path is part of the contract)."""
-    return f"/vouchers/{voucher_id}"
+    """The voucher page (the vouchers blueprint serves it)."""
+    return url_for("vouchers.detail", voucher_id=voucher_id)
 
 
 @bp.app_template_global()
@@ -49,7 +51,7 @@ def voucher_shareable(voucher: Voucher) -> bool:
 @bp.app_template_global()
 def share_intents(voucher: Voucher) -> list[tuple[str, str, str]]:
     """(name, label, href) of the share links that need no API: WhatsApp, Facebook and X."""
-    url = current_app.config["BASE_URL"] + voucher_path(voucher.id)
+    url = external_url("vouchers.detail", voucher_id=voucher.id)
     company = voucher.company.name
     text = _("%(title)s at %(company)s, on Konexi", title=voucher.title, company=company)
     return [
@@ -103,7 +105,12 @@ def share(voucher_id: int):  # type: ignore[no-untyped-def]
         return _render(voucher, form, 422)
     try:
         result = sharing.share_voucher(
-            current_user.id, voucher.id, form.contact.data or "", form.message.data, client_ip()
+            current_user.id,
+            voucher.id,
+            form.contact.data or "",
+            form.message.data,
+            client_ip(),
+            locale=current_language(),
         )
     except ShareError as error:
         form.show_error(error)

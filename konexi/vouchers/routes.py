@@ -13,6 +13,7 @@ from flask_login import current_user
 from konexi.auth.navigation import remember_destination
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
+from konexi.i18n import current_language
 from konexi.services.claims import claims, voucher_stats
 from konexi.services.claims.claims import ClaimOutcome
 from konexi.vouchers import bp
@@ -104,7 +105,7 @@ def claim(voucher_id: int):  # type: ignore[no-untyped-def]
     if not current_user.is_verified:
         remember_destination(url_for("vouchers.detail", voucher_id=voucher_id))
         return _refused(voucher_id, ClaimOutcome.UNVERIFIED)
-    result = claims.claim_voucher(current_user.id, voucher_id)
+    result = claims.claim_voucher(current_user.id, voucher_id, locale=current_language())
     if result.outcome is ClaimOutcome.NOT_FOUND:
         abort(404)
     if not result.ok or result.claim is None:

@@ -18,14 +18,13 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db
 from konexi.i18n import DEFAULT_TIMEZONE, local_time
 from konexi.messaging.outbox import commit_and_dispatch, queue_sms
+from konexi.messaging.texts import render_sms
 from konexi.models import (
     AccessChannel,
     AccessPurpose,
@@ -203,13 +202,13 @@ def _queue_receipt(customer: User, voucher: Voucher, branch_name: str, at: datet
     when = format_datetime(
         at, "d MMM yyyy, HH:mm", tzinfo=ZoneInfo(DEFAULT_TIMEZONE), locale=locale
     )
-    with force_locale(locale):
-        body = _(
-            "Konexi: %(title)s redeemed at %(branch)s on %(time)s. Thank you!",
-            title=_shorten(voucher.title, _SMS_TITLE_CHARS),
-            branch=branch_name,
-            time=when,
-        )
+    body = render_sms(
+        "redemption_receipt",
+        locale,
+        title=_shorten(voucher.title, _SMS_TITLE_CHARS),
+        branch=branch_name,
+        time=when,
+    )
     queue_sms(to=customer.phone, body=body, kind="redemption_receipt", user_id=customer.id)
 
 

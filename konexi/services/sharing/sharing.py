@@ -13,21 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from flask import current_app, has_request_context
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db
-from konexi.i18n import current_language
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_email, queue_sms
+from konexi.messaging.texts import render_text
 from konexi.models import OutboxMessage, OutboxStatus, Share, User, Voucher, VoucherStatus
 from konexi.models.base import utcnow
 from konexi.services.accounts import contacts, verification
 from konexi.services.sharing.link_check import has_link, without_invisible
 from konexi.services.signing import Digest, keyed_digest
+from konexi.urls import external_url
 
 WINDOW = timedelta(hours=24)
 SHARES_PER_SENDER = 10
@@ -138,9 +137,10 @@ def voucher_state(voucher: Voucher) -> Availability:
 
 
 def _sender_first_name(user: User) -> str:
+    """The sender's first name, or "" (the message says "A friend") when there is none to show."""
     # Names are free text: one that looks like a link must not slip a URL into the message.
     first = ((user.name or "").split() or [""])[0][:30]
-    return first if first and not has_link(first) else _("A friend")
+    return first if first and not has_link(first) else ""
 
 
 def _count_since(*conditions) -> int:  # type: ignore[no-untyped-def]
@@ -220,40 +220,17 @@ def _check_sms_allowed(phone: str, ip: str | None) -> None:
         raise ShareError(reason, message, field) from None
 
 
-def _texts(sender: User, voucher: Voucher, message: str, url: str) -> tuple[str, str, str]:
-    """The SMS, and the email's subject and body, in the request's (else the sender's) language."""
-    with force_locale(current_language() if has_request_context() else sender.locale or "en"):
-        name = _sender_first_name(sender)
-        # Plain " - " and straight quotes keep the SMS in the GSM alphabet (160 a part).
-        fields = {"name": name, "title": voucher.title, "company": voucher.company.name}
-        intro = _("%(name)s shared a voucher on Konexi: %(title)s - %(company)s.", **fields)
-        sms = " ".join(part for part in (intro, f'"{message}"' if message else "", url) if part)
-        note = [_('%(name)s wrote: "%(message)s"', name=name, message=message)] if message else []
-        body = [
-            _("%(name)s shared a voucher with you on Konexi:", name=name),
-            "",
-            f"{voucher.title} - {voucher.company.name}",
-            "",
-            *note,
-            _("See the voucher: %(url)s", url=url),
-            _("No account yet? Sign up on that page to claim it."),
-            "",
-            "-- ",
-            _(
-                "You got this email because %(name)s typed your address on Konexi to share a "
-                "voucher with you. You are not on any mailing list.",
-                name=name,
-            ),
-        ]
-        subject = _("%(name)s shared a voucher with you on Konexi", name=name)
-    return sms, subject, "\n".join(body)
-
-
 def share_voucher(
-    sender_id: int, voucher_id: int, contact: str, message: str | None, ip: str | None
+    sender_id: int,
+    voucher_id: int,
+    contact: str,
+    message: str | None,
+    ip: str | None,
+    locale: str | None = None,
 ) -> ShareResult:
     """A verified user sends a live voucher to a friend, within 10 shares a day per user and IP,
-    never the same voucher to the same person twice a day; raises ShareError otherwise."""
+    never the same voucher to the same person twice a day; raises ShareError otherwise. The text
+    is in ``locale`` (the sender's language on the page), else the sender's stored language."""
     sender = db.session.get(User, sender_id, with_for_update=True)  # serialises one user's shares
     try:
         if sender is None or not sender.is_active or not sender.is_verified:
@@ -273,15 +250,28 @@ def share_voucher(
         if channel == "sms":
             _check_sms_allowed(to, ip)
         token = secrets.token_urlsafe(16)
-        url = f"{current_app.config['BASE_URL']}/s/{token}"
-        sms, subject, body = _texts(sender, voucher, note, url)
+        url = external_url("sharing.landing", token=token)
+        text = render_text(
+            "share",
+            locale or sender.locale or "en",
+            channel=channel,
+            name=_sender_first_name(sender),
+            title=voucher.title,
+            company=voucher.company.name,
+            message=note,
+            url=url,
+        )
         # The friend is not a Konexi user (as far as we know): the row carries no user_id; it
         # names the sender, so it is tied to them and goes when they are purged.
         if channel == "sms":
-            outbox = queue_sms(to=to, body=sms, kind="share", named_user_id=sender.id)
+            outbox = queue_sms(to=to, body=text.body.strip(), kind="share", named_user_id=sender.id)
         else:
             outbox = queue_email(
-                to=to, subject=subject, body=body, kind="share", named_user_id=sender.id
+                to=to,
+                subject=text.subject,
+                body=text.body,
+                kind="share",
+                named_user_id=sender.id,
             )
         db.session.flush()
         share = Share(
