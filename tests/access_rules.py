@@ -153,14 +153,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("auth.welcome_back", "GET"): Rule(
         PUBLIC,
         lambda w: "/login/welcome-back",
-        ok_location=r"/login$",
+        refusals={a: LOGIN for a in ACTORS},
         note="without a correct password just given it only sends the visitor to log in",
     ),
     ("auth.welcome_back_confirm", "POST"): Rule(
         PUBLIC,
         lambda w: "/login/welcome-back",
         fresh_client=True,
-        ok_location=r"/login$",
+        refusals={a: LOGIN for a in ACTORS},
         note="acts only on the account whose password this session has just proven",
     ),
     ("auth.forgot_password", "GET"): Rule(PUBLIC, lambda w: "/forgot-password"),

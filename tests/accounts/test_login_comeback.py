@@ -216,7 +216,8 @@ def test_the_delete_pages_state_the_date_after_which_nothing_can_be_recovered(
     assert "Setelah tanggal itu tidak ada yang dapat dipulihkan." in page.text
 
     done = client.post(
-        "/account/delete", data={"csrf_token": csrf_token_from(page.text), "password": TEST_PASSWORD}
+        "/account/delete",
+        data={"csrf_token": csrf_token_from(page.text), "password": TEST_PASSWORD},
     )
     confirmation = client.get(done.headers["Location"])
 
