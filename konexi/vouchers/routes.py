@@ -34,7 +34,8 @@ def claim_outcome_message(outcome: str) -> str:
     """Why a voucher cannot be claimed, in a sentence for the user."""
     messages = {
         ClaimOutcome.SOLD_OUT: _("Sold out: every voucher has been claimed."),
-        ClaimOutcome.LIMIT_REACHED: _("You have reached the limit for this voucher."),
+        # Not an error: the person holds as many as one may (usually the one they just claimed).
+        ClaimOutcome.LIMIT_REACHED: _("You have this voucher."),
         ClaimOutcome.NOT_LIVE: _("This voucher is paused and can't be claimed right now."),
         ClaimOutcome.NOT_STARTED: _("This voucher can't be claimed yet."),
         ClaimOutcome.ENDED: _("This voucher has ended."),
@@ -89,8 +90,9 @@ def _login_first(voucher_id: int):  # type: ignore[no-untyped-def]
 
 def _refused(voucher_id: int, outcome: ClaimOutcome):  # type: ignore[no-untyped-def]
     if wants_fragment():
+        # The box as it now stands (the person's codes, the reason), and the count beside it.
         return render_template(
-            "vouchers/_claim_result.html", claim=None, outcome=outcome, voucher_id=voucher_id
+            "vouchers/_claim_box.html", out_of_band=True, **_detail_context(voucher_id)
         )
     flash(claim_outcome_message(outcome), "error")
     return redirect(url_for("vouchers.detail", voucher_id=voucher_id), code=303)
@@ -113,8 +115,8 @@ def claim(voucher_id: int):  # type: ignore[no-untyped-def]
         return render_template(
             "vouchers/_claim_result.html",
             claim=result.claim,
-            outcome=result.outcome,
-            voucher_id=voucher_id,
+            voucher=claims.voucher_details(voucher_id),
+            out_of_band=True,
         )
     flash(_("Claimed! Show this code at the counter. We also sent it to you by SMS."))
     return redirect(url_for("vouchers.my_claim", claim_id=result.claim.id), code=303)
