@@ -6,7 +6,7 @@ on every POST before a view runs, so there is no FlaskForm to validate.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,6 +17,7 @@ from konexi.services.claims import claims, voucher_stats
 from konexi.services.claims.claims import ClaimOutcome
 from konexi.vouchers import bp
 from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
+from konexi.web.rate_limited import in_place
 
 # Per user, not per IP: many Indonesian mobile users share one carrier-grade NAT address.
 CLAIM_LIMITS = rate_limit("RATELIMIT_CLAIMS_PER_USER")
@@ -98,8 +99,21 @@ def _refused(voucher_id: int, outcome: ClaimOutcome):  # type: ignore[no-untyped
     return redirect(url_for("vouchers.detail", voucher_id=voucher_id), code=303)
 
 
+def _claims_limited(message: str) -> Response | None:
+    """Too many claim taps: the voucher page (or its claim box) with the message in the box."""
+    voucher_id = int((request.view_args or {}).get("voucher_id", 0))
+    if claims.voucher_details(voucher_id) is None:
+        return None
+    return render_page_or_fragment(
+        "vouchers/detail.html",
+        "vouchers/_claim_box.html",
+        limited=message,
+        **_detail_context(voucher_id),
+    )
+
+
 @bp.post("/vouchers/<int:voucher_id>/claim")
-@limiter.limit(CLAIM_LIMITS, key_func=claimer_key)
+@limiter.limit(CLAIM_LIMITS, key_func=claimer_key, on_breach=in_place(_claims_limited))
 def claim(voucher_id: int):  # type: ignore[no-untyped-def]
     if not current_user.is_authenticated:
         return _login_first(voucher_id)
