@@ -14,6 +14,7 @@ from tests.support.app import csrf_token_from
 from tests.support.auth import log_in
 from tests.support.claims import post_claim
 from tests.support.factories import make_voucher
+from tests.support.redemption import lookup, make_counter, staff_client, token
 from tests.support.team import make_world, post
 
 TOO_MANY = "Too many attempts. Please wait a while and try again."
@@ -135,3 +136,42 @@ def test_the_refusal_without_a_form_to_keep_is_still_the_error_page(
     ]
     assert answers[20].status_code == 429
     assert "Too many attempts" in answers[20].get_data(as_text=True)
+
+
+def test_too_many_lookups_at_the_counter_keep_the_work_area(app: Flask, create_user) -> None:
+    counter = make_counter(create_user)
+    client = staff_client(app, counter.staff)
+    csrf = token(client)
+
+    answers = [
+        lookup(client, counter.here.id, f"0813 1111 22{n:02d}", htmx=True, csrf=csrf)
+        for n in range(11)
+    ]
+
+    limited = answers[10]
+    assert limited.status_code == 429
+    html = limited.get_data(as_text=True)
+    assert 'id="redeem"' in html and "<html" not in html
+    assert f'id="phone-error">{TOO_MANY}</p>' in html
+    assert 'value="0813 1111 2210"' in html  # what was typed stays
+
+
+def test_too_many_shares_keep_the_share_form(app: Flask, client: FlaskClient, create_user) -> None:
+    log_in(client, create_user())
+    voucher = make_voucher()
+    csrf = csrf_token_from(client.get(f"/vouchers/{voucher.id}/share").get_data(as_text=True))
+
+    answers = [
+        client.post(
+            f"/vouchers/{voucher.id}/share",
+            data={"csrf_token": csrf, "contact": f"friend{n}@example.com"},
+            headers={"HX-Request": "true"},
+        )
+        for n in range(11)
+    ]
+
+    limited = answers[10]
+    assert limited.status_code == 429
+    html = limited.get_data(as_text=True)
+    assert "<html" not in html and TOO_MANY in html
+    assert 'value="friend10@example.com"' in html
