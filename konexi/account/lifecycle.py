@@ -9,7 +9,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from konexi import jobs
 from konexi.account import bp
 from konexi.account.forms_lifecycle import ConfirmWithPasswordForm, ExportForm, ReopenForm
 from konexi.auth import limits
@@ -23,6 +22,7 @@ from konexi.services.accounts.account_lifecycle import (
 )
 from konexi.services.accounts.accounts import AccountError
 from konexi.services.privacy import export_jobs
+from konexi.services.privacy import jobs as privacy_jobs
 from konexi.services.privacy.export import export_document
 from konexi.tasks.queue import enqueue
 from konexi.web.htmx import redirect_after_post, render_page_or_fragment
@@ -67,7 +67,7 @@ def create_export():  # type: ignore[no-untyped-def]
         return redirect_after_post(url_for("account.download_export", token=token))
     data_export, created = export_jobs.request_large_export(current_user.id)
     if created:
-        enqueue(jobs.build_data_export, data_export.id, queue_name="default")
+        enqueue(privacy_jobs.build_data_export, data_export.id, queue_name="default")
     return redirect_after_post(url_for("account.export"))
 
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import aliased
 
@@ -29,9 +29,9 @@ from konexi.services.accounts.accounts import (
 )
 from konexi.services.accounts.contacts import InvalidContact, normalise_identifier
 from konexi.services.accounts.passwords import verify_password
+from konexi.services.signing import TokenSalt, serializer
 
 EXPORT_LINK_MAX_AGE = 3600  # seconds
-_EXPORT_SALT = "konexi-data-export"
 
 
 class ExportLinkError(Exception):
@@ -220,19 +220,15 @@ def come_back(
     raise AccountError({"identifier": _l("Email/phone or password is wrong.")})
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_EXPORT_SALT)
-
-
 def make_export_token(user: User) -> str:
     """A signed download token bound to this user and their current session version."""
-    return _serializer().dumps({"u": user.id, "v": user.session_version})
+    return serializer(TokenSalt.EXPORT_DOWNLOAD).dumps({"u": user.id, "v": user.session_version})
 
 
 def check_export_token(token: str, user: User) -> None:
     """Raise ExportLinkError unless the token is intact, under an hour old and this user's."""
     try:
-        data = _serializer().loads(token, max_age=EXPORT_LINK_MAX_AGE)
+        data = serializer(TokenSalt.EXPORT_DOWNLOAD).loads(token, max_age=EXPORT_LINK_MAX_AGE)
     except SignatureExpired:
         raise ExportLinkError(_l("This download link has expired. Ask for a new one.")) from None
     except BadSignature:

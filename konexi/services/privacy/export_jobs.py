@@ -1,8 +1,9 @@
 """Large data exports: built by a job, announced by email, downloadable by their owner for an hour.
 
 A small export is built in the request (``services.privacy.export``). Above
-``EXPORT_INLINE_MAX_ROWS`` rows a ``DataExport`` row is created and
-``konexi.jobs.build_data_export(export_id)`` builds the file; the job's only argument is that id.
+``EXPORT_INLINE_MAX_ROWS`` rows a ``DataExport`` row is created and the job
+``konexi.services.privacy.jobs.build_data_export(export_id)`` builds the file; its only argument
+is that id.
 The emailed link is signed, bound to the user's session version and to the file, and works for one
 hour after the file is ready; a cron job deletes the files once they expire, and deleting the
 account deletes them (foreign-key cascade).
@@ -17,7 +18,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -27,10 +28,10 @@ from konexi.models import DataExport, User
 from konexi.models.base import utcnow
 from konexi.services.accounts.account_lifecycle import EXPORT_LINK_MAX_AGE, ExportLinkError
 from konexi.services.privacy.export import count_export_rows, export_document
+from konexi.services.signing import TokenSalt, serializer
 
 log = logging.getLogger(__name__)
 
-FILE_LINK_SALT = "konexi-data-export-file"  # noqa: S105 (a salt, not a secret)
 # A job that has not finished after this long is treated as lost; its row is cleaned up.
 STALE_AFTER = timedelta(days=1)
 # A build holds its export this long: more than RQ's default 180 s job timeout, after which a
@@ -93,13 +94,10 @@ def request_large_export(user_id: int) -> tuple[DataExport, bool]:
     return export, True
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=FILE_LINK_SALT)
-
-
 def make_file_token(export: DataExport, user: User) -> str:
     """A signed token for this file, bound to its owner and their current session version."""
-    return str(_serializer().dumps({"u": user.id, "v": user.session_version, "e": export.id}))
+    token = {"u": user.id, "v": user.session_version, "e": export.id}
+    return serializer(TokenSalt.EXPORT_FILE).dumps(token)
 
 
 def file_link(export: DataExport, user: User) -> str:
@@ -114,7 +112,7 @@ def ready_file(token: str, user: User, now: datetime | None = None) -> DataExpor
     invalid = _l("This download link is not valid. Ask for a new one.")
     expired = _l("This download link has expired. Ask for a new one.")
     try:
-        data = _serializer().loads(token, max_age=EXPORT_LINK_MAX_AGE)
+        data = serializer(TokenSalt.EXPORT_FILE).loads(token, max_age=EXPORT_LINK_MAX_AGE)
     except SignatureExpired:
         raise ExportLinkError(expired) from None
     except BadSignature:

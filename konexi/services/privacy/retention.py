@@ -1,6 +1,7 @@
 """Retention of technical records: what is deleted once it is no longer needed.
 
-Run daily by ``jobs.purge_old_records`` (see ``konexi/tasks/schedule.py``); idempotent.
+Run daily by ``konexi.services.privacy.jobs.purge_old_records`` (see ``konexi/tasks/schedule.py``);
+idempotent.
 
 - verification codes: deleted a day after they were created (they are valid 10 minutes; the
   day only keeps the hourly send limits meaningful);

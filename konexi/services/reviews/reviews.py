@@ -32,8 +32,8 @@ from konexi.messaging.outbox import commit_and_dispatch
 from konexi.models import Claim, Membership, Review, ReviewReport, User, Voucher
 from konexi.models.base import utcnow
 from konexi.models.reviews import MAX_REVIEW_CHARS, REPORT_REASONS
-from konexi.services.accounts.verification import keyed_hash
 from konexi.services.reviews.review_notices import queue_review_notice
+from konexi.services.signing import Digest, keyed_digest
 
 PAGE_SIZE = 10
 
@@ -196,7 +196,7 @@ def reporter_network(ip: str | None) -> str | None:
         return None
     prefix = 24 if address.version == 4 else 48
     network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
-    return keyed_hash("report-network", str(network))
+    return keyed_digest(Digest.REPORT_NETWORK, str(network))
 
 
 def report_refusal(reporter_id: int, review: Review) -> ReportOutcome | None:

@@ -7,8 +7,6 @@ it, enough to refuse a second share of the same voucher and to cap what one pers
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from konexi.models import OutboxMessage, Share, User, Voucher
 from konexi.models.base import utcnow
 from konexi.services.accounts import contacts, verification
 from konexi.services.sharing.link_check import has_link, without_invisible
+from konexi.services.signing import Digest, keyed_digest
 
 WINDOW = timedelta(hours=24)
 SHARES_PER_SENDER = 10
@@ -66,18 +65,13 @@ class SharedVoucher:
     state: str  # live, ended, sold_out, unavailable
 
 
-def _hash(*parts: str) -> str:
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
-
-
 def recipient_hash(contact: str) -> str:
     """The keyed hash of a normalised phone or email: all Konexi keeps of a friend's contact."""
-    return _hash("share-recipient", contacts.canonical_destination(contact))
+    return keyed_digest(Digest.SHARE_RECIPIENT, contacts.canonical_destination(contact))
 
 
 def ip_hash(ip: str | None) -> str | None:
-    return _hash("share-ip", ip) if ip else None
+    return keyed_digest(Digest.SHARE_IP, ip) if ip else None
 
 
 def parse_contact(raw: str) -> tuple[str, str]:
