@@ -50,10 +50,11 @@ def test_too_many_resend_taps_keep_the_verify_page(  # type: ignore[no-untyped-d
 
     limited = page.locator("#verify-email-limited")
     for _ in range(6):
-        page.locator("#verify-email button.resend").click()
+        with page.expect_response("**/verify/email/resend"):
+            page.locator("#verify-email button.resend").click()
         page.wait_for_load_state()
         if javascript:
-            page.wait_for_timeout(300)  # the swap settles
+            page.wait_for_timeout(300)  # the swap settles after the answer
         if limited.count():
             break
 
