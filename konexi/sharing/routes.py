@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from flask import abort, flash, make_response, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,6 +29,7 @@ from konexi.sharing import bp
 from konexi.sharing.forms import ShareForm
 from konexi.urls import external_url
 from konexi.web.htmx import redirect_after_post, wants_fragment
+from konexi.web.rate_limited import in_place
 
 # Every POST counts, typos included: a flood guard only. The rule people meet first is the
 # service's (10 shares a day per user and per network), which answers with a readable message.
@@ -67,13 +76,18 @@ def _user_key() -> str:
     return "share-ip:" + client_ip()
 
 
-def _voucher_or_404(voucher_id: int) -> Voucher:
+def _shareable(voucher_id: int) -> Voucher | None:
     voucher = db.session.scalar(
         select(Voucher)
         .where(Voucher.id == voucher_id)
         .options(joinedload(Voucher.company), joinedload(Voucher.category))
     )
-    if voucher is None or voucher.status == VoucherStatus.DRAFT:
+    return None if voucher is None or voucher.status == VoucherStatus.DRAFT else voucher
+
+
+def _voucher_or_404(voucher_id: int) -> Voucher:
+    voucher = _shareable(voucher_id)
+    if voucher is None:
         abort(404)
     return voucher
 
@@ -89,9 +103,21 @@ def _render(voucher: Voucher, form: ShareForm, status: int = 200, sent=None):  #
     return response
 
 
+def _shares_limited(message: str) -> Response | None:
+    """Too many shares: the form as typed, the message under the friend's contact."""
+    voucher = _shareable(int((request.view_args or {}).get("voucher_id", 0)))
+    if voucher is None:
+        return None
+    form = ShareForm()
+    form.contact.errors = [message]
+    return _render(voucher, form)
+
+
 @bp.route("/vouchers/<int:voucher_id>/share", methods=["GET", "POST"])
-@limiter.limit(POSTS_PER_USER, key_func=_user_key, methods=["POST"])
-@limiter.limit(POSTS_PER_IP, methods=["POST"])
+@limiter.limit(
+    POSTS_PER_USER, key_func=_user_key, methods=["POST"], on_breach=in_place(_shares_limited)
+)
+@limiter.limit(POSTS_PER_IP, methods=["POST"], on_breach=in_place(_shares_limited))
 def share(voucher_id: int):  # type: ignore[no-untyped-def]
     voucher = _voucher_or_404(voucher_id)
     form = ShareForm()

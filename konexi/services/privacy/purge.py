@@ -68,6 +68,25 @@ def _not_held():  # type: ignore[no-untyped-def]
     return User.fraud_hold_at.is_(None) & User.fraud_hold_reason.is_(None)
 
 
+def _lock_still_due(ids: list[int], now: datetime) -> list[int]:
+    """Of the listed accounts, those still due, with their rows locked until the batch commits.
+
+    A write, not a SELECT, so that SQLite takes its write lock here too. A login that cancelled
+    a deletion after the ids were listed changed the status and is skipped; one that comes now
+    waits for the purge and then finds the account gone (``account_lifecycle.come_back``).
+    """
+    return list(
+        db.session.scalars(
+            update(User)
+            .where(User.id.in_(ids), User.status == UserStatus.DELETING, User.purge_after <= now)
+            .where(_not_held())
+            .values(status=UserStatus.DELETING)
+            .returning(User.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
 def _purge_batch(ids: list[int]) -> None:
     """Delete or anonymise everything personal of these users, then the users (one transaction)."""
     contacts = db.session.execute(select(User.email_key, User.phone).where(User.id.in_(ids))).all()
@@ -170,7 +189,11 @@ def purge_due_accounts(now: datetime | None = None, batch_size: int = BATCH_SIZE
         if not ids:
             break
         try:
-            _purge_batch(ids)
+            ids = _lock_still_due(ids, now)
+            if ids:
+                _purge_batch(ids)
+            else:
+                db.session.commit()
         except Exception:
             db.session.rollback()
             raise
