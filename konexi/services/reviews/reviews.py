@@ -29,7 +29,7 @@ from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch
-from konexi.models import Claim, Membership, Review, ReviewReport, User, Voucher
+from konexi.models import Claim, Company, Membership, Review, ReviewReport, User, Voucher
 from konexi.models.base import utcnow
 from konexi.models.reviews import MAX_REVIEW_CHARS, REPORT_REASONS
 from konexi.services.accounts.verification import keyed_hash
@@ -344,6 +344,16 @@ def _reviews_page(statement, page: int, per_page: int) -> ReviewPage:  # type: i
 def visible_reviews(company_id: int, page: int = 1, per_page: int = PAGE_SIZE) -> ReviewPage:
     """The company's visible reviews, newest first, one page at a time."""
     statement = select(Review).where(Review.company_id == company_id, Review.status == "visible")
+    return _reviews_page(statement, page, per_page)
+
+
+def reviews_by(user_id: int, page: int = 1, per_page: int = PAGE_SIZE) -> ReviewPage:
+    """One person's reviews as the public sees them: visible, at live companies, newest first."""
+    statement = (
+        select(Review)
+        .join(Company, Company.id == Review.company_id)
+        .where(Review.user_id == user_id, Review.status == "visible", Company.is_active.is_(True))
+    )
     return _reviews_page(statement, page, per_page)
 
 
