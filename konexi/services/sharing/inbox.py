@@ -59,11 +59,11 @@ def dismiss_shared(user_id: int, share_id: int) -> bool:
         "CursorResult[Any]",
         db.session.execute(
             update(Share)
-        .where(
-            Share.id == share_id,
-            Share.recipient_user_id == user_id,
-            Share.recipient_dismissed_at.is_(None),
-        )
+            .where(
+                Share.id == share_id,
+                Share.recipient_user_id == user_id,
+                Share.recipient_dismissed_at.is_(None),
+            )
             .values(recipient_dismissed_at=utcnow())
             .execution_options(synchronize_session=False)
         ),
