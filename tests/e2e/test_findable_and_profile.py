@@ -8,12 +8,10 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import Company, User, Voucher
-from konexi.models.base import utcnow
-from konexi.services.accounts.passwords import hash_password
+from tests.support.live_data import add_verified_person, demo_voucher_id
 from tests.support.reviews import make_review, redeemed_claim
 from tests.support.viewport import assert_fits_a_small_phone
 
@@ -37,35 +35,6 @@ TEXT = {
 }
 
 
-def _person(live_server: Any, name: str, email: str, phone: str, **extra: object) -> User:
-    with live_server.app.app_context():
-        person = User(
-            name=name,
-            email=email,
-            phone=phone,
-            password_hash=hash_password(PASSWORD),
-            phone_verified_at=utcnow(),
-            email_verified_at=utcnow(),
-            **extra,
-        )
-        db.session.add(person)
-        db.session.commit()
-        db.session.refresh(person)
-        db.session.expunge(person)
-        db.session.remove()
-    return person
-
-
-def _voucher_id(live_server: Any) -> int:
-    with live_server.app.app_context():
-        voucher_id = db.session.scalar(
-            select(Voucher.id).where(Voucher.title == "Buy 1 get 1 iced coffee")
-        )
-        db.session.remove()
-    assert voucher_id is not None
-    return voucher_id
-
-
 def _log_in(page: Any, live_server: Any, email: str, lang: str) -> None:
     page.goto(f"{live_server.url}/login?lang={lang}")
     page.fill("input[name=identifier]", email)
@@ -80,15 +49,16 @@ def test_a_share_to_a_findable_friend_lands_in_their_list(
     live_server: Any, new_page: Any, lang: str, javascript: bool
 ) -> None:
     text = TEXT[lang]
-    _person(
-        live_server,
+    add_verified_person(
+        live_server.app,
         "Budi Santoso",
         FRIEND_EMAIL,
         "+6281298765432",
+        PASSWORD,
         display_name="Budi S.",
         findable_by_email=True,
     )
-    voucher_id = _voucher_id(live_server)
+    voucher_id = demo_voucher_id(live_server.app)
 
     sender = new_page(javascript=javascript)
     _log_in(sender, live_server, "demo@konexi.test", lang)
@@ -119,17 +89,18 @@ def test_a_share_to_a_findable_friend_lands_in_their_list(
 def test_a_reviewers_name_opens_their_public_profile(
     live_server: Any, new_page: Any, lang: str, javascript: bool
 ) -> None:
-    reviewer = _person(
-        live_server,
+    reviewer = add_verified_person(
+        live_server.app,
         "Dewi Lestari Putri",
         "dewi@example.com",
         "+6281311112222",
+        PASSWORD,
         display_name="Dewi L.",
         birth_date=date(1994, 8, 17),
         show_birth_date=True,
     )
     with live_server.app.app_context():
-        voucher = db.session.get(Voucher, _voucher_id(live_server))
+        voucher = db.session.get(Voucher, demo_voucher_id(live_server.app))
         assert voucher is not None
         person = db.session.get(User, reviewer.id)
         redeemed_claim(person, voucher)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, inspect, or_, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db
 from konexi.models import (
@@ -148,32 +148,23 @@ def _shares(user_id: int) -> list[dict[str, Any]]:
 
 
 def _shared_with_me(user_id: int) -> list[dict[str, Any]]:
-    # Shares that reached this account because it lets people find it: who (their public name,
-    # what this person saw), which voucher, when, and whether it was dismissed.
-    sender = aliased(User)
-    rows = db.session.execute(
-        select(
-            Voucher.title,
-            sender.display_name,
-            sender.name,
-            Share.channel,
-            Share.created_at,
-            Share.recipient_dismissed_at,
-        )
-        .join(Voucher, Voucher.id == Share.voucher_id)
-        .outerjoin(sender, sender.id == Share.sender_id)
+    # Shares that reached this account because it lets people find it: who (the sender's public
+    # name, as this person saw it), which voucher, when, and whether it was dismissed.
+    rows = db.session.scalars(
+        select(Share)
         .where(Share.recipient_user_id == user_id)
+        .options(joinedload(Share.voucher), joinedload(Share.sender))
         .order_by(Share.created_at, Share.id)
     )
     return [
         {
-            "voucher": row.title,
-            "shared_by": row.display_name or ((row.name or "").split() or [None])[0],
-            "channel": row.channel,
-            "created_at": _value(row.created_at),
-            "dismissed_at": _value(row.recipient_dismissed_at),
+            "voucher": share.voucher.title,
+            "shared_by": share.sender.public_name if share.sender is not None else None,
+            "channel": share.channel,
+            "created_at": _value(share.created_at),
+            "dismissed_at": _value(share.recipient_dismissed_at),
         }
-        for row in rows
+        for share in rows
     ]
 
 
