@@ -53,6 +53,7 @@ def test_existing_accounts_get_distinct_public_ids_and_it_runs_once(
         assert shares["recipient_hash"]["nullable"]
         assert {"recipient_user_id", "recipient_dismissed_at"} <= set(shares)
 
+        db.session.commit()  # PostgreSQL: the downgrade's ALTER TABLE waits for open reads
         downgrade(revision=BEFORE)
         users = {c["name"] for c in inspect(db.engine).get_columns("users")}
         assert "public_id" not in users
