@@ -136,6 +136,12 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda w: w.picture_url(),
         note="public like the rest of a public profile; the URL carries the picture's hash",
     ),
+    ("providers.person", "GET"): Rule(PUBLIC, lambda w: f"/people/{w.users['user'].public_id}"),
+    ("providers.person_picture", "GET"): Rule(
+        PUBLIC,
+        lambda w: w.public_picture_url(),
+        note="public like the profile it belongs to; the URL carries the picture's hash",
+    ),
     ("sharing.landing", "GET"): Rule(PUBLIC, lambda w: f"/s/{w.share_token}"),
     ("sharing.share", "GET"): Rule(PUBLIC, lambda w: f"/vouchers/{w.voucher.id}/share"),
     ("unsubscribe.unsubscribe", "GET"): Rule(PUBLIC, lambda w: f"/unsubscribe/{w.unsub_token}"),
@@ -219,6 +225,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("vouchers.my_claim", "GET"): Rule(OWNER, lambda w: f"/me/vouchers/{w.claim.id}"),
     ("vouchers.hide_claim", "POST"): Rule(OWNER, lambda w: f"/me/vouchers/{w.claim.id}/hide"),
     ("vouchers.unhide_claim", "POST"): Rule(OWNER, lambda w: f"/me/vouchers/{w.claim.id}/unhide"),
+    ("sharing.dismiss_shared", "POST"): Rule(
+        OWNER, lambda w: f"/me/shared/{w.inbox_share()}/dismiss", note="the share's recipient"
+    ),
     # -- reviews ---------------------------------------------------------------------------
     ("providers.review", "GET"): Rule(
         CUSTOMER,

@@ -23,8 +23,8 @@ from konexi.config import rate_limit
 from konexi.extensions import client_ip, db, limiter
 from konexi.i18n import current_language
 from konexi.models import Voucher, VoucherStatus
-from konexi.services.sharing import sharing
-from konexi.services.sharing.sharing import ShareError
+from konexi.services.sharing import inbox, sharing
+from konexi.services.sharing.sharing import ShareError, ShareResult
 from konexi.sharing import bp
 from konexi.sharing.forms import ShareForm
 from konexi.urls import external_url
@@ -143,8 +143,32 @@ def share(voucher_id: int):  # type: ignore[no-untyped-def]
         return _render(voucher, form, 429 if error.reason in _LIMIT_REASONS else 422)
     if wants_fragment():
         return _render(voucher, ShareForm(formdata=None), sent=result)
-    flash(_("Sent to %(to)s.", to=result.masked_recipient))
+    flash(sent_note(result))
     return redirect_after_post(voucher_path(voucher.id))
+
+
+@bp.app_template_global()
+def sent_note(result: ShareResult) -> str:
+    """The confirmation: the friend's public name only when their account lets people find it."""
+    if result.recipient_name:
+        return _(
+            "Sent to %(name)s (%(to)s). It is also in their Konexi inbox.",
+            name=result.recipient_name,
+            to=result.masked_recipient,
+        )
+    return _("Sent to %(to)s.", to=result.masked_recipient)
+
+
+@bp.post("/me/shared/<int:share_id>/dismiss")
+def dismiss_shared(share_id: int):  # type: ignore[no-untyped-def]
+    if not current_user.is_authenticated:
+        return redirect_after_post(url_for("auth.login", next=url_for("vouchers.mine")))
+    if not inbox.dismiss_shared(current_user.id, share_id):
+        abort(404)
+    if wants_fragment():
+        return ""  # htmx removes the entry
+    flash(_("Removed from “Shared with me”."))
+    return redirect_after_post(url_for("vouchers.mine"))
 
 
 @bp.get("/s/<token>")

@@ -7,7 +7,9 @@ Rules, per account whose status is "deleting" and whose ``purge_after`` has pass
   addressed to them (by ``user_id`` or by their phone/email) and every message that names them
   (``named_user_id``: invitations they sent, vouchers they shared with a friend);
 - anonymised and kept: claims and redemptions (``user_id`` NULL: a voucher's counts stay true),
-  shares (``sender_id`` NULL: open counts stay), the provider's data-access log (customer NULL);
+  shares (``sender_id`` NULL: open counts stay; a share sent to or by them leaves the friend's
+  "Shared with me" list: ``recipient_user_id`` NULL), the provider's data-access log
+  (customer NULL);
 - reviews: the text and the provider's reply are blanked and the author cleared, so the row stays
   only as an anonymous rating and a provider's average does not change when a customer leaves;
 - an account under a fraud hold is kept, logged and reported, whatever its purge date;
@@ -113,6 +115,13 @@ def _purge_batch(ids: list[int]) -> None:
         update(Share)
         .where(Share.sender_id.in_(ids))
         .values(sender_id=None, outbox_message_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Share)
+        .where(or_(Share.recipient_user_id.in_(ids), Share.sender_id.is_(None)))
+        .where(Share.recipient_user_id.is_not(None))
+        .values(recipient_user_id=None, recipient_dismissed_at=None)
         .execution_options(synchronize_session=False)
     )
     db.session.execute(

@@ -21,7 +21,15 @@ from sqlalchemy.orm import joinedload
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_email, queue_sms
 from konexi.messaging.texts import render_text
-from konexi.models import OutboxMessage, OutboxStatus, Share, User, Voucher, VoucherStatus
+from konexi.models import (
+    OutboxMessage,
+    OutboxStatus,
+    Share,
+    User,
+    UserStatus,
+    Voucher,
+    VoucherStatus,
+)
 from konexi.models.base import utcnow
 from konexi.services.accounts import contacts, verification
 from konexi.services.sharing.link_check import has_link, without_invisible
@@ -57,6 +65,8 @@ class ShareResult:
     channel: str  # sms, email
     masked_recipient: str
     url: str
+    # The friend's public name, only when their account lets people find it by this contact.
+    recipient_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +230,25 @@ def _check_sms_allowed(phone: str, ip: str | None) -> None:
         raise ShareError(reason, message, field) from None
 
 
+def _findable_recipient(channel: str, to: str) -> User | None:
+    """The active, verified account that proved this contact and lets people find it by its
+    email or phone; None otherwise. The same single query runs whatever the answer, so neither
+    the page nor the database work tells a sender that an address has an account."""
+    if channel == "email":
+        match = and_(User.email_key == to.lower(), User.email_verified_at.is_not(None))
+    else:
+        match = and_(User.phone == to, User.phone_verified_at.is_not(None))
+    return db.session.scalar(
+        select(User).where(
+            match,
+            User.status == UserStatus.ACTIVE,
+            User.findable_by_email.is_(True),
+            User.phone_verified_at.is_not(None),
+            User.email_verified_at.is_not(None),
+        )
+    )
+
+
 def share_voucher(
     sender_id: int,
     voucher_id: int,
@@ -249,6 +278,9 @@ def share_voucher(
         _check_limits(sender.id, voucher.id, recipient, client)
         if channel == "sms":
             _check_sms_allowed(to, ip)
+        friend = _findable_recipient(channel, to)
+        if friend is not None and friend.id == sender.id:
+            friend = None  # one's own address: nothing to find
         token = secrets.token_urlsafe(16)
         url = external_url("sharing.landing", token=token)
         text = render_text(
@@ -261,8 +293,8 @@ def share_voucher(
             message=note,
             url=url,
         )
-        # The friend is not a Konexi user (as far as we know): the row carries no user_id; it
-        # names the sender, so it is tied to them and goes when they are purged.
+        # The message is addressed to a contact, not to an account (even a findable friend's):
+        # the row carries no user_id; it names the sender, so it goes when they are purged.
         if channel == "sms":
             outbox = queue_sms(to=to, body=text.body.strip(), kind="share", named_user_id=sender.id)
         else:
@@ -282,10 +314,13 @@ def share_voucher(
             recipient_hash=recipient,
             ip_hash=client,
             outbox_message_id=outbox.id,
+            # Always set, even to None, so the INSERT is the same statement either way.
+            recipient_user_id=friend.id if friend is not None else None,
         )
         db.session.add(share)
         db.session.flush()  # assigns share.id
-        result = ShareResult(share.id, token, channel, mask_contact(to), url)
+        name = (friend.public_name or None) if friend is not None else None
+        result = ShareResult(share.id, token, channel, mask_contact(to), url, name)
     except Exception:
         db.session.rollback()
         discard_pending()
