@@ -36,9 +36,7 @@ def _nearest_far_km(listing: VoucherPage, suggestions: Sequence[FeedItem]) -> fl
     if not listing.nearby or listing.page != 1:
         return None
     distances = [
-        item.distance_km
-        for item in (*listing.items, *suggestions)
-        if item.distance_km is not None
+        item.distance_km for item in (*listing.items, *suggestions) if item.distance_km is not None
     ]
     if not distances or min(distances) <= CLOSE_KM:
         return None
