@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
+import pytest
 from flask.testing import FlaskClient
 
 from konexi.models import Category
@@ -31,13 +32,17 @@ def _titles(html: str) -> list[str]:
     return re.findall(r'<h2><a href="/vouchers/\d+">([^<]+)</a></h2>', html)
 
 
-def test_a_chip_is_a_link_that_filters_and_keeps_the_search_and_the_location(
-    client: FlaskClient, shop: Shop, food: Category, beauty: Category
-) -> None:
+@pytest.fixture
+def two_categories(shop: Shop, food: Category, beauty: Category) -> None:
     company = shop.company()
     shop.voucher(company, food, "Kopi voucher")
     shop.voucher(company, beauty, "Hair voucher")
     shop.voucher(company, beauty, "Nails")
+
+
+def test_a_chip_is_a_link_that_filters_and_keeps_the_search_and_the_location(
+    client: FlaskClient, two_categories: None
+) -> None:
 
     chips = _chips(client.get("/?q=voucher&lat=-6.18&lon=106.83").get_data(as_text=True))
     assert list(chips) == ["All", "Beauty", "Food & drink"]
@@ -57,11 +62,8 @@ def test_a_chip_is_a_link_that_filters_and_keeps_the_search_and_the_location(
 
 
 def test_with_htmx_a_chip_swaps_the_form_the_chips_and_the_cards(
-    client: FlaskClient, shop: Shop, food: Category, beauty: Category
+    client: FlaskClient, two_categories: None
 ) -> None:
-    company = shop.company()
-    shop.voucher(company, food, "Kopi voucher")
-    shop.voucher(company, beauty, "Hair voucher")
     response = client.get("/?category=food-drink", headers=HX)
     html = response.get_data(as_text=True)
     assert "<html" not in html and "HX-Request" in response.headers["Vary"]
