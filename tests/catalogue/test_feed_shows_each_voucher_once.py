@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from konexi.extensions import db
 from konexi.models import Category, User
 from konexi.models.preferences import user_favourite_categories
+from konexi.services.catalogue import nearby
 from tests.support.auth import log_in
 from tests.support.catalogue import MONAS, Shop
 
@@ -105,3 +106,18 @@ def test_visitors_and_people_without_suggestions_see_the_whole_listing(
     db.session.commit()
     log_in(client, liked_catalogue)
     assert _sections(client.get("/").get_data(as_text=True)) == ([], ALL[:10])
+
+
+def test_a_signed_in_feed_near_a_place_builds_its_statements_once(
+    client: FlaskClient, liked_catalogue: User, create_user: Callable[..., User], food: Category
+) -> None:
+    # Building these statements costs more than running them: one per database serves everyone.
+    log_in(client, liked_catalogue)
+    client.get("/?lat=-6.18&lon=106.83")
+    dialect = "sqlite" if db.engine.dialect.name == "sqlite" else "other"
+    built = {name: nearby._BUILT[(dialect, name)] for name in ("for_you", "without_suggestions")}
+    other = create_user()
+    _likes(other, food)
+    log_in(client, other)
+    client.get("/?lat=-6.20&lon=106.80&page=2", headers=HX)
+    assert all(nearby._BUILT[(dialect, name)] is statements for name, statements in built.items())

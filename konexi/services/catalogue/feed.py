@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, bindparam
 
 from konexi.models import Category, User, Voucher
 from konexi.services.catalogue import catalogue, nearby, recommendations
@@ -55,12 +55,20 @@ def build_feed(
     "for you" suggestions themselves."""
     suggestions = recommendations.for_you(user, origin) if user is not None else []
     extra: list[ColumnElement[bool]] = []
+    values = {"suggested_ids": [item.voucher.id for item in suggestions]}
     if suggestions:
-        extra.append(Voucher.id.not_in([item.voucher.id for item in suggestions]))
+        extra.append(Voucher.id.not_in(bindparam("suggested_ids", expanding=True)))
     if origin is not None:
-        listing = nearby.nearest_live_vouchers(origin, page, filters=filters, extra=extra)
+        listing = nearby.nearest_live_vouchers(
+            origin,
+            page,
+            filters=filters,
+            extra=extra,
+            cache_as="without_suggestions" if extra else None,
+            values=values,
+        )
     else:
-        listing = catalogue.live_vouchers(page, filters=filters, extra=extra)
+        listing = catalogue.live_vouchers(page, filters=filters, extra=extra, values=values)
     shown = suggestions if full_page and listing.page == 1 else []
     return Feed(
         listing=listing,
