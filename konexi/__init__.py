@@ -50,11 +50,12 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     security.init_app(app)
 
     from konexi.tasks import queue
-    from konexi.web import auth_session, errors, static_assets
+    from konexi.web import auth_session, errors, static_assets, template_enums
 
     auth_session.init_app(app)
     queue.init_app(app)
     static_assets.init_app(app)
+    template_enums.init_app(app)
     errors.init_app(app)
 
     from konexi.web import request_log

@@ -6,11 +6,11 @@ from flask import Response, flash, make_response, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from konexi import jobs
 from konexi.account import bp
 from konexi.account.forms_lifecycle import ConfirmWithPasswordForm, ExportForm, ReopenForm
 from konexi.auth import limits
 from konexi.extensions import limiter
+from konexi.models import ExportStatus
 from konexi.models.base import utcnow
 from konexi.services.accounts import account_lifecycle
 from konexi.services.accounts.account_lifecycle import (
@@ -20,6 +20,7 @@ from konexi.services.accounts.account_lifecycle import (
 )
 from konexi.services.accounts.accounts import AccountError
 from konexi.services.privacy import export_jobs
+from konexi.services.privacy import jobs as privacy_jobs
 from konexi.services.privacy.export import export_document
 from konexi.tasks.queue import enqueue
 from konexi.web.htmx import redirect_after_post, render_page_or_fragment
@@ -36,7 +37,7 @@ def _export_page(form: ExportForm, error: object = None, status: int = 200) -> R
     user = current_user._get_current_object()
     latest = export_jobs.latest_export(user.id)
     file_url = None
-    if latest is not None and latest.status == "ready":
+    if latest is not None and latest.status == ExportStatus.READY:
         file_url = url_for(
             "account.download_export_file", token=export_jobs.make_file_token(latest, user)
         )
@@ -62,7 +63,7 @@ def create_export():  # type: ignore[no-untyped-def]
         return redirect_after_post(url_for("account.download_export", token=token))
     data_export, created = export_jobs.request_large_export(current_user.id)
     if created:
-        enqueue(jobs.build_data_export, data_export.id, queue_name="default")
+        enqueue(privacy_jobs.build_data_export, data_export.id, queue_name="default")
     return redirect_after_post(url_for("account.export"))
 
 

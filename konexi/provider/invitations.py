@@ -81,7 +81,7 @@ def _invitation_page(  # type: ignore[no-untyped-def]
     page = render_template(
         "provider/invitation.html",
         token=token,
-        problem=problem.value if problem else None,
+        problem=problem,
         invitation=invitation,
         role=role_label(invitation.role) if invitation else "",
         here=url_for("provider.invitation", token=token),

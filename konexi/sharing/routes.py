@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, db, limiter
-from konexi.models import Voucher
+from konexi.models import Voucher, VoucherStatus
 from konexi.services.sharing import sharing
 from konexi.services.sharing.sharing import ShareError
 from konexi.sharing import bp
@@ -43,7 +43,7 @@ def new_share_form() -> ShareForm:
 
 @bp.app_template_global()
 def voucher_shareable(voucher: Voucher) -> bool:
-    return sharing.voucher_state(voucher) == "live"
+    return sharing.voucher_state(voucher) == sharing.Availability.LIVE
 
 
 @bp.app_template_global()
@@ -71,7 +71,7 @@ def _voucher_or_404(voucher_id: int) -> Voucher:
         .where(Voucher.id == voucher_id)
         .options(joinedload(Voucher.company), joinedload(Voucher.category))
     )
-    if voucher is None or voucher.status == "draft":
+    if voucher is None or voucher.status == VoucherStatus.DRAFT:
         abort(404)
     return voucher
 

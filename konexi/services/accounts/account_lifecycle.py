@@ -11,19 +11,19 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
 from konexi.extensions import db
-from konexi.models import Company, Membership, User
+from konexi.models import Company, Membership, Role, User, UserStatus
 from konexi.models.base import utcnow
 from konexi.services.accounts.accounts import AccountError, end_other_sessions, find_user
 from konexi.services.accounts.contacts import InvalidContact, normalise_identifier
 from konexi.services.accounts.passwords import verify_password
+from konexi.services.signing import TokenSalt, serializer
 
 EXPORT_LINK_MAX_AGE = 3600  # seconds
-_EXPORT_SALT = "konexi-data-export"
 
 
 class ExportLinkError(Exception):
@@ -47,7 +47,7 @@ def companies_only_owned_by(user_id: int) -> list[Company]:
     other = aliased(Membership)
     another_owner = exists().where(
         other.company_id == Membership.company_id,
-        other.role == "owner",
+        other.role == Role.OWNER,
         other.user_id != user_id,
     )
     return list(
@@ -56,7 +56,7 @@ def companies_only_owned_by(user_id: int) -> list[Company]:
             .join(Membership, Membership.company_id == Company.id)
             .where(
                 Membership.user_id == user_id,
-                Membership.role == "owner",
+                Membership.role == Role.OWNER,
                 Company.is_active.is_(True),
                 ~another_owner,
             )
@@ -86,7 +86,7 @@ def close_account(user: User, password: str) -> None:
     owner (SoleOwnerError); every session ends at once."""
     _check_password(user, password)
     _check_not_sole_owner(user)
-    user.status = "closed"
+    user.status = UserStatus.CLOSED
     user.closed_at = utcnow()
     user.purge_after = None
     end_other_sessions(user)
@@ -99,7 +99,7 @@ def request_deletion(user: User, password: str) -> None:
     _check_password(user, password)
     _check_not_sole_owner(user)
     now = utcnow()
-    user.status = "deleting"
+    user.status = UserStatus.DELETING
     user.closed_at = user.closed_at or now
     user.purge_after = now + _grace()
     end_other_sessions(user)
@@ -116,7 +116,7 @@ def reopen_account(identifier: str, password: str) -> User:
     matches = verify_password(user.password_hash if user else None, password or "")
     reopenable = (
         user is not None
-        and user.status == "closed"
+        and user.status == UserStatus.CLOSED
         and user.closed_at is not None
         and utcnow() - user.closed_at <= _grace()
     )
@@ -125,25 +125,21 @@ def reopen_account(identifier: str, password: str) -> User:
         raise AccountError(
             {"identifier": _l("No closed account that can be reopened matches these details.")}
         )
-    user.status = "active"
+    user.status = UserStatus.ACTIVE
     user.closed_at = None
     db.session.commit()
     return user
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_EXPORT_SALT)
-
-
 def make_export_token(user: User) -> str:
     """A signed download token bound to this user and their current session version."""
-    return _serializer().dumps({"u": user.id, "v": user.session_version})
+    return serializer(TokenSalt.EXPORT_DOWNLOAD).dumps({"u": user.id, "v": user.session_version})
 
 
 def check_export_token(token: str, user: User) -> None:
     """Raise ExportLinkError unless the token is intact, under an hour old and this user's."""
     try:
-        data = _serializer().loads(token, max_age=EXPORT_LINK_MAX_AGE)
+        data = serializer(TokenSalt.EXPORT_DOWNLOAD).loads(token, max_age=EXPORT_LINK_MAX_AGE)
     except SignatureExpired:
         raise ExportLinkError(_l("This download link has expired. Ask for a new one.")) from None
     except BadSignature:

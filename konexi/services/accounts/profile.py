@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from flask import url_for
@@ -21,6 +22,12 @@ MIN_AGE = 13
 MAX_AGE = 120
 
 
+class BirthDateProblem(StrEnum):
+    FUTURE = "future"
+    TOO_YOUNG = "too_young"  # under MIN_AGE
+    TOO_OLD = "too_old"  # over MAX_AGE
+
+
 @dataclass(frozen=True)
 class ClaimSummary:
     active: int
@@ -34,16 +41,16 @@ def age_on(birth_date: date, today: date) -> int:
     return today.year - birth_date.year - int(before_birthday)
 
 
-def birth_date_problem(birth_date: date, today: date | None = None) -> str | None:
-    """Why a birth date is not acceptable ("future", "too_young", "too_old"), or None if it is."""
+def birth_date_problem(birth_date: date, today: date | None = None) -> BirthDateProblem | None:
+    """Why a birth date is not acceptable, or None if it is."""
     today = today or date.today()
     if birth_date >= today:
-        return "future"
+        return BirthDateProblem.FUTURE
     age = age_on(birth_date, today)
     if age < MIN_AGE:
-        return "too_young"
+        return BirthDateProblem.TOO_YOUNG
     if age > MAX_AGE:
-        return "too_old"
+        return BirthDateProblem.TOO_OLD
     return None
 
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from konexi.extensions import db
-from konexi.models import Category, Company, Voucher
+from konexi.models import Category, Company, Voucher, VoucherStatus
 from konexi.models.base import utcnow
 
 PAGE_SIZE = 10
@@ -81,9 +81,11 @@ def live_conditions(now: datetime, status_index: bool = True) -> list[ColumnElem
     ``status_index=False`` writes the status test so that no index can serve it: a query that
     starts elsewhere (the branches near a place) keeps SQLite from starting at every live voucher.
     """
-    status = Voucher.status if status_index else Voucher.status.concat("")
+    # The empty string is typed as plain text: the status enum would refuse it as a value.
+    unindexed = Voucher.status.concat(literal("", String()))
+    status = Voucher.status if status_index else unindexed
     return [
-        status == "live",
+        status == VoucherStatus.LIVE,
         Voucher.starts_at <= now,
         Voucher.ends_at > now,
         Voucher.quota_claimed < Voucher.quota_total,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager
 
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_email
-from konexi.models import DigestLog, EmailSuppression, User, Voucher
+from konexi.models import DigestLog, EmailSuppression, User, UserStatus, Voucher
 from konexi.models.base import utcnow
 from konexi.services.catalogue import catalogue, nearby, recommendations
 from konexi.services.privacy.unsubscribe import (
@@ -82,7 +82,7 @@ def _candidates(after_id: int, week: str) -> list[User]:
         select(User)
         .where(
             User.id > after_id,
-            User.status == "active",
+            User.status == UserStatus.ACTIVE,
             User.marketing_email.is_(True),
             User.phone_verified_at.is_not(None),
             User.email_verified_at.is_not(None),

@@ -26,7 +26,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from konexi.extensions import db
 from konexi.i18n import DATE_FORMAT, DEFAULT_TIMEZONE, current_language
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_sms
-from konexi.models import Claim, Company, User, Voucher
+from konexi.models import Claim, Company, User, Voucher, VoucherStatus
 from konexi.models.base import utcnow
 from konexi.services.claims.redemption_codes import format_code, generate_code
 from konexi.services.claims.voucher_stats import record_claim
@@ -74,7 +74,7 @@ def voucher_details(voucher_id: int) -> Voucher | None:
     """The voucher with its provider, category and branches, unless unknown or still a draft."""
     voucher = db.session.scalar(
         select(Voucher)
-        .where(Voucher.id == voucher_id, Voucher.status != "draft")
+        .where(Voucher.id == voucher_id, Voucher.status != VoucherStatus.DRAFT)
         .options(
             joinedload(Voucher.company),
             joinedload(Voucher.category),
@@ -89,9 +89,9 @@ def availability(voucher: Voucher, now: datetime | None = None) -> ClaimOutcome:
     now = now or utcnow()
     if not voucher.company.is_active:
         return ClaimOutcome.PROVIDER_INACTIVE
-    if voucher.status == "ended" or voucher.ends_at <= now:
+    if voucher.status == VoucherStatus.ENDED or voucher.ends_at <= now:
         return ClaimOutcome.ENDED
-    if voucher.status != "live":
+    if voucher.status != VoucherStatus.LIVE:
         return ClaimOutcome.NOT_LIVE
     if voucher.starts_at > now:
         return ClaimOutcome.NOT_STARTED
@@ -119,7 +119,7 @@ def _take_one_from_quota(voucher_id: int, now: datetime) -> bool:
         .where(
             Voucher.id == voucher_id,
             Voucher.quota_claimed < Voucher.quota_total,
-            Voucher.status == "live",
+            Voucher.status == VoucherStatus.LIVE,
             Voucher.starts_at <= now,
             Voucher.ends_at > now,
             Voucher.company_id.in_(active_companies),

@@ -37,8 +37,10 @@ from konexi.models import (
     OutboxMessage,
     ProfilePicture,
     Review,
+    Role,
     Share,
     User,
+    UserStatus,
     VerificationCode,
     user_favourite_categories,
 )
@@ -59,7 +61,7 @@ class PurgeReport:
 
 
 def _due(now: datetime):  # type: ignore[no-untyped-def]
-    return select(User.id).where(User.status == "deleting", User.purge_after <= now)
+    return select(User.id).where(User.status == UserStatus.DELETING, User.purge_after <= now)
 
 
 def _not_held():  # type: ignore[no-untyped-def]
@@ -139,10 +141,10 @@ def _purge_batch(ids: list[int]) -> None:
 
 def _close_companies_left_without_an_owner(ids: list[int]) -> None:
     owned = select(Membership.company_id).where(
-        Membership.user_id.in_(ids), Membership.role == "owner"
+        Membership.user_id.in_(ids), Membership.role == Role.OWNER
     )
     kept_owner = select(Membership.company_id).where(
-        Membership.role == "owner", Membership.user_id.not_in(ids)
+        Membership.role == Role.OWNER, Membership.user_id.not_in(ids)
     )
     closed = db.session.execute(
         update(Company)

@@ -1,6 +1,7 @@
 """Retention of technical records: what is deleted once it is no longer needed.
 
-Run daily by ``jobs.purge_old_records`` (see ``konexi/tasks/schedule.py``); idempotent.
+Run daily by ``konexi.services.privacy.jobs.purge_old_records`` (see ``konexi/tasks/schedule.py``);
+idempotent.
 
 - verification codes: deleted a day after they were created (they are valid 10 minutes; the
   day only keeps the hourly send limits meaningful);
@@ -22,12 +23,12 @@ from sqlalchemy import delete
 from konexi.extensions import db
 from konexi.models import OutboxMessage, VerificationCode
 from konexi.models.base import utcnow
+from konexi.models.messages import FINAL_OUTBOX_STATUSES
 
 log = logging.getLogger(__name__)
 
 CODE_RETENTION = timedelta(days=1)
 MESSAGE_RETENTION = timedelta(days=90)
-FINAL_MESSAGE_STATUSES = ("sent", "delivered", "failed", "dev")
 
 
 @dataclass
@@ -51,7 +52,7 @@ def purge_old_records(now: datetime | None = None) -> RetentionReport:
             delete(OutboxMessage)
             .where(
                 OutboxMessage.created_at < now - MESSAGE_RETENTION,
-                OutboxMessage.status.in_(FINAL_MESSAGE_STATUSES),
+                OutboxMessage.status.in_(FINAL_OUTBOX_STATUSES),
             )
             .execution_options(synchronize_session=False)
         )

@@ -13,21 +13,21 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, queue_email
-from konexi.models import Invitation, Membership, User
+from konexi.models import Invitation, Membership, Role, User
 from konexi.models.base import utcnow
 from konexi.services.accounts.contacts import InvalidContact, normalise_email
 from konexi.services.providers.memberships import membership_in
 from konexi.services.providers.team import TeamError, assignable_roles, role_label
+from konexi.services.signing import TokenSalt, serializer
 
 INVITATION_DAYS = 7
-_SALT = "konexi.team-invitation"
 
 
 class InvitationProblem(enum.Enum):
@@ -50,13 +50,9 @@ class InvitationError(Exception):
         self.invitation = invitation
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT)  # type: ignore[arg-type]
-
-
 def invitation_token(invitation: Invitation) -> str:
     """The signed, URL-safe token for an invitation's link."""
-    return _serializer().dumps(invitation.id)
+    return serializer(TokenSalt.TEAM_INVITATION).dumps(invitation.id)
 
 
 def invitation_link(invitation: Invitation) -> str:
@@ -144,7 +140,7 @@ def invite(actor: Membership, email: str, role: str) -> Invitation:
     invitation = Invitation(
         company_id=actor.company_id,
         email=address,
-        role=role,
+        role=Role(role),
         invited_by_id=actor.user_id,
         expires_at=now + timedelta(days=INVITATION_DAYS),
     )
@@ -166,12 +162,12 @@ def revoke_invitation(actor: Membership, invitation: Invitation) -> None:
 
 def invitation_from_token(token: str) -> Invitation:
     """The invitation behind a link, if it is genuine, unexpired, unrevoked and unaccepted."""
-    serializer = _serializer()
+    links = serializer(TokenSalt.TEAM_INVITATION)
     try:
-        invitation_id = serializer.loads(token, max_age=INVITATION_DAYS * 24 * 3600)
+        invitation_id = links.loads(token, max_age=INVITATION_DAYS * 24 * 3600)
     except SignatureExpired as error:
         # The signature is genuine, only old: name the company on the page.
-        _signed, invitation_id = serializer.loads_unsafe(token)
+        _signed, invitation_id = links.loads_unsafe(token)
         found = (
             db.session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
         )

@@ -9,9 +9,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from konexi.messaging.outbox import queue_email
-from konexi.models import Review
+from konexi.models import Review, ReviewStatus
 
-Change = Literal["hidden", "removed"]
+Change = Literal[ReviewStatus.HIDDEN, ReviewStatus.REMOVED]
 
 
 def queue_review_notice(review: Review, change: Change) -> None:
@@ -23,7 +23,7 @@ def queue_review_notice(review: Review, change: Change) -> None:
     page = f"{str(current_app.config['BASE_URL']).rstrip('/')}/providers/{review.company.slug}"
     with force_locale(author.locale or "en"):
         what = {"company": review.company.name, "voucher": review.voucher.title}
-        if change == "hidden":
+        if change == ReviewStatus.HIDDEN:
             subject = _("Your Konexi review is hidden while a moderator looks at it")
             news = _(
                 "Several people reported your review of %(company)s (%(voucher)s). It is hidden "

@@ -7,12 +7,11 @@ it, enough to refuse a second share of the same voucher and to cap what one pers
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale
@@ -24,10 +23,11 @@ from sqlalchemy.orm import joinedload
 from konexi.extensions import db
 from konexi.i18n import current_language
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_email, queue_sms
-from konexi.models import OutboxMessage, Share, User, Voucher
+from konexi.models import OutboxMessage, OutboxStatus, Share, User, Voucher, VoucherStatus
 from konexi.models.base import utcnow
 from konexi.services.accounts import contacts, verification
 from konexi.services.sharing.link_check import has_link, without_invisible
+from konexi.services.signing import Digest, keyed_digest
 
 WINDOW = timedelta(hours=24)
 SHARES_PER_SENDER = 10
@@ -63,21 +63,16 @@ class ShareResult:
 @dataclass(frozen=True)
 class SharedVoucher:
     voucher: Voucher
-    state: str  # live, ended, sold_out, unavailable
-
-
-def _hash(*parts: str) -> str:
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+    state: Availability
 
 
 def recipient_hash(contact: str) -> str:
     """The keyed hash of a normalised phone or email: all Konexi keeps of a friend's contact."""
-    return _hash("share-recipient", contacts.canonical_destination(contact))
+    return keyed_digest(Digest.SHARE_RECIPIENT, contacts.canonical_destination(contact))
 
 
 def ip_hash(ip: str | None) -> str | None:
-    return _hash("share-ip", ip) if ip else None
+    return keyed_digest(Digest.SHARE_IP, ip) if ip else None
 
 
 def parse_contact(raw: str) -> tuple[str, str]:
@@ -119,14 +114,27 @@ def mask_contact(contact: str) -> str:
     return f"{contact[:6]}{'•' * hidden}{contact[-2:]}"
 
 
-def voucher_state(voucher: Voucher) -> str:
-    """live (can be claimed now), ended, sold_out, or unavailable (not started, paused, draft)."""
+class Availability(StrEnum):
+    """What a shared link's landing page can offer of its voucher."""
+
+    LIVE = "live"  # can be claimed now
+    ENDED = "ended"
+    SOLD_OUT = "sold_out"
+    UNAVAILABLE = "unavailable"  # not started, paused or a draft, or the provider is inactive
+
+
+def voucher_state(voucher: Voucher) -> Availability:
+    """Whether the voucher can be claimed now, and if not, why."""
     now = utcnow()
-    if voucher.status == "ended" or voucher.ends_at <= now:
-        return "ended"
-    if voucher.status != "live" or voucher.starts_at > now or not voucher.company.is_active:
-        return "unavailable"
-    return "sold_out" if voucher.remaining <= 0 else "live"
+    if voucher.status == VoucherStatus.ENDED or voucher.ends_at <= now:
+        return Availability.ENDED
+    if (
+        voucher.status != VoucherStatus.LIVE
+        or voucher.starts_at > now
+        or not voucher.company.is_active
+    ):
+        return Availability.UNAVAILABLE
+    return Availability.SOLD_OUT if voucher.remaining <= 0 else Availability.LIVE
 
 
 def _sender_first_name(user: User) -> str:
@@ -257,7 +265,7 @@ def share_voucher(
         voucher = db.session.scalar(
             select(Voucher).where(Voucher.id == voucher_id).options(joinedload(Voucher.company))
         )
-        if voucher is None or voucher_state(voucher) != "live":
+        if voucher is None or voucher_state(voucher) != Availability.LIVE:
             raise ShareError("unavailable", _l("This voucher can no longer be shared."))
         recipient = recipient_hash(to)
         client = ip_hash(ip)
@@ -325,9 +333,9 @@ def scrub_share_contacts(now: datetime | None = None) -> int:
     (delivered or failed; sent or in the dev outbox for a day); returns the rows redacted."""
     now = now or utcnow()
     final = or_(
-        OutboxMessage.status.in_(("delivered", "failed")),
+        OutboxMessage.status.in_((OutboxStatus.DELIVERED, OutboxStatus.FAILED)),
         and_(
-            OutboxMessage.status.in_(("sent", "dev")),
+            OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.DEV)),
             OutboxMessage.created_at < now - SCRUB_GRACE,
         ),
     )
