@@ -23,14 +23,14 @@ TEXT = {
         "shared": "Shared with me",
         "claim": "See and claim",
         "dismiss": "Dismiss",
-        "born": "Born 17 August 1994",
+        "born": "Born 17 Aug 1994",
     },
     "id": {
         "sent": "Terkirim ke Budi S. (b•••@example.com). Voucher ini juga ada di kotak masuk",
         "shared": "Dibagikan kepada saya",
         "claim": "Lihat dan klaim",
         "dismiss": "Tutup",
-        "born": "Lahir 17 Agustus 1994",
+        "born": "Lahir 17 Agu 1994",
     },
 }
 

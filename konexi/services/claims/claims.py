@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from konexi.extensions import db
-from konexi.i18n import DEFAULT_TIMEZONE
+from konexi.i18n import DATE_FORMAT, DEFAULT_TIMEZONE
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_sms
 from konexi.messaging.texts import render_sms
 from konexi.models import Claim, Company, User, Voucher, VoucherStatus
@@ -173,7 +173,7 @@ def _queue_code_sms(user: User, voucher: Voucher, claim: Claim, locale: str) -> 
         code=format_code(claim.code),
         title=_shorten(voucher.title, _SMS_TITLE_CHARS),
         company=_shorten(voucher.company.name, _SMS_COMPANY_CHARS),
-        date=format_date(ends, "d MMM yyyy", locale=locale),
+        date=format_date(ends, DATE_FORMAT, locale=locale),
     )
     queue_sms(to=user.phone, body=body, kind="claim_code", user_id=user.id)
 

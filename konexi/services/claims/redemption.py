@@ -22,7 +22,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db
-from konexi.i18n import DEFAULT_TIMEZONE, local_time
+from konexi.i18n import DATETIME_FORMAT, DEFAULT_TIMEZONE, TIME_FORMAT, local_time
 from konexi.messaging.outbox import commit_and_dispatch, queue_sms
 from konexi.messaging.texts import render_sms
 from konexi.models import (
@@ -188,7 +188,7 @@ def redeemed_when(moment: datetime | None) -> str:
         return ""
     zone = ZoneInfo(DEFAULT_TIMEZONE)
     today = moment.astimezone(zone).date() == utcnow().astimezone(zone).date()
-    return local_time(moment, "HH:mm" if today else "d MMM yyyy, HH:mm")
+    return local_time(moment, TIME_FORMAT if today else DATETIME_FORMAT)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -199,9 +199,7 @@ def _shorten(text: str, limit: int) -> str:
 def _queue_receipt(customer: User, voucher: Voucher, branch_name: str, at: datetime) -> None:
     """The customer's receipt by SMS, in the customer's language."""
     locale = customer.locale or "en"
-    when = format_datetime(
-        at, "d MMM yyyy, HH:mm", tzinfo=ZoneInfo(DEFAULT_TIMEZONE), locale=locale
-    )
+    when = format_datetime(at, DATETIME_FORMAT, tzinfo=ZoneInfo(DEFAULT_TIMEZONE), locale=locale)
     body = render_sms(
         "redemption_receipt",
         locale,
