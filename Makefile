@@ -72,9 +72,9 @@ test: system-deps install-dev
 
 # The quick loop while working: SQLite only, no browser, and none of the slow families (fault
 # injection, benchmarks, memory, fuzzing, the production day-one rehearsal). `make test` runs them.
-FAST_SKIPS := --ignore=tests/e2e --ignore-glob='tests/test_faults_*.py' \
-  --ignore=tests/test_bench_smoke.py --ignore=tests/test_memory_burst.py \
-  --ignore=tests/test_fuzz_forms.py --ignore=tests/test_production_day_one.py
+FAST_SKIPS := --ignore=tests/e2e --ignore-glob='tests/ops/test_faults_*.py' \
+  --ignore=tests/ops/test_bench_smoke.py --ignore=tests/ops/test_memory_burst.py \
+  --ignore=tests/web/test_fuzz_forms.py --ignore=tests/ops/test_production_day_one.py
 test-fast: install-dev
 	KONEXI_TEST_DATABASES=sqlite $(BIN)/pytest -n $${PYTEST_WORKERS:-auto} -q $(FAST_SKIPS)
 

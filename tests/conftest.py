@@ -226,7 +226,7 @@ def create_user(app: Flask) -> Callable[..., User]:
     return make
 
 
-# -- the fuzz case count (tests/test_fuzz_forms.py writes it; docs/security.md quotes it) ------
+# -- the fuzz case count (tests/web/test_fuzz_forms.py writes it; docs/security.md quotes it) ------
 _SESSION_STARTED = __import__("time").time()
 
 
