@@ -34,7 +34,12 @@ from tests.support.app import (
 )
 
 # Shared fixtures live in tests/support/; helpers are imported from there, not from test modules.
-pytest_plugins = ["tests.support.auth", "tests.support.catalogue", "tests.support.console"]
+pytest_plugins = [
+    "tests.support.auth",
+    "tests.support.catalogue",
+    "tests.support.console",
+    "tests.support.webhooks",
+]
 
 
 # -- servers, one of each per test session ---------------------------------------------------
@@ -47,6 +52,25 @@ def redis_server() -> Iterator[RedisServer]:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
+    server = start_postgres()
+    yield server
+    server.stop()
+    server.remove()
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A Redis server of this test's own: stopping it disturbs no other test."""
+    server = start_redis()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def own_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL cluster of this module's own: stopping it disturbs no other test."""
+    if "postgres" not in BACKENDS:
+        pytest.skip("PostgreSQL is not among KONEXI_TEST_DATABASES")
     server = start_postgres()
     yield server
     server.stop()
@@ -194,6 +218,17 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
     yield redis_server.url
     connection.flushdb()
     connection.close()
+
+
+@pytest.fixture
+def redis_app(
+    app_factory: Callable[..., Flask], redis_url: str, twilio: FakeTwilio, mailbox: SmtpServer
+) -> Iterator[Flask]:
+    """The app with its queue, rate limits and SMS counters on the real Redis."""
+    application = app_factory(REDIS_URL=redis_url)
+    with application.app_context():
+        yield application
+        db.session.remove()
 
 
 # -- test data -------------------------------------------------------------------------------

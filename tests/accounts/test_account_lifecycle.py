@@ -10,31 +10,21 @@ from flask.testing import FlaskClient
 from konexi.extensions import db
 from konexi.models import User
 from konexi.models.base import utcnow
-from tests.support.app import TEST_PASSWORD, csrf_token_from
+from tests.support.app import TEST_PASSWORD, csrf_token_from, post_page_form
 from tests.support.auth import log_in
-
-
-def _post_form(client: FlaskClient, url: str, **data: str):  # type: ignore[no-untyped-def]
-    page = client.get(url)
-    assert page.status_code == 200
-    return client.post(url, data={"csrf_token": csrf_token_from(page.text), **data})
-
-
-def _reload(user_id: int) -> User:
-    db.session.expire_all()
-    return db.session.get(User, user_id)
+from tests.support.factories import fresh
 
 
 def test_closing_needs_the_right_password(app: Flask, client: FlaskClient, create_user) -> None:
     user = create_user()
     log_in(client, user)
 
-    response = _post_form(client, "/account/close", password="not my password")
+    response = post_page_form(client, "/account/close", password="not my password")
 
     assert response.status_code == 200
     assert "Your password is wrong." in response.text
     assert 'aria-invalid="true"' in response.text
-    assert _reload(user.id).status == "active"
+    assert fresh(User, user.id).status == "active"
 
 
 def test_wrong_password_error_is_translated(app: Flask, client: FlaskClient, create_user) -> None:
@@ -57,14 +47,14 @@ def test_a_closed_account_is_logged_out_and_cannot_log_in(
     user = create_user(email="dewi@example.com")
     log_in(client, user)
 
-    response = _post_form(client, "/account/close", password=TEST_PASSWORD)
+    response = post_page_form(client, "/account/close", password=TEST_PASSWORD)
 
     assert response.status_code == 303
     assert client.get(response.headers["Location"]).status_code == 200
-    closed = _reload(user.id)
+    closed = fresh(User, user.id)
     assert closed.status == "closed" and closed.closed_at is not None
     assert client.get("/account/export").status_code in (302, 401)
-    login = _post_form(client, "/login", identifier="dewi@example.com", password=TEST_PASSWORD)
+    login = post_page_form(client, "/login", identifier="dewi@example.com", password=TEST_PASSWORD)
     assert login.status_code == 200  # refused: the form again
 
 
@@ -74,7 +64,7 @@ def test_an_old_session_ends_when_the_account_closes(
     user = create_user()
     old_session_id = user.get_id()
     log_in(client, user)
-    _post_form(client, "/account/close", password=TEST_PASSWORD)
+    post_page_form(client, "/account/close", password=TEST_PASSWORD)
 
     with client.session_transaction() as session:
         session["_user_id"] = old_session_id
@@ -84,14 +74,14 @@ def test_an_old_session_ends_when_the_account_closes(
 def test_reopen_within_the_grace_period(app: Flask, client: FlaskClient, create_user) -> None:
     user = create_user(email="dewi@example.com")
     log_in(client, user)
-    _post_form(client, "/account/close", password=TEST_PASSWORD)
+    post_page_form(client, "/account/close", password=TEST_PASSWORD)
 
-    response = _post_form(
+    response = post_page_form(
         client, "/account/reopen", identifier="dewi@example.com", password=TEST_PASSWORD
     )
 
     assert response.status_code == 303
-    assert _reload(user.id).status == "active"
+    assert fresh(User, user.id).status == "active"
     assert client.get("/account/export").status_code == 200
 
 
@@ -100,14 +90,16 @@ def test_reopen_refuses_a_wrong_password_and_keeps_the_input(
 ) -> None:
     user = create_user(email="dewi@example.com")
     log_in(client, user)
-    _post_form(client, "/account/close", password=TEST_PASSWORD)
+    post_page_form(client, "/account/close", password=TEST_PASSWORD)
 
-    response = _post_form(client, "/account/reopen", identifier="dewi@example.com", password="nope")
+    response = post_page_form(
+        client, "/account/reopen", identifier="dewi@example.com", password="nope"
+    )
 
     assert response.status_code == 200
     assert "No closed account that can be reopened" in response.text
     assert 'value="dewi@example.com"' in response.text
-    assert _reload(user.id).status == "closed"
+    assert fresh(User, user.id).status == "closed"
 
 
 def test_reopen_is_refused_after_the_grace_period(
@@ -118,12 +110,12 @@ def test_reopen_is_refused_after_the_grace_period(
     user.closed_at = utcnow() - timedelta(days=31)
     db.session.commit()
 
-    response = _post_form(
+    response = post_page_form(
         client, "/account/reopen", identifier="0812-1111-2222", password=TEST_PASSWORD
     )
 
     assert response.status_code == 200
-    assert _reload(user.id).status == "closed"
+    assert fresh(User, user.id).status == "closed"
 
 
 def test_an_account_being_deleted_cannot_be_reopened(
@@ -131,14 +123,14 @@ def test_an_account_being_deleted_cannot_be_reopened(
 ) -> None:
     user = create_user(email="dewi@example.com")
     log_in(client, user)
-    _post_form(client, "/account/delete", password=TEST_PASSWORD)
+    post_page_form(client, "/account/delete", password=TEST_PASSWORD)
 
-    response = _post_form(
+    response = post_page_form(
         client, "/account/reopen", identifier="dewi@example.com", password=TEST_PASSWORD
     )
 
     assert response.status_code == 200
-    assert _reload(user.id).status == "deleting"
+    assert fresh(User, user.id).status == "deleting"
 
 
 def test_delete_marks_the_account_for_the_purge_and_logs_out(
@@ -156,7 +148,7 @@ def test_delete_marks_the_account_for_the_purge_and_logs_out(
 
     assert response.status_code == 303
     assert client.get(response.headers["Location"]).status_code == 200
-    deleting = _reload(user.id)
+    deleting = fresh(User, user.id)
     assert deleting.status == "deleting"
     grace = deleting.purge_after - utcnow()
     assert timedelta(days=29, hours=23) < grace <= timedelta(days=30)
@@ -167,11 +159,11 @@ def test_delete_needs_the_right_password(app: Flask, client: FlaskClient, create
     user = create_user()
     log_in(client, user)
 
-    response = _post_form(client, "/account/delete", password="wrong password")
+    response = post_page_form(client, "/account/delete", password="wrong password")
 
     assert response.status_code == 200
     assert "Your password is wrong." in response.text
-    assert _reload(user.id).status == "active"
+    assert fresh(User, user.id).status == "active"
 
 
 def test_close_and_delete_need_the_csrf_token(app: Flask, client: FlaskClient, create_user) -> None:
@@ -180,7 +172,7 @@ def test_close_and_delete_need_the_csrf_token(app: Flask, client: FlaskClient, c
 
     assert client.post("/account/close", data={"password": TEST_PASSWORD}).status_code == 400
     assert client.post("/account/delete", data={"password": TEST_PASSWORD}).status_code == 400
-    assert _reload(user.id).status == "active"
+    assert fresh(User, user.id).status == "active"
 
 
 def test_a_closed_account_cannot_claim(app: Flask, create_user) -> None:

@@ -6,9 +6,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.accounts.test_account_lifecycle import _post_form, _reload, log_in
-from tests.support.app import TEST_PASSWORD
-from tests.support.factories import make_company, make_member
+from konexi.models import User
+from tests.support.app import TEST_PASSWORD, post_page_form
+from tests.support.auth import log_in
+from tests.support.factories import fresh, make_company, make_member
 
 
 def _owner_of_a_company(create_user, client: FlaskClient):  # type: ignore[no-untyped-def]
@@ -26,12 +27,12 @@ def test_a_companys_only_owner_is_asked_to_hand_it_over_first(
     owner, company = _owner_of_a_company(create_user, client)
     make_member(company, create_user(name="Wati Admin"), "admin")
 
-    response = _post_form(client, f"/account/{action}", password=TEST_PASSWORD)
+    response = post_page_form(client, f"/account/{action}", password=TEST_PASSWORD)
 
     assert response.status_code == 409
     assert f"You are the only owner of {company.name}" in response.text
     assert 'href="/provider/team"' in response.text
-    assert _reload(owner.id).status == "active"
+    assert fresh(User, owner.id).status == "active"
 
 
 def test_the_owner_notice_shows_before_posting_and_in_indonesian(
@@ -54,10 +55,10 @@ def test_an_owner_who_shares_ownership_can_delete(
     # Owning a closed company alone is no obstacle either: nothing of it is public.
     make_member(make_company(active=False), owner, "owner")
 
-    response = _post_form(client, "/account/delete", password=TEST_PASSWORD)
+    response = post_page_form(client, "/account/delete", password=TEST_PASSWORD)
 
     assert response.status_code == 303
-    assert _reload(owner.id).status == "deleting"
+    assert fresh(User, owner.id).status == "deleting"
 
 
 def test_a_wrong_password_is_said_before_anything_about_companies(
@@ -65,7 +66,7 @@ def test_a_wrong_password_is_said_before_anything_about_companies(
 ) -> None:
     _owner_of_a_company(create_user, client)
 
-    response = _post_form(client, "/account/close", password="not my password")
+    response = post_page_form(client, "/account/close", password="not my password")
 
     assert response.status_code == 200
     assert "Your password is wrong." in response.text

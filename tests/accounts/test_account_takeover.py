@@ -26,6 +26,8 @@ from tests.support.accounts import (
     submit,
     submit_login,
 )
+from tests.support.app import csrf_token_from
+from tests.support.social import sign_in_at_provider
 
 VICTIM_EMAIL = "vera@example.com"
 VICTIM_PHONE = "+6281255550002"
@@ -284,8 +286,6 @@ def test_the_hold_period_is_a_setting(app_factory, twilio, mailbox):
 def test_a_google_verified_email_frees_it_from_an_account_where_nobody_proved_it(
     app_factory, fake_oidc, twilio, mailbox
 ):
-    from tests.accounts.test_social import _flow
-    from tests.support.app import csrf_token_from
 
     app = app_factory(**fake_oidc.env())
     with app.app_context():
@@ -295,7 +295,8 @@ def test_a_google_verified_email_frees_it_from_an_account_where_nobody_proved_it
         _verify_phone(squatter, ATTACKER_PHONE, twilio, mailbox)
 
         client = app.test_client()
-        response = _flow(client, "google")  # Google says: new.person@example.com, verified
+        # Google says: new.person@example.com, verified
+        response = sign_in_at_provider(client, "google")
         assert response.headers["Location"] == "/auth/complete-signup"
         page = client.get("/auth/complete-signup").get_data(as_text=True)
         data = {

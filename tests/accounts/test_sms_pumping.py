@@ -32,15 +32,6 @@ from tests.support.sharing import post_share
 NUMBER = "+6281234567890"
 
 
-@pytest.fixture
-def redis_app(app_factory, redis_url, twilio, mailbox):  # type: ignore[no-untyped-def]
-    """The app with its rate limits and SMS counters on the real Redis."""
-    application = app_factory(REDIS_URL=redis_url)
-    with application.app_context():
-        yield application
-        db.session.remove()
-
-
 def _refusal(phone: str, ip: str | None) -> str | None:
     try:
         check_sms_allowed(phone, ip)

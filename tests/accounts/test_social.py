@@ -12,6 +12,7 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import LinkedAccount, User
 from tests.support.app import csrf_token_from
+from tests.support.social import sign_in_at_provider
 
 
 @pytest.fixture
@@ -27,20 +28,9 @@ def social_client(social_app) -> FlaskClient:  # type: ignore[no-untyped-def]
     return social_app.test_client()
 
 
-def _flow(client: FlaskClient, provider: str):  # type: ignore[no-untyped-def]
-    """Log in at the provider: our redirect, the provider's consent, then our callback."""
-    start = client.get(f"/auth/{provider}/login")
-    assert start.status_code == 302, start.status_code
-    at_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
-    assert at_provider.status_code == 302
-    back = urlsplit(at_provider.headers["Location"])
-    assert back.path == f"/auth/{provider}/callback"
-    return client.get(f"{back.path}?{back.query}")
-
-
 def _complete_google_signup(client: FlaskClient, phone: str):  # type: ignore[no-untyped-def]
     """Sign in with Google as a new person, then post the completion form with ``phone``."""
-    _flow(client, "google")
+    sign_in_at_provider(client, "google")
     page = client.get("/auth/complete-signup").get_data(as_text=True)
     data = {
         "csrf_token": csrf_token_from(page),
@@ -76,7 +66,7 @@ def test_google_sends_nonce_and_state(social_client, fake_oidc):
 
 
 def test_new_google_user_completes_signup_with_phone(social_client, fake_oidc, twilio):
-    response = _flow(social_client, "google")
+    response = sign_in_at_provider(social_client, "google")
     assert response.status_code == 302
     assert response.headers["Location"] == "/auth/complete-signup"
     assert db.session.scalar(select(User).where(User.email_key == "new.person@example.com")) is None
@@ -115,7 +105,7 @@ def test_returning_linked_user_logs_in(social_client, fake_oidc, create_user):
     db.session.add(LinkedAccount(user_id=user.id, provider="google", subject="g-siti"))
     db.session.commit()
     fake_oidc.next_identity = {"sub": "g-siti", "email": "siti@example.com", "name": "Siti"}
-    response = _flow(social_client, "google")
+    response = sign_in_at_provider(social_client, "google")
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert _logged_in(social_client)
@@ -126,14 +116,14 @@ def test_returning_facebook_user_logs_in(social_client, fake_oidc, create_user):
     db.session.add(LinkedAccount(user_id=user.id, provider="facebook", subject="fb-1"))
     db.session.commit()
     fake_oidc.next_identity = {"sub": "fb-1", "email": "x@example.com", "name": "X"}
-    response = _flow(social_client, "facebook")
+    response = sign_in_at_provider(social_client, "facebook")
     assert response.headers["Location"] == "/"
     assert _logged_in(social_client)
 
 
 def test_existing_email_is_not_linked_automatically(social_client, fake_oidc, create_user):
     user = create_user(email="New.Person@example.com")
-    response = _flow(social_client, "google")
+    response = sign_in_at_provider(social_client, "google")
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == "/login"
     assert _links(user.id) == []
@@ -148,7 +138,7 @@ def test_link_and_unlink_from_settings(social_client, fake_oidc, create_user):
     assert 'id="link-google"' in page and 'id="link-facebook"' in page
 
     fake_oidc.next_identity = {"sub": "fb-siti", "email": "siti@example.com", "name": "Siti"}
-    response = _flow(social_client, "facebook")
+    response = sign_in_at_provider(social_client, "facebook")
     assert response.headers["Location"] == "/account/linked"
     assert _links(user.id) == [("facebook", "fb-siti")]
     page = social_client.get("/account/linked").get_data(as_text=True)
@@ -166,7 +156,7 @@ def test_identity_linked_to_someone_else_is_refused(social_client, fake_oidc, cr
     db.session.commit()
     user = create_user()
     _log_in(social_client, user)
-    _flow(social_client, "google")
+    sign_in_at_provider(social_client, "google")
     assert _links(user.id) == []
     assert _links(other.id) == [("google", "google-sub-1")]
 
@@ -177,7 +167,7 @@ def test_unlinking_the_last_way_to_log_in_needs_a_password(social_client, fake_o
     db.session.add(LinkedAccount(user_id=user.id, provider="google", subject="g-only"))
     db.session.commit()
     fake_oidc.next_identity = {"sub": "g-only", "email": "only@example.com", "name": "Only"}
-    _flow(social_client, "google")
+    sign_in_at_provider(social_client, "google")
     assert _logged_in(social_client)
     token = csrf_token_from(social_client.get("/account/linked").get_data(as_text=True))
     social_client.post("/account/linked/google/unlink", data={"csrf_token": token})
@@ -185,7 +175,7 @@ def test_unlinking_the_last_way_to_log_in_needs_a_password(social_client, fake_o
 
     # with a second linked provider, one of them may go
     fake_oidc.next_identity = {"sub": "fb-only", "email": "only@example.com", "name": "Only"}
-    _flow(social_client, "facebook")
+    sign_in_at_provider(social_client, "facebook")
     assert _links(user.id) == [("facebook", "fb-only"), ("google", "g-only")]
     social_client.post("/account/linked/google/unlink", data={"csrf_token": token})
     assert _links(user.id) == [("facebook", "fb-only")]
@@ -226,7 +216,7 @@ def test_callback_without_a_started_login_is_refused(social_client, fake_oidc):
 @pytest.mark.parametrize("forge", ["nonce", "key"])
 def test_an_id_token_that_does_not_check_out_is_refused(social_client, fake_oidc, forge):
     fake_oidc.forge = forge
-    response = _flow(social_client, "google")
+    response = sign_in_at_provider(social_client, "google")
     assert urlsplit(response.headers["Location"]).path == "/login"
     assert not _logged_in(social_client)
     with social_client.session_transaction() as session:

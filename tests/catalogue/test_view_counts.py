@@ -16,7 +16,6 @@ from konexi.services.claims.voucher_stats import (
     stats_day,
     visitor_id,
 )
-from tests.accounts.test_sms_pumping import redis_app  # noqa: F401 - the app on the real Redis
 from tests.support.accounts import submit_login
 from tests.support.factories import make_voucher
 
@@ -90,7 +89,7 @@ def test_a_visitor_counts_again_the_next_day(app):
 
 
 def test_with_redis_every_worker_shares_the_marks_and_they_hold_only_expiring_hashes(
-    redis_app,  # noqa: F811
+    redis_app,
     app_factory,
     redis_url,
 ):

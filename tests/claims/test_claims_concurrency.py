@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import functools
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -18,6 +18,7 @@ from konexi.services.accounts.passwords import hash_password
 from konexi.services.claims.claims import claim_voucher
 from konexi.services.claims.voucher_stats import stats_day
 from tests.support.factories import fresh, make_voucher
+from tests.support.races import all_at_once
 
 CLAIMERS = 200
 LEFT = 50
@@ -59,31 +60,10 @@ def create_verified_users(count: int) -> list[int]:
 
 def claim_all_at_once(app: Flask, voucher_id: int, user_ids: list[int]) -> tuple[Counter, list]:
     """Each user claims in its own thread (own app context and session), all released together."""
-    barrier = threading.Barrier(len(user_ids))
-    outcomes: Counter = Counter()
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def claim(user_id: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                outcome = claim_voucher(user_id, voucher_id).outcome
-                with lock:
-                    outcomes[outcome.value] += 1
-            except BaseException as error:  # every failure is a test failure, counted below
-                with lock:
-                    errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=claim, args=(user_id,)) for user_id in user_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "claims did not finish in time"
-    return outcomes, errors
+    results, errors = all_at_once(
+        app, [functools.partial(claim_voucher, user_id, voucher_id) for user_id in user_ids]
+    )
+    return Counter(result.outcome.value for result in results), errors
 
 
 def test_quota_holds_under_200_simultaneous_claims(app, twilio):

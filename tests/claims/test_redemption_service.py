@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from flask import Flask
 from sqlalchemy import select
 
 from konexi.extensions import db
@@ -19,6 +22,7 @@ from konexi.services.claims.redemption_counter import (
 )
 from konexi.services.claims.voucher_stats import stats_day
 from tests.support.factories import fresh, make_company, make_voucher
+from tests.support.races import all_at_once
 from tests.support.redemption import CUSTOMER_PHONE, access_rows, make_claim, make_counter, receipts
 
 
@@ -193,34 +197,17 @@ def test_redemption_times_read_in_jakarta(app):
     assert len(redeemed_when(utcnow())) == 5  # today: the time only, e.g. 14:02
 
 
-def redeem_all_at_once(app, actors: list[Actor], branch_ids: list[int], claim_id: int, code: str):  # type: ignore[no-untyped-def]
+def redeem_all_at_once(
+    app: Flask, actors: list[Actor], branch_ids: list[int], claim_id: int, code: str
+) -> tuple[list[Any], list[BaseException]]:
     """Each staff member confirms in its own thread (own app context), released together."""
-    barrier = threading.Barrier(len(actors))
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def run(actor: Actor, branch_id: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                result = redeem_at_counter(actor, branch_id, CUSTOMER_PHONE, claim_id, code)
-                with lock:
-                    results.append(result)
-            except BaseException as error:  # every failure is a test failure, counted below
-                with lock:
-                    errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [
-        threading.Thread(target=run, args=pair) for pair in zip(actors, branch_ids, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "redemptions did not finish"
-    return results, errors
+    return all_at_once(
+        app,
+        [
+            functools.partial(redeem_at_counter, actor, branch_id, CUSTOMER_PHONE, claim_id, code)
+            for actor, branch_id in zip(actors, branch_ids, strict=True)
+        ],
+    )
 
 
 def test_redemption_race_two_staff_at_once_exactly_one_wins(app, create_user, twilio):

@@ -2,74 +2,26 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
-from flask_babel import force_locale
-from flask_babel import gettext as _
-from twilio.request_validator import RequestValidator
 
 from konexi.extensions import db
 from konexi.models import Claim, OutboxMessage
-from konexi.models.base import utcnow
 from konexi.services.claims.redemption_codes import format_code
 from konexi.webhooks.routes import parse_redeem_command
-from tests.servers.fake_twilio import AUTH_TOKEN
 from tests.support.factories import fresh, make_company, make_voucher
-from tests.support.redemption import CUSTOMER_PHONE, access_rows, make_claim, make_counter, receipts
+from tests.support.redemption import CUSTOMER_PHONE, access_rows, make_claim, receipts
+from tests.support.webhooks import (
+    BRANCH_PHONE,
+    indonesian,
+    post_signed,
+    reply_of,
+    sign,
+    text_in,
+)
 
-BASE_URL = "http://konexi.test"  # the tests' BASE_URL: what Twilio calls, not request.url
-BRANCH_PHONE = "+622150009999"
 NOT_REGISTERED = "This number is not registered for a branch on Konexi."
-
-
-def sign(path: str, params: dict[str, str], token: str = AUTH_TOKEN, base: str = BASE_URL) -> str:
-    return RequestValidator(token).compute_signature(base + path, params)
-
-
-def post_signed(client, path: str, params: dict[str, str], signature: str | None = None):  # type: ignore[no-untyped-def]
-    headers = {"X-Twilio-Signature": sign(path, params) if signature is None else signature}
-    return client.post(path, data=params, headers=headers)
-
-
-def text_in(client, body: str, sender: str = BRANCH_PHONE, signature: str | None = None):  # type: ignore[no-untyped-def]
-    params = {
-        "MessageSid": "SM" + "1" * 32,
-        "AccountSid": "AC" + "0" * 32,
-        "From": sender,
-        "To": "+15005550006",
-        "Body": body,
-        "NumMedia": "0",
-    }
-    return post_signed(client, "/webhooks/twilio/sms", params, signature)
-
-
-def reply_of(response) -> str:  # type: ignore[no-untyped-def]
-    assert response.status_code == 200
-    assert response.mimetype == "text/xml"
-    match = re.search(
-        r"<Response><Message>(.*)</Message></Response>", response.get_data(as_text=True)
-    )
-    assert match, response.get_data(as_text=True)
-    return html.unescape(match.group(1))
-
-
-def indonesian(message: str, **values: str) -> str:
-    """A reply as the branch reads it: in Indonesian (English until the catalogue has it)."""
-    with force_locale("id"):
-        return _(message, **values)
-
-
-@pytest.fixture
-def counter(app, create_user):  # type: ignore[no-untyped-def]
-    """The counter scene, its first branch registered for SMS with its owner's consent and the
-    number proven."""
-    c = make_counter(create_user)
-    c.here.phone, c.here.phone_consent_at = BRANCH_PHONE, utcnow()
-    c.here.phone_verified_at = utcnow()
-    db.session.commit()
-    return c
 
 
 def test_a_branch_phone_redeems_by_sms_and_gets_a_twiml_reply(client, counter, twilio):

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from konexi.models import Claim
 from konexi.services.claims.redemption_codes import format_code
-from tests.claims.test_races import all_at_once
-from tests.claims.test_webhooks import counter, indonesian, reply_of, text_in  # noqa: F401
 from tests.support.factories import fresh
+from tests.support.races import all_at_once
 from tests.support.redemption import receipts
+from tests.support.webhooks import indonesian, reply_of, text_in
 
 RACERS = 6
 
 
 def test_losers_of_a_simultaneous_sms_redemption_get_the_code_in_their_reply(
     app,
-    counter,  # noqa: F811
+    counter,
     twilio,
 ):
     c = counter

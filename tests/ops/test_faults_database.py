@@ -6,40 +6,18 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from konexi.extensions import db
 from konexi.models import User
 from konexi.models.base import utcnow
 from konexi.services.accounts.passwords import hash_password
-from tests.servers.postgres_server import PostgresServer, start_postgres
-from tests.support.app import BACKENDS, TEST_PASSWORD, migrate
+from tests.support.app import TEST_PASSWORD
 from tests.support.auth import log_in
 from tests.support.claims import post_claim
 from tests.support.factories import make_voucher
-from tests.support.faults import wait_for
 
-
-@pytest.fixture(scope="module")
-def own_postgres() -> Iterator[PostgresServer]:
-    """A PostgreSQL cluster of this module's own: stopping it disturbs no other test."""
-    if "postgres" not in BACKENDS:
-        pytest.skip("PostgreSQL is not among KONEXI_TEST_DATABASES")
-    server = start_postgres()
-    yield server
-    server.stop()
-    server.remove()
-
-
-@pytest.fixture
-def database_url(own_postgres: PostgresServer, smtp_server, fake_twilio) -> str:  # type: ignore[no-untyped-def]
-    """Replaces conftest's: a migrated database on the cluster this test may stop."""
-    name = f"konexi_outage_{int(time.monotonic() * 1000)}"
-    url = own_postgres.create_database(name)
-    migrate(url, smtp_server, fake_twilio)
-    return url
+# database_url: a migrated database on own_postgres, a cluster of this module's own
+from tests.support.faults import database_on_own_postgres, wait_for  # noqa: F401
 
 
 def test_database_outage_gets_a_translated_503_and_the_app_recovers_by_itself(

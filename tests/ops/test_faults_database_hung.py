@@ -16,8 +16,9 @@ from contextlib import contextmanager
 import psycopg
 
 from konexi.extensions import db
-from tests.ops.test_faults_database import database_url, own_postgres  # noqa: F401
-from tests.support.faults import wait_for
+
+# database_url: a migrated database on own_postgres, a cluster of this module's own
+from tests.support.faults import database_on_own_postgres, wait_for  # noqa: F401
 
 STATEMENT_TIMEOUT = 1  # seconds: the test's DATABASE_STATEMENT_TIMEOUT (production: 3)
 WAIT_DEADLINE = STATEMENT_TIMEOUT + 1  # the client gives up on a silent server one second later
@@ -107,7 +108,7 @@ def test_a_statement_stuck_behind_a_lock_is_cancelled_by_the_statement_timeout(
 
 def test_a_stopped_database_server_gets_the_503_page_within_seconds_and_recovers(
     app_factory,
-    own_postgres,  # noqa: F811
+    own_postgres,
     database_url,  # noqa: F811
     twilio,
     mailbox,

@@ -4,54 +4,23 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import select
 
 from konexi.extensions import db, limiter
 from konexi.jobs import sweep_outbox
-from konexi.models import OutboxMessage, User
-from konexi.models.base import utcnow
-from konexi.services.accounts.passwords import hash_password
-from tests.servers.redis_server import RedisServer, start_redis
+from konexi.models import OutboxMessage
 from tests.support.accounts import sign_up, submit
-from tests.support.app import TEST_PASSWORD
 from tests.support.auth import log_in
 from tests.support.claims import post_claim
 from tests.support.factories import make_voucher
-from tests.support.faults import status_counts, wait_for
+from tests.support.faults import make_users, status_counts, wait_for
 
 CLAIMERS = 5
 SIGNUPS = 3
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    """A Redis server of this test's own: stopping it disturbs no other test."""
-    server = start_redis()
-    yield server
-    server.stop()
-
-
-def make_users(count: int, first: int = 0) -> list[User]:
-    users = [
-        User(
-            name=f"Rina {n}",
-            email=f"rina{n}@example.com",
-            phone=f"+62816{n:07d}",
-            password_hash=hash_password(TEST_PASSWORD),
-            phone_verified_at=utcnow(),
-            email_verified_at=utcnow(),
-        )
-        for n in range(first, first + count)
-    ]
-    db.session.add_all(users)
-    db.session.commit()
-    return users
 
 
 def deliver_queued(redis_url: str) -> None:

@@ -12,13 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from konexi.extensions import db
-from tests.ops.test_faults_redis_down import make_users, own_redis  # noqa: F401
 from tests.servers.redis_server import RedisServer
 from tests.support.accounts import sign_up
 from tests.support.auth import log_in
 from tests.support.claims import post_claim
 from tests.support.factories import make_voucher
-from tests.support.faults import status_counts
+from tests.support.faults import make_users, status_counts
 
 CLAIM_BOUND = 4.0  # seconds, with the default 1 s Redis socket timeouts
 SIGNUP_BOUND = 6.0
@@ -44,7 +43,7 @@ def _timed(action):  # type: ignore[no-untyped-def]
 
 def test_a_hung_redis_costs_a_claim_and_a_sign_up_seconds_not_minutes(
     app_factory,
-    own_redis,  # noqa: F811
+    own_redis,
     twilio,
     mailbox,
 ):

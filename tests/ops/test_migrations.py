@@ -3,9 +3,6 @@ same database is a no-op the second time, on SQLite and PostgreSQL; the models m
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,28 +15,7 @@ from sqlalchemy import create_engine, inspect, text
 from konexi.config import ROOT
 from konexi.extensions import db
 from tests.servers.postgres_server import PostgresServer
-from tests.support.app import BACKENDS
-
-
-def flask_command(
-    database_url: str, *args: str, stdin: str | None = None, **settings: str
-) -> subprocess.CompletedProcess[str]:
-    """`flask --app wsgi …` in a fresh process, as `make run` and the release phase run it."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMTP_"))}
-    environ.pop("REDIS_URL", None)
-    environ.update(KONEXI_ENV="testing", SECRET_KEY="test-secret-key", DATABASE_URL=database_url)
-    environ.update(settings)
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=environ,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return result
+from tests.support.app import BACKENDS, flask_command
 
 
 def head_revision() -> str:

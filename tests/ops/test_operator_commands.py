@@ -17,8 +17,8 @@ from konexi.extensions import db
 from konexi.models import Category, User
 from konexi.services.accounts.passwords import verify_password
 from konexi.services.catalogue.categories import DEFAULT_CATEGORIES
-from tests.ops.test_migrations import flask_command
 from tests.servers.smtp_server import SmtpServer
+from tests.support.app import flask_command
 from tests.support.factories import make_voucher
 
 

@@ -4,7 +4,6 @@ hour, then deleted (and deleted with the account)."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -24,34 +23,16 @@ from konexi.services.privacy.purge import purge_due_accounts
 from tests.servers.smtp_server import SmtpServer
 from tests.support.app import csrf_token_from
 from tests.support.auth import log_in
+from tests.support.export import emailed_link, export_mails, exports
+from tests.support.faults import redis_dump
 from tests.support.purge import EMAIL, NAME, PHONE, dump_database, make_rich_user
 from tests.support.worker import run_worker_until_idle
-from tests.tasks.test_messaging_queue import redis_contents
-
-LINK = re.compile(r"http://konexi\.test(/account/export/file/[A-Za-z0-9_.\-]+)")
 
 
 def ask_for_export(client: FlaskClient):  # type: ignore[no-untyped-def]
     page = client.get("/account/export")
     assert page.status_code == 200
     return client.post("/account/export", data={"csrf_token": csrf_token_from(page.text)})
-
-
-def exports() -> list[DataExport]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(DataExport).order_by(DataExport.id)))
-
-
-def export_mails(mailbox: SmtpServer):  # type: ignore[no-untyped-def]
-    """The export-ready emails the user received (the fixtures' user has other mail too)."""
-    return [mail for mail in mailbox.to(EMAIL) if LINK.search(mail.text)]
-
-
-def emailed_link(mailbox: SmtpServer) -> str:
-    [mail] = export_mails(mailbox)
-    match = LINK.search(mail.text)
-    assert match
-    return match.group(1)
 
 
 def test_a_small_export_is_still_built_in_the_request(
@@ -98,7 +79,7 @@ def test_a_large_export_goes_through_a_redis_job_and_an_email_with_a_working_lin
         [job] = Queue("default", connection=connection).get_jobs()
         assert job.func_name == "konexi.jobs.build_data_export"
         assert job.args == (pending.id,)
-        stored = redis_contents(connection)
+        stored = redis_dump(connection)
         for personal in (NAME, EMAIL, PHONE):
             assert personal.encode() not in stored
 

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from konexi.extensions import db
 from konexi.models import Branch, CompanyPhone
 from konexi.services.accounts.contacts import display_phone
-from tests.providers.test_provider_branches import branch_form
 from tests.support.auth import log_in
+from tests.support.console import branch_form
 from tests.support.factories import fresh
 from tests.support.team import make_world, post
 

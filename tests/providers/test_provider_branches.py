@@ -17,24 +17,11 @@ from konexi.services.providers.branches import (
     parse_coordinates,
 )
 from tests.support.auth import log_in
+from tests.support.console import branch_form
 from tests.support.factories import fresh, make_voucher
 from tests.support.team import make_world, post
 
 HX = {"HX-Request": "true"}
-
-
-def branch_form(**overrides: str) -> dict[str, str]:
-    data = {
-        "name": "Kopi Satu Cikini",
-        "address": "Jl. Cikini Raya No. 9",
-        "city": "Jakarta",
-        "latitude": "-6.1900",
-        "longitude": "106.8390",
-        "opening_hours": "Mon–Fri 08:00–20:00\nSat 09:00–22:00",
-        "phone": "",
-    }
-    data.update(overrides)
-    return data
 
 
 def branch_named(name: str) -> Branch | None:

@@ -16,31 +16,9 @@ from konexi.models.base import utcnow
 from konexi.services.claims.voucher_stats import stats_day
 from konexi.services.providers import provider_stats
 from konexi.web import svg_chart
-from tests.support.auth import log_in
-from tests.support.factories import make_company, make_member, make_voucher
+from tests.support.factories import make_company, make_voucher
+from tests.support.provider_stats import owner_client, seed_30_days
 from tests.support.reviews import redeemed_claim
-
-
-def seed_30_days(company=None, title: str = "Es kopi susu 2 for 1"):  # type: ignore[no-untyped-def]
-    """Voucher A: every day 10 views, 2 claims, 1 redemption; B: today 5/1/0; noise outside."""
-    company = company or make_company()
-    first = make_voucher(company=company, title=title)
-    second = make_voucher(company=company, title="Roti bakar gratis")
-    today = stats_day()
-    for back in range(31):  # the 31st day back is outside the window
-        views = 1000 if back == 30 else 10
-        db.session.add(
-            VoucherDailyStats(
-                voucher_id=first.id,
-                day=today - timedelta(days=back),
-                views=views,
-                claims=2,
-                redemptions=1,
-            )
-        )
-    db.session.add(VoucherDailyStats(voucher_id=second.id, day=today, views=5, claims=1))
-    db.session.commit()
-    return company, first, second
 
 
 # -- the service -----------------------------------------------------------------------------
@@ -122,13 +100,6 @@ def test_nice_ceiling_and_chart_geometry():
 
 
 # -- the dashboard ---------------------------------------------------------------------------
-def owner_client(client, create_user, company_id: int):  # type: ignore[no-untyped-def]
-    owner = create_user(name="Pemilik Toko")
-    make_member(company_id, owner, "owner")
-    log_in(client, owner)
-    return owner
-
-
 def test_dashboard_shows_tables_and_an_svg_chart_without_style_attributes(app, client, create_user):
     company, first, _second = seed_30_days()
     redeemed_claim(None, first, utcnow(), company.branches[0].id)

@@ -6,10 +6,10 @@ import pytest
 
 from konexi.models import Review
 from konexi.models.base import utcnow
-from tests.providers.test_provider_stats import seed_30_days
 from tests.support.app import csrf_token_from, csrf_token_of
 from tests.support.auth import log_in
 from tests.support.factories import fresh, make_company, make_member
+from tests.support.provider_stats import seed_30_days
 from tests.support.reviews import make_review, redeemed_claim
 
 WHO = ["owner", "admin", "staff", "other_admin", "plain", "anonymous"]

@@ -22,15 +22,6 @@ def only_voucher() -> Voucher:
     return voucher
 
 
-def edit_url(voucher: Voucher) -> str:
-    return f"/provider/vouchers/{voucher.id}/edit"
-
-
-def status(client, voucher: Voucher, action: str, confirm: bool = True):  # type: ignore[no-untyped-def]
-    data = {"action": action, **({"confirm": "1"} if confirm else {})}
-    return post_form(client, f"/provider/vouchers/{voucher.id}/status", data)
-
-
 def test_a_voucher_is_created_as_a_draft_with_jakarta_times_stored_in_utc(app, client, console):  # noqa: F811
     console.log_in(client, "admin")
     form = voucher_form(console, starts_at="2031-01-10T09:00", ends_at="2031-02-10T21:30")

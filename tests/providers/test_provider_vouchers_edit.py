@@ -11,9 +11,8 @@ from konexi.models import Voucher
 from konexi.models.base import utcnow
 from konexi.services.claims.claims import ClaimOutcome, claim_voucher
 from konexi.services.providers.provider_vouchers import StatusChange, change_status
-from tests.providers.test_provider_vouchers import edit_url, status
 from tests.support.catalogue import count_queries
-from tests.support.console import post_form, voucher_fields, voucher_form
+from tests.support.console import edit_url, post_form, status, voucher_fields, voucher_form
 from tests.support.factories import fresh
 
 

@@ -55,7 +55,7 @@ DEV_ONLY = "development only"  # 404 for everybody outside development
 PROVIDER_MANAGERS = ("owner", "admin")
 ALL_ROLES = ("owner", "admin", "staff")
 
-# Outcomes (see ``tests/web/test_access_matrix.py::outcome``).
+# Outcomes (see ``tests/support/access_world.py::outcome``).
 OK = "ok"  # 2xx, 3xx to somewhere other than /login or /verify, or 422 (the form re-rendered)
 LOGIN = "login"
 VERIFY = "verify"

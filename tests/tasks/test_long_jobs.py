@@ -25,8 +25,8 @@ from konexi.models import DataExport, DigestLog, User
 from konexi.models.base import utcnow
 from konexi.services.catalogue import digest
 from konexi.services.privacy import export_jobs
-from tests.privacy.test_export_jobs import export_mails, exports
 from tests.servers.smtp_server import SmtpServer
+from tests.support.export import export_mails, exports
 from tests.support.factories import make_voucher
 from tests.support.purge import make_rich_user
 from tests.support.worker import run_worker_until_idle

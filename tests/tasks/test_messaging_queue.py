@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from datetime import timedelta
 
 from redis import Redis
@@ -15,6 +14,7 @@ from konexi.messaging.outbox import commit_and_dispatch, queue_email, queue_sms
 from konexi.models import OutboxMessage
 from konexi.models.base import utcnow
 from tests.servers.ports import free_port
+from tests.support.faults import redis_dump
 from tests.support.worker import run_worker_until_idle
 
 PHONE = "+6281298765432"
@@ -25,21 +25,6 @@ def status_of(message_id: int) -> str:
     message = db.session.get(OutboxMessage, message_id, populate_existing=True)
     assert message is not None
     return message.status
-
-
-def redis_contents(connection: Redis) -> bytes:
-    """Every value in Redis, with RQ's compressed job payloads unpacked."""
-    chunks: list[bytes] = []
-    for key in connection.keys("*"):
-        kind = connection.type(key)
-        if kind == b"hash":
-            for field, value in connection.hgetall(key).items():
-                chunks.append(zlib.decompress(value) if field == b"data" else value)
-        elif kind == b"list":
-            chunks.extend(connection.lrange(key, 0, -1))
-        elif kind == b"string":
-            chunks.append(connection.get(key) or b"")
-    return b"\n".join(chunks)
 
 
 def test_queued_messages_wait_for_a_worker_and_their_jobs_hold_only_ids(
@@ -58,7 +43,7 @@ def test_queued_messages_wait_for_a_worker_and_their_jobs_hold_only_ids(
         [email_job] = Queue("email", connection=connection).get_jobs()
         assert (sms_job.id, sms_job.args) == (f"outbox-{sms.id}-0", (sms.id,))
         assert (email_job.id, email_job.args) == (f"outbox-{email.id}-0", (email.id,))
-        stored = redis_contents(connection)
+        stored = redis_dump(connection)
         for personal in (PHONE, ADDRESS, "Budi", "112233"):
             assert personal.encode() not in stored
 

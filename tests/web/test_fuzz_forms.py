@@ -42,6 +42,7 @@ from wtforms.fields.core import UnboundField
 from konexi.extensions import db
 from tests.servers.fake_twilio import AUTH_TOKEN
 from tests.support.access_rules import RULES
+from tests.support.access_world import World
 from tests.support.app import BACKENDS
 from tests.support.fuzz_strategies import (
     MARKER,
@@ -55,7 +56,6 @@ from tests.support.fuzz_strategies import (
     urlencode_raw,
     wire_bytes,
 )
-from tests.web.test_access_matrix import World
 
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "fuzz-cases.json"

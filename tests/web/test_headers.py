@@ -12,8 +12,8 @@ from sqlalchemy import inspect
 from konexi.models import Image
 from konexi.services.images import store_image
 from konexi.web.security import DISABLED_FEATURES
-from tests.providers.test_provider_stats import owner_client, seed_30_days
 from tests.support.console import photo_bytes
+from tests.support.provider_stats import owner_client, seed_30_days
 
 # What a browser must never be allowed for Konexi, whatever else DISABLED_FEATURES lists.
 MUST_BE_OFF = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import struct
-import zlib
 
 import pytest
 from PIL import Image as PILImage
@@ -19,6 +18,7 @@ from konexi.services.images import (
     store_image,
 )
 from tests.support.console import console, photo_bytes  # noqa: F401
+from tests.support.pictures import png_claiming
 
 SIZES: dict[str, int] = {}  # bytes measured, printed with -s for the report
 
@@ -35,21 +35,6 @@ def riff_chunks(data: bytes) -> list[bytes]:
         names.append(name)
         offset += 8 + size + (size & 1)
     return names
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A tiny PNG whose header claims ``width`` x ``height`` pixels: a decompression bomb."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00" * 1024)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
 
 
 def test_a_big_phone_photo_becomes_a_small_upright_webp_without_its_location():

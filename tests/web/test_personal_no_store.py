@@ -14,7 +14,7 @@ from konexi.extensions import db
 from konexi.web.page_cache import page_cache_of
 from konexi.web.personal_pages import PUBLIC_ENDPOINTS, is_personal_path
 from tests.support.access_rules import ACTORS, OK, RULES, expected
-from tests.web.test_access_matrix import Actors, World, outcome
+from tests.support.access_world import Actors, World, outcome
 
 SIGNED_IN_FIRST = (*ACTORS[1:], ACTORS[0])
 

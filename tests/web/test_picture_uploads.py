@@ -11,7 +11,7 @@ from konexi.extensions import db
 from konexi.models import Image, ProfilePicture
 from tests.support.app import csrf_token_from
 from tests.support.console import console, photo_bytes, post_form, voucher_form  # noqa: F401
-from tests.web.test_images import png_claiming
+from tests.support.pictures import png_claiming
 
 PICTURE = "/account/profile/picture"
 NEW_VOUCHER = "/provider/vouchers/new"
