@@ -27,6 +27,7 @@ from tests.support.accounts import (
     submit_login,
 )
 from tests.support.app import csrf_token_from
+from tests.support.auth import log_in
 from tests.support.social import sign_in_at_provider
 
 VICTIM_EMAIL = "vera@example.com"
@@ -198,8 +199,7 @@ def test_two_proven_contacts_of_different_people_cannot_arise(app, create_user, 
     assert _user(name="Mallory").email_verified_at is None
     # …nor while logged in to another account.
     other = app.test_client()
-    create_user(name="Other", email="other@example.com")
-    submit_login(other, "other@example.com")
+    log_in(other, create_user(name="Other", email="other@example.com"))
     submit(attacker, "/verify", {}, action="/verify/email/resend")
     assert other.get(latest_link_path(VICTIM_EMAIL, twilio, mailbox)).status_code == 403
     assert _user(name="Mallory").email_verified_at is None

@@ -25,6 +25,7 @@ from tests.support.accounts import (
     submit_login,
 )
 from tests.support.app import TEST_PASSWORD
+from tests.support.auth import log_in
 
 OLD_EMAIL, NEW_EMAIL = "siti@example.com", "siti.baru@example.com"
 OLD_PHONE, NEW_PHONE = "+6281211112222", "+6281277778888"
@@ -63,11 +64,13 @@ def _signed_in(client: FlaskClient) -> bool:
     return client.get("/account").status_code == 200
 
 
-def test_the_account_page_shows_both_contacts_and_whether_each_is_confirmed(client, create_user):
+def test_the_account_page_shows_both_contacts_and_whether_each_is_confirmed(
+    client, auth, create_user
+):
     user = create_user(email=OLD_EMAIL, phone=OLD_PHONE)
     user.phone_verified_at = None
     db.session.commit()
-    submit_login(client, OLD_EMAIL)
+    auth.log_in(user)
     html = client.get("/account").get_data(as_text=True)
     assert OLD_EMAIL in html and "+62 812-1111-2222" in html
     assert "confirmed" in html and "not confirmed" in html
@@ -76,8 +79,8 @@ def test_the_account_page_shows_both_contacts_and_whether_each_is_confirmed(clie
 
 def test_change_email_takes_effect_only_once_the_new_address_is_proven(app, siti, twilio, mailbox):
     here, elsewhere = app.test_client(), app.test_client()
-    submit_login(here, OLD_EMAIL)
-    submit_login(elsewhere, OLD_EMAIL)
+    log_in(here, siti)
+    log_in(elsewhere, siti)
 
     response = _ask(here, "email", NEW_EMAIL)
     assert response.status_code == 303 and location_path(response) == "/account/email"
@@ -106,7 +109,7 @@ def test_change_email_takes_effect_only_once_the_new_address_is_proven(app, siti
 
 def test_change_phone_sends_the_code_by_sms_and_tells_the_old_number(app, siti, twilio, mailbox):
     client = app.test_client()
-    submit_login(client, OLD_EMAIL)
+    log_in(client, siti)
     assert _ask(client, "phone", "0812 7777 8888").status_code == 303
     code = latest_code(NEW_PHONE, twilio, mailbox)
     assert _confirm(client, "phone", code).status_code == 303

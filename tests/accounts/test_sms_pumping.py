@@ -23,9 +23,8 @@ from konexi.services.accounts.verification import (
 )
 from konexi.services.sharing.sharing import ShareError, share_voucher
 from tests.support.accounts import NEW_USER_PHONE, sign_up, submit, wrong_code
-from tests.support.accounts import submit_login as log_in_by_form
 from tests.support.app import TEST_PASSWORD
-from tests.support.auth import log_in as share_log_in
+from tests.support.auth import log_in
 from tests.support.factories import make_voucher
 from tests.support.sharing import post_share
 
@@ -147,7 +146,7 @@ def test_a_reset_code_to_another_country_is_refused_next_to_the_field(client, tw
 
 def test_a_share_by_sms_to_another_country_is_refused_next_to_the_contact(client, create_user):
     voucher = make_voucher()
-    share_log_in(client, create_user())
+    log_in(client, create_user())
     response = post_share(client, voucher.id, "+44 7400 123456")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -191,9 +190,9 @@ def test_a_code_allows_five_tries_and_the_fifth_may_be_right(app):
 
 def test_an_older_account_with_a_foreign_number_gets_a_clear_page_not_a_500(app, create_user):
     """Accounts made before the country rule (or before OTP_ALLOWED_COUNTRY_CODES shrank)."""
-    create_user(email="old@example.com", phone="+6581234567", verified=False)
+    user = create_user(email="old@example.com", phone="+6581234567", verified=False)
     client = app.test_client()
-    log_in_by_form(client, "old@example.com")
+    log_in(client, user)
     response = submit(client, "/verify", {}, action="/verify/phone/resend")
     assert response.status_code == 422
     assert "We can only send text messages to numbers starting with +62." in response.text

@@ -7,7 +7,8 @@ from flask import Flask
 
 from konexi.auth import verified_required
 from konexi.services.accounts.accounts import NotVerified, require_verified
-from tests.support.accounts import htmx_headers, latest_code, latest_link_path, submit, submit_login
+from tests.support.accounts import htmx_headers, latest_code, latest_link_path, submit
+from tests.support.auth import log_in
 
 
 def _add_claim_route(app: Flask) -> None:
@@ -21,7 +22,7 @@ def test_unverified_user_is_sent_to_verify_and_comes_back(app, create_user, twil
     _add_claim_route(app)
     user = create_user(name="Ayu", email="ayu@example.com", verified=False)
     client = app.test_client()
-    submit_login(client, "ayu@example.com")
+    log_in(client, user)
     assert client.get("/").status_code == 200  # browsing is fine
 
     response = client.get("/_test/claim?voucher=7")
@@ -41,9 +42,9 @@ def test_unverified_user_is_sent_to_verify_and_comes_back(app, create_user, twil
 
 def test_htmx_claim_by_an_unverified_user_redirects_the_whole_page(app, create_user):
     _add_claim_route(app)
-    create_user(email="ayu@example.com", verified=False)
+    user = create_user(email="ayu@example.com", verified=False)
     client = app.test_client()
-    submit_login(client, "ayu@example.com")
+    log_in(client, user)
     response = client.post("/_test/claim", headers=htmx_headers(client, "/"))
     assert response.status_code == 204 and response.headers["HX-Redirect"] == "/verify"
 
@@ -62,9 +63,9 @@ def test_verify_page_needs_a_login(client):
 
 def test_verified_user_passes(app, create_user):
     _add_claim_route(app)
-    create_user(email="ayu@example.com")
+    user = create_user(email="ayu@example.com")
     client = app.test_client()
-    submit_login(client, "ayu@example.com")
+    log_in(client, user)
     assert client.post("/_test/claim", data={"csrf_token": _token(client)}).data == b"claimed"
 
 
@@ -83,9 +84,9 @@ def test_require_verified_for_services(create_user):
 def test_email_link_opened_while_logged_in_points_to_what_is_left(
     app, create_user, twilio, mailbox
 ):
-    create_user(email="ayu@example.com", verified=False)
+    user = create_user(email="ayu@example.com", verified=False)
     client = app.test_client()
-    submit_login(client, "ayu@example.com")
+    log_in(client, user)
     submit(client, "/verify", {}, action="/verify/email/resend")
     html = client.get(latest_link_path("ayu@example.com", twilio, mailbox)).get_data(as_text=True)
     assert "Your email is verified" in html and "Verify your phone" in html

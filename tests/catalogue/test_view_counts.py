@@ -16,7 +16,7 @@ from konexi.services.claims.voucher_stats import (
     stats_day,
     visitor_id,
 )
-from tests.support.accounts import submit_login
+from tests.support.auth import log_in
 from tests.support.factories import make_voucher
 
 PHONE_BROWSER = "Mozilla/5.0 (Linux; Android 10; SM-A105F) Chrome/120 Mobile"
@@ -72,7 +72,7 @@ def test_a_signed_in_visitor_is_one_visitor_wherever_they_are(app, create_user):
     user = create_user()
     for ip in ("36.80.12.7", "114.124.9.9", "2001:db8::1"):
         client = _browser(app, ip)
-        submit_login(client, user.email)
+        log_in(client, user)
         for _ in range(3):
             client.get(f"/vouchers/{voucher.id}")
     assert _views(voucher.id) == 1
