@@ -19,7 +19,7 @@ from bench.run import ROW_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.browser, pytest.mark.postgres]
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

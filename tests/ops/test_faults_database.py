@@ -7,6 +7,8 @@ import socket
 import threading
 import time
 
+import pytest
+
 from konexi.extensions import db
 from konexi.models import User
 from konexi.models.base import utcnow
@@ -18,6 +20,8 @@ from tests.support.factories import make_voucher
 
 # database_url: a migrated database on own_postgres, a cluster of this module's own
 from tests.support.faults import database_on_own_postgres, wait_for  # noqa: F401
+
+pytestmark = pytest.mark.faults
 
 
 def test_database_outage_gets_a_translated_503_and_the_app_recovers_by_itself(

@@ -14,11 +14,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg
+import pytest
 
 from konexi.extensions import db
 
 # database_url: a migrated database on own_postgres, a cluster of this module's own
 from tests.support.faults import database_on_own_postgres, wait_for  # noqa: F401
+
+pytestmark = pytest.mark.faults
 
 STATEMENT_TIMEOUT = 1  # seconds: the test's DATABASE_STATEMENT_TIMEOUT (production: 3)
 WAIT_DEADLINE = STATEMENT_TIMEOUT + 1  # the client gives up on a silent server one second later

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.registry import FinishedJobRegistry, ScheduledJobRegistry
@@ -22,6 +23,8 @@ from tests.support.app import TEST_PASSWORD, csrf_token_from
 from tests.support.claims import post_claim
 from tests.support.factories import make_voucher
 from tests.support.faults import redis_dump
+
+pytestmark = pytest.mark.faults
 
 NAME = "Kartika Sari"
 EMAIL = "kartika.sari@example.com"

@@ -6,6 +6,7 @@ import logging
 import time
 from pathlib import Path
 
+import pytest
 from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import select
@@ -18,6 +19,8 @@ from tests.support.auth import log_in
 from tests.support.claims import post_claim
 from tests.support.factories import make_voucher
 from tests.support.faults import make_users, status_counts, wait_for
+
+pytestmark = pytest.mark.faults
 
 CLAIMERS = 5
 SIGNUPS = 3

@@ -11,6 +11,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
+
 from konexi.extensions import db
 from tests.servers.redis_server import RedisServer
 from tests.support.accounts import sign_up
@@ -18,6 +20,8 @@ from tests.support.auth import log_in
 from tests.support.claims import post_claim
 from tests.support.factories import make_voucher
 from tests.support.faults import make_users, status_counts
+
+pytestmark = pytest.mark.faults
 
 CLAIM_BOUND = 4.0  # seconds, with the default 1 s Redis socket timeouts
 SIGNUP_BOUND = 6.0

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from konexi.extensions import db
@@ -17,6 +18,8 @@ from konexi.models import OutboxMessage
 from konexi.models.base import utcnow
 from tests.support.accounts import sign_up
 from tests.support.faults import status_counts
+
+pytestmark = pytest.mark.faults
 
 MESSAGES = 100
 INVALID = ("+6281999000001", "+6281999000002", "+6281999000003")

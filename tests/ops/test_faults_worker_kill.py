@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.job import JobStatus
@@ -27,6 +28,8 @@ from tests.support.faults import (
     wait_for,
     worker_environ,
 )
+
+pytestmark = pytest.mark.faults
 
 # The figure is 500 (KONEXI_FAULT_SMS=500, about 9 minutes here: one forking worker sends
 # about one SMS a second on this loaded 2-core machine); the suite's default keeps it short.

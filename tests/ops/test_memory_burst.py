@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.memory import BUDGET_MB, add_people, measure_burst, png
 from bench.servers import Gunicorn
 from tests.support.app import base_environ
+
+pytestmark = pytest.mark.slow
 
 WORKERS = 2  # gunicorn.conf.py's default (WEB_CONCURRENCY)
 

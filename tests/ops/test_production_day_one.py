@@ -47,7 +47,7 @@ from tests.servers.tls_router import TlsRouter
 from tests.support.faults import wait_for
 from tests.support.form_browser import FormBrowser, Page
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 PASSWORD = "day-one password 7"  # noqa: S105 - test credential

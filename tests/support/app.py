@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import create_engine, inspect, text
 from werkzeug.test import TestResponse
 
@@ -103,3 +104,27 @@ def flask_command(
     )
     assert result.returncode == 0, result.stderr
     return result
+
+
+class CompiledTemplates(BytecodeCache):
+    """Compiled templates kept in memory for every app a test process builds.
+
+    Each test builds its own app, and each app's Jinja environment would otherwise parse and
+    compile every template it renders again (about three quarters of the CPU time of a test's
+    first few page views). Entries are keyed by the template's source checksum, so an edited
+    template is compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()

@@ -57,6 +57,8 @@ from tests.support.fuzz_strategies import (
     wire_bytes,
 )
 
+pytestmark = pytest.mark.slow
+
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "fuzz-cases.json"
 INBOUND_SECRET = "fuzz-inbound-secret"  # noqa: S105 - test credential
