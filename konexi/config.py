@@ -2,7 +2,8 @@
 
 Each setting is declared once (name, parser, default, whether production requires it, and what
 it means); the Flask config, the production check and README's settings table are built from it
-(``tools/settings_table.py`` writes the README rows; ``tests/test_settings_readme.py`` checks them).
+(``tools/settings_table.py`` writes the README rows; ``tests/ops/test_settings_readme.py``
+checks them).
 Development works with no accounts anywhere (SQLite file, in-process jobs, dev outbox);
 production refuses to start while any of those development defaults would be used.
 """
