@@ -422,7 +422,12 @@ class PageCacheMiddleware:
         self.cache.store(environ, list(headers), body, *marked)
         if shared is not None:
             try:
-                shared.store(environ, list(headers), body, *marked, self.cache.names_of(environ))
+                shared.store(
+                    environ,
+                    (list(headers), body),
+                    marked=marked,
+                    known_names=self.cache.names_of(environ),
+                )
             except RedisError:
                 log.warning("shared page cache unreachable: %s kept in this worker only", marked[0])
         return [body]

@@ -121,13 +121,15 @@ class SharedPages:
     def store(
         self,
         environ: WSGIEnvironment,
-        headers: list[tuple[str, str]],
-        body: bytes,
-        endpoint: str,
-        rule: str,
+        rendered: tuple[list[tuple[str, str]], bytes],
+        *,
+        marked: tuple[str, str],
         known_names: tuple[str, ...] = (),
     ) -> None:
-        """Write a rendered page for every process (raises RedisError when Redis is away)."""
+        """Write a rendered page (headers, body) for every process; ``marked``: its endpoint and
+        rule. Raises RedisError when Redis is away."""
+        headers, body = rendered
+        endpoint, rule = marked
         names = vary_names(headers)
         if names is None:
             return
