@@ -13,6 +13,7 @@ from konexi.models.exports import DataExport
 from konexi.models.linked_accounts import LinkedAccount
 from konexi.models.media import Image
 from konexi.models.messages import OutboxMessage
+from konexi.models.offline_redemptions import OfflineRedemption
 from konexi.models.preferences import user_favourite_categories
 from konexi.models.profile_pictures import ProfilePicture
 from konexi.models.providers import Invitation, Membership, membership_branches
@@ -37,6 +38,7 @@ __all__ = [
     "LinkedAccount",
     "Invitation",
     "Membership",
+    "OfflineRedemption",
     "OutboxMessage",
     "ProfilePicture",
     "Review",
