@@ -26,6 +26,8 @@ from konexi.services.claims.offline_redemption import (
 from konexi.services.claims.redemption import redeemed_when
 from konexi.web.routing import id_or_none
 
+bp.add_app_template_global(redeemed_when, "redeemed_when")
+
 # Per staff member: one batch per reconnect, a few more when the connection flickers.
 BATCHES_PER_STAFF = rate_limit("RATELIMIT_REDEEM_OFFLINE_PER_STAFF")
 

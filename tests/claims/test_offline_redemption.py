@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from konexi.extensions import db
-from konexi.models import Claim, OfflineRedemption, VoucherDailyStats
+from konexi.models import Claim, Membership, OfflineRedemption, VoucherDailyStats
 from konexi.models.base import utcnow
 from konexi.services.claims.offline_redemption import (
     OfflineItem,
@@ -22,6 +21,7 @@ from konexi.services.claims.redemption import Actor
 from konexi.services.claims.redemption_counter import redeem_at_counter
 from konexi.services.claims.voucher_stats import stats_day
 from tests.support.factories import fresh, make_company, make_voucher
+from tests.support.races import all_at_once
 from tests.support.redemption import (
     CUSTOMER_PHONE,
     make_claim,
@@ -167,47 +167,26 @@ def test_an_item_for_a_claim_redeemed_online_meanwhile_is_a_conflict_both_staff_
     assert conflicts_for_company(make_company().id) == []
 
 
-def send_all_at_once(app, memberships, items):  # type: ignore[no-untyped-def]
-    """Each device's batch in its own thread (own app context), released together."""
-    barrier = threading.Barrier(len(items))
-    results, errors = [], []
-    lock = threading.Lock()
+def send_all_at_once(app, sends):  # type: ignore[no-untyped-def]
+    """Each (membership id, item) sent by its own device, all at once; the results flattened."""
 
-    def run(membership_id: int, item: OfflineItem) -> None:
-        with app.app_context():
-            try:
-                membership = db.session.get(type(memberships[0]), membership_id)
-                barrier.wait(timeout=30)
-                outcome = redeem_offline_batch(membership, [item])
-                with lock:
-                    results.extend(outcome)
-            except BaseException as error:  # every failure is a test failure, counted below
-                with lock:
-                    errors.append(error)
-            finally:
-                db.session.remove()
+    def send(membership_id: int, item: OfflineItem):  # type: ignore[no-untyped-def]
+        return lambda: redeem_offline_batch(db.session.get(Membership, membership_id), [item])
 
-    ids = [membership.id for membership in memberships]
-    threads = [threading.Thread(target=run, args=pair) for pair in zip(ids, items, strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "batches did not finish"
-    return results, errors
+    batches, errors = all_at_once(app, [send(*pair) for pair in sends])
+    return [result for batch in batches for result in batch], errors
 
 
 def test_two_counters_sending_the_same_claim_at_once_redeem_it_once(app, create_user, twilio):
     c = make_counter(create_user)
-    memberships = [membership_of(c.staff), membership_of(c.staff_elsewhere)]
-    items = [
-        OfflineItem(nonce(), c.claim.code, c.here.id),
-        OfflineItem(nonce(), c.claim.code, c.elsewhere.id),
+    sends = [
+        (membership_of(c.staff).id, OfflineItem(nonce(), c.claim.code, c.here.id)),
+        (membership_of(c.staff_elsewhere).id, OfflineItem(nonce(), c.claim.code, c.elsewhere.id)),
     ]
     claim_id, customer_id, voucher_id = c.claim.id, c.customer.id, c.voucher.id
     db.session.remove()
 
-    results, errors = send_all_at_once(app, memberships, items)
+    results, errors = send_all_at_once(app, sends)
 
     assert errors == []
     assert sorted(r.outcome.value for r in results) == ["already_redeemed", "redeemed"]
@@ -220,11 +199,11 @@ def test_two_counters_sending_the_same_claim_at_once_redeem_it_once(app, create_
 def test_the_same_nonce_sent_twice_at_once_is_answered_once(app, create_user, twilio):
     c = make_counter(create_user)
     item = OfflineItem(nonce(), c.claim.code, c.here.id)
-    memberships = [membership_of(c.staff)] * 2
+    sends = [(membership_of(c.staff).id, item)] * 2
     customer_id = c.customer.id
     db.session.remove()
 
-    results, errors = send_all_at_once(app, memberships, [item, item])
+    results, errors = send_all_at_once(app, sends)
 
     assert errors == []
     assert {r.outcome for r in results} == {OfflineOutcome.REDEEMED}
