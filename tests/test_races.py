@@ -4,10 +4,8 @@ raced in test_claims_concurrency.py and test_redemption_service.py / test_redemp
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -25,40 +23,10 @@ from konexi.services.sharing.sharing import (
 from tests.support.app import TEST_PASSWORD, csrf_token_from
 from tests.support.factories import make_voucher
 from tests.support.faults import postgres_only  # noqa: F401 - database_url: PostgreSQL only
+from tests.support.races import all_at_once
 from tests.support.sharing import seed_shares
 
 RACERS = 8
-
-
-def all_at_once(
-    app: Flask, actions: list[Callable[[], Any]]
-) -> tuple[list[Any], list[BaseException]]:
-    """Run each action in its own thread and app context, released together by a barrier."""
-    barrier = threading.Barrier(len(actions))
-    results: list[Any] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(action: Callable[[], Any]) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                result = action()
-                with lock:
-                    results.append(result)
-            except BaseException as error:  # noqa: BLE001 - every error fails the test below
-                with lock:
-                    errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "racers did not finish in time"
-    return results, errors
 
 
 def make_sender(n: int) -> int:
