@@ -10,7 +10,8 @@
   if (!section || !window.localStorage || !window.fetch || !window.crypto) return;
   var QUEUE = "konexi.offline.queue";
   var SENT = "konexi.offline.sent";
-  var PAGES = "konexi-pages-v1"; // the service worker's cache (static/sw.js)
+  var PAGES = "konexi-pages-v1"; // the service worker's caches (static/sw.js)
+  var ASSETS = "konexi-assets-v1";
   var BATCH = 50; // the server's MAX_ITEMS
   var CODE = /^[34679ACDEFGHJKMNPQRTUVWXY]{8}$/;
   var form = document.getElementById("offline-redeem");
@@ -156,10 +157,19 @@
   render();
   if (navigator.onLine) {
     send();
-    // A clean copy of this page for the service worker to show offline.
+    // A clean copy of this page, and the files it needs, for the service worker to show offline.
     if (window.caches) {
+      var files = Array.prototype.map.call(
+        document.querySelectorAll("script[src], link[rel=stylesheet][href]"),
+        function (element) {
+          return element.src || element.href;
+        }
+      );
       caches.open(PAGES).then(function (cache) {
         return cache.add(location.pathname);
+      }).catch(function () {});
+      caches.open(ASSETS).then(function (cache) {
+        return cache.addAll(files);
       }).catch(function () {});
     }
   }
