@@ -116,6 +116,12 @@
       });
   }
 
+  // The branch chosen in the lookup form (htmx replaces that form, so it is looked up each time).
+  function branch() {
+    var chosen = document.querySelector("#redeem [name=branch_id]");
+    return chosen ? chosen.value : "";
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var field = form.elements.code;
@@ -132,7 +138,7 @@
     queue.push({
       nonce: nonce(),
       code: code,
-      branch: form.elements.branch.value,
+      branch: branch(),
       redeemed_at: new Date().toISOString(), // the device's clock: shown, never trusted
     });
     write(QUEUE, queue);
