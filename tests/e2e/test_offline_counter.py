@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -83,6 +84,10 @@ def test_a_shift_through_a_dropped_connection(live_server, new_page, lang):
     page = new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(  # offline, failed requests are expected errors; a blocked script is not
+        "console",
+        lambda message: "Content Security Policy" in message.text and errors.append(message.text),
+    )
     browser_log_in(page, base, shift.staff_a, lang)
     page.goto(base + "/provider/redeem")
     wait_for_stored(page, "/provider/redeem")
@@ -230,3 +235,23 @@ def test_the_customers_code_opens_offline_until_logout(live_server, new_page):
     page.goto(base + mine)
     assert "You are offline" in page.locator("main").inner_text()
     assert code[:4] not in page.content()
+
+
+def test_a_queue_left_on_the_device_is_sent_on_the_next_page_load(live_server, new_page):
+    """Saved offline, page closed before the connection returned: the next visit sends it."""
+    shift = make_shift(live_server.app)
+    base = live_server.url
+    page = new_page()
+    browser_log_in(page, base, shift.staff_a, "en")
+    page.goto(base + "/provider/redeem")
+    left = [{"nonce": str(uuid.uuid4()), "code": shift.codes[0], "branch": str(shift.here_id)}]
+    page.evaluate(
+        "(items) => localStorage.setItem('konexi.offline.queue', items)", json.dumps(left)
+    )
+
+    page.reload()
+
+    page.locator("#offline-queue [data-offline-sent] li").first.wait_for()
+    assert page.evaluate("localStorage.getItem('konexi.offline.queue')") == "[]"
+    with live_server.app.app_context():
+        assert db.session.get(Claim, shift.claim_ids[0]).redeemed_branch_id == shift.here_id
