@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from konexi.extensions import db
-from konexi.models.base import UTCDateTime, utcnow
+from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 from konexi.models.catalogue import Branch
 from konexi.models.claims import Claim
 
-# redeemed: this item counted; already_redeemed: the claim was redeemed before it arrived (a
-# conflict); the others say why the item was refused.
-OFFLINE_OUTCOMES = (
-    "redeemed",
-    "already_redeemed",
-    "not_found",
-    "not_valid_here",
-    "expired",
-)
+
+class OfflineOutcome(StrEnum):
+    """The answer to one offline item; the first five are stored, the last three never are
+    (nothing is kept for an item that names no branch of the member, or no usable nonce)."""
+
+    REDEEMED = "redeemed"  # this item counted
+    ALREADY_REDEEMED = "already_redeemed"  # a conflict: the claim was redeemed before it arrived
+    NOT_FOUND = "not_found"  # no such code at this company, or the customer is gone
+    NOT_VALID_HERE = "not_valid_here"
+    EXPIRED = "expired"
+    NOT_YOUR_BRANCH = "not_your_branch"  # not a branch where this member may redeem
+    TAMPERED = "tampered"  # the nonce was sent before with another code or by another company
+    MALFORMED = "malformed"  # no usable nonce
 
 
 class OfflineRedemption(db.Model):
@@ -42,7 +47,7 @@ class OfflineRedemption(db.Model):
     )
     # A keyed digest of the code, never the code: enough to see a nonce reused with another one.
     code_digest: Mapped[str] = mapped_column(String(64))
-    outcome: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[OfflineOutcome] = mapped_column(stored_as_string(OfflineOutcome, 20))
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
     # The same claim had already been redeemed (online or by another device's item).
     is_conflict: Mapped[bool] = mapped_column(Boolean, default=False)

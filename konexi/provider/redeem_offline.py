@@ -14,13 +14,13 @@ from flask_login import current_user
 
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
+from konexi.models.offline_redemptions import OfflineOutcome
 from konexi.provider import bp
 from konexi.provider.access import current_membership, provider_required
 from konexi.services.claims.offline_redemption import (
     MAX_ITEMS,
     OfflineItem,
     OfflineItemResult,
-    OfflineOutcome,
     redeem_offline_batch,
 )
 from konexi.services.claims.redemption import redeemed_when

@@ -1,7 +1,7 @@
 """offline redemptions: what counters saved while offline and sent later, one row per nonce
 
 Revision ID: 20261204_offline
-Revises: 778a012123a7
+Revises: 20261204_find
 Create Date: 2026-12-04 15:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261204_offline"
-down_revision = "778a012123a7"
+down_revision = "20261204_find"
 branch_labels = None
 depends_on = None
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from konexi.extensions import db
 from konexi.models import Claim, Membership, OfflineRedemption, VoucherDailyStats
 from konexi.models.base import utcnow
+from konexi.models.offline_redemptions import OfflineOutcome
 from konexi.services.claims.offline_redemption import (
     OfflineItem,
-    OfflineOutcome,
     conflicts_for_company,
     conflicts_for_staff,
     redeem_offline_batch,

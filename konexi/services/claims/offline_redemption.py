@@ -16,15 +16,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from konexi.extensions import db
-from konexi.models import Branch, Claim, CustomerDataAccess, OfflineRedemption, Voucher
+from konexi.models import (
+    AccessPurpose,
+    Branch,
+    Claim,
+    ClaimStatus,
+    CustomerDataAccess,
+    OfflineRedemption,
+    Voucher,
+)
 from konexi.models.base import utcnow
+from konexi.models.offline_redemptions import OfflineOutcome
 from konexi.models.providers import Membership
 from konexi.services.claims.redemption import Actor, already_redeemed, redeem
 from konexi.services.claims.redemption_codes import is_well_formed, normalise_code
@@ -35,17 +43,6 @@ from konexi.services.signing import Digest, keyed_digest
 _NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_ITEMS = 50  # a shift's queue; a bigger batch is refused as a whole
 CONFLICT_DAYS = 30  # how long a conflict stays on the redeem page and in the console
-
-
-class OfflineOutcome(StrEnum):
-    REDEEMED = "redeemed"
-    ALREADY_REDEEMED = "already_redeemed"  # a conflict: the claim was redeemed before it arrived
-    NOT_FOUND = "not_found"  # no such code at this company, or the customer is gone
-    NOT_VALID_HERE = "not_valid_here"
-    EXPIRED = "expired"
-    NOT_YOUR_BRANCH = "not_your_branch"  # not a branch where this member may redeem
-    TAMPERED = "tampered"  # the nonce was sent before with another code or by another company
-    MALFORMED = "malformed"  # no usable nonce
 
 
 @dataclass(frozen=True)
@@ -118,7 +115,7 @@ def _replay(actor: Actor, nonce: str, digest: str) -> OfflineItemResult:
     assert row is not None  # only called once the nonce is known to be taken
     if row.company_id != actor.company_id or row.code_digest != digest:
         return OfflineItemResult(nonce, OfflineOutcome.TAMPERED)
-    outcome = OfflineOutcome(row.outcome)
+    outcome = row.outcome
     if row.claim_id is None or outcome not in (
         OfflineOutcome.REDEEMED,
         OfflineOutcome.ALREADY_REDEEMED,
@@ -144,7 +141,7 @@ def _row(
         branch_id=item.branch_id,
         staff_user_id=actor.user_id,
         code_digest=digest,
-        outcome=str(outcome),
+        outcome=outcome,
         device_redeemed_at=item.device_redeemed_at,
         received_at=utcnow(),
     )
@@ -174,7 +171,10 @@ def _who_redeemed(claim_id: int) -> int | None:
     """The staff member whose redemption counted (None for a branch phone's SMS)."""
     return db.session.scalar(
         select(CustomerDataAccess.staff_user_id)
-        .where(CustomerDataAccess.claim_id == claim_id, CustomerDataAccess.purpose == "redeem")
+        .where(
+            CustomerDataAccess.claim_id == claim_id,
+            CustomerDataAccess.purpose == AccessPurpose.REDEEM,
+        )
         .order_by(CustomerDataAccess.id)
         .limit(1)
     )
@@ -221,7 +221,7 @@ def _redeem_item(actor: Actor, branches: dict[int, Branch], item: OfflineItem) -
         )
     if claim is None:  # unknown, or another company's: the same answer
         return _refuse(actor, item, digest, OfflineOutcome.NOT_FOUND)
-    if claim.status == "redeemed":
+    if claim.status is ClaimStatus.REDEEMED:
         return _conflict(actor, item, digest, claim.id)
     if branch.id not in {valid.id for valid in claim.voucher.branches}:
         return _refuse(actor, item, digest, OfflineOutcome.NOT_VALID_HERE)
