@@ -167,3 +167,19 @@ def test_logging_out_clears_what_the_device_kept(app, create_user):
     assert answer.status_code == 303
     assert answer.headers["Clear-Site-Data"] == '"cache", "storage"'
     db.session.remove()
+
+
+def test_the_privacy_notice_says_what_a_counter_device_keeps_and_until_when(client):
+    english = client.get("/privacy?lang=en").get_data(as_text=True).replace("&#39;", "'")
+    indonesian = client.get("/privacy?lang=id").get_data(as_text=True)
+
+    assert 'id="offline-counter"' in english
+    assert "it stays there only until the connection returns and it is sent" in english
+    assert "only the answers (without customer names) stay, until the staff member logs out" in (
+        english
+    )
+    assert "the pages with your voucher codes are kept so they open without a connection" in (
+        english
+    )
+    assert "hanya tersimpan di sana sampai koneksi kembali dan terkirim" in indonesian
+    assert "Keluar menghapus semua yang disimpan Konexi di perangkat." in indonesian
