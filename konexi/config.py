@@ -487,6 +487,8 @@ SETTINGS: tuple[Setting, ...] = (
             "lookups that showed nothing, per staff member: the guard against probing numbers"),
     Setting("RATELIMIT_REDEEM_CONFIRMS_PER_STAFF", limit, "30 per minute;300 per hour",
             "redemptions confirmed per staff member"),
+    Setting("RATELIMIT_REDEEM_OFFLINE_PER_STAFF", limit, "20 per minute;200 per hour",
+            "batches of offline redemptions sent per staff member (one per reconnect)"),
     Setting("RATELIMIT_SMS_WEBHOOK_PER_SENDER", limit, "20 per minute;200 per hour",
             "inbound SMS handled per sending phone"),
     Setting("RATELIMIT_SMS_WEBHOOK_PER_IP", limit, "300 per minute",

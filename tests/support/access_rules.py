@@ -126,6 +126,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("feed.set_location", "POST"): Rule(PUBLIC, lambda w: "/location", lambda w: {"place": ""}),
     ("pages.privacy", "GET"): Rule(PUBLIC, lambda w: "/privacy"),
     ("pages.healthz", "GET"): Rule(PUBLIC, lambda w: "/healthz"),
+    ("pages.service_worker", "GET"): Rule(PUBLIC, lambda w: "/sw.js"),
+    ("pages.offline", "GET"): Rule(PUBLIC, lambda w: "/offline"),
     ("static", "GET"): Rule(PUBLIC, lambda w: "/static/" + w.static_file),
     ("dev.outbox", "GET"): Rule(DEV_ONLY, lambda w: "/dev/outbox"),
     ("vouchers.detail", "GET"): Rule(PUBLIC, lambda w: f"/vouchers/{w.voucher.id}"),
@@ -361,6 +363,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("provider.redeem_confirm", "POST"): Rule(
         PROVIDER, lambda w: "/provider/redeem/confirm", roles=ALL_ROLES
+    ),
+    ("provider.redeem_offline", "POST"): Rule(
+        PROVIDER, lambda w: "/provider/redeem/offline", roles=ALL_ROLES
+    ),
+    ("provider.redeem_conflicts", "GET"): Rule(
+        PROVIDER, lambda w: "/provider/redeem/conflicts", roles=ALL_ROLES
     ),
     ("provider.branches", "GET"): Rule(
         PROVIDER, lambda w: "/provider/branches", roles=PROVIDER_MANAGERS
