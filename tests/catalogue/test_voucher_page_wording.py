@@ -22,3 +22,12 @@ def test_remaining_count_does_not_repeat_its_label(
     shown = re.search(r"<dt>([^<]+)</dt>\s*<dd><span id=\"voucher-remaining\">([^<]+)</span>", html)
     assert shown is not None
     assert shown.groups() == (label, count)
+
+
+def test_branch_phones_read_like_the_rest_of_the_app(client: FlaskClient) -> None:
+    """Branch numbers are grouped as the customer's own number is, on the voucher page and on
+    the provider's page; the tel: link keeps the E.164 form."""
+    voucher = make_voucher()
+    for page in (f"/vouchers/{voucher.id}", f"/providers/{voucher.company.slug}"):
+        html = client.get(page).get_data(as_text=True)
+        assert '<a href="tel:+622131900001">Call +62 21 31900001</a>' in html, page
