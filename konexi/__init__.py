@@ -49,9 +49,11 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
 
+    from konexi.messaging import texts
     from konexi.tasks import queue
     from konexi.web import auth_session, errors, static_assets, template_enums
 
+    texts.init_app(app)  # external_url for message templates and pages that show a public link
     auth_session.init_app(app)
     queue.init_app(app)
     static_assets.init_app(app)
@@ -109,9 +111,9 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     compression.init_app(app)
 
     # After compression: the cache keeps the final, compressed response (PAGE_CACHE_SECONDS).
-    from konexi.web import page_cache
+    from konexi.web import page_cache, shared_pages
 
-    page_cache.init_app(app)
+    page_cache.init_app(app, shared_pages.shared_pages_for(app))
 
     # Outermost: the proxy fix (TRUSTED_PROXIES) and the production redirect to HTTPS.
     from konexi.web import proxies

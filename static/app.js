@@ -13,7 +13,7 @@
   function keepFilters(locateForm) {
     var filters = document.querySelector("form.filters");
     if (!filters) return;
-    var chosen = filters.querySelector("input[name=category]:checked");
+    var chosen = filters.elements.category;
     locateForm.elements.category.value = chosen ? chosen.value : "";
     locateForm.elements.q.value = filters.elements.q ? filters.elements.q.value : "";
   }
@@ -49,6 +49,12 @@
         );
       });
     });
+  }
+
+  // The service worker (static/sw.js): pages that open offline and the offline page. Only on
+  // secure origins (HTTPS, or 127.0.0.1 in development), where browsers allow one.
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js").catch(function () {});
   }
 
   enableLocateButtons(document);

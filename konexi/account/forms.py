@@ -78,7 +78,7 @@ class PictureForm(_Form):
 
 
 class PrivacyForm(_Form):
-    findable_by_email = BooleanField(_l("Let people find me by my email address"))
+    findable_by_email = BooleanField(_l("Let people find me by my email address or phone number"))
     personalisation_enabled = BooleanField(_l("Use my claim history to suggest vouchers"))
     store_location = BooleanField(_l("Remember my location between visits"))
     marketing_email = BooleanField(_l("Marketing email and the weekly digest"))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, make_response, render_template, url_for
+from datetime import UTC, datetime
+
+from flask import Response, flash, make_response, render_template, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -24,6 +27,8 @@ from konexi.services.privacy import jobs as privacy_jobs
 from konexi.services.privacy.export import export_document
 from konexi.tasks.queue import enqueue
 from konexi.web.htmx import redirect_after_post, render_page_or_fragment
+
+_PURGE_AFTER = "deletion_purge_after"
 
 
 @bp.get("/export")
@@ -117,14 +122,16 @@ def close():  # type: ignore[no-untyped-def]
     return _lifecycle_page("account/close.html", form)
 
 
-def _lifecycle_page(template: str, form: ConfirmWithPasswordForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _lifecycle_page(
+    template: str, form: ConfirmWithPasswordForm, status: int = 200, **context: object
+) -> tuple[str, int]:
     """The close or delete page, telling a company's only owner what to do first."""
     sole_owner_of = companies_only_owned_by(current_user.id)
-    return render_template(template, form=form, sole_owner_of=sole_owner_of), status
+    return render_template(template, form=form, sole_owner_of=sole_owner_of, **context), status
 
 
 def _refused_for_owners(template: str, form: ConfirmWithPasswordForm):  # type: ignore[no-untyped-def]
-    return _lifecycle_page(template, form, status=409)
+    return _lifecycle_page(template, form, status=409, purge_date=account_lifecycle.purge_date())
 
 
 @bp.get("/closed")
@@ -147,14 +154,19 @@ def delete():  # type: ignore[no-untyped-def]
         except SoleOwnerError:
             return _refused_for_owners("account/delete.html", form)
         else:
+            purge_after = current_user.purge_after
             logout_user()
+            # Kept past the logout (which empties the session) for the confirmation page.
+            session[_PURGE_AFTER] = purge_after.timestamp() if purge_after else None
             return redirect_after_post(url_for("account.deleted"))
-    return _lifecycle_page("account/delete.html", form)
+    return _lifecycle_page("account/delete.html", form, purge_date=account_lifecycle.purge_date())
 
 
 @bp.get("/deleted")
-def deleted():  # type: ignore[no-untyped-def]
-    return render_template("account/delete_done.html")
+def deleted() -> ResponseReturnValue:
+    stamp = session.get(_PURGE_AFTER)
+    purge_after = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, int | float) else None
+    return render_template("account/delete_done.html", purge_date=purge_after)
 
 
 @bp.route("/reopen", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, render_template, request, url_for
+from flask import Response, flash, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,9 +15,8 @@ from konexi.services.accounts import profile
 from konexi.services.accounts.accounts import NotVerified
 from konexi.services.images import ImageProblem, ImageRejected
 from konexi.web.htmx import redirect_after_post
+from konexi.web.pictures import picture_response
 
-CACHE_FOREVER = "public, max-age=31536000, immutable"
-_EXTENSIONS = {"webp": "image/webp", "jpg": "image/jpeg"}
 # The lifecycle pages the overview links (konexi/account/lifecycle.py).
 _LIFECYCLE_ENDPOINTS = frozenset({"account.export", "account.close", "account.delete"})
 
@@ -44,7 +43,9 @@ def _render_profile(form: ProfileForm, picture_form: PictureForm, status: int = 
             "account/profile.html",
             form=form,
             picture_form=picture_form,
-            picture_url=profile.picture_url(picture) if picture else None,
+            picture_url=(
+                url_for("account.picture", **profile.picture_address(picture)) if picture else None
+            ),
             locale=str(get_locale() or "en"),
         ),
         status,
@@ -135,10 +136,4 @@ def remove_picture():  # type: ignore[no-untyped-def]
 @bp.get("/picture/<int:user_id>-<string(length=8):digest>.<any(webp, jpg):ext>")
 def picture(user_id: int, digest: str, ext: str) -> Response:
     # Public like the rest of a public profile: the hash in the URL changes with every picture.
-    stored = profile.picture_for_serving(user_id, digest)
-    if stored is None or _EXTENSIONS[ext] != stored.content_type:
-        abort(404)
-    response = Response(stored.data, mimetype=stored.content_type)
-    response.set_etag(stored.sha256[:16])
-    response.headers["Cache-Control"] = CACHE_FOREVER
-    return response.make_conditional(request)
+    return picture_response(profile.picture_for_serving(user_id, digest), ext)

@@ -8,10 +8,11 @@ from flask_login import current_user
 
 from konexi.extensions import csrf
 from konexi.feed import bp
+from konexi.feed.card_lists import cached_cards
 from konexi.feed.formatting import format_distance
 from konexi.feed.forms import FeedArgs, LocationChoice
 from konexi.feed.location import current_location, forget_location, remember_location
-from konexi.services.catalogue.feed import build_feed
+from konexi.services.catalogue.feed import CLOSE_KM, build_feed
 from konexi.services.catalogue.places import PLACES
 from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 
@@ -22,21 +23,30 @@ bp.add_app_template_filter(format_distance, "distance")
 def index():  # type: ignore[no-untyped-def]
     args = FeedArgs.parse(request.args)
     location = current_location(args.point)
+    fragment = wants_fragment()
+    signed_in = current_user.is_authenticated
+    # A signed-in feed without a place: its cards come from the shared card cache, if any.
+    cards = cached_cards(args.filters, args.page) if signed_in and location is None else None
     feed = build_feed(
         args.filters,
         page=args.page,
         origin=location.point if location else None,
-        user=current_user if current_user.is_authenticated else None,
-        full_page=not wants_fragment(),
+        user=current_user if signed_in else None,
+        full_page=not fragment,
+        with_listing=cards is None,
     )
+    # "Load more" appends the next page's cards; a search or a category chip (page one) replaces
+    # the search form, the chips and the cards, so that the chosen chip shows as chosen.
     return render_page_or_fragment(
         "feed/index.html",
-        "feed/_items.html",
+        "feed/_items.html" if feed.listing.page > 1 else "feed/_results.html",
         feed=feed,
         args=args,
         location=location,
         places=PLACES,
         link_params=args.link_params(with_point=True),
+        close_km=CLOSE_KM,
+        spliced=cards.without(feed.suggested_ids) if cards is not None else None,
     )
 
 

@@ -33,6 +33,7 @@ from konexi.messaging.failures import (
 from konexi.messaging.sms import find_sent_sms, send_sms, sms_configured
 from konexi.models import OutboxMessage, OutboxStatus
 from konexi.models.base import utcnow
+from konexi.urls import external_url
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +186,9 @@ def _sender(message: Outgoing, config: Mapping[str, Any]) -> Callable[[], str] |
     if message.channel == "sms":
         if not sms_configured(config):
             return None
+        callback = external_url("webhooks.twilio_status", outbox=message.id)
         return lambda: send_sms(
-            message_id=message.id, to=message.to, body=message.body, config=config
+            to=message.to, body=message.body, status_callback=callback, config=config
         )
     if message.channel == "email":
         if not email_configured(config):

@@ -15,6 +15,7 @@ from konexi.models.gifts import Gift, GiftStatus
 from konexi.models.linked_accounts import LinkedAccount
 from konexi.models.media import Image
 from konexi.models.messages import OutboxMessage, OutboxStatus
+from konexi.models.offline_redemptions import OfflineRedemption
 from konexi.models.preferences import user_favourite_categories
 from konexi.models.profile_pictures import ProfilePicture
 from konexi.models.providers import Invitation, Membership, Role, membership_branches
@@ -46,6 +47,7 @@ __all__ = [
     "Invitation",
     "LinkedAccount",
     "Membership",
+    "OfflineRedemption",
     "OutboxMessage",
     "OutboxStatus",
     "ProfilePicture",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -20,6 +21,11 @@ class UserStatus(StrEnum):
     ACTIVE = "active"
     CLOSED = "closed"
     DELETING = "deleting"
+
+
+def new_public_id() -> str:
+    """A random, stable handle for the public profile URL (the numeric id would leak counts)."""
+    return secrets.token_urlsafe(9)
 
 
 class User(UserMixin, db.Model):
@@ -58,6 +64,10 @@ class User(UserMixin, db.Model):
     store_location: Mapped[bool] = mapped_column(default=False)
     # Profile and privacy choices (the privacy center); private by default, marketing opt-in.
     display_name: Mapped[str | None] = mapped_column(String(60))
+    # /people/<public_id>; NULL only between a migration and its backfill.
+    public_id: Mapped[str | None] = mapped_column(
+        String(16), unique=True, index=True, default=new_public_id
+    )
     birth_date: Mapped[date | None] = mapped_column(Date)
     show_birth_date: Mapped[bool] = mapped_column(default=False)
     findable_by_email: Mapped[bool] = mapped_column(default=False)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import current_app, jsonify, render_template, url_for
 
 from konexi.pages import bp
+from konexi.services.privacy.retention import SHARE_HASH_RETENTION
+from konexi.services.sharing.sharing import SCRUB_GRACE
 from konexi.web import health
 
 # Where each choice the privacy notice mentions lives: name -> endpoint.
@@ -29,6 +31,9 @@ def privacy():  # type: ignore[no-untyped-def]
         "pages/privacy.html",
         links=_privacy_links(),
         grace_days=int(current_app.config["PURGE_GRACE_DAYS"]),
+        # The figures the notice states come from the code that keeps them.
+        share_contact_days=SCRUB_GRACE.days,
+        share_hash_days=SHARE_HASH_RETENTION.days,
     )
 
 

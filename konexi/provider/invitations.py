@@ -10,6 +10,7 @@ from konexi.auth import limits
 from konexi.auth.navigation import remember_destination
 from konexi.config import rate_limit
 from konexi.extensions import limiter
+from konexi.i18n import current_language
 from konexi.models import Invitation
 from konexi.provider import bp
 from konexi.provider.access import (
@@ -42,7 +43,12 @@ def team_invite():  # type: ignore[no-untyped-def]
     form = InviteForm()
     if form.validate():
         try:
-            invitation = invite(current_membership(), form.email.data or "", form.role.data or "")
+            invitation = invite(
+                current_membership(),
+                form.email.data or "",
+                form.role.data or "",
+                locale=current_language(),
+            )
         except TeamError as error:
             form.show_errors(error)
         else:

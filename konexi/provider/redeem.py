@@ -28,9 +28,10 @@ from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
 from konexi.models import Branch
 from konexi.provider import bp
-from konexi.provider.access import current_membership, provider_required
+from konexi.provider.access import current_membership, membership_if_allowed, provider_required
 from konexi.provider.forms_redeem import LookupForm, RedeemForm
 from konexi.services.accounts.contacts import display_phone
+from konexi.services.claims.offline_redemption import Conflict, conflicts_for_staff
 from konexi.services.claims.redemption import Actor, RedeemOutcome, RedeemResult, redeemed_when
 from konexi.services.claims.redemption_counter import (
     CustomerClaims,
@@ -39,6 +40,7 @@ from konexi.services.claims.redemption_counter import (
     redeemable_branches,
 )
 from konexi.web.htmx import wants_fragment
+from konexi.web.rate_limited import in_place
 
 SESSION_BRANCH = "redeem_branch_id"
 # Per staff member, not per IP: a branch's staff may share one network.
@@ -96,9 +98,15 @@ def _render(status: int = 200, **context: Any) -> Response:
     if wants_fragment():
         response = make_response(render_template("provider/_redeem.html", **context))
     else:
+        context["conflicts"] = _my_conflicts()
+        context["conflicts_url"] = url_for("provider.redeem_conflicts")
         response = make_response(render_template("provider/redeem.html", **context), status)
     response.vary.add("HX-Request")
     return response
+
+
+def _my_conflicts() -> list[Conflict]:
+    return conflicts_for_staff(current_membership().company_id, current_user.id)
 
 
 def _lookup_form(branches: list[Branch], **data: Any) -> LookupForm:
@@ -114,13 +122,32 @@ def redeem():  # type: ignore[no-untyped-def]
     return _render(branches=branches, lookup_form=_lookup_form(branches))
 
 
+def _lookups_limited(message: str) -> Response | None:
+    """Too many lookups: the work area as typed, the message under the phone number."""
+    membership = membership_if_allowed("redeem")
+    if membership is None:
+        return None
+    g.membership = membership  # the limit is checked before provider_required sets it
+    branches = redeemable_branches(membership)
+    form = LookupForm()
+    form.offer(branches, None)
+    form.phone.errors = [message]
+    return _render(branches=branches, lookup_form=form)
+
+
 @bp.route("/redeem/lookup", methods=["GET", "POST"])
-@limiter.limit(LOOKUPS_PER_STAFF, key_func=lambda: _staff_key("lookup"), methods=["POST"])
+@limiter.limit(
+    LOOKUPS_PER_STAFF,
+    key_func=lambda: _staff_key("lookup"),
+    methods=["POST"],
+    on_breach=in_place(_lookups_limited),
+)
 @limiter.limit(
     FAILED_LOOKUPS_PER_STAFF,
     key_func=lambda: _staff_key("failed"),
     methods=["POST"],
     deduct_when=_lookup_failed,
+    on_breach=in_place(_lookups_limited),
 )
 @provider_required("redeem")
 def redeem_lookup():  # type: ignore[no-untyped-def]
@@ -181,3 +208,14 @@ def redeem_confirm():  # type: ignore[no-untyped-def]
         return _render(branches=branches, lookup_form=fresh, result=result)
     flash(redeem_message(result), "message" if result.ok else "error")
     return redirect(url_for("provider.redeem"), code=303)
+
+
+@bp.get("/redeem/conflicts")
+@provider_required("redeem")
+def redeem_conflicts() -> str:
+    """The conflicts list alone, refreshed by the page once its offline queue is sent."""
+    return render_template(
+        "provider/_offline_conflicts.html",
+        conflicts=_my_conflicts(),
+        conflicts_url=url_for("provider.redeem_conflicts"),
+    )

@@ -89,7 +89,7 @@ def _status_message(action: str, outcome: StatusChange, voucher: Voucher) -> tup
         "resume": _("Resumed: the voucher is live again."),
         "end": _(
             "Ended: nobody can claim it any more. Codes already claimed stay valid until %(date)s.",
-            date=local_time(voucher.ends_at, "d MMM yyyy, HH:mm"),
+            date=local_time(voucher.ends_at),
         ),
     }
     return messages[action], "message"

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from konexi.services.claims import claims
-from konexi.services.sharing import gifts, sharing
+from konexi.services.sharing import gifts, inbox, sharing
 from konexi.vouchers import bp
 from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 
@@ -16,10 +16,12 @@ from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_
 @login_required
 def mine():  # type: ignore[no-untyped-def]
     listing = claims.list_my_claims(current_user.id)
+    shared = inbox.shared_with_me(current_user.id)
     return render_page_or_fragment(
         "me/vouchers.html",
         "me/_vouchers.html",
         listing=listing,
+        shared=shared,
         pending_gifts=gifts.pending_gifts_of(current_user.id),
         my_shares=sharing.list_my_shares(current_user.id),
     )

@@ -6,23 +6,11 @@ import re
 import time
 
 import pytest
-from sqlalchemy import select
 
-from konexi.models import Voucher
+from tests.support.browser import log_in
+from tests.support.live_data import demo_voucher_id
 
 FRIEND = "+6281234567890"
-
-
-def _demo_voucher_id(live_server) -> int:  # type: ignore[no-untyped-def]
-    from konexi.extensions import db
-
-    with live_server.app.app_context():
-        voucher_id = db.session.scalar(
-            select(Voucher.id).where(Voucher.title == "Buy 1 get 1 iced coffee")
-        )
-        db.session.remove()
-    assert voucher_id is not None
-    return voucher_id
 
 
 def _sms_to(twilio, number: str, timeout: float = 10.0):  # type: ignore[no-untyped-def]
@@ -39,17 +27,9 @@ def _sms_to(twilio, number: str, timeout: float = 10.0):  # type: ignore[no-unty
 def test_shared_sms_link_opens_the_voucher_for_a_logged_out_friend(
     live_server, new_page, fake_twilio, javascript
 ):
-    voucher_id = _demo_voucher_id(live_server)
+    voucher_id = demo_voucher_id(live_server.app)
     page = new_page(javascript=javascript)
-    page.goto(live_server.url + "/login")
-    if page.locator("input[name=identifier]").count() == 0:
-        pytest.skip("the /login form is not available yet")
-    page.fill("input[name=identifier]", "demo@konexi.test")
-    page.fill("input[name=password]", "demo-password")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
-    if "/login" in page.url:
-        pytest.skip("logging in as the demo user does not work yet")
+    log_in(page, live_server)
 
     page.goto(f"{live_server.url}/vouchers/{voucher_id}")
     share = page.locator("section.share")

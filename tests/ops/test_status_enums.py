@@ -33,6 +33,7 @@ from konexi.models import (
     GiftStatus,
     Invitation,
     Membership,
+    OfflineRedemption,
     OutboxMessage,
     OutboxStatus,
     ReportReason,
@@ -46,6 +47,7 @@ from konexi.models import (
     VoucherStatus,
 )
 from konexi.models.base import utcnow
+from konexi.models.offline_redemptions import OfflineOutcome
 from konexi.services.privacy.export_jobs import BuildOutcome, build_export
 from tests.support.factories import make_member, make_voucher
 
@@ -64,6 +66,16 @@ STORED: dict[tuple[type, str], tuple[str, ...]] = {
     (Review, "status"): ("visible", "hidden", "removed"),
     (ReviewReport, "reason"): ("spam", "offensive", "personal_info", "not_genuine", "other"),
     (User, "status"): ("active", "closed", "deleting"),
+    (OfflineRedemption, "outcome"): (
+        "redeemed",
+        "already_redeemed",
+        "not_found",
+        "not_valid_here",
+        "expired",
+        "not_your_branch",
+        "tampered",
+        "malformed",
+    ),
 }
 ENUMS: dict[tuple[type, str], type[StrEnum]] = {
     (Voucher, "status"): VoucherStatus,
@@ -78,6 +90,7 @@ ENUMS: dict[tuple[type, str], type[StrEnum]] = {
     (Review, "status"): ReviewStatus,
     (ReviewReport, "reason"): ReportReason,
     (User, "status"): UserStatus,
+    (OfflineRedemption, "outcome"): OfflineOutcome,
 }
 
 
@@ -138,7 +151,13 @@ def _rows(create_user: Callable[..., User]) -> dict[tuple[type, str], int]:
         recipient_hash="1" * 64,
         expires_at=utcnow() + timedelta(days=7),
     )
-    db.session.add_all([access, report, gift])
+    offline = OfflineRedemption(
+        nonce="enum-test-nonce-0001",
+        company_id=voucher.company_id,
+        code_digest="0" * 64,
+        outcome=OfflineOutcome.REDEEMED,
+    )
+    db.session.add_all([access, report, gift, offline])
     db.session.commit()
     ids = {
         Voucher: voucher.id,
@@ -152,6 +171,7 @@ def _rows(create_user: Callable[..., User]) -> dict[tuple[type, str], int]:
         ReviewReport: report.id,
         User: user.id,
         Gift: gift.id,
+        OfflineRedemption: offline.id,
     }
     return {key: ids[key[0]] for key in STORED}
 

@@ -1,4 +1,4 @@
-"""Running actions at the same instant, each in its own thread and session (no tests in here)."""
+"""Running actions at the same instant, each in its own thread and app context (no tests here)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from flask import url_for
 from sqlalchemy import delete, insert, select
 
 from konexi.extensions import db
@@ -17,6 +16,7 @@ from konexi.models.profile_pictures import ProfilePicture
 from konexi.services.accounts.accounts import require_verified
 from konexi.services.claims.claims import list_my_claims
 from konexi.services.images import process_image
+from konexi.urls import external_url
 
 MIN_AGE = 13
 MAX_AGE = 120
@@ -141,14 +141,9 @@ def picture_for_serving(user_id: int, digest: str) -> ProfilePicture | None:
     return picture
 
 
-def picture_url(picture: ProfilePicture) -> str:
-    """The long-cacheable URL of a picture (its hash is in it)."""
-    return url_for(
-        "account.picture",
-        user_id=picture.user_id,
-        digest=picture.sha256[:8],
-        ext=picture.extension,
-    )
+def picture_address(picture: ProfilePicture) -> dict[str, Any]:
+    """The values of a picture's long-cacheable URL (``account.picture``; its hash is in it)."""
+    return {"user_id": picture.user_id, "digest": picture.sha256[:8], "ext": picture.extension}
 
 
 def shown_name(user: User) -> str:
@@ -161,7 +156,11 @@ def public_profile(user: User) -> dict[str, Any]:
     picture = profile_picture(user.id)
     return {
         "name": shown_name(user),
-        "picture_url": picture_url(picture) if picture is not None else None,
+        "picture_url": (
+            external_url("account.picture", **picture_address(picture))
+            if picture is not None
+            else None
+        ),
         "birth_date": user.birth_date if user.show_birth_date else None,
     }
 

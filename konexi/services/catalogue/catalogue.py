@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased, contains_eager
@@ -155,8 +156,10 @@ def live_vouchers(
     per_page: int = PAGE_SIZE,
     filters: VoucherFilter | None = None,
     extra: Sequence[ColumnElement[bool]] = (),
+    values: Mapping[str, Any] | None = None,
 ) -> VoucherPage:
-    """Live vouchers (started, not expired, quota left, provider active), soonest ending first."""
+    """Live vouchers (started, not expired, quota left, provider active), soonest ending first
+    (``values``: those of the bound parameters in ``extra``)."""
     filters = filters or VoucherFilter()
     page = clean_page(page)
     now = utcnow()
@@ -168,6 +171,6 @@ def live_vouchers(
         .offset((page - 1) * per_page)
         .limit(per_page + 1)
     )
-    rows = list(db.session.scalars(statement).unique())
+    rows = list(db.session.scalars(statement, values or {}).unique())
     items = [FeedItem(voucher, None, days_left(voucher, now)) for voucher in rows[:per_page]]
     return VoucherPage(items=items, page=page, has_more=len(rows) > per_page, filters=filters)

@@ -5,15 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_email
+from konexi.messaging.texts import render_text
 from konexi.models import DigestLog, EmailSuppression, User, UserStatus, Voucher
 from konexi.models.base import utcnow
 from konexi.services.catalogue import catalogue, nearby, recommendations
@@ -56,24 +54,14 @@ def digest_vouchers(user: User) -> list[Voucher]:
 
 
 def _render(user: User, vouchers: list[Voucher]) -> tuple[str, str]:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    with force_locale(user.locale or "en"):
-        subject = _("Your Konexi vouchers this week")
-        lines = [
-            _("Hello %(name)s,", name=user.name),
-            "",
-            _("Vouchers you may like this week:"),
-            "",
-        ]
-        for voucher in vouchers:
-            lines.append(f"- {voucher.title} ({voucher.company.name})")
-            lines.append(f"  {base}/vouchers/{voucher.id}")
-        lines += [
-            "",
-            _("You get this email because you turned on marketing email on Konexi."),
-            _("Unsubscribe: %(url)s", url=unsubscribe_url(user)),
-        ]
-    return subject, "\n".join(lines) + "\n"
+    text = render_text(
+        "digest",
+        user.locale or "en",
+        name=user.name,
+        vouchers=vouchers,
+        unsubscribe_url=unsubscribe_url(user),
+    )
+    return text.subject, text.body
 
 
 def _candidates(after_id: int, week: str) -> list[User]:

@@ -16,16 +16,14 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import has_request_context
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from konexi.extensions import db
-from konexi.i18n import DEFAULT_TIMEZONE, current_language
+from konexi.i18n import DATE_FORMAT, DEFAULT_TIMEZONE
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_sms
+from konexi.messaging.texts import render_sms
 from konexi.models import Claim, Company, User, Voucher, VoucherStatus
 from konexi.models.base import utcnow
 from konexi.services.claims.redemption_codes import format_code, generate_code
@@ -174,24 +172,23 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
-def _queue_code_sms(user: User, voucher: Voucher, claim: Claim) -> None:
-    """The code by SMS, in the language of the request (or the user's, outside one)."""
-    locale = current_language() if has_request_context() else (user.locale or "en")
-    title = _shorten(voucher.title, _SMS_TITLE_CHARS)
+def _queue_code_sms(user: User, voucher: Voucher, claim: Claim, locale: str) -> None:
+    """The code by SMS, in ``locale``."""
     ends = voucher.ends_at.astimezone(ZoneInfo(DEFAULT_TIMEZONE))
-    with force_locale(locale):
-        body = _(
-            "Konexi code %(code)s for %(title)s at %(company)s. Valid until %(date)s.",
-            code=format_code(claim.code),
-            title=title,
-            company=_shorten(voucher.company.name, _SMS_COMPANY_CHARS),
-            date=format_date(ends, "d MMM yyyy", locale=locale),
-        )
+    body = render_sms(
+        "claim_code",
+        locale,
+        code=format_code(claim.code),
+        title=_shorten(voucher.title, _SMS_TITLE_CHARS),
+        company=_shorten(voucher.company.name, _SMS_COMPANY_CHARS),
+        date=format_date(ends, DATE_FORMAT, locale=locale),
+    )
     queue_sms(to=user.phone, body=body, kind="claim_code", user_id=user.id)
 
 
-def claim_voucher(user_id: int, voucher_id: int) -> ClaimResult:
-    """Give a verified user a claim with a code while the voucher is live and within both limits."""
+def claim_voucher(user_id: int, voucher_id: int, locale: str | None = None) -> ClaimResult:
+    """Give a verified user a claim with a code while the voucher is live and within both limits;
+    the code's SMS is in ``locale`` (the language on the page), else the user's stored one."""
     user = db.session.get(User, user_id)
     if user is None or not user.is_active or not user.is_verified:
         return ClaimResult(ClaimOutcome.UNVERIFIED)
@@ -221,7 +218,7 @@ def claim_voucher(user_id: int, voucher_id: int) -> ClaimResult:
         discard_pending()
         return ClaimResult(ClaimOutcome.LIMIT_REACHED)
     record_claim(voucher_id)
-    _queue_code_sms(user, voucher, claim)
+    _queue_code_sms(user, voucher, claim, locale or user.locale or "en")
     commit_and_dispatch()
     return ClaimResult(ClaimOutcome.OK, claim)
 

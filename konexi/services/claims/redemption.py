@@ -18,14 +18,13 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db
-from konexi.i18n import DEFAULT_TIMEZONE, local_time
+from konexi.i18n import DATETIME_FORMAT, DEFAULT_TIMEZONE, TIME_FORMAT, local_time
 from konexi.messaging.outbox import commit_and_dispatch, queue_sms
+from konexi.messaging.texts import render_sms
 from konexi.models import (
     AccessChannel,
     AccessPurpose,
@@ -189,7 +188,7 @@ def redeemed_when(moment: datetime | None) -> str:
         return ""
     zone = ZoneInfo(DEFAULT_TIMEZONE)
     today = moment.astimezone(zone).date() == utcnow().astimezone(zone).date()
-    return local_time(moment, "HH:mm" if today else "d MMM yyyy, HH:mm")
+    return local_time(moment, TIME_FORMAT if today else DATETIME_FORMAT)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -200,16 +199,14 @@ def _shorten(text: str, limit: int) -> str:
 def _queue_receipt(customer: User, voucher: Voucher, branch_name: str, at: datetime) -> None:
     """The customer's receipt by SMS, in the customer's language."""
     locale = customer.locale or "en"
-    when = format_datetime(
-        at, "d MMM yyyy, HH:mm", tzinfo=ZoneInfo(DEFAULT_TIMEZONE), locale=locale
+    when = format_datetime(at, DATETIME_FORMAT, tzinfo=ZoneInfo(DEFAULT_TIMEZONE), locale=locale)
+    body = render_sms(
+        "redemption_receipt",
+        locale,
+        title=_shorten(voucher.title, _SMS_TITLE_CHARS),
+        branch=branch_name,
+        time=when,
     )
-    with force_locale(locale):
-        body = _(
-            "Konexi: %(title)s redeemed at %(branch)s on %(time)s. Thank you!",
-            title=_shorten(voucher.title, _SMS_TITLE_CHARS),
-            branch=branch_name,
-            time=when,
-        )
     queue_sms(to=customer.phone, body=body, kind="redemption_receipt", user_id=customer.id)
 
 

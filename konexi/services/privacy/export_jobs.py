@@ -16,8 +16,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import delete, or_, select, update
@@ -25,11 +23,13 @@ from sqlalchemy.exc import IntegrityError
 
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, queue_email
+from konexi.messaging.texts import render_text
 from konexi.models import DataExport, ExportStatus, User, UserStatus
 from konexi.models.base import utcnow
 from konexi.services.accounts.account_lifecycle import EXPORT_LINK_MAX_AGE, ExportLinkError
 from konexi.services.privacy.export import count_export_rows, export_document
 from konexi.services.signing import TokenSalt, serializer
+from konexi.urls import external_url
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +105,7 @@ def make_file_token(export: DataExport, user: User) -> str:
 
 def file_link(export: DataExport, user: User) -> str:
     """The absolute download link of a ready export (for the email)."""
-    base = str(current_app.config["BASE_URL"]).rstrip("/")
-    return f"{base}/account/export/file/{make_file_token(export, user)}"
+    return external_url("account.download_export_file", token=make_file_token(export, user))
 
 
 def ready_file(token: str, user: User, now: datetime | None = None) -> DataExport:
@@ -146,28 +145,15 @@ def _queue_ready_email(export: DataExport, user: User) -> None:
     # may have none (a reset through the phone removed it). The export page shows it ready.
     if not user.email or user.email_verified_at is None:
         return
-    export_page = f"{str(current_app.config['BASE_URL']).rstrip('/')}/account/export"
-    with force_locale(user.locale or "en"):
-        subject = _("Your Konexi data is ready to download")
-        body = "\n\n".join(
-            [
-                _("Hello %(name)s,", name=user.name),
-                _(
-                    "The file with everything Konexi holds about you is ready. "
-                    "Download it here (log in first if asked):"
-                )
-                + "\n"
-                + file_link(export, user),
-                _(
-                    "The link works for one hour, only for you. After that the file is deleted; "
-                    "you can ask for a new one at %(url)s",
-                    url=export_page,
-                ),
-                _("If you did not ask for your data, change your password and contact us."),
-            ]
-        )
+    text = render_text(
+        "export_ready", user.locale or "en", name=user.name, file_link=file_link(export, user)
+    )
     queue_email(
-        to=user.email, subject=subject, body=body + "\n", kind="data_export_ready", user_id=user.id
+        to=user.email,
+        subject=text.subject,
+        body=text.body,
+        kind="data_export_ready",
+        user_id=user.id,
     )
 
 

@@ -22,9 +22,14 @@ def purge_accounts() -> dict[str, object]:
 
 
 def purge_old_records() -> dict[str, int]:
-    """Delete old verification codes and final outbox messages past their retention period."""
+    """Delete old verification codes and final outbox messages past their retention period,
+    and clear the limit hashes of old shares."""
     report = retention.purge_old_records()
-    return {"codes": report.codes, "messages": report.messages}
+    return {
+        "codes": report.codes,
+        "messages": report.messages,
+        "share_hashes": report.share_hashes,
+    }
 
 
 def build_data_export(export_id: int) -> str:

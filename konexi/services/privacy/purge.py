@@ -7,9 +7,11 @@ Rules, per account whose status is "deleting" and whose ``purge_after`` has pass
   addressed to them (by ``user_id`` or by their phone/email) and every message that names them
   (``named_user_id``: invitations they sent, vouchers they shared with a friend);
 - anonymised and kept: claims and redemptions (``user_id`` NULL: a voucher's counts stay true),
-  shares (``sender_id`` NULL: open counts stay), gifts they gave or accepted (sender/recipient
-  NULL, the contact and network hashes blanked; a pending gift of theirs is void, so nobody can
-  accept a claim that no longer has a holder), the provider's data-access log (customer NULL);
+  shares (``sender_id`` NULL: open counts stay; a share sent to or by them leaves the friend's
+  "Shared with me" list: ``recipient_user_id`` NULL), gifts they gave or accepted
+  (sender/recipient NULL, the contact and network hashes blanked; a pending gift of theirs is
+  void, so nobody can accept a claim that no longer has a holder), the provider's data-access log
+  (customer NULL);
 - reviews: the text and the provider's reply are blanked and the author cleared, so the row stays
   only as an anonymous rating and a provider's average does not change when a customer leaves;
 - an account under a fraud hold is kept, logged and reported, whatever its purge date;
@@ -95,6 +97,25 @@ def _anonymise_gifts(ids: list[int]) -> None:
     )
 
 
+def _lock_still_due(ids: list[int], now: datetime) -> list[int]:
+    """Of the listed accounts, those still due, with their rows locked until the batch commits.
+
+    A write, not a SELECT, so that SQLite takes its write lock here too. A login that cancelled
+    a deletion after the ids were listed changed the status and is skipped; one that comes now
+    waits for the purge and then finds the account gone (``account_lifecycle.come_back``).
+    """
+    return list(
+        db.session.scalars(
+            update(User)
+            .where(User.id.in_(ids), User.status == UserStatus.DELETING, User.purge_after <= now)
+            .where(_not_held())
+            .values(status=UserStatus.DELETING)
+            .returning(User.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
 def _purge_batch(ids: list[int]) -> None:
     """Delete or anonymise everything personal of these users, then the users (one transaction)."""
     contacts = db.session.execute(select(User.email_key, User.phone).where(User.id.in_(ids))).all()
@@ -128,6 +149,13 @@ def _purge_batch(ids: list[int]) -> None:
         .execution_options(synchronize_session=False)
     )
     _anonymise_gifts(ids)
+    db.session.execute(
+        update(Share)
+        .where(or_(Share.recipient_user_id.in_(ids), Share.sender_id.is_(None)))
+        .where(Share.recipient_user_id.is_not(None))
+        .values(recipient_user_id=None, recipient_dismissed_at=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.execute(
         update(Review)
         .where(Review.user_id.in_(ids))
@@ -202,7 +230,11 @@ def purge_due_accounts(now: datetime | None = None, batch_size: int = BATCH_SIZE
         if not ids:
             break
         try:
-            _purge_batch(ids)
+            ids = _lock_still_due(ids, now)
+            if ids:
+                _purge_batch(ids)
+            else:
+                db.session.commit()
         except Exception:
             db.session.rollback()
             raise

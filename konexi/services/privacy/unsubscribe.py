@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from konexi.extensions import db
 from konexi.models import EmailSuppression, User
 from konexi.services.signing import Digest, TokenSalt, digests_equal, keyed_digest, serializer
+from konexi.urls import external_url
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def read_token(token: str) -> tuple[int, str] | None:
 
 def unsubscribe_url(user: User) -> str:
     """The absolute one-click unsubscribe URL for this user."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/unsubscribe/{make_token(user)}"
+    return external_url("unsubscribe.unsubscribe", token=make_token(user))
 
 
 def unsubscribe_mailbox() -> tuple[str, str]:

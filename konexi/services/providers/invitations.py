@@ -10,8 +10,6 @@ from __future__ import annotations
 import enum
 from datetime import timedelta
 
-from flask import current_app
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import func, select
@@ -20,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, queue_email
+from konexi.messaging.texts import render_text
 from konexi.models import Invitation, Membership, Role, User
 from konexi.models.base import utcnow
 from konexi.services.accounts.contacts import InvalidContact, normalise_email
@@ -55,12 +54,6 @@ def invitation_token(invitation: Invitation) -> str:
     return serializer(TokenSalt.TEAM_INVITATION).dumps(invitation.id)
 
 
-def invitation_link(invitation: Invitation) -> str:
-    """The absolute link people open from the email (BASE_URL + /provider/invitations/<token>)."""
-    base = str(current_app.config["BASE_URL"]).rstrip("/")
-    return f"{base}/provider/invitations/{invitation_token(invitation)}"
-
-
 def pending_invitations(company_id: int) -> list[Invitation]:
     """The company's invitations not yet accepted, revoked or expired, newest first."""
     return list(
@@ -77,38 +70,30 @@ def pending_invitations(company_id: int) -> list[Invitation]:
     )
 
 
-def _queue_invitation_email(invitation: Invitation, inviter: User) -> None:
-    company = invitation.company.name
-    body = "\n\n".join(
-        [
-            _("Hello,"),
-            _(
-                "%(name)s invited you to join %(company)s on Konexi as %(role)s.",
-                name=inviter.name,
-                company=company,
-                role=role_label(invitation.role),
-            ),
-            _("To accept, open this link:") + "\n" + invitation_link(invitation),
-            _(
-                "The link is valid for %(days)d days. If you have no Konexi account yet, sign up "
-                "with this email address (%(email)s), then open the link again.",
-                days=INVITATION_DAYS,
-                email=invitation.email,
-            ),
-            _("If you did not expect this, ignore this email."),
-        ]
+def _queue_invitation_email(invitation: Invitation, inviter: User, locale: str) -> None:
+    text = render_text(
+        "team_invitation",
+        locale,
+        inviter=inviter.name,
+        company=invitation.company.name,
+        # the lazy label, so that it is translated in the email's language
+        role=role_label(invitation.role),
+        token=invitation_token(invitation),
+        days=INVITATION_DAYS,
+        email=invitation.email,
     )
     queue_email(
         to=invitation.email,
-        subject=_("Join %(company)s on Konexi", company=company),
-        body=body + "\n",
+        subject=text.subject,
+        body=text.body,
         kind="team_invitation",
         named_user_id=inviter.id,  # the body names the inviter: purged with them
     )
 
 
-def invite(actor: Membership, email: str, role: str) -> Invitation:
-    """Email a signed 7-day invitation to join the actor's company, replacing older ones."""
+def invite(actor: Membership, email: str, role: str, locale: str | None = None) -> Invitation:
+    """Email a signed 7-day invitation to join the actor's company, replacing older ones; in
+    ``locale`` (the inviter's language on the page), else the inviter's stored language."""
     errors: dict[str, object] = {}
     address = ""
     try:
@@ -146,7 +131,7 @@ def invite(actor: Membership, email: str, role: str) -> Invitation:
     )
     db.session.add(invitation)
     db.session.flush()
-    _queue_invitation_email(invitation, actor.user)
+    _queue_invitation_email(invitation, actor.user, locale or actor.user.locale or "en")
     commit_and_dispatch()
     return invitation
 

@@ -32,6 +32,7 @@ from konexi.messaging.outbox import commit_and_dispatch
 from konexi.models import (
     Claim,
     ClaimStatus,
+    Company,
     Membership,
     ReportReason,
     Review,
@@ -361,6 +362,20 @@ def visible_reviews(company_id: int, page: int = 1, per_page: int = PAGE_SIZE) -
     """The company's visible reviews, newest first, one page at a time."""
     statement = select(Review).where(
         Review.company_id == company_id, Review.status == ReviewStatus.VISIBLE
+    )
+    return _reviews_page(statement, page, per_page)
+
+
+def reviews_by(user_id: int, page: int = 1, per_page: int = PAGE_SIZE) -> ReviewPage:
+    """One person's reviews as the public sees them: visible, at live companies, newest first."""
+    statement = (
+        select(Review)
+        .join(Company, Company.id == Review.company_id)
+        .where(
+            Review.user_id == user_id,
+            Review.status == ReviewStatus.VISIBLE,
+            Company.is_active.is_(True),
+        )
     )
     return _reviews_page(statement, page, per_page)
 
