@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -109,8 +110,12 @@ def _redeem(live_server: Any, claim_id: int) -> RedeemOutcome:
 
 @pytest.mark.parametrize(("locale", "javascript"), JOURNEYS, ids=["en-js", "id-nojs"])
 def test_give_a_voucher_the_friend_accepts_and_only_the_new_code_works(
-    live_server, new_page, fake_twilio, locale, javascript
-):
+    live_server: Any,
+    new_page: Callable[..., Any],
+    fake_twilio: FakeTwilio,
+    locale: str,
+    javascript: bool,
+) -> None:
     words = WORDS[locale]
     claim_id, _voucher_id = _prepare(live_server)
     sender = new_page(javascript=javascript, locale=locale)
@@ -147,8 +152,12 @@ def test_give_a_voucher_the_friend_accepts_and_only_the_new_code_works(
 
 @pytest.mark.parametrize(("locale", "javascript"), JOURNEYS, ids=["en-js", "id-nojs"])
 def test_a_withdrawn_share_link_says_it_is_no_longer_available(
-    live_server, new_page, fake_twilio, locale, javascript
-):
+    live_server: Any,
+    new_page: Callable[..., Any],
+    fake_twilio: FakeTwilio,
+    locale: str,
+    javascript: bool,
+) -> None:
     words = WORDS[locale]
     _claim_id, voucher_id = _prepare(live_server)
     with live_server.app.app_context():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
+from flask import Flask
 from sqlalchemy import select
 
 from konexi.extensions import db
@@ -25,7 +27,9 @@ def _mark_for_deletion(user: User) -> None:
     db.session.commit()
 
 
-def test_export_lists_gifts_given_and_received_without_the_friends_contact(app, create_user):
+def test_export_lists_gifts_given_and_received_without_the_friends_contact(
+    app: Flask, create_user: Callable[..., User]
+) -> None:
     sender = create_user(name="Siti Rahma", phone="+6281244440001")
     friend = create_user(name="Budi", phone="+6281244440002", email="budi.gift@example.com")
     accept_gift(friend.id, give(sender, make_claim(sender, make_voucher()), friend.email))
@@ -42,7 +46,9 @@ def test_export_lists_gifts_given_and_received_without_the_friends_contact(app, 
     assert "budi.gift@example.com" not in str(given)
 
 
-def test_purged_sender_and_friend_leave_gifts_only_as_counts(app, create_user):
+def test_purged_sender_and_friend_leave_gifts_only_as_counts(
+    app: Flask, create_user: Callable[..., User]
+) -> None:
     sender = create_user(name="Siti Rahma", phone="+6281244440001", email="siti.g@example.com")
     friend = create_user(name="Budi Santoso", phone="+6281244440002", email="budi.g@example.com")
     other = create_user(name="Dewi Lestari", phone="+6281244440003")

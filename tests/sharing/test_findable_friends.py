@@ -9,6 +9,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from flask import Flask
 from werkzeug.test import TestResponse
 
 from konexi.extensions import db
@@ -17,6 +18,7 @@ from konexi.models.base import utcnow
 from konexi.services.privacy.export import export_user_data
 from konexi.services.privacy.purge import purge_due_accounts
 from konexi.services.sharing import inbox, sharing
+from tests.servers.smtp_server import SmtpServer
 from tests.support.app import csrf_token_from
 from tests.support.auth import log_in
 from tests.support.catalogue import count_queries
@@ -168,6 +170,19 @@ def test_only_the_recipient_can_dismiss_and_only_with_a_csrf_token(client, creat
     log_in(client, friend)
     assert client.post(dismiss).status_code == 400
     assert [e.share_id for e in inbox.shared_with_me(friend.id)] == [result.share_id]
+
+
+def test_a_share_its_sender_withdraws_leaves_the_friends_list(
+    app: Flask, create_user: Callable[..., User], mailbox: SmtpServer
+) -> None:
+    sender = create_user(name="Siti Rahma")
+    friend = findable_friend(create_user)
+    kept = sharing.share_voucher(sender.id, make_voucher().id, FRIEND_EMAIL, "", None)
+    withdrawn = sharing.share_voucher(sender.id, make_voucher().id, FRIEND_EMAIL, "", None)
+
+    assert sharing.withdraw_share(sender.id, withdrawn.share_id)
+
+    assert [e.share_id for e in inbox.shared_with_me(friend.id)] == [kept.share_id]
 
 
 def test_a_sender_who_leaves_is_no_longer_named(app, create_user, mailbox):

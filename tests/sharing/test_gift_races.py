@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask import Flask
 from sqlalchemy import func, select
 
 from konexi.extensions import db
-from konexi.models import Claim, ClaimStatus, Gift, GiftStatus
+from konexi.models import Claim, ClaimStatus, Gift, GiftStatus, User
 from konexi.services.claims.redemption import redeem_by_branch_phone
 from konexi.services.sharing.gifts import accept_gift, take_back_gift
 from tests.support.factories import make_voucher
@@ -18,7 +21,9 @@ BRANCH_PHONE = "+622131900001"  # make_company's Menteng branch, verified
 RACERS = 6
 
 
-def test_one_gift_accepted_at_once_many_times_is_accepted_once(app, create_user):
+def test_one_gift_accepted_at_once_many_times_is_accepted_once(
+    app: Flask, create_user: Callable[..., User]
+) -> None:
     sender = create_user(name="Siti", phone="+6281233330001")
     friend = create_user(name="Budi", phone="+6281233330002")
     token = give(sender, make_claim(sender, make_voucher()), friend.phone)
@@ -33,7 +38,9 @@ def test_one_gift_accepted_at_once_many_times_is_accepted_once(app, create_user)
     assert the_gift().status == GiftStatus.ACCEPTED
 
 
-def test_accept_racing_the_senders_redemption_one_wins(app, create_user):
+def test_accept_racing_the_senders_redemption_one_wins(
+    app: Flask, create_user: Callable[..., User]
+) -> None:
     for _round in range(3):
         sender = create_user(name="Siti")
         friend = create_user(name="Budi")
@@ -65,7 +72,7 @@ def test_accept_racing_the_senders_redemption_one_wins(app, create_user):
             assert new.status == ClaimStatus.ACTIVE
 
 
-def test_accept_racing_the_take_back_one_wins(app, create_user):
+def test_accept_racing_the_take_back_one_wins(app: Flask, create_user: Callable[..., User]) -> None:
     sender = create_user(name="Siti")
     friend = create_user(name="Budi")
     claim = make_claim(sender, make_voucher())

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 from sqlalchemy import select, update
 
 from konexi.extensions import db
@@ -19,13 +21,17 @@ from konexi.models import (
     VoucherStatus,
 )
 from konexi.models.base import utcnow
+from konexi.models.offline_redemptions import OfflineOutcome
+from konexi.services.claims.offline_redemption import OfflineItem, redeem_offline_batch
 from konexi.services.claims.redemption import RedeemOutcome, redeem_by_branch_phone
 from konexi.services.sharing import gifts
 from konexi.services.sharing.gifts import AcceptOutcome, GiftError, accept_gift, give_claim
 from konexi.services.sharing.sharing import recipient_hash, scrub_share_contacts
+from tests.servers.fake_twilio import FakeTwilio
+from tests.servers.smtp_server import SmtpServer
 from tests.support.factories import fresh, make_voucher
 from tests.support.gifts import gift_messages, give, the_gift
-from tests.support.redemption import make_claim
+from tests.support.redemption import make_claim, make_counter, membership_of
 
 BRANCH_PHONE = "+622131900001"  # make_company's Menteng branch, verified
 
@@ -37,7 +43,9 @@ def people(create_user: Callable[..., User]) -> tuple[User, User]:
     return sender, friend
 
 
-def test_accepted_gift_moves_the_code_and_the_old_one_stops_working(app, people, twilio):
+def test_accepted_gift_moves_the_code_and_the_old_one_stops_working(
+    app: Flask, people: tuple[User, User], twilio: FakeTwilio
+) -> None:
     sender, friend = people
     voucher = make_voucher()
     claim = make_claim(sender, voucher)
@@ -64,8 +72,8 @@ def test_accepted_gift_moves_the_code_and_the_old_one_stops_working(app, people,
 
 
 def test_email_gift_is_sent_in_the_senders_language_without_looking_up_accounts(
-    app, people, mailbox
-):
+    app: Flask, people: tuple[User, User], mailbox: SmtpServer
+) -> None:
     sender, _friend = people
     claim = make_claim(sender, make_voucher())
 
@@ -78,7 +86,9 @@ def test_email_gift_is_sent_in_the_senders_language_without_looking_up_accounts(
     assert message.user_id is None and message.named_user_id == sender.id
 
 
-def test_only_the_addressed_friend_can_accept(app, people, create_user):
+def test_only_the_addressed_friend_can_accept(
+    app: Flask, people: tuple[User, User], create_user: Callable[..., User]
+) -> None:
     sender, friend = people
     stranger = create_user(name="Eko")
     claim = make_claim(sender, make_voucher())
@@ -91,7 +101,9 @@ def test_only_the_addressed_friend_can_accept(app, people, create_user):
     assert accept_gift(friend.id, token).ok
 
 
-def test_unverified_friend_cannot_accept(app, people, create_user):
+def test_unverified_friend_cannot_accept(
+    app: Flask, people: tuple[User, User], create_user: Callable[..., User]
+) -> None:
     sender, _friend = people
     unverified = create_user(name="Dewi", phone="+6281211110009", verified=False)
     token = give(sender, make_claim(sender, make_voucher()), "+6281211110009")
@@ -99,7 +111,7 @@ def test_unverified_friend_cannot_accept(app, people, create_user):
     assert accept_gift(unverified.id, token).outcome is AcceptOutcome.UNVERIFIED
 
 
-def test_the_friends_per_person_limit_applies(app, people):
+def test_the_friends_per_person_limit_applies(app: Flask, people: tuple[User, User]) -> None:
     sender, friend = people
     voucher = make_voucher(per_user_limit=1)
     make_claim(friend, voucher)
@@ -110,7 +122,9 @@ def test_the_friends_per_person_limit_applies(app, people):
     assert db.session.scalar(select(Claim.status).where(Claim.user_id == sender.id)) == "active"
 
 
-def test_sender_can_take_a_gift_back_until_it_is_accepted(app, people):
+def test_sender_can_take_a_gift_back_until_it_is_accepted(
+    app: Flask, people: tuple[User, User]
+) -> None:
     sender, friend = people
     claim = make_claim(sender, make_voucher())
     token = give(sender, claim, friend.phone)
@@ -123,7 +137,9 @@ def test_sender_can_take_a_gift_back_until_it_is_accepted(app, people):
     assert gifts.take_back_gift(sender.id, gift.id) is False
 
 
-def test_accepted_gift_cannot_be_taken_back_or_accepted_twice(app, people):
+def test_accepted_gift_cannot_be_taken_back_or_accepted_twice(
+    app: Flask, people: tuple[User, User]
+) -> None:
     sender, friend = people
     token = give(sender, make_claim(sender, make_voucher()), friend.phone)
     first = accept_gift(friend.id, token)
@@ -135,7 +151,7 @@ def test_accepted_gift_cannot_be_taken_back_or_accepted_twice(app, people):
     assert db.session.scalar(select(Claim.id).where(Claim.user_id == friend.id)) == first.claim.id
 
 
-def test_unaccepted_gift_returns_after_the_set_time(app, people):
+def test_unaccepted_gift_returns_after_the_set_time(app: Flask, people: tuple[User, User]) -> None:
     sender, friend = people
     claim = make_claim(sender, make_voucher(ends_at=utcnow() + timedelta(days=30)))
     token = give(sender, claim, friend.phone)
@@ -149,7 +165,9 @@ def test_unaccepted_gift_returns_after_the_set_time(app, people):
     assert fresh(Claim, claim.id).status == ClaimStatus.ACTIVE
 
 
-def test_gift_past_its_time_is_refused_at_accept_even_before_the_job_runs(app, people):
+def test_gift_past_its_time_is_refused_at_accept_even_before_the_job_runs(
+    app: Flask, people: tuple[User, User]
+) -> None:
     sender, friend = people
     voucher = make_voucher(ends_at=utcnow() + timedelta(days=2))
     token = give(sender, make_claim(sender, voucher), friend.phone)
@@ -162,7 +180,9 @@ def test_gift_past_its_time_is_refused_at_accept_even_before_the_job_runs(app, p
     assert accept_gift(friend.id, token).outcome is AcceptOutcome.EXPIRED
 
 
-def test_a_claim_is_given_once_at_a_time(app, people, create_user):
+def test_a_claim_is_given_once_at_a_time(
+    app: Flask, people: tuple[User, User], create_user: Callable[..., User]
+) -> None:
     sender, friend = people
     claim = make_claim(sender, make_voucher())
     give(sender, claim, friend.phone)
@@ -172,7 +192,9 @@ def test_a_claim_is_given_once_at_a_time(app, people, create_user):
     assert refused.value.reason == "pending"
 
 
-def test_received_gift_is_given_again_only_when_the_provider_allows(app, people, create_user):
+def test_received_gift_is_given_again_only_when_the_provider_allows(
+    app: Flask, people: tuple[User, User], create_user: Callable[..., User]
+) -> None:
     sender, friend = people
     third = create_user(name="Eko", phone="+6281211110003")
     voucher = make_voucher()
@@ -190,7 +212,9 @@ def test_received_gift_is_given_again_only_when_the_provider_allows(app, people,
     assert again.ok and fresh(Claim, received.claim.id).status == ClaimStatus.GIVEN
 
 
-def test_only_the_holder_gives_and_only_an_active_claim(app, people):
+def test_only_the_holder_gives_and_only_an_active_claim(
+    app: Flask, people: tuple[User, User]
+) -> None:
     sender, friend = people
     voucher = make_voucher()
     claim = make_claim(sender, voucher)
@@ -205,7 +229,9 @@ def test_only_the_holder_gives_and_only_an_active_claim(app, people):
     assert gift_messages() == []
 
 
-def test_giving_to_yourself_and_bad_addresses_are_refused_by_field(app, people):
+def test_giving_to_yourself_and_bad_addresses_are_refused_by_field(
+    app: Flask, people: tuple[User, User]
+) -> None:
     sender, _friend = people
     claim = make_claim(sender, make_voucher())
 
@@ -219,7 +245,7 @@ def test_giving_to_yourself_and_bad_addresses_are_refused_by_field(app, people):
         assert refused.value.reason == reason and "contact" in refused.value.errors
 
 
-def test_redeeming_first_voids_the_pending_gift(app, people):
+def test_redeeming_first_voids_the_pending_gift(app: Flask, people: tuple[User, User]) -> None:
     sender, friend = people
     claim = make_claim(sender, make_voucher())
     token = give(sender, claim, friend.phone)
@@ -231,7 +257,9 @@ def test_redeeming_first_voids_the_pending_gift(app, people):
     assert the_gift().status == GiftStatus.VOID
 
 
-def test_one_friend_receives_at_most_three_gifts_a_day(app, create_user):
+def test_one_friend_receives_at_most_three_gifts_a_day(
+    app: Flask, create_user: Callable[..., User]
+) -> None:
     friend = create_user(name="Budi", phone="+6281211110002")
     for n in range(gifts.GIFTS_PER_RECIPIENT):
         giver = create_user(name=f"Giver {n}")
@@ -243,7 +271,9 @@ def test_one_friend_receives_at_most_three_gifts_a_day(app, create_user):
     assert refused.value.reason == "recipient_limit"
 
 
-def test_the_friends_address_is_redacted_from_the_gift_message_once_delivered(app, people):
+def test_the_friends_address_is_redacted_from_the_gift_message_once_delivered(
+    app: Flask, people: tuple[User, User]
+) -> None:
     sender, _friend = people
     give(sender, make_claim(sender, make_voucher()), "teman.baru@example.com")
     assert [m.to_address for m in gift_messages()] == ["teman.baru@example.com"]
@@ -254,7 +284,9 @@ def test_the_friends_address_is_redacted_from_the_gift_message_once_delivered(ap
     assert the_gift().recipient_hash == recipient_hash("teman.baru@example.com")
 
 
-def test_a_voucher_its_provider_ended_early_cannot_be_accepted(app, people):
+def test_a_voucher_its_provider_ended_early_cannot_be_accepted(
+    app: Flask, people: tuple[User, User]
+) -> None:
     sender, friend = people
     voucher = make_voucher()
     token = give(sender, make_claim(sender, voucher), friend.phone)
@@ -264,3 +296,50 @@ def test_a_voucher_its_provider_ended_early_cannot_be_accepted(app, people):
 
     assert accept_gift(friend.id, token).outcome is AcceptOutcome.EXPIRED
     assert db.session.scalar(select(Claim).where(Claim.user_id == friend.id)) is None
+
+
+def _give_as(sender: User, display_name: str, contact: str, locale: str = "en") -> None:
+    """``sender``, under ``display_name``, gives a fresh claim to ``contact``."""
+    sender.display_name = display_name
+    db.session.commit()
+    give(sender, make_claim(sender, make_voucher()), contact, locale=locale)
+
+
+def test_a_gift_names_the_sender_by_their_public_name(
+    app: Flask, people: tuple[User, User], twilio: FakeTwilio
+) -> None:
+    _give_as(people[0], "Kopi Lover", "0812 1111 0002")
+
+    [sms] = twilio.to("+6281211110002")
+    assert sms.body.startswith("Kopi Lover gave you a voucher on Konexi") and "Siti" not in sms.body
+
+
+def test_a_name_that_cannot_be_shown_becomes_a_friend_in_the_messages_language(
+    app: Flask, people: tuple[User, User], mailbox: SmtpServer
+) -> None:
+    _give_as(people[0], "promo evil。com", "teman@example.com", locale="id")
+
+    [mail] = mailbox.to("teman@example.com")
+    assert mail.subject == "Seorang teman memberi Anda voucher di Konexi"
+    assert "evil" not in mail.subject + mail.text
+
+
+def test_an_offline_counter_refuses_the_given_code_and_redeems_the_friends(
+    app: Flask, create_user: Callable[..., User], twilio: FakeTwilio
+) -> None:
+    c = make_counter(create_user)
+    friend = create_user(name="Budi", phone="+6281211110002")
+    accepted = accept_gift(friend.id, give(c.customer, c.claim, "0812 1111 0002"))
+    assert accepted.claim is not None
+
+    old, new = redeem_offline_batch(
+        membership_of(c.staff),
+        [
+            OfflineItem(str(uuid.uuid4()), c.claim.code, c.here.id),
+            OfflineItem(str(uuid.uuid4()), accepted.claim.code, c.here.id),
+        ],
+    )
+
+    assert (old.outcome, new.outcome) == (OfflineOutcome.NOT_FOUND, OfflineOutcome.REDEEMED)
+    assert fresh(Claim, c.claim.id).status == ClaimStatus.GIVEN
+    assert fresh(Claim, accepted.claim.id).status == ClaimStatus.REDEEMED

@@ -3,16 +3,20 @@ the rate limit, the friend's /g/ page and the withdrawn /s/ page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import unescape
 
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from konexi.extensions import db
-from konexi.models import Claim, ClaimStatus, Gift, Voucher
+from konexi.models import Claim, ClaimStatus, Gift, User, Voucher
 from konexi.services.sharing.sharing import share_voucher
+from tests.servers.fake_twilio import FakeTwilio
 from tests.support.auth import log_in, log_out
-from tests.support.console import post_form, voucher_form
+from tests.support.console import Console, post_form, voucher_form
 from tests.support.factories import fresh, make_voucher
 from tests.support.gifts import gift_messages, give, post_give, post_with_token, the_gift
 from tests.support.redemption import make_claim
@@ -23,7 +27,9 @@ def text_of(response: TestResponse) -> str:
     return unescape(response.get_data(as_text=True))
 
 
-def test_give_without_js_then_the_friend_accepts_and_holds_a_new_code(client, create_user, twilio):
+def test_give_without_js_then_the_friend_accepts_and_holds_a_new_code(
+    client: FlaskClient, create_user: Callable[..., User], twilio: FakeTwilio
+) -> None:
     sender = create_user(name="Siti Rahma")
     friend = create_user(name="Budi", phone="+6281255550002")
     claim = make_claim(sender, make_voucher())
@@ -57,7 +63,9 @@ def test_give_without_js_then_the_friend_accepts_and_holds_a_new_code(client, cr
     assert "Given to a friend. This code no longer works." in text_of(client.get("/me/vouchers"))
 
 
-def test_the_answer_is_the_same_whether_or_not_the_address_has_an_account(client, create_user):
+def test_the_answer_is_the_same_whether_or_not_the_address_has_an_account(
+    client: FlaskClient, create_user: Callable[..., User]
+) -> None:
     sender = create_user()
     create_user(phone="+6281255550002")
     voucher = make_voucher(per_user_limit=2)
@@ -71,7 +79,9 @@ def test_the_answer_is_the_same_whether_or_not_the_address_has_an_account(client
     assert len(gift_messages()) == 2
 
 
-def test_bad_address_is_shown_next_to_the_field(client, create_user):
+def test_bad_address_is_shown_next_to_the_field(
+    client: FlaskClient, create_user: Callable[..., User]
+) -> None:
     sender = create_user()
     claim = make_claim(sender, make_voucher())
     log_in(client, sender)
@@ -83,7 +93,9 @@ def test_bad_address_is_shown_next_to_the_field(client, create_user):
     assert gift_messages() == []
 
 
-def test_give_take_back_and_accept_need_the_csrf_token(client, create_user):
+def test_give_take_back_and_accept_need_the_csrf_token(
+    client: FlaskClient, create_user: Callable[..., User]
+) -> None:
     sender = create_user()
     friend = create_user(phone="+6281255550002")
     claim = make_claim(sender, make_voucher())
@@ -97,7 +109,9 @@ def test_give_take_back_and_accept_need_the_csrf_token(client, create_user):
     assert fresh(Claim, claim.id).status == ClaimStatus.ACTIVE
 
 
-def test_only_the_holder_gives_and_takes_back_and_only_the_friend_accepts(client, create_user):
+def test_only_the_holder_gives_and_takes_back_and_only_the_friend_accepts(
+    client: FlaskClient, create_user: Callable[..., User]
+) -> None:
     sender = create_user()
     friend = create_user(phone="+6281255550002")
     stranger = create_user()
@@ -118,7 +132,9 @@ def test_only_the_holder_gives_and_takes_back_and_only_the_friend_accepts(client
     assert gone.status_code == 410 and "no longer available" in text_of(gone)
 
 
-def test_giving_is_rate_limited_per_user(app_factory, redis_url, create_user):
+def test_giving_is_rate_limited_per_user(
+    app_factory: Callable[..., Flask], redis_url: str, create_user: Callable[..., User]
+) -> None:
     app = app_factory(REDIS_URL=redis_url, RATELIMIT_GIFTS_PER_USER="2 per minute")
     client = app.test_client()
     with app.app_context():
@@ -129,7 +145,9 @@ def test_giving_is_rate_limited_per_user(app_factory, redis_url, create_user):
     assert statuses == [422, 422, 429]
 
 
-def test_withdrawn_share_link_says_no_longer_available(client, create_user, twilio):
+def test_withdrawn_share_link_says_no_longer_available(
+    client: FlaskClient, create_user: Callable[..., User], twilio: FakeTwilio
+) -> None:
     sender = create_user()
     voucher = make_voucher()
     share_voucher(sender.id, voucher.id, "+6281255550002", None, "10.0.0.1")
@@ -156,7 +174,9 @@ def test_withdrawn_share_link_says_no_longer_available(client, create_user, twil
     assert "Withdraw the link" not in text_of(client.get("/me/vouchers"))
 
 
-def test_provider_allows_re_gifting_in_the_voucher_form(client, console):
+def test_provider_allows_re_gifting_in_the_voucher_form(
+    client: FlaskClient, console: Console
+) -> None:
     voucher = console.voucher()
     console.log_in(client, "admin")
     edit = f"/provider/vouchers/{voucher.id}/edit"

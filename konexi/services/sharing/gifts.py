@@ -37,7 +37,6 @@ from konexi.services.claims.claims import SlotTaken, claims_held, insert_claim
 from konexi.services.claims.voucher_stats import record_gift
 from konexi.services.errors import FieldErrors
 from konexi.services.sharing import sharing
-from konexi.services.sharing.link_check import has_link
 from konexi.services.signing import Digest, keyed_digest
 from konexi.urls import external_url
 
@@ -91,12 +90,6 @@ def _rows_changed(statement: Update) -> int:
 
 def token_hash(token: str) -> str:
     return keyed_digest(Digest.GIFT_LINK, token)
-
-
-def _first_name(user: User) -> str:
-    # Names are free text: one that looks like a link must not slip a URL into the message.
-    first = ((user.name or "").split() or [""])[0][:30]
-    return first if first and not has_link(first) else ""
 
 
 def _addresses_of(user: User) -> set[str]:
@@ -193,7 +186,7 @@ def give_claim(
             "gift",
             locale,
             channel=channel,
-            name=_first_name(sender) or str(_l("A friend")),
+            name=sharing.sender_public_name(sender),
             title=voucher.title,
             company=voucher.company.name,
             url=external_url("sharing.gift_landing", token=token),

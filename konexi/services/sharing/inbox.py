@@ -28,10 +28,15 @@ class SharedWithMe:
 
 
 def shared_with_me(user_id: int, limit: int = INBOX_SIZE) -> list[SharedWithMe]:
-    """The shares sent to this account and not dismissed, newest first."""
+    """The shares sent to this account, not dismissed and not withdrawn, newest first."""
+    # A share its sender withdrew (sent to the wrong person, say) leaves the list with its link.
     rows = db.session.scalars(
         select(Share)
-        .where(Share.recipient_user_id == user_id, Share.recipient_dismissed_at.is_(None))
+        .where(
+            Share.recipient_user_id == user_id,
+            Share.recipient_dismissed_at.is_(None),
+            Share.withdrawn_at.is_(None),
+        )
         .options(
             joinedload(Share.sender),
             joinedload(Share.voucher).joinedload(Voucher.company),

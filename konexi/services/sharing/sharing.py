@@ -151,9 +151,9 @@ def voucher_state(voucher: Voucher) -> Availability:
     return Availability.SOLD_OUT if voucher.remaining <= 0 else Availability.LIVE
 
 
-def _sender_public_name(user: User) -> str:
-    """The sender's public name (the display name they chose, else the first name), or ""
-    (the message says "A friend") when there is none to show."""
+def sender_public_name(user: User) -> str:
+    """The sender's public name in a share or gift message (the display name they chose, else
+    the first name), or "" (the message says "A friend") when there is none to show."""
     # Names are free text: one that looks like a link must not slip a URL into the message.
     first = user.public_name.strip()[:30]
     return first if first and not has_link(first) else ""
@@ -293,7 +293,7 @@ def share_voucher(
             "share",
             locale or sender.locale or "en",
             channel=channel,
-            name=_sender_public_name(sender),
+            name=sender_public_name(sender),
             title=voucher.title,
             company=voucher.company.name,
             message=note,
