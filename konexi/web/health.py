@@ -50,8 +50,11 @@ def announce_nearby_search(app: Flask) -> None:
     """Decide (and log, in one line) which nearby search this database runs, at start-up.
 
     Run in gunicorn's master before the fork: the connection it used is closed, so that no
-    worker inherits its socket; the answer itself is inherited.
+    worker inherits its socket; the answer itself is inherited. An app without the database
+    (the benchmark's bare "hello" app runs under the same gunicorn.conf.py) has nothing to say.
     """
+    if "sqlalchemy" not in app.extensions:
+        return
     with app.app_context():
         try:
             nearby_path(db.session)
