@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from konexi.dev.demo_data import load_demo_data
+from konexi.extensions import db
 
 
 def test_feed_lists_demo_vouchers_with_load_more(app, client):
@@ -47,10 +48,20 @@ def test_privacy_notice_in_both_languages(client):
     assert "Pemberitahuan privasi" in client.get("/privacy?lang=id").get_data(as_text=True)
 
 
+def _nearby_search() -> str:
+    """What /healthz says of the nearby search: the test PostgreSQL has PostGIS."""
+    return "postgis" if db.engine.dialect.name == "postgresql" else "portable"
+
+
 def test_healthz_with_inline_jobs(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "inline"}
+    assert response.get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "inline",
+        "nearby": _nearby_search(),
+    }
 
 
 def test_healthz_reports_redis(app_factory, redis_url):
@@ -65,7 +76,14 @@ def test_healthz_is_200_and_degraded_when_only_redis_is_down(app_factory):
     client = app_factory(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0").test_client()
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "degraded", "database": "ok", "redis": "down"}
+    with client.application.app_context():
+        nearby = _nearby_search()
+    assert response.get_json() == {
+        "status": "degraded",
+        "database": "ok",
+        "redis": "down",
+        "nearby": nearby,
+    }
 
 
 def test_security_headers_on_every_page(client):

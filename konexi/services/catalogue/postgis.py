@@ -106,6 +106,7 @@ def outside_postgis(
 ) -> bool:
     """Alembic's include_object: leave out what the PostGIS migration and extension own (the
     extension's spatial_ref_sys table, branches.location and its index), which no model maps."""
-    if type_ == "table" and name == "spatial_ref_sys":
-        return False
-    return not (type_ in {"column", "index"} and name in {"location", "ix_branches_location"})
+    if type_ == "table":
+        return name != "spatial_ref_sys"
+    table = getattr(getattr(obj, "table", None), "name", None)
+    return not (table == "branches" and name in {"location", "ix_branches_location"})
