@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from konexi.dev.demo_data import load_demo_data
-from konexi.extensions import db
+from tests.support.app import nearby_search
 
 
 def test_feed_lists_demo_vouchers_with_load_more(app, client):
@@ -48,11 +48,6 @@ def test_privacy_notice_in_both_languages(client):
     assert "Pemberitahuan privasi" in client.get("/privacy?lang=id").get_data(as_text=True)
 
 
-def _nearby_search() -> str:
-    """What /healthz says of the nearby search: the test PostgreSQL has PostGIS."""
-    return "postgis" if db.engine.dialect.name == "postgresql" else "portable"
-
-
 def test_healthz_with_inline_jobs(client):
     response = client.get("/healthz")
     assert response.status_code == 200
@@ -60,7 +55,7 @@ def test_healthz_with_inline_jobs(client):
         "status": "ok",
         "database": "ok",
         "redis": "inline",
-        "nearby": _nearby_search(),
+        "nearby": nearby_search(),
     }
 
 
@@ -77,7 +72,7 @@ def test_healthz_is_200_and_degraded_when_only_redis_is_down(app_factory):
     response = client.get("/healthz")
     assert response.status_code == 200
     with client.application.app_context():
-        nearby = _nearby_search()
+        nearby = nearby_search()
     assert response.get_json() == {
         "status": "degraded",
         "database": "ok",

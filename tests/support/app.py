@@ -41,6 +41,12 @@ def migrate(database_url: str, smtp: SmtpServer, twilio: FakeTwilio) -> None:
         db.engine.dispose()
 
 
+def nearby_search() -> str:
+    """What /healthz says of the nearby search on the current app's test database: the test
+    PostgreSQL has PostGIS (migrated with the extension), SQLite runs the portable search."""
+    return "postgis" if db.engine.dialect.name == "postgresql" else "portable"
+
+
 def truncate_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
