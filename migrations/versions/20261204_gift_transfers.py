@@ -1,7 +1,7 @@
 """Gifts (a claim given to a friend), re-gift setting on vouchers, withdrawn shares, gift counts.
 
 Revision ID: 20261204_gift
-Revises: 20261204_offline
+Revises: 20261204_postgis
 Create Date: 2026-12-04
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261204_gift"
-down_revision = "20261204_offline"
+down_revision = "20261204_postgis"
 branch_labels = None
 depends_on = None
 
