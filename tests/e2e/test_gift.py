@@ -68,6 +68,8 @@ def _prepare(live_server: Any) -> tuple[int, int]:
                 password_hash=hash_password(PASSWORD),
                 phone_verified_at=utcnow(),
                 email_verified_at=utcnow(),
+                # Wants texts: with SMS notifications off a share is only listed, not texted.
+                sms_notifications=True,
             )
         )
         db.session.commit()
