@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_fresh, login_required, login_user
 
@@ -43,7 +44,7 @@ def _user():  # type: ignore[no-untyped-def]
     return current_user._get_current_object()
 
 
-def _answer(kind: str, status: int = 200, **overrides: Any):  # type: ignore[no-untyped-def]
+def _answer(kind: str, status: int = 200, **overrides: Any) -> ResponseReturnValue:
     user = _user()
     context: dict[str, Any] = {
         "kind": kind,
@@ -63,14 +64,14 @@ def _answer(kind: str, status: int = 200, **overrides: Any):  # type: ignore[no-
 
 @bp.get("/<any(email, phone):kind>")
 @login_required
-def contact(kind: str):  # type: ignore[no-untyped-def]
+def contact(kind: str) -> ResponseReturnValue:
     return _answer(kind)
 
 
 @bp.post("/<any(email, phone):kind>")
 @login_required
 @limiter.limit(CONTACT_CHANGE_PER_USER, key_func=user_key)
-def request_contact_change(kind: str):  # type: ignore[no-untyped-def]
+def request_contact_change(kind: str) -> ResponseReturnValue:
     form = ChangeContactForm().for_kind(kind)
     try:
         contact_changes.request_change(
@@ -99,7 +100,7 @@ def request_contact_change(kind: str):  # type: ignore[no-untyped-def]
 @bp.post("/<any(email, phone):kind>/confirm")
 @login_required
 @limiter.limit(VERIFY_PER_USER, key_func=user_key)
-def confirm_contact_change(kind: str):  # type: ignore[no-untyped-def]
+def confirm_contact_change(kind: str) -> ResponseReturnValue:
     code_form = CodeForm(prefix="new")
     if not code_form.validate():
         return _answer(kind, 422, code_form=code_form)
@@ -128,7 +129,7 @@ def confirm_contact_change(kind: str):  # type: ignore[no-untyped-def]
 @bp.post("/<any(email, phone):kind>/resend")
 @login_required
 @limiter.limit(CONTACT_CHANGE_PER_USER, key_func=user_key)
-def resend_contact_code(kind: str):  # type: ignore[no-untyped-def]
+def resend_contact_code(kind: str) -> ResponseReturnValue:
     try:
         contact_changes.send_code(_user(), kind, client_ip())  # type: ignore[arg-type]
     except (AccountError, TooManyCodes) as error:
@@ -141,7 +142,7 @@ def resend_contact_code(kind: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/<any(email, phone):kind>/cancel")
 @login_required
-def cancel_contact_change(kind: str):  # type: ignore[no-untyped-def]
+def cancel_contact_change(kind: str) -> ResponseReturnValue:
     contact_changes.cancel_change(_user(), kind)  # type: ignore[arg-type]
     flash(_("The change is cancelled."))
     return redirect_after_post(url_for("account.contact", kind=kind))

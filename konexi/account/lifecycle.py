@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, flash, make_response, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -55,7 +56,7 @@ def _export_page(form: ExportForm, error: object = None, status: int = 200) -> R
 
 @bp.post("/export")
 @login_required
-def create_export():  # type: ignore[no-untyped-def]
+def create_export() -> ResponseReturnValue:
     # CSRFProtect has checked the token; the form has no other field.
     if export_jobs.export_fits_inline(current_user.id):
         token = account_lifecycle.make_export_token(current_user)
@@ -98,7 +99,7 @@ def download_export_file(token: str) -> Response:
 @bp.route("/close", methods=["GET", "POST"])
 @login_required
 @limiter.limit(limits.PASSWORD_CHANGE_PER_USER, key_func=limits.user_key, methods=["POST"])
-def close():  # type: ignore[no-untyped-def]
+def close() -> ResponseReturnValue:
     form = ConfirmWithPasswordForm()
     if form.validate_on_submit():
         try:
@@ -116,25 +117,27 @@ def close():  # type: ignore[no-untyped-def]
     return _lifecycle_page("account/close.html", form)
 
 
-def _lifecycle_page(template: str, form: ConfirmWithPasswordForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _lifecycle_page(
+    template: str, form: ConfirmWithPasswordForm, status: int = 200
+) -> ResponseReturnValue:
     """The close or delete page, telling a company's only owner what to do first."""
     sole_owner_of = companies_only_owned_by(current_user.id)
     return render_template(template, form=form, sole_owner_of=sole_owner_of), status
 
 
-def _refused_for_owners(template: str, form: ConfirmWithPasswordForm):  # type: ignore[no-untyped-def]
+def _refused_for_owners(template: str, form: ConfirmWithPasswordForm) -> ResponseReturnValue:
     return _lifecycle_page(template, form, status=409)
 
 
 @bp.get("/closed")
-def closed():  # type: ignore[no-untyped-def]
+def closed() -> ResponseReturnValue:
     return render_template("account/close_done.html")
 
 
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
 @limiter.limit(limits.PASSWORD_CHANGE_PER_USER, key_func=limits.user_key, methods=["POST"])
-def delete():  # type: ignore[no-untyped-def]
+def delete() -> ResponseReturnValue:
     form = ConfirmWithPasswordForm()
     if form.validate_on_submit():
         try:
@@ -152,13 +155,13 @@ def delete():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/deleted")
-def deleted():  # type: ignore[no-untyped-def]
+def deleted() -> ResponseReturnValue:
     return render_template("account/delete_done.html")
 
 
 @bp.route("/reopen", methods=["GET", "POST"])
 @limits.login_attempt_limits
-def reopen():  # type: ignore[no-untyped-def]
+def reopen() -> ResponseReturnValue:
     form = ReopenForm()
     if form.validate_on_submit():
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -25,7 +26,7 @@ _LIFECYCLE_ENDPOINTS = frozenset({"account.export", "account.close", "account.de
 @bp.get("")
 @bp.get("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return render_template(
         "account/index.html",
         summary=profile.claim_summary(current_user.id),
@@ -37,7 +38,9 @@ def index():  # type: ignore[no-untyped-def]
     )
 
 
-def _render_profile(form: ProfileForm, picture_form: PictureForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_profile(
+    form: ProfileForm, picture_form: PictureForm, status: int = 200
+) -> ResponseReturnValue:
     picture = profile.profile_picture(current_user.id)
     return (
         render_template(
@@ -59,7 +62,7 @@ def _with_choices(form: ProfileForm) -> ProfileForm:
 
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
-def edit_profile():  # type: ignore[no-untyped-def]
+def edit_profile() -> ResponseReturnValue:
     if request.method == "GET":
         form = _with_choices(
             ProfileForm(
@@ -98,7 +101,7 @@ def _picture_message(problem: ImageProblem) -> str:
 @bp.post("/profile/picture")
 @login_required
 @picture_upload_limit
-def upload_picture():  # type: ignore[no-untyped-def]
+def upload_picture() -> ResponseReturnValue:
     picture_form = PictureForm()
     upload = picture_form.picture.data
     data = upload.read() if upload is not None and hasattr(upload, "read") else b""
@@ -126,7 +129,7 @@ def upload_picture():  # type: ignore[no-untyped-def]
 
 @bp.post("/profile/picture/remove")
 @login_required
-def remove_picture():  # type: ignore[no-untyped-def]
+def remove_picture() -> ResponseReturnValue:
     profile.remove_profile_picture(current_user.id)
     flash(_("Your picture is removed."), "success")
     return redirect_after_post(url_for("account.edit_profile"))

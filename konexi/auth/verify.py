@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, render_template, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -75,11 +76,11 @@ def _context(**overrides: Any) -> dict[str, Any]:
     return context
 
 
-def _answer(section: str, **context: Any):  # type: ignore[no-untyped-def]
+def _answer(section: str, **context: Any) -> ResponseReturnValue:
     return render_page_or_fragment(_PAGE, _FRAGMENTS[section], **_context(**context))
 
 
-def _done_or_section(section: str, message: str):  # type: ignore[no-untyped-def]
+def _done_or_section(section: str, message: str) -> ResponseReturnValue:
     """After a success: leave when both are verified, else show what is left."""
     if current_user.is_verified:
         flash(_("Your phone and email are verified. You can claim vouchers now."))
@@ -90,7 +91,9 @@ def _done_or_section(section: str, message: str):  # type: ignore[no-untyped-def
     return redirect_after_post(url_for("auth.verify"))
 
 
-def _notice_or_redirect(section: str, message: str, category: str = "message"):  # type: ignore[no-untyped-def]
+def _notice_or_redirect(
+    section: str, message: str, category: str = "message"
+) -> ResponseReturnValue:
     if wants_fragment():
         return _answer(section, **{f"{section}_notice": message, "notice_category": category})
     flash(message, category)
@@ -104,7 +107,7 @@ def _is_verified(section: str) -> bool:
 
 @bp.get("/verify")
 @login_required
-def verify():  # type: ignore[no-untyped-def]
+def verify() -> ResponseReturnValue:
     return render_template(_PAGE, **_context())
 
 
@@ -131,14 +134,14 @@ def _confirm(section: str, confirm, verified_message: str):  # type: ignore[no-u
 @bp.post("/verify/phone")
 @login_required
 @limiter.limit(limits.VERIFY_PER_USER, key_func=limits.user_key)
-def verify_phone():  # type: ignore[no-untyped-def]
+def verify_phone() -> ResponseReturnValue:
     return _confirm("phone", accounts.confirm_phone, _("Your phone number is verified."))
 
 
 @bp.post("/verify/email")
 @login_required
 @limiter.limit(limits.VERIFY_PER_USER, key_func=limits.user_key)
-def verify_email():  # type: ignore[no-untyped-def]
+def verify_email() -> ResponseReturnValue:
     return _confirm("email", accounts.confirm_email, _("Your email is verified."))
 
 
@@ -158,7 +161,7 @@ def _resend(section: str, send, sent_message: str):  # type: ignore[no-untyped-d
 @bp.post("/verify/phone/resend")
 @login_required
 @limiter.limit(limits.RESEND_PER_USER, key_func=limits.user_key)
-def verify_phone_resend():  # type: ignore[no-untyped-def]
+def verify_phone_resend() -> ResponseReturnValue:
     message = _("We sent a new code to %(phone)s.", phone=display_phone(current_user.phone or ""))
     return _resend("phone", accounts.send_phone_code, message)
 
@@ -166,14 +169,14 @@ def verify_phone_resend():  # type: ignore[no-untyped-def]
 @bp.post("/verify/email/resend")
 @login_required
 @limiter.limit(limits.RESEND_PER_USER, key_func=limits.user_key)
-def verify_email_resend():  # type: ignore[no-untyped-def]
+def verify_email_resend() -> ResponseReturnValue:
     message = _("We sent a new code and link to %(email)s.", email=current_user.email)
     return _resend("email", accounts.send_email_code, message)
 
 
 @bp.get("/verify/email/<token>")
 @limiter.limit(limits.EMAIL_LINK_PER_IP)
-def verify_email_link(token: str):  # type: ignore[no-untyped-def]
+def verify_email_link(token: str) -> ResponseReturnValue:
     me = current_user.id if current_user.is_authenticated else None
     try:
         check, user = accounts.confirm_email_link(token, me)

@@ -1,6 +1,7 @@
 """Development-only pages (404 in testing and production)."""
 
 from flask import abort, current_app, render_template
+from flask.typing import ResponseReturnValue
 
 from konexi.dev import bp
 from konexi.messaging.dev_outbox import recent_messages
@@ -13,5 +14,5 @@ def _development_only():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/outbox")
-def outbox():  # type: ignore[no-untyped-def]
+def outbox() -> ResponseReturnValue:
     return render_template("dev/outbox.html", messages=recent_messages())

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from konexi.extensions import db
+from konexi.extensions import Model, db
 from konexi.models.base import UTCDateTime, utcnow
 from konexi.models.media import Image
 from konexi.models.users import User
@@ -26,7 +26,7 @@ voucher_branches = Table(
 )
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +41,7 @@ class Category(db.Model):
         return self.name_id if locale == "id" else self.name_en
 
 
-class Company(db.Model):
+class Company(Model):
     __tablename__ = "companies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,7 +55,7 @@ class Company(db.Model):
     branches: Mapped[list[Branch]] = relationship(back_populates="company")
 
 
-class Branch(db.Model):
+class Branch(Model):
     __tablename__ = "branches"
     # The nearby search seeks each 0.1° latitude row of its box for the box's longitudes, and
     # reads the coordinates and the active flag from the index alone.
@@ -98,7 +98,7 @@ class Branch(db.Model):
         return None
 
 
-class CompanyPhone(db.Model):
+class CompanyPhone(Model):
     """A phone number a company proved it holds: one number serves one company (unique)."""
 
     __tablename__ = "company_phones"
@@ -126,7 +126,7 @@ def _keep_latitude_band(_mapper, _connection, branch: Branch) -> None:  # type: 
     branch.lat_band = latitude_band(branch.latitude)
 
 
-class Voucher(db.Model):
+class Voucher(Model):
     __tablename__ = "vouchers"
     __table_args__ = (
         Index("ix_vouchers_status_ends", "status", "ends_at"),

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, utcnow
 from konexi.models.catalogue import Branch, Voucher
 from konexi.models.users import User
@@ -18,7 +18,7 @@ CLAIM_STATUSES = ("active", "redeemed")
 CLAIM_STATES = ("active", "redeemed", "expired")
 
 
-class Claim(db.Model):
+class Claim(Model):
     __tablename__ = "claims"
     __table_args__ = (
         # claim_number runs 1..per_user_limit, so the per-user limit holds even under a race.

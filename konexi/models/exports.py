@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, utcnow
 
 # pending: waiting for the job; ready: the file can be downloaded until expires_at;
@@ -15,7 +15,7 @@ from konexi.models.base import UTCDateTime, utcnow
 EXPORT_STATUSES = ("pending", "ready", "failed")
 
 
-class DataExport(db.Model):
+class DataExport(Model):
     """One "download my data" file; the row (and the payload) goes with the account."""
 
     __tablename__ = "data_exports"

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, utcnow
 
 # pending: waiting for a worker; sending: a worker holds it; sent: handed to Twilio/SMTP;
@@ -15,7 +15,7 @@ from konexi.models.base import UTCDateTime, utcnow
 OUTBOX_STATUSES = ("pending", "sending", "sent", "delivered", "failed", "dev")
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, utcnow
 
 # console: a member looked the customer up at /provider/redeem; sms: a branch phone texted a code.
@@ -16,7 +16,7 @@ ACCESS_CHANNELS = ("console", "sms")
 ACCESS_PURPOSES = ("lookup", "redeem")
 
 
-class CustomerDataAccess(db.Model):
+class CustomerDataAccess(Model):
     """One access by a provider to a customer's data (the claim, or the customer without one)."""
 
     __tablename__ = "customer_data_access"

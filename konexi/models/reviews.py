@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, utcnow
 from konexi.models.catalogue import Company, Voucher
 from konexi.models.users import User
@@ -19,7 +19,7 @@ MAX_REVIEW_CHARS = 1000
 REPORT_REASONS = ("spam", "offensive", "personal_info", "not_genuine", "other")
 
 
-class Review(db.Model):
+class Review(Model):
     __tablename__ = "reviews"
     __table_args__ = (
         # One review per voucher and person (NULLs, i.e. deleted accounts, never collide).
@@ -63,7 +63,7 @@ class Review(db.Model):
         return self.user.public_name or None
 
 
-class ReviewReport(db.Model):
+class ReviewReport(Model):
     __tablename__ = "review_reports"
     __table_args__ = (
         UniqueConstraint("review_id", "reporter_id", name="uq_review_reports_reporter"),

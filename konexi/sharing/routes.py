@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, make_response, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -76,7 +77,7 @@ def _voucher_or_404(voucher_id: int) -> Voucher:
     return voucher
 
 
-def _render(voucher: Voucher, form: ShareForm, status: int = 200, sent=None):  # type: ignore[no-untyped-def]
+def _render(voucher: Voucher, form: ShareForm, status: int = 200, sent=None) -> ResponseReturnValue:
     context = {"voucher": voucher, "share_form": form, "sent": sent}
     if wants_fragment():
         # htmx swaps only 2xx answers: errors come back as 200 with the messages in the form.
@@ -90,7 +91,7 @@ def _render(voucher: Voucher, form: ShareForm, status: int = 200, sent=None):  #
 @bp.route("/vouchers/<int:voucher_id>/share", methods=["GET", "POST"])
 @limiter.limit(POSTS_PER_USER, key_func=_user_key, methods=["POST"])
 @limiter.limit(POSTS_PER_IP, methods=["POST"])
-def share(voucher_id: int):  # type: ignore[no-untyped-def]
+def share(voucher_id: int) -> ResponseReturnValue:
     voucher = _voucher_or_404(voucher_id)
     form = ShareForm()
     if request.method == "GET":
@@ -115,7 +116,7 @@ def share(voucher_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/s/<token>")
-def landing(token: str):  # type: ignore[no-untyped-def]
+def landing(token: str) -> ResponseReturnValue:
     # Nothing about the sender is shown (not even a first name): the link may be forwarded,
     # and who shared what with whom is the sender's business.
     if len(token) > 64:

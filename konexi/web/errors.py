@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, render_template
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -18,7 +19,7 @@ from konexi.web.htmx import is_htmx
 log = logging.getLogger(__name__)
 
 
-def _page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
+def _page(status: int, title: str, message: str) -> ResponseReturnValue:
     """The error page; for htmx, the error fragment swapped into <main> so the user sees it."""
     if is_htmx():
         fragment = render_template(
@@ -53,29 +54,29 @@ def _no_store(response):  # type: ignore[no-untyped-def]
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(404)
-    def not_found(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def not_found(_error: HTTPException) -> ResponseReturnValue:
         return _page(404, _("Page not found"), _("We could not find that page."))
 
     @app.errorhandler(403)
-    def forbidden(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def forbidden(_error: HTTPException) -> ResponseReturnValue:
         return _page(403, _("Not allowed"), _("Your account cannot do that here."))
 
     @app.errorhandler(405)
-    def not_allowed(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def not_allowed(_error: HTTPException) -> ResponseReturnValue:
         return _page(405, _("Not allowed"), _("That action is not available here."))
 
     @app.errorhandler(413)
-    def too_large(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def too_large(_error: HTTPException) -> ResponseReturnValue:
         return _page(413, _("Too large"), _("What you sent is too large."))
 
     @app.errorhandler(429)
-    def too_many(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def too_many(_error: HTTPException) -> ResponseReturnValue:
         return _page(
             429, _("Too many attempts"), _("Too many attempts. Please wait a while and try again.")
         )
 
     @app.errorhandler(CSRFError)
-    def csrf_failed(_error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_failed(_error: CSRFError) -> ResponseReturnValue:
         return _page(
             400,
             _("Form expired"),
@@ -83,11 +84,11 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(400)
-    def bad_request(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def bad_request(_error: HTTPException) -> ResponseReturnValue:
         return _page(400, _("Bad request"), _("We could not understand that request."))
 
     @app.errorhandler(DBAPIError)
-    def database_error(error: DBAPIError):  # type: ignore[no-untyped-def]
+    def database_error(error: DBAPIError) -> ResponseReturnValue:
         # Only a lost or refused connection is an outage; a value the database refuses is the
         # request's fault (400), anything else a bug on our side (500) — not "try again later".
         if isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated:
@@ -99,7 +100,7 @@ def init_app(app: Flask) -> None:
         log.error("database error", exc_info=error)
         return server_error(error)
 
-    def database_down(error: Exception):  # type: ignore[no-untyped-def]
+    def database_down(error: Exception) -> ResponseReturnValue:
         log.error("database unavailable: %s", type(error.__cause__ or error).__name__)
         _forget_the_failed_transaction()
         # The page must not need the database: the visitor is shown as logged out for it
@@ -115,7 +116,7 @@ def init_app(app: Flask) -> None:
         return _no_store(response)
 
     @app.errorhandler(500)
-    def server_error(_error: Exception):  # type: ignore[no-untyped-def]
+    def server_error(_error: Exception) -> ResponseReturnValue:
         return _page(
             500, _("Something went wrong"), _("Something went wrong on our side. Please try again.")
         )
