@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, request
 from flask_babel import Babel
@@ -13,7 +13,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase
 
 import konexi.database_timeouts  # noqa: F401 - PostgreSQL connections that stop waiting
@@ -46,6 +46,12 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE, DELETE or INSERT touched. Session.execute is typed as returning
+    a plain Result, which has no rowcount; for those statements it is a CursorResult."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 @event.listens_for(Engine, "connect")

@@ -136,7 +136,7 @@ def remove_picture() -> ResponseReturnValue:
 
 
 @bp.get("/picture/<int:user_id>-<string(length=8):digest>.<any(webp, jpg):ext>")
-def picture(user_id: int, digest: str, ext: str) -> Response:
+def picture(user_id: int, digest: str, ext: str) -> ResponseReturnValue:
     # Public like the rest of a public profile: the hash in the URL changes with every picture.
     stored = profile.picture_for_serving(user_id, digest)
     if stored is None or _EXTENSIONS[ext] != stored.content_type:

@@ -31,7 +31,9 @@ def verified_required(view: F) -> F:
                 return redirect_after_post(url_for("auth.login"))
             return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
         if not current_user.is_verified:
-            came_from = request.full_path if request.method == "GET" else request.referrer
+            came_from: str | None = (
+                request.full_path if request.method == "GET" else request.referrer
+            )
             if came_from and "://" in came_from:
                 came_from = _same_site_path(came_from)
             remember_destination(came_from.rstrip("?") if came_from else None)

@@ -9,6 +9,7 @@ counts against the same figures.
 from __future__ import annotations
 
 from flask import Response, request
+from flask.typing import RouteCallable
 from flask_login import current_user
 
 from konexi.config import rate_limit
@@ -58,7 +59,7 @@ def failed(response: Response) -> bool:
     return response.status_code not in (302, 303) and "HX-Redirect" not in response.headers
 
 
-def login_attempt_limits(view):  # type: ignore[no-untyped-def]
+def login_attempt_limits(view: RouteCallable) -> RouteCallable:
     """The login limits (per IP and per account named), counting only failed POSTs; used by
     every form that checks a password against an identifier (login, reopen an account)."""
     view = limiter.limit(

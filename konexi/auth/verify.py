@@ -6,6 +6,7 @@ request (only that section is swapped).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, render_template, session, url_for
@@ -20,6 +21,7 @@ from konexi.auth.navigation import AFTER_VERIFY
 from konexi.auth.routes import too_many_codes_message
 from konexi.extensions import client_ip, limiter
 from konexi.messaging.outbox import could_not_deliver
+from konexi.models import User
 from konexi.services.accounts import accounts
 from konexi.services.accounts.contacts import display_phone
 from konexi.services.accounts.verification import (
@@ -116,7 +118,9 @@ def _missing(section: str) -> bool:
     return (current_user.phone if section == "phone" else current_user.email) is None
 
 
-def _confirm(section: str, confirm, verified_message: str):  # type: ignore[no-untyped-def]
+def _confirm(
+    section: str, confirm: Callable[[User, str], CodeCheck], verified_message: str
+) -> ResponseReturnValue:
     if _missing(section):
         return redirect_after_post(url_for("account.contact", kind=section))
     form = CodeForm(prefix=section)
@@ -124,10 +128,10 @@ def _confirm(section: str, confirm, verified_message: str):  # type: ignore[no-u
     if already:
         return _done_or_section(section, verified_message)
     if form.validate_on_submit():
-        check = confirm(current_user._get_current_object(), form.code.data)
+        check = confirm(current_user._get_current_object(), form.code.data or "")
         if check.ok:
             return _done_or_section(section, verified_message)
-        form.code.errors.append(code_problem(check))
+        form.add_error(form.code, code_problem(check))
     return _answer(section, **{f"{section}_form": form})
 
 
@@ -145,7 +149,9 @@ def verify_email() -> ResponseReturnValue:
     return _confirm("email", accounts.confirm_email, _("Your email is verified."))
 
 
-def _resend(section: str, send, sent_message: str):  # type: ignore[no-untyped-def]
+def _resend(
+    section: str, send: Callable[[User, str | None], None], sent_message: str
+) -> ResponseReturnValue:
     if _missing(section):
         return redirect_after_post(url_for("account.contact", kind=section))
     already = _is_verified(section)
@@ -188,5 +194,5 @@ def verify_email_link(token: str) -> ResponseReturnValue:
             login_url=url_for("auth.login", next=url_for("auth.verify_email_link", token=token)),
         ), 403
     verified = user is not None and user.email_verified_at is not None
-    is_me = verified and current_user.is_authenticated and current_user.id == user.id
+    is_me = bool(user and verified and current_user.is_authenticated and current_user.id == user.id)
     return render_template("auth/email_link.html", verified=verified, is_me=is_me, check=check)

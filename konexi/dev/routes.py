@@ -8,7 +8,7 @@ from konexi.messaging.dev_outbox import recent_messages
 
 
 @bp.before_request
-def _development_only():  # type: ignore[no-untyped-def]
+def _development_only() -> None:
     if current_app.config["KONEXI_ENV"] != "development":
         abort(404)
 

@@ -6,7 +6,8 @@ import math
 from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from konexi.extensions import Model, db
 from konexi.models.base import UTCDateTime, utcnow
@@ -121,7 +122,7 @@ def latitude_band(latitude: float | None) -> int | None:
 
 @event.listens_for(Branch, "before_insert")
 @event.listens_for(Branch, "before_update")
-def _keep_latitude_band(_mapper, _connection, branch: Branch) -> None:  # type: ignore[no-untyped-def]
+def _keep_latitude_band(_mapper: Mapper[Branch], _connection: Connection, branch: Branch) -> None:
     """Every ORM write of a branch keeps its latitude row current (bulk loaders set it too)."""
     branch.lat_band = latitude_band(branch.latitude)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, TelField
 from wtforms.validators import ValidationError
@@ -44,7 +46,8 @@ class _BranchForm(_Form):
             self.branch_id.data = chosen
 
     def validate_branch_id(self, field: SelectField) -> None:
-        if field.data not in {value for value, _label in field.choices or []}:
+        offered = cast(list[tuple[int, str]], field.choices or [])  # as offer() sets them
+        if field.data not in {value for value, _label in offered}:
             raise ValidationError(_l("Choose one of your branches."))
 
 

@@ -76,9 +76,9 @@ _STATUS = {
 }
 
 
-def _invitation_page(  # type: ignore[no-untyped-def]
+def _invitation_page(
     token: str, invitation: Invitation | None, problem: InvitationProblem | None = None
-):
+) -> tuple[str, int]:
     page = render_template(
         "provider/invitation.html",
         token=token,

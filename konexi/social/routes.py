@@ -7,6 +7,7 @@ from typing import Any
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import OAuthError
+from authlib.integrations.flask_client import FlaskOAuth2App
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -28,7 +29,7 @@ _PENDING = "social_pending"
 PROVIDER_NAMES = {"google": "Google", "facebook": "Facebook"}
 
 
-def _client_or_404(provider: str):  # type: ignore[no-untyped-def]
+def _client_or_404(provider: str) -> FlaskOAuth2App:
     oauth_client = client(provider)
     if oauth_client is None:
         abort(404)

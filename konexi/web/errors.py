@@ -18,8 +18,11 @@ from konexi.web.htmx import is_htmx
 
 log = logging.getLogger(__name__)
 
+# An error page, its status and (for htmx, or when it must not be cached) its headers.
+ErrorAnswer = tuple[str, int] | tuple[str, int, dict[str, str]]
 
-def _page(status: int, title: str, message: str) -> ResponseReturnValue:
+
+def _page(status: int, title: str, message: str) -> ErrorAnswer:
     """The error page; for htmx, the error fragment swapped into <main> so the user sees it."""
     if is_htmx():
         fragment = render_template(
@@ -44,7 +47,7 @@ def _bare_page(title: str, message: str) -> str:
     )
 
 
-def _no_store(response):  # type: ignore[no-untyped-def]
+def _no_store(response: ErrorAnswer) -> ErrorAnswer:
     """An outage page must not be cached by the browser or a proxy, nor retried at once."""
     body, status, *rest = response if isinstance(response, tuple) else (response, 200)
     headers = dict(rest[0]) if rest else {}
@@ -84,7 +87,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(400)
-    def bad_request(_error: HTTPException) -> ResponseReturnValue:
+    def bad_request(_error: Exception) -> ResponseReturnValue:
         return _page(400, _("Bad request"), _("We could not understand that request."))
 
     @app.errorhandler(DBAPIError)

@@ -319,7 +319,9 @@ class PageCacheMiddleware:
         environ[ENVIRON_KEY] = None
         answered: dict[str, Any] = {}
 
-        def remember_start(status: str, headers: list[tuple[str, str]], exc_info: Any = None):  # type: ignore[no-untyped-def]
+        def remember_start(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
             answered.update(status=status, headers=headers)
             return start_response(status, headers, exc_info)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import Flask, current_app, url_for
+from flask import Flask, Response, current_app, url_for
 
 
 def _fingerprint(path: Path) -> str:
@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["asset_url"] = asset_url
 
     @app.after_request
-    def _cache_static(response):  # type: ignore[no-untyped-def]
+    def _cache_static(response: Response) -> Response:
         from flask import request
 
         if request.endpoint == "static" and request.args.get("v"):

@@ -32,9 +32,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import RateLimitItem, RateLimitItemPerHour, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.models import User, VerificationCode
 from konexi.models.base import utcnow
 from konexi.services.accounts.contacts import canonical_destination
@@ -130,7 +130,7 @@ def _code_hash(purpose: str, destination: str, code: str) -> str:
     return keyed_hash("code", purpose, canonical_destination(destination), code)
 
 
-def _refuse_when_full(limit: int, *conditions) -> None:  # type: ignore[no-untyped-def]
+def _refuse_when_full(limit: int, *conditions: ColumnElement[bool]) -> None:
     """Raise TooManyCodes when ``limit`` codes matching ``conditions`` were sent this hour; the
     retry time is when the oldest of them leaves the window."""
     since = utcnow() - THROTTLE_WINDOW
@@ -241,7 +241,7 @@ def _consume(row: VerificationCode, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(row)
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 def check_code(
@@ -271,7 +271,7 @@ def check_code(
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(row)
-    if counted.rowcount != 1:
+    if rows_changed(counted) != 1:
         return CodeCheck(_is_live(row, now), code=row)
     expected = _code_hash(str(purpose), destination, (code or "").strip())
     if not hmac.compare_digest(expected, row.code_hash):
@@ -331,7 +331,7 @@ def purge_old_codes(older_than: timedelta = timedelta(days=1)) -> int:
         delete(VerificationCode).where(VerificationCode.created_at < utcnow() - older_than)
     )
     db.session.commit()
-    return int(result.rowcount or 0)
+    return rows_changed(result)
 
 
 # -- SMS pumping defence ---------------------------------------------------------------------

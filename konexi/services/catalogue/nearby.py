@@ -42,6 +42,7 @@ from sqlalchemy import (
     Float,
     Integer,
     Select,
+    Subquery,
     and_,
     any_,
     bindparam,
@@ -84,13 +85,16 @@ def _coefficients(origin: Point) -> tuple[float, float, float]:
     )
 
 
-def _squared(latitude, longitude, origin_lat, origin_lon, c0, c1, c2):  # type: ignore[no-untyped-def]
+# Any: the same arithmetic runs on floats and on SQL expressions.
+def _squared(
+    latitude: Any, longitude: Any, origin_lat: Any, origin_lon: Any, c0: Any, c1: Any, c2: Any
+) -> Any:
     dlat = latitude - origin_lat
     dlon = (longitude - origin_lon) * (c0 + dlat * (c1 + dlat * c2))
     return dlat * dlat + dlon * dlon
 
 
-def squared_degrees(origin: Point, latitude, longitude):  # type: ignore[no-untyped-def]
+def squared_degrees(origin: Point, latitude: Any, longitude: Any) -> Any:
     """The squared distance from ``origin`` in degrees of arc, in portable SQL arithmetic.
 
     Longitude differences shrink with cos(mean latitude), expanded to second order around the
@@ -106,7 +110,7 @@ def _param(name: str) -> Any:
 
 def _d2() -> ColumnElement[float]:
     """The squared distance of a branch, with the origin as bound parameters."""
-    return _squared(  # type: ignore[no-any-return]
+    return _squared(
         Branch.latitude,
         Branch.longitude,
         _param("origin_lat"),
@@ -136,7 +140,7 @@ def _in_bands(sqlite: bool) -> ColumnElement[bool]:
     return Branch.lat_band == any_(bindparam("bands", type_=postgresql.ARRAY(Integer())))
 
 
-def _nearest_links(sqlite: bool):  # type: ignore[no-untyped-def]
+def _nearest_links(sqlite: bool) -> Subquery:
     """The links of the ``cap`` nearest active branches in the box (its corners too), each with
     how many branches were kept and the farthest of them (did the cap cut them short?).
 

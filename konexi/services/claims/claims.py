@@ -19,11 +19,11 @@ from babel.dates import format_date
 from flask import has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.i18n import DEFAULT_TIMEZONE, current_language
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_sms
 from konexi.models import Claim, Company, User, Voucher
@@ -127,7 +127,7 @@ def _take_one_from_quota(voucher_id: int, now: datetime) -> bool:
         .values(quota_claimed=Voucher.quota_claimed + 1)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rows_changed(result) == 1
 
 
 def _is_code_collision(error: IntegrityError) -> bool:
@@ -229,7 +229,7 @@ def claims_on_voucher(user_id: int, voucher_id: int) -> list[Claim]:
     )
 
 
-def _with_voucher(query):  # type: ignore[no-untyped-def]
+def _with_voucher(query: Select[tuple[Claim]]) -> Select[tuple[Claim]]:
     return query.options(
         joinedload(Claim.voucher).joinedload(Voucher.company),
         joinedload(Claim.voucher).selectinload(Voucher.branches),

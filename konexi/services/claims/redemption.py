@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import joinedload
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.i18n import DEFAULT_TIMEZONE, local_time
 from konexi.messaging.outbox import commit_and_dispatch, queue_sms
 from konexi.models import Branch, Claim, Company, CustomerDataAccess, User, Voucher
@@ -141,7 +141,7 @@ def redeem(actor: Actor, branch: Branch, claim_id: int, now: datetime) -> Redeem
         .values(status="redeemed", redeemed_at=now, redeemed_branch_id=branch_id)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(result) != 1:
         db.session.rollback()
         return already_redeemed(claim_id) or RedeemResult(RedeemOutcome.NOT_FOUND)
     claim = db.session.scalar(

@@ -21,7 +21,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.messaging.outbox import commit_and_dispatch, queue_email
 from konexi.models import DataExport, User
 from konexi.models.base import utcnow
@@ -190,7 +190,7 @@ def _take_lease(export_id: int, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return bool(taken.rowcount)
+    return bool(rows_changed(taken))
 
 
 def build_export(export_id: int) -> str:
@@ -284,4 +284,4 @@ def delete_expired_exports(now: datetime | None = None) -> int:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return int(result.rowcount or 0)
+    return rows_changed(result)

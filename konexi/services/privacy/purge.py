@@ -25,9 +25,9 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.models import (
     Claim,
     Company,
@@ -58,11 +58,11 @@ class PurgeReport:
     held_ids: list[int] = field(default_factory=list)
 
 
-def _due(now: datetime):  # type: ignore[no-untyped-def]
+def _due(now: datetime) -> Select[tuple[int]]:
     return select(User.id).where(User.status == "deleting", User.purge_after <= now)
 
 
-def _not_held():  # type: ignore[no-untyped-def]
+def _not_held() -> ColumnElement[bool]:
     return User.fraud_hold_at.is_(None) & User.fraud_hold_reason.is_(None)
 
 
@@ -150,8 +150,8 @@ def _close_companies_left_without_an_owner(ids: list[int]) -> None:
         .values(is_active=False)
         .execution_options(synchronize_session=False)
     )
-    if closed.rowcount:  # type: ignore[attr-defined]
-        log.warning("purge: closed %d companies left without an owner", closed.rowcount)  # type: ignore[attr-defined]
+    if rows_changed(closed):
+        log.warning("purge: closed %d companies left without an owner", rows_changed(closed))
 
 
 def purge_due_accounts(now: datetime | None = None, batch_size: int = BATCH_SIZE) -> PurgeReport:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.models import OutboxMessage, VerificationCode
 from konexi.models.base import utcnow
 
@@ -46,7 +46,7 @@ def purge_old_records(now: datetime | None = None) -> RetentionReport:
             .where(VerificationCode.created_at < now - CODE_RETENTION)
             .execution_options(synchronize_session=False)
         )
-        report.codes = int(codes.rowcount or 0)
+        report.codes = rows_changed(codes)
         messages = db.session.execute(
             delete(OutboxMessage)
             .where(
@@ -55,7 +55,7 @@ def purge_old_records(now: datetime | None = None) -> RetentionReport:
             )
             .execution_options(synchronize_session=False)
         )
-        report.messages = int(messages.rowcount or 0)
+        report.messages = rows_changed(messages)
         db.session.commit()
     except Exception:
         db.session.rollback()

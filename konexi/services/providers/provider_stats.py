@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, cast, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Date, and_, cast, func, literal_column, or_, select
 
 from konexi.extensions import db
 from konexi.i18n import DEFAULT_TIMEZONE
@@ -93,7 +93,7 @@ def _utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _local_day(column):  # type: ignore[no-untyped-def]
+def _local_day(column: ColumnElement[datetime]) -> ColumnElement[date]:
     """The Jakarta calendar day of a UTC timestamp column, in SQL."""
     if db.session.get_bind().dialect.name == "postgresql":
         zone = literal_column(f"'{DEFAULT_TIMEZONE}'")

@@ -18,10 +18,10 @@ from flask import current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.i18n import current_language
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_email, queue_sms
 from konexi.models import OutboxMessage, Share, User, Voucher
@@ -135,7 +135,7 @@ def _sender_first_name(user: User) -> str:
     return first if first and not has_link(first) else _("A friend")
 
 
-def _count_since(*conditions) -> int:  # type: ignore[no-untyped-def]
+def _count_since(*conditions: ColumnElement[bool]) -> int:
     return db.session.scalar(select(func.count(Share.id)).where(*conditions)) or 0
 
 
@@ -338,4 +338,4 @@ def scrub_share_contacts(now: datetime | None = None) -> int:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rows_changed(result)
