@@ -89,7 +89,7 @@ class KonexiLimiter(Limiter):
 
 # Fail fast when Redis is gone rather than holding the request for the default timeouts; the
 # app's REDIS_SOCKET_TIMEOUT settings (RATELIMIT_STORAGE_OPTIONS) replace these in init_app.
-RATELIMIT_REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+RATELIMIT_REDIS_OPTIONS: dict[str, str | int] = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
 limiter = KonexiLimiter(
     key_func=client_ip,

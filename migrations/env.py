@@ -53,7 +53,8 @@ def run_migrations_online() -> None:
     def skip_empty(
         context_: MigrationContext, revision: object, directives: list[MigrationScript]
     ) -> None:
-        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+        upgrade = directives[0].upgrade_ops
+        if getattr(config.cmd_opts, "autogenerate", False) and upgrade and upgrade.is_empty():
             directives[:] = []
             log.info("no schema changes detected")
 

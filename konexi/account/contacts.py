@@ -66,7 +66,7 @@ def _answer(kind: ContactKind, status: int = 200, **overrides: Any) -> ResponseR
 
 @bp.get("/<any(email, phone):kind>")
 @login_required
-def contact(kind: str) -> ResponseReturnValue:
+def contact(kind: ContactKind) -> ResponseReturnValue:
     return _answer(kind)
 
 

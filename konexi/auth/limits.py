@@ -8,14 +8,19 @@ counts against the same figures.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
 from flask import Response, request
-from flask.typing import RouteCallable
 from flask_login import current_user
 
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
 from konexi.services.accounts.contacts import InvalidContact, normalise_identifier
 from konexi.services.accounts.verification import keyed_hash
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 configured = rate_limit  # the RATELIMIT_* settings of konexi/config.py, by name
 LOGIN_PER_IP = configured("RATELIMIT_LOGIN_PER_IP")
@@ -59,7 +64,7 @@ def failed(response: Response) -> bool:
     return response.status_code not in (302, 303) and "HX-Redirect" not in response.headers
 
 
-def login_attempt_limits(view: RouteCallable) -> RouteCallable:
+def login_attempt_limits(view: Callable[P, R]) -> Callable[P, R]:
     """The login limits (per IP and per account named), counting only failed POSTs; used by
     every form that checks a password against an identifier (login, reopen an account)."""
     view = limiter.limit(

@@ -180,7 +180,7 @@ def forgot_password() -> ResponseReturnValue:
         except AccountError as error:
             form.show_errors(error)
         except TooManyCodes as refused:
-            form.add_error(form.identifier, too_many_codes_message(refused))
+            form.identifier.errors.append(too_many_codes_message(refused))
         else:
             session[_RESET_IDENTIFIER] = identifier
             flash(_("If an account matches, we sent a code. It is valid for 10 minutes."))

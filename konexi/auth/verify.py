@@ -131,7 +131,7 @@ def _confirm(
         check = confirm(current_user._get_current_object(), form.code.data or "")
         if check.ok:
             return _done_or_section(section, verified_message)
-        form.add_error(form.code, code_problem(check))
+        form.code.errors.append(code_problem(check))
     return _answer(section, **{f"{section}_form": form})
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, TelField
 from wtforms.validators import ValidationError
@@ -46,8 +44,7 @@ class _BranchForm(_Form):
             self.branch_id.data = chosen
 
     def validate_branch_id(self, field: SelectField) -> None:
-        offered = cast(list[tuple[int, str]], field.choices or [])  # as offer() sets them
-        if field.data not in {value for value, _label in offered}:
+        if field.data not in {value for value, _label in field.choices or []}:
             raise ValidationError(_l("Choose one of your branches."))
 
 

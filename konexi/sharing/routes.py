@@ -16,7 +16,7 @@ from konexi.config import rate_limit
 from konexi.extensions import client_ip, db, limiter
 from konexi.models import Voucher
 from konexi.services.sharing import sharing
-from konexi.services.sharing.sharing import ShareError
+from konexi.services.sharing.sharing import ShareError, ShareResult
 from konexi.sharing import bp
 from konexi.sharing.forms import ShareForm
 from konexi.web.htmx import redirect_after_post, wants_fragment
@@ -77,7 +77,9 @@ def _voucher_or_404(voucher_id: int) -> Voucher:
     return voucher
 
 
-def _render(voucher: Voucher, form: ShareForm, status: int = 200, sent=None) -> ResponseReturnValue:
+def _render(
+    voucher: Voucher, form: ShareForm, status: int = 200, sent: ShareResult | None = None
+) -> ResponseReturnValue:
     context = {"voucher": voucher, "share_form": form, "sent": sent}
     if wants_fragment():
         # htmx swaps only 2xx answers: errors come back as 200 with the messages in the form.

@@ -137,7 +137,7 @@ def compress_response(response: Response) -> Response:
 
     etag, weak = response.get_etag()
     if etag:
-        response.set_etag(f"{etag}-{encoding}", weak=weak)
+        response.set_etag(f"{etag}-{encoding}", weak=bool(weak))
         if request.method in ("GET", "HEAD") and status == 200:
             response.make_conditional(request)
             if response.status_code == 304:

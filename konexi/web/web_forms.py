@@ -13,7 +13,7 @@ from typing import Any
 from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
-from wtforms.fields import Field, FileField, MultipleFileField
+from wtforms.fields import FileField, MultipleFileField
 
 from konexi.services.errors import FieldErrors
 
@@ -41,9 +41,6 @@ class KonexiForm(FlaskForm):
             if field is None:
                 self.form_errors.append(message)
                 continue
-            self.add_error(field, message)
-
-    @staticmethod
-    def add_error(field: Field, message: str) -> None:
-        """Show ``message`` next to ``field``: before validation its errors are a tuple."""
-        field.errors = [*field.errors, message]
+            if not isinstance(field.errors, list):
+                field.errors = list(field.errors)
+            field.errors.append(message)

@@ -29,13 +29,14 @@ def queue_verification_code(user: User, purpose: Purpose, ip: str | None) -> Too
     """Issue and queue a code for the user's phone or email; past a limit nothing is sent and
     the refusal (with its retry time) is returned."""
     is_phone = purpose is Purpose.VERIFY_PHONE
-    if (user.phone if is_phone else user.email) is None:
-        return False  # detached: a new one is added (and proven) from the account page
+    destination = user.phone if is_phone else user.email
+    if destination is None:
+        return None  # detached: a new one is added (and proven) from the account page
     try:
         row, code = issue_code(
             purpose=purpose,
             channel=Channel.SMS if is_phone else Channel.EMAIL,
-            destination=user.phone if is_phone else user.email,
+            destination=destination,
             user_id=user.id,
             ip=ip,
         )
@@ -50,6 +51,7 @@ def queue_verification_code(user: User, purpose: Purpose, ip: str | None) -> Too
 
 def queue_phone_code(user: User, code: str) -> None:
     """The phone verification code, by SMS (one short segment)."""
+    assert user.phone is not None  # queue_verification_code checked
     queue_sms(
         to=user.phone,
         body=_("Konexi code: %(code)s. Valid 10 minutes. Never share it.", code=code),
@@ -60,6 +62,7 @@ def queue_phone_code(user: User, code: str) -> None:
 
 def queue_email_code(user: User, row: VerificationCode, code: str) -> None:
     """The email verification code and a link that verifies without typing (both 10 minutes)."""
+    assert user.email is not None  # queue_verification_code checked
     link = f"{_base_url()}/verify/email/{link_token(row)}"
     body = "\n\n".join(
         [
@@ -82,6 +85,7 @@ def queue_email_code(user: User, row: VerificationCode, code: str) -> None:
 def queue_reset_code(user: User, channel: Channel, code: str) -> None:
     """The reset code, to the phone or the email address the account holds."""
     if channel is Channel.SMS:
+        assert user.phone is not None  # the account was found by it
         queue_sms(
             to=user.phone,
             body=_("Konexi password reset code: %(code)s. Valid 10 minutes.", code=code),
@@ -97,6 +101,7 @@ def queue_reset_code(user: User, channel: Channel, code: str) -> None:
             _("If you did not ask for it, ignore this email: your password has not changed."),
         ]
     )
+    assert user.email is not None  # the account was found by it
     queue_email(
         to=user.email,
         subject=_("Reset your Konexi password"),

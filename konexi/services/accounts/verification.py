@@ -399,7 +399,9 @@ def _sms_rules(phone: str, ip: str | None) -> list[tuple[str, RateLimitItem, str
     return rules
 
 
-def _test_and_hit(limiter: MovingWindowRateLimiter, rules: list) -> None:  # type: ignore[type-arg]
+def _test_and_hit(
+    limiter: MovingWindowRateLimiter, rules: list[tuple[str, RateLimitItem, str]]
+) -> None:
     for reason, item, identifier in rules:
         if not limiter.test(item, "sms", identifier):
             reset = limiter.get_window_stats(item, "sms", identifier).reset_time

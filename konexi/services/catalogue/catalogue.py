@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from konexi.extensions import db
@@ -74,7 +74,9 @@ def voucher_filter(category: str | None = None, q: str | None = None) -> Voucher
     )
 
 
-def live_conditions(now: datetime, status_index: bool = True) -> list[ColumnElement[bool]]:
+def live_conditions(
+    now: datetime | ColumnElement[datetime], status_index: bool = True
+) -> list[ColumnElement[bool]]:
     """Live: published, started, not expired, quota left, provider active (needs Company joined).
 
     ``status_index=False`` writes the status test so that no index can serve it: a query that
@@ -90,7 +92,7 @@ def live_conditions(now: datetime, status_index: bool = True) -> list[ColumnElem
     ]
 
 
-def _like(column: ColumnElement[str], word: str) -> ColumnElement[bool]:
+def _like(column: SQLColumnExpression[str], word: str) -> ColumnElement[bool]:
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return func.lower(column).like(f"%{escaped}%", escape="\\")
 

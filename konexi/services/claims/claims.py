@@ -168,6 +168,7 @@ def _shorten(text: str, limit: int) -> str:
 
 def _queue_code_sms(user: User, voucher: Voucher, claim: Claim) -> None:
     """The code by SMS, in the language of the request (or the user's, outside one)."""
+    assert user.phone is not None  # only verified accounts claim
     locale = current_language() if has_request_context() else (user.locale or "en")
     title = _shorten(voucher.title, _SMS_TITLE_CHARS)
     ends = voucher.ends_at.astimezone(ZoneInfo(DEFAULT_TIMEZONE))
@@ -229,7 +230,7 @@ def claims_on_voucher(user_id: int, voucher_id: int) -> list[Claim]:
     )
 
 
-def _with_voucher(query: Select[tuple[Claim]]) -> Select[tuple[Claim]]:
+def _with_voucher(query: Select[Claim]) -> Select[Claim]:
     return query.options(
         joinedload(Claim.voucher).joinedload(Voucher.company),
         joinedload(Claim.voucher).selectinload(Voucher.branches),

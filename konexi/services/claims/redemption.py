@@ -184,6 +184,7 @@ def _shorten(text: str, limit: int) -> str:
 
 def _queue_receipt(customer: User, voucher: Voucher, branch_name: str, at: datetime) -> None:
     """The customer's receipt by SMS, in the customer's language."""
+    assert customer.phone is not None  # found by it
     locale = customer.locale or "en"
     when = format_datetime(
         at, "d MMM yyyy, HH:mm", tzinfo=ZoneInfo(DEFAULT_TIMEZONE), locale=locale

@@ -58,7 +58,7 @@ class PurgeReport:
     held_ids: list[int] = field(default_factory=list)
 
 
-def _due(now: datetime) -> Select[tuple[int]]:
+def _due(now: datetime) -> Select[int]:
     return select(User.id).where(User.status == "deleting", User.purge_after <= now)
 
 

@@ -63,11 +63,11 @@ def lock_company(company_id: int) -> None:
 
 
 def _owner_count(company_id: int) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(Membership.id)).where(
             Membership.company_id == company_id, Membership.role == "owner"
         )
-    )
+    ).scalar_one()
 
 
 def _company_branches(company_id: int, branch_ids: Iterable[int]) -> list[Branch]:

@@ -326,7 +326,7 @@ def rating_summary(
     return RatingSummary(int(count or 0), float(average) if average is not None else None)
 
 
-def _reviews_page(statement: Select[tuple[Review]], page: int, per_page: int) -> ReviewPage:
+def _reviews_page(statement: Select[Review], page: int, per_page: int) -> ReviewPage:
     page = max(page, 1)
     rows = list(
         db.session.scalars(
