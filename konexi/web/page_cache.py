@@ -381,7 +381,7 @@ def init_app(app: Flask) -> None:
     app.after_request_funcs.setdefault(None, []).insert(0, _mark_shareable)
     # The proxy fix and the HTTPS redirect wrap this later (konexi/web/proxies.py): a hit's log line
     # gets the client's address, and nothing is replayed over plain HTTP in production.
-    app.wsgi_app = PageCacheMiddleware(app.wsgi_app, cache)  # type: ignore[method-assign]
+    app.wsgi_app = PageCacheMiddleware(app.wsgi_app, cache)
 
 
 __all__ = [
