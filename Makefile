@@ -65,6 +65,7 @@ system-deps:
 test: system-deps install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	@# vulnerabilities fail; an unreachable vulnerability service is reported loudly (docs/security.md)
 	KONEXI_AUDIT_UNREACHABLE=$${KONEXI_AUDIT_UNREACHABLE:-warn} \
 	  $(BIN)/python tools/audit_dependencies.py requirements.lock requirements-dev.lock
@@ -78,10 +79,12 @@ FAST_SKIPS := --ignore=tests/e2e --ignore-glob='tests/test_faults_*.py' \
 test-fast: install-dev
 	KONEXI_TEST_DATABASES=sqlite $(BIN)/pytest -n $${PYTEST_WORKERS:-auto} -q $(FAST_SKIPS)
 
-# ruff, and the layers (pyproject.toml's import-linter contracts, konexi/services/ruff.toml).
+# ruff, the layers (pyproject.toml's import-linter contracts, konexi/services/ruff.toml) and
+# the type checker (mypy, configured in pyproject.toml).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance .pytest_cache

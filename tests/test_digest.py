@@ -109,3 +109,22 @@ def test_job_is_registered_on_monday_mornings_wib() -> None:
     job = jobs["send_weekly_digests"]
     assert job["cron"] == "0 2-12 * * 1"  # hourly re-runs finish a run a deploy killed
     assert job["func"].__name__ == "send_weekly_digests"
+
+
+def test_an_account_without_an_email_does_not_stop_the_others_digests(
+    app: Flask, create_user: Callable[..., User], mailbox: SmtpServer
+) -> None:
+    voucher = make_voucher(title="Kopi susu hemat")
+    gone = _marketing_user(create_user, email="gone@example.com")
+    kept = _marketing_user(create_user, email="kept@example.com")
+    for user in (gone, kept):
+        db.session.execute(
+            user_favourite_categories.insert().values(
+                user_id=user.id, category_id=voucher.category_id
+            )
+        )
+    gone.email = None  # no flow leaves this (detaching clears email_verified_at too)
+    db.session.commit()
+
+    assert digest.send_weekly_digests() == 1
+    assert [mail.envelope_to for mail in mailbox.messages] == [["kept@example.com"]]
