@@ -14,7 +14,7 @@ from tests.support.app import TEST_PASSWORD, csrf_token_from
 from tests.support.auth import log_in
 
 
-def _post_form(client: FlaskClient, url: str, **data: str):  # type: ignore[no-untyped-def]
+def _post_form(client: FlaskClient, url: str, **data: str):
     page = client.get(url)
     assert page.status_code == 200
     return client.post(url, data={"csrf_token": csrf_token_from(page.text), **data})

@@ -11,7 +11,7 @@ from tests.support.factories import make_company, make_member
 from tests.test_account_lifecycle import _post_form, _reload, log_in
 
 
-def _owner_of_a_company(create_user, client: FlaskClient):  # type: ignore[no-untyped-def]
+def _owner_of_a_company(create_user, client: FlaskClient):
     owner = create_user(name="Agus Pemilik")
     company = make_company()
     make_member(company, owner, "owner")

@@ -15,14 +15,14 @@ from tests.support.factories import fresh, make_member, make_voucher
 from tests.support.reviews import independent_report, make_review
 
 
-def platform_admin(create_user):  # type: ignore[no-untyped-def]
+def platform_admin(create_user):
     admin = create_user(name="Mod Erator")
     admin.is_platform_admin = True
     db.session.commit()
     return admin
 
 
-def hidden_review(create_user, text: str = "Nasty words") -> Review:  # type: ignore[no-untyped-def]
+def hidden_review(create_user, text: str = "Nasty words") -> Review:
     review = make_review(create_user(), make_voucher(), rating=1, text=text)
     for reason in ("offensive", "offensive", "spam"):
         assert independent_report(create_user, review.id, reason) is ReportOutcome.OK
@@ -30,7 +30,7 @@ def hidden_review(create_user, text: str = "Nasty words") -> Review:  # type: ig
     return review
 
 
-def admin_post(client, action: str):  # type: ignore[no-untyped-def]
+def admin_post(client, action: str):
     token = csrf_token_from(client.get("/admin/reviews").get_data(as_text=True))
     return client.post(action, data={"csrf_token": token})
 

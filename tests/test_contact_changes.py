@@ -31,7 +31,7 @@ OLD_PHONE, NEW_PHONE = "+6281211112222", "+6281277778888"
 
 
 @pytest.fixture
-def siti(create_user) -> User:  # type: ignore[no-untyped-def]
+def siti(create_user) -> User:
     return create_user(name="Siti", email=OLD_EMAIL, phone=OLD_PHONE)
 
 
@@ -45,11 +45,11 @@ def _field_error(html: str, field: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _ask(client: FlaskClient, kind: str, address: str, password: str = TEST_PASSWORD):  # type: ignore[no-untyped-def]
+def _ask(client: FlaskClient, kind: str, address: str, password: str = TEST_PASSWORD):
     return submit(client, f"/account/{kind}", {"address": address, "password": password})
 
 
-def _confirm(client: FlaskClient, kind: str, code: str, headers=None):  # type: ignore[no-untyped-def]
+def _confirm(client: FlaskClient, kind: str, code: str, headers=None):
     return submit(
         client,
         f"/account/{kind}",

@@ -15,7 +15,7 @@ from tests.servers.smtp_server import SmtpServer
 from tests.support.factories import make_voucher
 
 
-def _marketing_user(create_user: Callable[..., User], **kwargs) -> User:  # type: ignore[no-untyped-def]
+def _marketing_user(create_user: Callable[..., User], **kwargs) -> User:
     user = create_user(**kwargs)
     user.marketing_email = True
     db.session.commit()
@@ -100,12 +100,12 @@ def test_job_is_registered_on_monday_mornings_wib() -> None:
 
     import konexi.tasks.schedule
 
-    cron._job_data_registry.clear()  # type: ignore[attr-defined]
+    cron._job_data_registry.clear()
     try:
         importlib.reload(konexi.tasks.schedule)
-        jobs = {data.get("name"): data for data in cron._job_data_registry}  # type: ignore[attr-defined]
+        jobs = {data.get("name"): data for data in cron._job_data_registry}
     finally:
-        cron._job_data_registry.clear()  # type: ignore[attr-defined]
+        cron._job_data_registry.clear()
     job = jobs["send_weekly_digests"]
     assert job["cron"] == "0 2-12 * * 1"  # hourly re-runs finish a run a deploy killed
     assert job["func"].__name__ == "send_weekly_digests"

@@ -34,7 +34,7 @@ def own_postgres() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture
-def database_url(own_postgres: PostgresServer, smtp_server, fake_twilio) -> str:  # type: ignore[no-untyped-def]
+def database_url(own_postgres: PostgresServer, smtp_server, fake_twilio) -> str:
     """Replaces conftest's: a migrated database on the cluster this test may stop."""
     name = f"konexi_outage_{int(time.monotonic() * 1000)}"
     url = own_postgres.create_database(name)

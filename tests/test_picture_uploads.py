@@ -17,13 +17,13 @@ PICTURE = "/account/profile/picture"
 NEW_VOUCHER = "/provider/vouchers/new"
 
 
-def _log_in(client, user) -> None:  # type: ignore[no-untyped-def]
+def _log_in(client, user) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 
-def _upload_picture(client, data: bytes, query: str = ""):  # type: ignore[no-untyped-def]
+def _upload_picture(client, data: bytes, query: str = ""):
     token = csrf_token_from(client.get("/account/profile").get_data(as_text=True))
     return client.post(
         PICTURE + query,

@@ -21,7 +21,7 @@ from tests.support.factories import make_company, make_member, make_voucher
 from tests.support.reviews import redeemed_claim
 
 
-def seed_30_days(company=None, title: str = "Es kopi susu 2 for 1"):  # type: ignore[no-untyped-def]
+def seed_30_days(company=None, title: str = "Es kopi susu 2 for 1"):
     """Voucher A: every day 10 views, 2 claims, 1 redemption; B: today 5/1/0; noise outside."""
     company = company or make_company()
     first = make_voucher(company=company, title=title)
@@ -122,7 +122,7 @@ def test_nice_ceiling_and_chart_geometry():
 
 
 # -- the dashboard ---------------------------------------------------------------------------
-def owner_client(client, create_user, company_id: int):  # type: ignore[no-untyped-def]
+def owner_client(client, create_user, company_id: int):
     owner = create_user(name="Pemilik Toko")
     make_member(company_id, owner, "owner")
     log_in(client, owner)
@@ -214,10 +214,10 @@ def test_csv_cells_cannot_become_spreadsheet_formulas(app, client, create_user):
     assert not any(r[3].startswith("=") for r in rows)
 
 
-def count_queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
+def count_queries(client, url: str) -> int:
     statements: list[str] = []
 
-    def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+    def record(_conn, _cursor, statement, *_args):
         statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", record)

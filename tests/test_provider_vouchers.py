@@ -26,7 +26,7 @@ def edit_url(voucher: Voucher) -> str:
     return f"/provider/vouchers/{voucher.id}/edit"
 
 
-def status(client, voucher: Voucher, action: str, confirm: bool = True):  # type: ignore[no-untyped-def]
+def status(client, voucher: Voucher, action: str, confirm: bool = True):
     data = {"action": action, **({"confirm": "1"} if confirm else {})}
     return post_form(client, f"/provider/vouchers/{voucher.id}/status", data)
 

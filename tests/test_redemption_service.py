@@ -193,7 +193,7 @@ def test_redemption_times_read_in_jakarta(app):
     assert len(redeemed_when(utcnow())) == 5  # today: the time only, e.g. 14:02
 
 
-def redeem_all_at_once(app, actors: list[Actor], branch_ids: list[int], claim_id: int, code: str):  # type: ignore[no-untyped-def]
+def redeem_all_at_once(app, actors: list[Actor], branch_ids: list[int], claim_id: int, code: str):
     """Each staff member confirms in its own thread (own app context), released together."""
     barrier = threading.Barrier(len(actors))
     results, errors = [], []
@@ -277,7 +277,7 @@ def test_redemption_race_lost_at_the_update_says_already_redeemed(
     both_listed = threading.Barrier(2)
     real_redeem = counter.redeem
 
-    def redeem_after_both_listed(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def redeem_after_both_listed(*args, **kwargs):
         both_listed.wait(timeout=30)
         return real_redeem(*args, **kwargs)
 

@@ -33,7 +33,7 @@ NUMBER = "+6281234567890"
 
 
 @pytest.fixture
-def redis_app(app_factory, redis_url, twilio, mailbox):  # type: ignore[no-untyped-def]
+def redis_app(app_factory, redis_url, twilio, mailbox):
     """The app with its rate limits and SMS counters on the real Redis."""
     application = app_factory(REDIS_URL=redis_url)
     with application.app_context():

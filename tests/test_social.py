@@ -15,7 +15,7 @@ from tests.support.app import csrf_token_from
 
 
 @pytest.fixture
-def social_app(app_factory, fake_oidc, twilio, mailbox):  # type: ignore[no-untyped-def]
+def social_app(app_factory, fake_oidc, twilio, mailbox):
     application = app_factory(**fake_oidc.env())
     with application.app_context():
         yield application
@@ -23,11 +23,11 @@ def social_app(app_factory, fake_oidc, twilio, mailbox):  # type: ignore[no-unty
 
 
 @pytest.fixture
-def social_client(social_app) -> FlaskClient:  # type: ignore[no-untyped-def]
+def social_client(social_app) -> FlaskClient:
     return social_app.test_client()
 
 
-def _flow(client: FlaskClient, provider: str):  # type: ignore[no-untyped-def]
+def _flow(client: FlaskClient, provider: str):
     """Log in at the provider: our redirect, the provider's consent, then our callback."""
     start = client.get(f"/auth/{provider}/login")
     assert start.status_code == 302, start.status_code
@@ -38,7 +38,7 @@ def _flow(client: FlaskClient, provider: str):  # type: ignore[no-untyped-def]
     return client.get(f"{back.path}?{back.query}")
 
 
-def _complete_google_signup(client: FlaskClient, phone: str):  # type: ignore[no-untyped-def]
+def _complete_google_signup(client: FlaskClient, phone: str):
     """Sign in with Google as a new person, then post the completion form with ``phone``."""
     _flow(client, "google")
     page = client.get("/auth/complete-signup").get_data(as_text=True)

@@ -43,7 +43,7 @@ def _me() -> User:
     return db.session.scalar(select(User).where(User.phone == NEW_USER_PHONE))
 
 
-def _verify_phone(client, code: str):  # type: ignore[no-untyped-def]
+def _verify_phone(client, code: str):
     return submit(client, "/verify", {"phone-code": code}, action="/verify/phone")
 
 

@@ -28,12 +28,12 @@ def sign(path: str, params: dict[str, str], token: str = AUTH_TOKEN, base: str =
     return RequestValidator(token).compute_signature(base + path, params)
 
 
-def post_signed(client, path: str, params: dict[str, str], signature: str | None = None):  # type: ignore[no-untyped-def]
+def post_signed(client, path: str, params: dict[str, str], signature: str | None = None):
     headers = {"X-Twilio-Signature": sign(path, params) if signature is None else signature}
     return client.post(path, data=params, headers=headers)
 
 
-def text_in(client, body: str, sender: str = BRANCH_PHONE, signature: str | None = None):  # type: ignore[no-untyped-def]
+def text_in(client, body: str, sender: str = BRANCH_PHONE, signature: str | None = None):
     params = {
         "MessageSid": "SM" + "1" * 32,
         "AccountSid": "AC" + "0" * 32,
@@ -45,7 +45,7 @@ def text_in(client, body: str, sender: str = BRANCH_PHONE, signature: str | None
     return post_signed(client, "/webhooks/twilio/sms", params, signature)
 
 
-def reply_of(response) -> str:  # type: ignore[no-untyped-def]
+def reply_of(response) -> str:
     assert response.status_code == 200
     assert response.mimetype == "text/xml"
     match = re.search(
@@ -62,7 +62,7 @@ def indonesian(message: str, **values: str) -> str:
 
 
 @pytest.fixture
-def counter(app, create_user):  # type: ignore[no-untyped-def]
+def counter(app, create_user):
     """The counter scene, its first branch registered for SMS with its owner's consent and the
     number proven."""
     c = make_counter(create_user)
@@ -226,7 +226,7 @@ def sent_message(sid: str = "SM" + "a" * 32, status: str = "sent") -> OutboxMess
     return message
 
 
-def report(client, outbox_id: int, status: str, sid: str = "SM" + "a" * 32, **extra: str):  # type: ignore[no-untyped-def]
+def report(client, outbox_id: int, status: str, sid: str = "SM" + "a" * 32, **extra: str):
     params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": "AC" + "0" * 32, **extra}
     return post_signed(client, f"/webhooks/twilio/status?outbox={outbox_id}", params)
 

@@ -15,7 +15,7 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
 CODE = re.compile(r"^[34679ACDEFGHJKMNPQRTUVWXY]{4} [34679ACDEFGHJKMNPQRTUVWXY]{4}$")
 
 
-def log_in(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def log_in(live_server, page) -> None:
     response = page.goto(live_server.url + "/login")
     if response is None or response.status != 200 or page.locator("form").count() == 0:
         pytest.skip("/login does not work yet (accounts are being built)")
@@ -27,7 +27,7 @@ def log_in(live_server, page) -> None:  # type: ignore[no-untyped-def]
         pytest.skip("logging in with the demo user does not work yet")
 
 
-def demo_voucher(live_server) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+def demo_voucher(live_server) -> tuple[int, str]:
     with live_server.app.app_context():
         voucher = db.session.scalar(
             select(Voucher).where(Voucher.title == "Free croissant with any latte")
@@ -35,7 +35,7 @@ def demo_voucher(live_server) -> tuple[int, str]:  # type: ignore[no-untyped-def
         return voucher.id, voucher.title
 
 
-def demo_codes(live_server, voucher_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+def demo_codes(live_server, voucher_id: int) -> list[str]:
     with live_server.app.app_context():
         return list(
             db.session.scalars(

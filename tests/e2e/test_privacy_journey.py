@@ -13,7 +13,7 @@ EMAIL = "demo@konexi.test"
 PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
 
 
-def _log_in(page, live_server) -> None:  # type: ignore[no-untyped-def]
+def _log_in(page, live_server) -> None:
     page.goto(live_server.url + "/login")
     page.get_by_label("Email or mobile number").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
@@ -21,7 +21,7 @@ def _log_in(page, live_server) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_url(live_server.url + "/")
 
 
-def _setting(page, name: str):  # type: ignore[no-untyped-def]
+def _setting(page, name: str):
     return page.locator(f"#privacy-{name} input[type=checkbox]")
 
 

@@ -16,7 +16,7 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
 TITLE = "Free croissant with any latte"
 
 
-def redeemed_demo_claim(live_server) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def redeemed_demo_claim(live_server) -> tuple[str, str]:
     """The demo user redeemed TITLE at the first branch just now (and the provider is a member)."""
     with live_server.app.app_context():
         company = db.session.scalar(select(Company).where(Company.slug == "demo-kopi"))
@@ -46,7 +46,7 @@ def redeemed_demo_claim(live_server) -> tuple[str, str]:  # type: ignore[no-unty
         return branch.name, str(voucher.id)
 
 
-def log_in(live_server, page, email: str) -> None:  # type: ignore[no-untyped-def]
+def log_in(live_server, page, email: str) -> None:
     page.goto(live_server.url + "/login")
     page.fill("input[name=identifier]", email)
     page.fill("input[name=password]", DEMO_PASSWORD)
@@ -56,7 +56,7 @@ def log_in(live_server, page, email: str) -> None:  # type: ignore[no-untyped-de
         pytest.fail(f"could not log in as {email}")
 
 
-def collect_errors(page) -> list[str]:  # type: ignore[no-untyped-def]
+def collect_errors(page) -> list[str]:
     errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -16,7 +16,7 @@ PROVIDER_EMAIL = "provider@konexi.test"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
 
 
-def log_in(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def log_in(live_server, page) -> None:
     page.goto(live_server.url + "/login")
     page.fill("input[name=identifier]", PROVIDER_EMAIL)
     page.fill("input[name=password]", DEMO_PASSWORD)
@@ -25,7 +25,7 @@ def log_in(live_server, page) -> None:  # type: ignore[no-untyped-def]
     assert "/login" not in page.url
 
 
-def wait_for_code(fake_twilio, phone: str) -> str:  # type: ignore[no-untyped-def]
+def wait_for_code(fake_twilio, phone: str) -> str:
     """The code the outbox texted to ``phone`` (delivered in-process, moments after the click)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

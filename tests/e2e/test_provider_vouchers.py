@@ -20,7 +20,7 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 TITLE = "Es kopi gula aren 2 for 1"
 
 
-def ensure_demo_membership(live_server) -> None:  # type: ignore[no-untyped-def]
+def ensure_demo_membership(live_server) -> None:
     """The demo provider owns Demo Kopi (the demo data may not say so yet)."""
     with live_server.app.app_context():
         user = db.session.scalar(select(User).where(User.email == PROVIDER_EMAIL))
@@ -35,7 +35,7 @@ def ensure_demo_membership(live_server) -> None:  # type: ignore[no-untyped-def]
             db.session.commit()
 
 
-def log_in(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def log_in(live_server, page) -> None:
     page.goto(live_server.url + "/login")
     page.fill("input[name=identifier]", PROVIDER_EMAIL)
     page.fill("input[name=password]", PROVIDER_PASSWORD)

@@ -17,7 +17,7 @@ PROVIDER_EMAIL = "provider@konexi.test"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
 
 
-def prepare(live_server) -> tuple[int, str, str, str]:  # type: ignore[no-untyped-def]
+def prepare(live_server) -> tuple[int, str, str, str]:
     """The demo user claims a voucher; the demo provider belongs to Demo Kopi (made if missing)."""
     with live_server.app.app_context():
         company = db.session.scalar(select(Company).where(Company.name == "Demo Kopi"))
@@ -43,7 +43,7 @@ def prepare(live_server) -> tuple[int, str, str, str]:  # type: ignore[no-untype
         return claim.id, claim.code, voucher.title, branch.name
 
 
-def log_in(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def log_in(live_server, page) -> None:
     page.goto(live_server.url + "/login")
     page.fill("input[name=identifier]", PROVIDER_EMAIL)
     page.fill("input[name=password]", DEMO_PASSWORD)
@@ -52,7 +52,7 @@ def log_in(live_server, page) -> None:  # type: ignore[no-untyped-def]
     assert "/login" not in page.url
 
 
-def wait_for_receipt(fake_twilio, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+def wait_for_receipt(fake_twilio, timeout: float = 10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         receipts = [m for m in fake_twilio.to(CUSTOMER_PHONE) if "redeemed at" in m.body]

@@ -13,7 +13,7 @@ from konexi.models import Voucher
 FRIEND = "+6281234567890"
 
 
-def _demo_voucher_id(live_server) -> int:  # type: ignore[no-untyped-def]
+def _demo_voucher_id(live_server) -> int:
     from konexi.extensions import db
 
     with live_server.app.app_context():
@@ -25,7 +25,7 @@ def _demo_voucher_id(live_server) -> int:  # type: ignore[no-untyped-def]
     return voucher_id
 
 
-def _sms_to(twilio, number: str, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+def _sms_to(twilio, number: str, timeout: float = 10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         messages = twilio.to(number)
