@@ -17,13 +17,19 @@ $(BIN)/python:
 # Python packages come from the lock files (`make lock` regenerates them from pyproject.toml);
 # the project itself is installed without resolving anything more, and `pip check` fails when
 # pyproject.toml asks for something the lock lacks.
+# phonenumberslite (no geocoder/carrier data) replaced phonenumbers; both install the same
+# package directory, so a venv made before the switch drops both and takes the lite one afresh.
+SWAP_PHONENUMBERS := $(BIN)/pip show -q phonenumbers 2>/dev/null && $(BIN)/pip uninstall -y -q phonenumbers phonenumberslite || true
+
 install: $(BIN)/python vendor
+	@$(SWAP_PHONENUMBERS)
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/pip check >/dev/null || { $(BIN)/pip check; echo "the lock is out of date: run make lock"; exit 1; }
 	$(MAKE) translations
 
 install-dev: $(BIN)/python vendor
+	@$(SWAP_PHONENUMBERS)
 	$(BIN)/pip install --quiet -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/pip check >/dev/null || { $(BIN)/pip check; echo "the lock is out of date: run make lock"; exit 1; }

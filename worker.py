@@ -103,10 +103,15 @@ def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
 
 
 def preload() -> None:
-    """Import the jobs (and the Twilio API they use) once, so each forked job starts warm."""
+    """Import the jobs (and the Twilio API they use) once, so each forked job starts warm;
+    ``konexi.jobs`` holds the old names of jobs queued before they moved to their domains."""
     import twilio.rest.api.v2010.account.message  # noqa: F401
 
     import konexi.jobs  # noqa: F401
+    import konexi.messaging.jobs  # noqa: F401
+    import konexi.services.catalogue.jobs  # noqa: F401
+    import konexi.services.privacy.jobs  # noqa: F401
+    import konexi.services.sharing.jobs  # noqa: F401
 
 
 def main() -> int:

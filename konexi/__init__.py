@@ -52,12 +52,15 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
 
+    from konexi.messaging import texts
     from konexi.tasks import queue
-    from konexi.web import auth_session, errors, static_assets
+    from konexi.web import auth_session, errors, static_assets, template_enums
 
+    texts.init_app(app)  # external_url for message templates and pages that show a public link
     auth_session.init_app(app)
     queue.init_app(app)
     static_assets.init_app(app)
+    template_enums.init_app(app)
     errors.init_app(app)
 
     from konexi.web import request_log

@@ -13,7 +13,7 @@
   function keepFilters(locateForm) {
     var filters = document.querySelector("form.filters");
     if (!filters) return;
-    var chosen = filters.querySelector("input[name=category]:checked");
+    var chosen = filters.elements.category;
     locateForm.elements.category.value = chosen ? chosen.value : "";
     locateForm.elements.q.value = filters.elements.q ? filters.elements.q.value : "";
   }

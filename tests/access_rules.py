@@ -136,6 +136,12 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda w: w.picture_url(),
         note="public like the rest of a public profile; the URL carries the picture's hash",
     ),
+    ("providers.person", "GET"): Rule(PUBLIC, lambda w: f"/people/{w.users['user'].public_id}"),
+    ("providers.person_picture", "GET"): Rule(
+        PUBLIC,
+        lambda w: w.public_picture_url(),
+        note="public like the profile it belongs to; the URL carries the picture's hash",
+    ),
     ("sharing.landing", "GET"): Rule(PUBLIC, lambda w: f"/s/{w.share_token}"),
     ("sharing.share", "GET"): Rule(PUBLIC, lambda w: f"/vouchers/{w.voucher.id}/share"),
     ("unsubscribe.unsubscribe", "GET"): Rule(PUBLIC, lambda w: f"/unsubscribe/{w.unsub_token}"),
@@ -150,6 +156,19 @@ RULES: dict[tuple[str, str], Rule] = {
     ("auth.login", "GET"): Rule(PUBLIC, lambda w: "/login"),
     ("auth.login", "POST"): Rule(PUBLIC, lambda w: "/login"),
     ("auth.logout", "POST"): Rule(PUBLIC, lambda w: "/logout", fresh_client=True),
+    ("auth.welcome_back", "GET"): Rule(
+        PUBLIC,
+        lambda w: "/login/welcome-back",
+        refusals={a: LOGIN for a in ACTORS},
+        note="without a correct password just given it only sends the visitor to log in",
+    ),
+    ("auth.welcome_back_confirm", "POST"): Rule(
+        PUBLIC,
+        lambda w: "/login/welcome-back",
+        fresh_client=True,
+        refusals={a: LOGIN for a in ACTORS},
+        note="acts only on the account whose password this session has just proven",
+    ),
     ("auth.forgot_password", "GET"): Rule(PUBLIC, lambda w: "/forgot-password"),
     ("auth.forgot_password", "POST"): Rule(PUBLIC, lambda w: "/forgot-password"),
     ("auth.reset_password", "GET"): Rule(PUBLIC, lambda w: "/reset-password"),
@@ -206,6 +225,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("vouchers.my_claim", "GET"): Rule(OWNER, lambda w: f"/me/vouchers/{w.claim.id}"),
     ("vouchers.hide_claim", "POST"): Rule(OWNER, lambda w: f"/me/vouchers/{w.claim.id}/hide"),
     ("vouchers.unhide_claim", "POST"): Rule(OWNER, lambda w: f"/me/vouchers/{w.claim.id}/unhide"),
+    ("sharing.dismiss_shared", "POST"): Rule(
+        OWNER, lambda w: f"/me/shared/{w.inbox_share()}/dismiss", note="the share's recipient"
+    ),
     # -- reviews ---------------------------------------------------------------------------
     ("providers.review", "GET"): Rule(
         CUSTOMER,

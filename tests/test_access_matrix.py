@@ -197,6 +197,27 @@ class World:
             stored = profile.set_profile_picture(self.users["user"].id, png_bytes((9, 9, 200)))
         return f"/account/picture/{stored.user_id}-{stored.sha256[:8]}.{stored.extension}"
 
+    def public_picture_url(self) -> str:
+        self.picture_url()  # makes sure the picture is there
+        stored = profile.profile_picture(self.users["user"].id)
+        assert stored is not None
+        public_id = self.users["user"].public_id
+        return f"/people/{public_id}/picture-{stored.sha256[:8]}.{stored.extension}"
+
+    def inbox_share(self) -> int:
+        """A fresh share from other_user that landed in ``user``'s "Shared with me" list."""
+        share = Share(
+            token=f"inbox{next(_numbers):011d}",
+            voucher_id=self.voucher.id,
+            sender_id=self.users["other_user"].id,
+            channel="email",
+            recipient_hash="1" * 64,
+            recipient_user_id=self.users["user"].id,
+        )
+        db.session.add(share)
+        db.session.commit()
+        return share.id
+
     def image_url(self) -> str:
         return f"/media/{self.image.id}-{self.image.sha256[:8]}.{self.image.extension}"
 

@@ -101,15 +101,20 @@ def test_a_login_for_an_unknown_account_still_verifies_a_password_hash(app, siti
 
 
 def test_a_closed_account_costs_the_same_hash_work_as_any_other(app, siti, hash_checks):
+    """Only its owner's password tells that an account is closed (and offers to reopen it)."""
     from konexi.extensions import db
+    from konexi.models.base import utcnow
 
     siti.status = "closed"
+    siti.closed_at = utcnow()
     db.session.commit()
-    closed = submit_login(app.test_client(), KNOWN, TEST_PASSWORD)
+    closed = submit_login(app.test_client(), KNOWN, "not the password")
     assert len(hash_checks) == 1
-    unknown = submit_login(app.test_client(), UNKNOWN, TEST_PASSWORD)
+    unknown = submit_login(app.test_client(), UNKNOWN, "not the password")
     assert len(hash_checks) == 2
     _same_answer(closed, unknown, typed=(KNOWN, UNKNOWN))
+    assert submit_login(app.test_client(), KNOWN, TEST_PASSWORD).status_code == 303
+    assert len(hash_checks) == 3
 
 
 def test_sign_up_probing_is_rate_limited_per_ip(app):

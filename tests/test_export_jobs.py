@@ -14,11 +14,10 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import func, select
 
-from konexi import jobs
 from konexi.extensions import db
 from konexi.models import DataExport, OutboxMessage, User
 from konexi.models.base import utcnow
-from konexi.services.privacy import export_jobs
+from konexi.services.privacy import export_jobs, jobs
 from konexi.services.privacy.export import count_export_rows, export_user_data
 from konexi.services.privacy.purge import purge_due_accounts
 from tests.servers.smtp_server import SmtpServer
@@ -96,7 +95,7 @@ def test_a_large_export_goes_through_a_redis_job_and_an_email_with_a_working_lin
         assert pending.status == "pending" and pending.payload is None
         # The job holds the export's id and nothing about the person.
         [job] = Queue("default", connection=connection).get_jobs()
-        assert job.func_name == "konexi.jobs.build_data_export"
+        assert job.func_name == "konexi.services.privacy.jobs.build_data_export"
         assert job.args == (pending.id,)
         stored = redis_contents(connection)
         for personal in (NAME, EMAIL, PHONE):

@@ -11,10 +11,12 @@ from rq import Queue, SimpleWorker
 from rq.registry import FinishedJobRegistry, ScheduledJobRegistry
 from sqlalchemy import select
 
-from konexi import jobs
 from konexi.extensions import db
 from konexi.models import OutboxMessage, User
 from konexi.models.base import utcnow
+from konexi.services.catalogue import jobs as catalogue_jobs
+from konexi.services.privacy import jobs as privacy_jobs
+from konexi.services.sharing import jobs as sharing_jobs
 from konexi.services.sharing.sharing import share_voucher
 from konexi.tasks.queue import FAILURE_TTL, RESULT_TTL
 from tests.support.accounts import latest_code, sign_up, submit
@@ -70,7 +72,7 @@ def test_no_name_email_or_phone_is_left_in_redis_after_an_account_life_and_purge
         voucher = make_voucher(quota_total=5)
         assert post_claim(client, voucher.id).status_code == 303
         share_voucher(user.id, voucher.id, FRIEND, "Ayo ngopi!", "10.0.0.9")
-        Queue("periodic", connection=redis).enqueue(jobs.send_weekly_digests)
+        Queue("periodic", connection=redis).enqueue(catalogue_jobs.send_weekly_digests)
         run_worker(redis_url)
         assert len(twilio.to(PHONE)) == 2  # the phone code and the claim code
         assert twilio.to(FRIEND) and mailbox.to(EMAIL)
@@ -101,8 +103,8 @@ def test_no_name_email_or_phone_is_left_in_redis_after_an_account_life_and_purge
         user_id = user.id
         user.purge_after = utcnow() - timedelta(minutes=1)  # the grace period has passed
         db.session.commit()
-        Queue("periodic", connection=redis).enqueue(jobs.purge_accounts)
-        Queue("periodic", connection=redis).enqueue(jobs.scrub_share_contacts)
+        Queue("periodic", connection=redis).enqueue(privacy_jobs.purge_accounts)
+        Queue("periodic", connection=redis).enqueue(sharing_jobs.scrub_share_contacts)
         run_worker(redis_url)
         db.session.expire_all()
         assert db.session.get(User, user_id) is None
@@ -111,7 +113,7 @@ def test_no_name_email_or_phone_is_left_in_redis_after_an_account_life_and_purge
         keys = redis.keys("*")
         assert any(key.startswith(b"LIMITS") for key in keys)  # rate-limit counters were there
         assert any(key.startswith(b"rq:job:") for key in keys)  # and the jobs' records,
-        assert b"konexi.jobs.deliver_message" in dump  # whose payloads the scan reads
+        assert b"konexi.messaging.jobs.deliver_message" in dump  # whose payloads the scan reads
         for personal in (
             NAME,
             EMAIL,

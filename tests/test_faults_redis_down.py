@@ -13,7 +13,7 @@ from rq import SimpleWorker
 from sqlalchemy import select
 
 from konexi.extensions import db, limiter
-from konexi.jobs import sweep_outbox
+from konexi.messaging.jobs import sweep_outbox
 from konexi.models import OutboxMessage, User
 from konexi.models.base import utcnow
 from konexi.services.accounts.passwords import hash_password

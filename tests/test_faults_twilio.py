@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from konexi.extensions import db
-from konexi.jobs import deliver_message, sweep_outbox
 from konexi.messaging.delivery import max_attempts
+from konexi.messaging.jobs import deliver_message, sweep_outbox
 from konexi.messaging.outbox import commit_and_dispatch, queue_sms
 from konexi.messaging.stats import delivery_stats
 from konexi.models import OutboxMessage

@@ -14,7 +14,7 @@ from rq.job import JobStatus
 from sqlalchemy import select
 
 from konexi.extensions import db
-from konexi.jobs import sweep_outbox
+from konexi.messaging.jobs import sweep_outbox
 from konexi.messaging.outbox import commit_and_dispatch, queue_sms
 from konexi.messaging.stats import delivery_stats
 from konexi.models import OutboxMessage

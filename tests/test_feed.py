@@ -117,13 +117,13 @@ def test_filters_work_as_a_plain_form_and_with_htmx(client, shop, food, beauty):
     page = client.get("/").get_data(as_text=True)
     form = re.search(r'<form class="filters".*?</form>', page, re.S).group(0)
     assert 'method="get" action="/"' in form
-    assert 'hx-get="/"' in form and 'hx-target="#feed-items"' in form
+    assert 'hx-get="/"' in form and 'hx-target="#feed-results"' in form
     assert 'hx-push-url="true"' in form
-    assert 'name="q"' in form and 'type="radio" name="category" value="beauty"' in form
+    assert 'name="q"' in form and 'name="category"' not in form  # no category chosen yet
 
     html = client.get("/?category=beauty&q=hair").get_data(as_text=True)
     assert "Hair cut" in html and "Iced tea" not in html
-    assert 'value="beauty" checked' in html and 'value="hair"' in html
+    assert 'type="hidden" name="category" value="beauty"' in html and 'value="hair"' in html
 
     fragment = client.get("/?category=beauty", headers={"HX-Request": "true"})
     assert "Hair cut" in fragment.get_data(as_text=True)
@@ -187,13 +187,15 @@ def test_one_query_per_page_whatever_the_number_of_cards(app, client, shop, food
             assert client.get(url, **kwargs).status_code == 200
         return len(statements)
 
-    # An htmx page: the cards only. A full page adds the category chips.
-    assert queries("/?page=1", headers=hx) == 1
+    # "Load more" (htmx, page 2 on): the cards only. Page one (a search, a chip) and a full page
+    # add the category chips.
+    assert queries("/?page=2", headers=hx) == 1
     assert queries("/?page=3", headers=hx) == 1  # 5 cards cost the same as 10
-    assert queries("/?category=beauty&q=voucher", headers=hx) == 1
+    assert queries("/?category=beauty&q=voucher", headers=hx) == 2
+    assert queries("/?page=1", headers=hx) == 2
     assert queries("/") == 2
     # Nearest first: one query when the first box (5 km) fills the page.
-    assert queries("/?lat=-6.18&lon=106.83", headers=hx) == 1
+    assert queries("/?lat=-6.18&lon=106.83&page=2", headers=hx) == 1
     # The last page has to look everywhere (one query per wider box) to know it is the last.
     last_page = queries("/?lat=-6.18&lon=106.83&page=3", headers=hx)
     assert last_page == len(SEARCH_RADII_KM) + 1

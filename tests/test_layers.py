@@ -6,6 +6,7 @@ and on the same copy without it, so the test fails if the contract stops catchin
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess  # noqa: S404 - the project's own lint tools, fixed arguments
@@ -77,3 +78,63 @@ def test_models_may_not_import_services(tree: Path) -> None:
         module.unlink()
     assert refused.returncode == 1
     assert "Models import nothing above them BROKEN" in refused.stdout
+
+
+@pytest.mark.parametrize(
+    ("source", "banned"),
+    [
+        ('from flask import url_for\n\nLINK = url_for("sharing.landing", token="t")', "url_for"),
+        (
+            "from flask import has_request_context\n\nLOCALE = has_request_context() and 'id'",
+            "has_request_context",
+        ),
+        ("from flask_babel import force_locale\n\nFORCED = force_locale('id')", "force_locale"),
+    ],
+)
+def test_ruff_refuses_request_guesses_in_a_service(tree: Path, source: str, banned: str) -> None:
+    module = _plant(tree, source)
+    try:
+        refused = _run(tree, str(BIN / "ruff"), "check", "--no-cache", str(module))
+    finally:
+        module.unlink()
+    assert refused.returncode == 1
+    assert "TID251" in refused.stdout and banned in refused.stdout
+
+
+def test_ruff_refuses_url_for_in_messaging(tree: Path) -> None:
+    module = tree / "konexi" / "messaging" / "leak.py"
+    module.write_text(
+        '"""A planted module."""\n\nfrom flask import url_for\n\nLINK = url_for("a")\n'
+    )
+    try:
+        refused = _run(tree, str(BIN / "ruff"), "check", "--no-cache", str(module))
+    finally:
+        module.unlink()
+    assert refused.returncode == 1
+    assert "TID251" in refused.stdout and "flask.url_for" in refused.stdout
+
+
+def _base_url_reads(root: Path) -> list[str]:
+    """Where services or messaging read the BASE_URL setting: their links come from
+    ``konexi.urls.external_url`` instead, never from BASE_URL and a path typed by hand."""
+    found = []
+    for package in ("services", "messaging"):
+        for path in sorted((root / "konexi" / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                named = (node.value if isinstance(node, ast.Constant) else None) or getattr(
+                    node, "id", getattr(node, "attr", None)
+                )
+                if named == "BASE_URL":
+                    found.append(f"{path.relative_to(root).as_posix()}:{node.lineno}")
+    return found
+
+
+def test_services_and_messaging_build_no_link_from_base_url(tree: Path) -> None:
+    assert _base_url_reads(ROOT) == []
+    module = _plant(
+        tree, "from flask import current_app\n\nLINK = f\"{current_app.config['BASE_URL']}/s/t\""
+    )
+    try:
+        assert _base_url_reads(tree) == ["konexi/services/privacy/leak.py:5"]
+    finally:
+        module.unlink()

@@ -18,13 +18,12 @@ from redis import Redis
 from rq import Queue, cron
 from sqlalchemy import func, select, update
 
-from konexi import jobs
 from konexi.extensions import db
 from konexi.messaging.outbox import discard_pending
 from konexi.models import DataExport, DigestLog, User
 from konexi.models.base import utcnow
 from konexi.services.catalogue import digest
-from konexi.services.privacy import export_jobs
+from konexi.services.privacy import export_jobs, jobs
 from tests.servers.smtp_server import SmtpServer
 from tests.support.factories import make_voucher
 from tests.support.purge import make_rich_user
@@ -148,7 +147,8 @@ def test_an_export_killed_while_building_is_requeued_after_its_lease_and_complet
         pass_time(export_id, lease=timedelta(seconds=1))
         assert jobs.requeue_stalled_exports() == 1
         [job] = queue.get_jobs()
-        assert job.func_name == "konexi.jobs.build_data_export" and job.args == (export_id,)
+        assert job.func_name == "konexi.services.privacy.jobs.build_data_export"
+        assert job.args == (export_id,)
 
         run_worker_until_idle(redis_url)
 

@@ -8,8 +8,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from konexi.extensions import db
-from konexi.jobs import sweep_outbox
 from konexi.messaging.email import parse_smtp_url
+from konexi.messaging.jobs import sweep_outbox
 from konexi.messaging.outbox import commit_and_dispatch, queue_email
 from konexi.models import OutboxMessage
 from tests.servers.ports import free_port

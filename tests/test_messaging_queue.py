@@ -10,7 +10,7 @@ from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
 from konexi.extensions import db
-from konexi.jobs import sweep_outbox
+from konexi.messaging.jobs import sweep_outbox
 from konexi.messaging.outbox import commit_and_dispatch, queue_email, queue_sms
 from konexi.models import OutboxMessage
 from konexi.models.base import utcnow

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from konexi.extensions import db
-from konexi.jobs import deliver_message, sweep_outbox
+from konexi.messaging.jobs import deliver_message, sweep_outbox
 from konexi.messaging.outbox import commit_and_dispatch, queue_sms
 from konexi.models import OutboxMessage
 from konexi.models.base import utcnow

@@ -140,8 +140,10 @@ def test_dashboard_shows_tables_and_an_svg_chart_without_style_attributes(app, c
     assert response.status_code == 200
     vouchers = html[html.index('id="stats-vouchers"') : html.index('id="stats-branches"')]
     assert re.search(
-        r"Es kopi susu 2 for 1</a></th>\s*<td class=\"num\">300</td><td class=\"num\">60</td>"
-        r"<td class=\"num\">30</td>\s*<td class=\"num\">20%</td><td class=\"num\">50%</td>",
+        r"Es kopi susu 2 for 1</a></th>\s*<td class=\"num\" data-label=\"Views\">300</td>"
+        r"<td class=\"num\" data-label=\"Claims\">60</td>"
+        r"<td class=\"num\" data-label=\"Redemptions\">30</td>\s*"
+        r"<td class=\"num\"[^>]*>20%</td><td class=\"num\"[^>]*>50%</td>",
         vouchers,
     )
     branches = html[html.index('id="stats-branches"') : html.index('id="stats-days"')]

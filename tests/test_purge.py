@@ -9,11 +9,11 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import func, insert, select
 
-from konexi import jobs
 from konexi.extensions import db
 from konexi.models import Claim, Review, Share, User
 from konexi.models.base import utcnow
 from konexi.services.accounts.accounts import sign_up
+from konexi.services.privacy import jobs as privacy_jobs
 from konexi.services.privacy.purge import purge_due_accounts
 from konexi.services.providers.invitations import invite
 from konexi.services.sharing.sharing import share_voucher
@@ -127,7 +127,7 @@ def test_the_job_and_the_command_run_the_purge(app: Flask, runner, create_user) 
     _mark_for_deletion(second.id)
     first_id, second_id = first.id, second.id
 
-    assert jobs.purge_accounts() == {"purged": 2, "held_ids": []}
+    assert privacy_jobs.purge_accounts() == {"purged": 2, "held_ids": []}
     assert db.session.get(User, first_id) is None
     assert db.session.get(User, second_id) is None
     third = create_user()

@@ -90,7 +90,7 @@ def test_the_job_is_scheduled_daily(monkeypatch):
 
     from rq import cron
 
-    from konexi import jobs
+    from konexi.services.privacy import jobs as privacy_jobs
     from konexi.tasks import schedule
 
     registered: list[dict] = []
@@ -99,5 +99,5 @@ def test_the_job_is_scheduled_daily(monkeypatch):
     )
     importlib.reload(schedule)
     job = next(j for j in registered if j["name"] == "purge_old_records")
-    assert job["func"] is jobs.purge_old_records
+    assert job["func"] is privacy_jobs.purge_old_records
     assert job["cron"].split()[2:] == ["*", "*", "*"]  # every day

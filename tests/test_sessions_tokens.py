@@ -20,11 +20,11 @@ from itsdangerous import TimestampSigner
 from konexi.extensions import db
 from konexi.models import Company, User
 from konexi.services.accounts import account_lifecycle, verification
-from konexi.services.accounts.verification import Channel, Purpose, issue_code
 from konexi.services.privacy import unsubscribe
 from konexi.services.providers import invitations
 from konexi.services.sharing import sharing
-from tests.support.accounts import submit_login
+from konexi.services.signing import TokenSalt, serializer
+from tests.support.accounts import email_code_for, submit_login
 from tests.support.app import TEST_PASSWORD, csrf_token_from
 from tests.support.factories import make_voucher
 from tests.support.team import make_invitation
@@ -176,14 +176,7 @@ def _tokens(app: Flask, create_user) -> tuple[dict[str, str], dict[str, Callable
     db.session.add(company)
     db.session.commit()
     invitation = make_invitation(company, "siti@example.com")
-    row, _code = issue_code(
-        purpose=Purpose.VERIFY_EMAIL,
-        channel=Channel.EMAIL,
-        destination=user.email,
-        user_id=user.id,
-        ip=None,
-    )
-    db.session.commit()
+    row = email_code_for(user)
     share = sharing.share_voucher(
         create_user().id, make_voucher().id, "friend@example.com", "", "10.9.0.1"
     )
@@ -220,7 +213,7 @@ def _tokens(app: Flask, create_user) -> tuple[dict[str, str], dict[str, Callable
     def accepts_email_link(token: str) -> bool:
         # Checked without consuming: the same rules as check_link_token.
         try:
-            payload = verification._serializer().loads(token, max_age=600)
+            payload = serializer(TokenSalt.EMAIL_LINK).loads(token, max_age=600)
             return payload.get("code") == row.id
         except Exception:
             return False

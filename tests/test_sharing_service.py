@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect, select, update
 
-from konexi import jobs
 from konexi.extensions import db
 from konexi.models import OutboxMessage, Share
 from konexi.models.base import utcnow
+from konexi.services.sharing import jobs as sharing_jobs
 from konexi.services.sharing import sharing
 from konexi.services.sharing.sharing import ShareError, share_voucher
 from tests.support.factories import make_voucher
@@ -193,7 +193,7 @@ def test_scrub_forgets_the_friends_contact_once_delivery_is_final(app, create_us
     assert {m.to_address for m in share_messages()} == {"redacted"}
     assert sharing.scrub_share_contacts(now=utcnow() + timedelta(days=3)) == 0  # idempotent
     # the hourly job (konexi/tasks/schedule.py) runs the same
-    assert jobs.scrub_share_contacts() == 0
+    assert sharing_jobs.scrub_share_contacts() == 0
 
 
 def test_scrub_waits_for_pending_messages_and_clears_failed_ones_at_once(app, create_user):

@@ -11,9 +11,9 @@ import pytest
 
 from konexi.config import read_setting
 from konexi.extensions import db
-from konexi.jobs import deliver_message
 from konexi.messaging.email import parse_smtp_url, send_email
 from konexi.messaging.failures import TemporaryDeliveryError
+from konexi.messaging.jobs import deliver_message
 from konexi.messaging.outbox import commit_and_dispatch, queue_email
 from konexi.models import OutboxMessage
 from tests.servers.smtp_server import Login, SmtpServer

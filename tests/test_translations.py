@@ -9,7 +9,11 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
-METHODS = [("konexi/**.py", "python"), ("templates/**.html", "jinja2")]
+METHODS = [
+    ("konexi/**.py", "python"),
+    ("templates/**.html", "jinja2"),
+    ("templates/messages/**.txt", "jinja2"),
+]
 
 
 def _catalogue(language: str):

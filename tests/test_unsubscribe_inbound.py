@@ -121,7 +121,7 @@ def test_the_configured_mailbox_and_a_sendgrid_form_post_work(
         assert response.status_code == 200
         # The same job as the one-click POST, queued with the user's id only.
         [job] = Queue("default", connection=Redis.from_url(redis_url)).get_jobs()
-        assert job.func_name == "konexi.jobs.process_unsubscribe"
+        assert job.func_name == "konexi.services.privacy.jobs.process_unsubscribe"
         assert job.args == (user.id,)
         assert fresh(User, user.id).marketing_email is True  # not until the worker runs
         SimpleWorker(["default"], connection=Redis.from_url(redis_url)).work(burst=True)

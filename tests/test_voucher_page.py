@@ -157,7 +157,7 @@ def test_page_shows_my_code_instead_of_the_button_once_i_hit_my_limit(app, clien
     html = client.get(f"/vouchers/{voucher.id}").get_data(as_text=True)
 
     assert format_code(code) in html
-    assert "You have reached the limit for this voucher." in html
+    assert "You have this voucher." in html
     assert "Claim this voucher" not in html
 
 

@@ -10,7 +10,12 @@ from wtforms import BooleanField, PasswordField, SelectMultipleField, StringFiel
 from wtforms.validators import Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from konexi.services.accounts.profile import MAX_AGE, MIN_AGE, birth_date_problem
+from konexi.services.accounts.profile import (
+    MAX_AGE,
+    MIN_AGE,
+    BirthDateProblem,
+    birth_date_problem,
+)
 from konexi.web.web_forms import KonexiForm
 
 
@@ -38,11 +43,11 @@ def _valid_birth_date(form: ProfileForm, field: StringField) -> None:
     except ValueError as error:
         raise ValidationError(_l("Enter a real date, like 1990-08-17.")) from error
     problem = birth_date_problem(parsed)
-    if problem == "future":
+    if problem == BirthDateProblem.FUTURE:
         raise ValidationError(_l("Your date of birth must be in the past."))
-    if problem == "too_young":
+    if problem == BirthDateProblem.TOO_YOUNG:
         raise ValidationError(_l("You must be at least %(age)d years old.", age=MIN_AGE))
-    if problem == "too_old":
+    if problem == BirthDateProblem.TOO_OLD:
         raise ValidationError(_l("Enter an age of %(age)d years or less.", age=MAX_AGE))
     form.parsed_birth_date = parsed
 
@@ -73,7 +78,7 @@ class PictureForm(_Form):
 
 
 class PrivacyForm(_Form):
-    findable_by_email = BooleanField(_l("Let people find me by my email address"))
+    findable_by_email = BooleanField(_l("Let people find me by my email address or phone number"))
     personalisation_enabled = BooleanField(_l("Use my claim history to suggest vouchers"))
     store_location = BooleanField(_l("Remember my location between visits"))
     marketing_email = BooleanField(_l("Marketing email and the weekly digest"))

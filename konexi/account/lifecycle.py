@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, make_response, render_template, url_for
+from datetime import UTC, datetime
+
+from flask import Response, flash, make_response, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from konexi import jobs
 from konexi.account import bp
 from konexi.account.forms_lifecycle import ConfirmWithPasswordForm, ExportForm, ReopenForm
 from konexi.auth import limits
 from konexi.extensions import limiter
+from konexi.models import ExportStatus
 from konexi.models.base import utcnow
 from konexi.services.accounts import account_lifecycle
 from konexi.services.accounts.account_lifecycle import (
@@ -21,9 +23,12 @@ from konexi.services.accounts.account_lifecycle import (
 )
 from konexi.services.accounts.accounts import AccountError
 from konexi.services.privacy import export_jobs
+from konexi.services.privacy import jobs as privacy_jobs
 from konexi.services.privacy.export import export_document
 from konexi.tasks.queue import enqueue
 from konexi.web.htmx import redirect_after_post, render_page_or_fragment
+
+_PURGE_AFTER = "deletion_purge_after"
 
 
 @bp.get("/export")
@@ -37,7 +42,7 @@ def _export_page(form: ExportForm, error: object = None, status: int = 200) -> R
     user = current_user._get_current_object()
     latest = export_jobs.latest_export(user.id)
     file_url = None
-    if latest is not None and latest.status == "ready":
+    if latest is not None and latest.status == ExportStatus.READY:
         file_url = url_for(
             "account.download_export_file", token=export_jobs.make_file_token(latest, user)
         )
@@ -63,7 +68,7 @@ def create_export() -> ResponseReturnValue:
         return redirect_after_post(url_for("account.download_export", token=token))
     data_export, created = export_jobs.request_large_export(current_user.id)
     if created:
-        enqueue(jobs.build_data_export, data_export.id, queue_name="default")
+        enqueue(privacy_jobs.build_data_export, data_export.id, queue_name="default")
     return redirect_after_post(url_for("account.export"))
 
 
@@ -118,15 +123,15 @@ def close() -> ResponseReturnValue:
 
 
 def _lifecycle_page(
-    template: str, form: ConfirmWithPasswordForm, status: int = 200
-) -> ResponseReturnValue:
+    template: str, form: ConfirmWithPasswordForm, status: int = 200, **context: object
+) -> tuple[str, int]:
     """The close or delete page, telling a company's only owner what to do first."""
     sole_owner_of = companies_only_owned_by(current_user.id)
-    return render_template(template, form=form, sole_owner_of=sole_owner_of), status
+    return render_template(template, form=form, sole_owner_of=sole_owner_of, **context), status
 
 
 def _refused_for_owners(template: str, form: ConfirmWithPasswordForm) -> ResponseReturnValue:
-    return _lifecycle_page(template, form, status=409)
+    return _lifecycle_page(template, form, status=409, purge_date=account_lifecycle.purge_date())
 
 
 @bp.get("/closed")
@@ -149,14 +154,19 @@ def delete() -> ResponseReturnValue:
         except SoleOwnerError:
             return _refused_for_owners("account/delete.html", form)
         else:
+            purge_after = current_user.purge_after
             logout_user()
+            # Kept past the logout (which empties the session) for the confirmation page.
+            session[_PURGE_AFTER] = purge_after.timestamp() if purge_after else None
             return redirect_after_post(url_for("account.deleted"))
-    return _lifecycle_page("account/delete.html", form)
+    return _lifecycle_page("account/delete.html", form, purge_date=account_lifecycle.purge_date())
 
 
 @bp.get("/deleted")
 def deleted() -> ResponseReturnValue:
-    return render_template("account/delete_done.html")
+    stamp = session.get(_PURGE_AFTER)
+    purge_after = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, int | float) else None
+    return render_template("account/delete_done.html", purge_date=purge_after)
 
 
 @bp.route("/reopen", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -16,9 +16,8 @@ from konexi.services.accounts import profile
 from konexi.services.accounts.accounts import NotVerified
 from konexi.services.images import ImageProblem, ImageRejected
 from konexi.web.htmx import redirect_after_post
+from konexi.web.pictures import picture_response
 
-CACHE_FOREVER = "public, max-age=31536000, immutable"
-_EXTENSIONS = {"webp": "image/webp", "jpg": "image/jpeg"}
 # The lifecycle pages the overview links (konexi/account/lifecycle.py).
 _LIFECYCLE_ENDPOINTS = frozenset({"account.export", "account.close", "account.delete"})
 
@@ -47,7 +46,9 @@ def _render_profile(
             "account/profile.html",
             form=form,
             picture_form=picture_form,
-            picture_url=profile.picture_url(picture) if picture else None,
+            picture_url=(
+                url_for("account.picture", **profile.picture_address(picture)) if picture else None
+            ),
             locale=str(get_locale() or "en"),
         ),
         status,
@@ -138,10 +139,4 @@ def remove_picture() -> ResponseReturnValue:
 @bp.get("/picture/<int:user_id>-<string(length=8):digest>.<any(webp, jpg):ext>")
 def picture(user_id: int, digest: str, ext: str) -> ResponseReturnValue:
     # Public like the rest of a public profile: the hash in the URL changes with every picture.
-    stored = profile.picture_for_serving(user_id, digest)
-    if stored is None or _EXTENSIONS[ext] != stored.content_type:
-        abort(404)
-    response = Response(stored.data, mimetype=stored.content_type)
-    response.set_etag(stored.sha256[:16])
-    response.headers["Cache-Control"] = CACHE_FOREVER
-    return response.make_conditional(request)
+    return picture_response(profile.picture_for_serving(user_id, digest), ext)

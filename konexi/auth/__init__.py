@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from konexi.auth import routes, verify  # noqa: E402,F401
+from konexi.auth import comeback, routes, verify  # noqa: E402,F401
 from konexi.auth.decorators import verified_required  # noqa: E402
 
 __all__ = ["bp", "verified_required"]

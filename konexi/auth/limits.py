@@ -17,7 +17,7 @@ from flask_login import current_user
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
 from konexi.services.accounts.contacts import InvalidContact, normalise_identifier
-from konexi.services.accounts.verification import keyed_hash
+from konexi.services.signing import Digest, keyed_digest
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,13 +43,13 @@ def identifier_key() -> str:
         _kind, value = normalise_identifier(raw)
     except InvalidContact:
         value = raw[:254]
-    return "account:" + keyed_hash("limit", value.lower())
+    return "account:" + keyed_digest(Digest.RATE_LIMIT, value.lower())
 
 
 def identifier_and_ip_key() -> str:
     """The account a form names, from this client: strangers typing wrong codes for someone's
     phone cannot use up its owner's tries (each code still dies after 5 wrong ones)."""
-    return identifier_key() + ":" + keyed_hash("limit-ip", client_ip())
+    return identifier_key() + ":" + keyed_digest(Digest.RATE_LIMIT_IP, client_ip())
 
 
 def user_key() -> str:

@@ -9,6 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from konexi.auth import bp, limits
+from konexi.auth.comeback import offer_comeback
 from konexi.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -19,7 +20,7 @@ from konexi.auth.forms import (
 from konexi.auth.navigation import remember_destination, safe_next
 from konexi.extensions import client_ip, limiter
 from konexi.i18n import current_language
-from konexi.services.accounts import accounts, password_reset
+from konexi.services.accounts import account_lifecycle, accounts, password_reset
 from konexi.services.accounts.accounts import AccountError
 from konexi.services.accounts.verification import TooManyCodes
 from konexi.web.htmx import redirect_after_post
@@ -128,12 +129,16 @@ def login() -> ResponseReturnValue:
     failed = False
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.identifier.data or "", form.password.data or "")
+            check = account_lifecycle.check_login(
+                form.identifier.data or "", form.password.data or ""
+            )
         except AccountError as error:
             form.show_errors(error)
         else:
-            if user is not None:
-                login_user(user, remember=bool(form.remember.data))
+            if check is not None and check.comeback is not None:
+                return offer_comeback(check, bool(form.remember.data), next_url)
+            if check is not None:
+                login_user(check.user, remember=bool(form.remember.data))
                 return redirect_after_post(next_url or url_for("feed.index"))
             failed = True
     return render_template("auth/login.html", form=form, next_url=next_url, failed=failed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, render_template, session, url_for
+from flask import Response, flash, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -32,6 +32,7 @@ from konexi.services.accounts.verification import (
     has_live_code,
 )
 from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
+from konexi.web.rate_limited import in_place
 
 _PAGE = "auth/verify.html"
 _FRAGMENTS = {"phone": "auth/_verify_phone.html", "email": "auth/_verify_email.html"}
@@ -63,6 +64,9 @@ def _context(**overrides: Any) -> dict[str, Any]:
         "email_display": user.email,
         "phone_notice": None,
         "email_notice": None,
+        # A rate limit hit: said beside the button that hit it.
+        "phone_limited": None,
+        "email_limited": None,
         # What the page says about a code must match what was really sent.
         "phone_code_waiting": has_live_code(Purpose.VERIFY_PHONE, user.phone, user.id),
         "email_code_waiting": has_live_code(Purpose.VERIFY_EMAIL, user.email, user.id),
@@ -102,6 +106,30 @@ def _notice_or_redirect(
     return redirect_after_post(url_for("auth.verify"))
 
 
+def _limited_code(section: str) -> Callable[[str], Response | None]:
+    """Too many codes typed: the message under the code field, the section otherwise as it was."""
+
+    def render(message: str) -> Response | None:
+        if not current_user.is_authenticated or _missing(section):
+            return None
+        form = CodeForm(prefix=section)
+        form.code.errors = [message]
+        return _answer(section, **{f"{section}_form": form})
+
+    return render
+
+
+def _limited_resend(section: str) -> Callable[[str], Response | None]:
+    """Too many new codes asked for: the message beside the "Send a new code" button."""
+
+    def render(message: str) -> Response | None:
+        if not current_user.is_authenticated or _missing(section):
+            return None
+        return _answer(section, **{f"{section}_limited": message})
+
+    return render
+
+
 def _is_verified(section: str) -> bool:
     user = current_user
     return (user.phone_verified_at if section == "phone" else user.email_verified_at) is not None
@@ -137,14 +165,18 @@ def _confirm(
 
 @bp.post("/verify/phone")
 @login_required
-@limiter.limit(limits.VERIFY_PER_USER, key_func=limits.user_key)
+@limiter.limit(
+    limits.VERIFY_PER_USER, key_func=limits.user_key, on_breach=in_place(_limited_code("phone"))
+)
 def verify_phone() -> ResponseReturnValue:
     return _confirm("phone", accounts.confirm_phone, _("Your phone number is verified."))
 
 
 @bp.post("/verify/email")
 @login_required
-@limiter.limit(limits.VERIFY_PER_USER, key_func=limits.user_key)
+@limiter.limit(
+    limits.VERIFY_PER_USER, key_func=limits.user_key, on_breach=in_place(_limited_code("email"))
+)
 def verify_email() -> ResponseReturnValue:
     return _confirm("email", accounts.confirm_email, _("Your email is verified."))
 
@@ -166,7 +198,9 @@ def _resend(
 
 @bp.post("/verify/phone/resend")
 @login_required
-@limiter.limit(limits.RESEND_PER_USER, key_func=limits.user_key)
+@limiter.limit(
+    limits.RESEND_PER_USER, key_func=limits.user_key, on_breach=in_place(_limited_resend("phone"))
+)
 def verify_phone_resend() -> ResponseReturnValue:
     message = _("We sent a new code to %(phone)s.", phone=display_phone(current_user.phone or ""))
     return _resend("phone", accounts.send_phone_code, message)
@@ -174,7 +208,9 @@ def verify_phone_resend() -> ResponseReturnValue:
 
 @bp.post("/verify/email/resend")
 @login_required
-@limiter.limit(limits.RESEND_PER_USER, key_func=limits.user_key)
+@limiter.limit(
+    limits.RESEND_PER_USER, key_func=limits.user_key, on_breach=in_place(_limited_resend("email"))
+)
 def verify_email_resend() -> ResponseReturnValue:
     message = _("We sent a new code and link to %(email)s.", email=current_user.email)
     return _resend("email", accounts.send_email_code, message)

@@ -7,7 +7,16 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from konexi.extensions import db
-from konexi.models import Branch, Company, CompanyPhone, Membership, User, Voucher
+from konexi.models import (
+    Branch,
+    Company,
+    CompanyPhone,
+    Membership,
+    Role,
+    User,
+    Voucher,
+    VoucherStatus,
+)
 from konexi.models.base import utcnow
 from konexi.services.accounts.passwords import hash_password
 from konexi.services.catalogue.categories import categories_by_slug, load_default_categories
@@ -122,7 +131,7 @@ def load_demo_data() -> dict[str, int]:
                 per_user_limit=1,
                 starts_at=now - timedelta(days=1),
                 ends_at=now + timedelta(days=days),
-                status="live",
+                status=VoucherStatus.LIVE,
                 branches=list(company.branches),
             )
         )
@@ -143,7 +152,7 @@ def _demo_team(company: Company, owner: User) -> None:
     staff = _user("demo-staff@konexi.test", "Demo Staff", "+6281200000003")
     db.session.flush()
     memberships = {}
-    for user, role in ((owner, "owner"), (staff, "staff")):
+    for user, role in ((owner, Role.OWNER), (staff, Role.STAFF)):
         membership = db.session.scalar(
             select(Membership).where(
                 Membership.company_id == company.id, Membership.user_id == user.id
@@ -154,7 +163,7 @@ def _demo_team(company: Company, owner: User) -> None:
             db.session.add(membership)
         memberships[role] = membership
     sudirman = [b for b in company.branches if b.name == "Demo Kopi Sudirman"]
-    staff_branches = memberships["staff"].branches
+    staff_branches = memberships[Role.STAFF].branches
     staff_branches.extend(b for b in sudirman if b not in staff_branches)
     now = utcnow()
     for branch in company.branches:

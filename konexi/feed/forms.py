@@ -52,6 +52,15 @@ class FeedArgs:
             params["lon"] = f"{self.point.longitude:.2f}"
         return params
 
+    def chip_params(self, category: str | None) -> dict[str, str]:
+        """A category chip's link: that category (None: all), the same search words and
+        location, from page one."""
+        params = self.link_params(with_point=True)
+        params.pop("category", None)
+        if category:
+            params["category"] = category
+        return params
+
 
 @dataclass(frozen=True)
 class LocationChoice:

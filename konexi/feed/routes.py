@@ -12,7 +12,7 @@ from konexi.feed import bp
 from konexi.feed.formatting import format_distance
 from konexi.feed.forms import FeedArgs, LocationChoice
 from konexi.feed.location import current_location, forget_location, remember_location
-from konexi.services.catalogue.feed import build_feed
+from konexi.services.catalogue.feed import CLOSE_KM, build_feed
 from konexi.services.catalogue.places import PLACES
 from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 
@@ -23,21 +23,25 @@ bp.add_app_template_filter(format_distance, "distance")
 def index() -> ResponseReturnValue:
     args = FeedArgs.parse(request.args)
     location = current_location(args.point)
+    fragment = wants_fragment()
     feed = build_feed(
         args.filters,
         page=args.page,
         origin=location.point if location else None,
         user=current_user if current_user.is_authenticated else None,
-        full_page=not wants_fragment(),
+        full_page=not fragment,
     )
+    # "Load more" appends the next page's cards; a search or a category chip (page one) replaces
+    # the search form, the chips and the cards, so that the chosen chip shows as chosen.
     return render_page_or_fragment(
         "feed/index.html",
-        "feed/_items.html",
+        "feed/_items.html" if feed.listing.page > 1 else "feed/_results.html",
         feed=feed,
         args=args,
         location=location,
         places=PLACES,
         link_params=args.link_params(with_point=True),
+        close_km=CLOSE_KM,
     )
 
 

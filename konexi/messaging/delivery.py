@@ -3,7 +3,7 @@
 A row moves pending -> sending (claimed by one worker with a conditional UPDATE) -> sent, or
 back to pending with a later ``next_attempt_at`` after a temporary failure, or to failed after a
 permanent one or too many attempts. Without Twilio/SMTP settings it ends in the dev outbox
-(status "dev"). While a row is "sending", ``next_attempt_at`` is the end of the worker's lease:
+(status dev). While a row is sending, ``next_attempt_at`` is the end of the worker's lease:
 the sweeper reclaims rows whose lease ran out (a worker died mid-send).
 """
 
@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Protocol
 
 from flask import current_app
@@ -30,13 +31,25 @@ from konexi.messaging.failures import (
     where_it_failed,
 )
 from konexi.messaging.sms import find_sent_sms, send_sms, sms_configured
-from konexi.models import OutboxMessage
+from konexi.models import OutboxMessage, OutboxStatus
 from konexi.models.base import utcnow
+from konexi.urls import external_url
 
 log = logging.getLogger(__name__)
 
 # A scheduled retry may reach a worker a moment before next_attempt_at (clocks differ a little).
 DUE_TOLERANCE = timedelta(seconds=5)
+
+
+class DeliveryOutcome(StrEnum):
+    """What one delivery attempt did: the row's new status, or skipped when it found nothing
+    to do (another worker holds the row, it is already done, or it is not due yet)."""
+
+    SENT = OutboxStatus.SENT.value
+    DEV = OutboxStatus.DEV.value
+    PENDING = OutboxStatus.PENDING.value  # a temporary failure: retried later
+    FAILED = OutboxStatus.FAILED.value
+    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,7 @@ def retry_delay(attempt: int, config: Mapping[str, Any]) -> timedelta:
 
 
 def sending_lease(config: Mapping[str, Any]) -> timedelta:
-    """How long a worker may hold a row in "sending" before the sweeper takes it back."""
+    """How long a worker may hold a row in sending before the sweeper takes it back."""
     return timedelta(seconds=int(config["OUTBOX_SENDING_LEASE"]))
 
 
@@ -84,31 +97,30 @@ def max_attempts(config: Mapping[str, Any]) -> int:
     return int(config["OUTBOX_MAX_ATTEMPTS"])
 
 
-def deliver(message_id: int) -> str:
-    """Send one due, pending outbox row at most once and return its new status ("skipped" if
-    another worker holds it, it is already done, or it is not due yet)."""
+def deliver(message_id: int) -> DeliveryOutcome:
+    """Send one due, pending outbox row at most once and say what happened to it."""
     config = current_app.config
     if not _claim(message_id, config):
         log.info("outbox %s: not pending or not due, nothing to do", message_id)
-        return "skipped"
+        return DeliveryOutcome.SKIPPED
     message = _read(message_id)
     send = _sender(message, config)
     if send is None:
-        _finish(message.id, status="dev")
+        _finish(message.id, status=OutboxStatus.DEV)
         log.info(
             "outbox %s %s/%s: no provider configured, kept in the dev outbox",
             message.id,
             message.channel,
             message.kind,
         )
-        return "dev"
+        return DeliveryOutcome.DEV
     try:
         if after_ambiguous_attempt(message.last_error):
             already_sent = _already_with_provider(message, config)
             if already_sent is not None:
                 _record_sent(message, already_sent)
                 stats.count("reconciled", message.id)
-                return "sent"
+                return DeliveryOutcome.SENT
             stats.count("resent", message.id)
         provider_message_id = send()
     except TemporaryDeliveryError as exc:
@@ -122,7 +134,7 @@ def deliver(message_id: int) -> str:
         db.session.rollback()
         return record_temporary_failure(message, f"unexpected {type(exc).__name__}")
     _record_sent(message, provider_message_id)
-    return "sent"
+    return DeliveryOutcome.SENT
 
 
 def _already_with_provider(message: Outgoing, config: Mapping[str, Any]) -> str | None:
@@ -141,13 +153,13 @@ def _claim(message_id: int, config: Mapping[str, Any]) -> bool:
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
-            OutboxMessage.status == "pending",
+            OutboxMessage.status == OutboxStatus.PENDING,
             or_(
                 OutboxMessage.next_attempt_at.is_(None),
                 OutboxMessage.next_attempt_at <= now + DUE_TOLERANCE,
             ),
         )
-        .values(status="sending", next_attempt_at=now + lease)
+        .values(status=OutboxStatus.SENDING, next_attempt_at=now + lease)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -178,8 +190,9 @@ def _sender(message: Outgoing, config: Mapping[str, Any]) -> Callable[[], str] |
     if message.channel == "sms":
         if not sms_configured(config):
             return None
+        callback = external_url("webhooks.twilio_status", outbox=message.id)
         return lambda: send_sms(
-            message_id=message.id, to=message.to, body=message.body, config=config
+            to=message.to, body=message.body, status_callback=callback, config=config
         )
     if message.channel == "email":
         if not email_configured(config):
@@ -215,7 +228,10 @@ def _record_sent(message: Outgoing, provider_message_id: str) -> None:
     _finish(
         message.id,
         status=case(
-            (OutboxMessage.status.in_(("sending", "pending")), "sent"),
+            (
+                OutboxMessage.status.in_((OutboxStatus.SENDING, OutboxStatus.PENDING)),
+                OutboxStatus.SENT,
+            ),
             else_=OutboxMessage.status,
         ),
         attempts=message.attempts + 1,
@@ -226,34 +242,40 @@ def _record_sent(message: Outgoing, provider_message_id: str) -> None:
     log.info("outbox %s %s/%s: sent", message.id, message.channel, message.kind)
 
 
-def _record_permanent_failure(message: Outgoing, reason: str) -> str:
-    _finish(message.id, status="failed", attempts=message.attempts + 1, last_error=reason)
+def _record_permanent_failure(message: Outgoing, reason: str) -> DeliveryOutcome:
+    _finish(
+        message.id, status=OutboxStatus.FAILED, attempts=message.attempts + 1, last_error=reason
+    )
     log.warning(
         "outbox %s %s/%s: failed for good: %s", message.id, message.channel, message.kind, reason
     )
-    return "failed"
+    return DeliveryOutcome.FAILED
 
 
 def record_temporary_failure(
     message: Attempted, reason: str, lease_expired_before: datetime | None = None
-) -> str:
+) -> DeliveryOutcome:
     """Count a failed attempt: back to pending with backoff (and a scheduled retry job), or
-    failed once the attempts are used up. Only touches a row still in "sending"."""
+    failed once the attempts are used up. Only touches a row still sending."""
     config = current_app.config
     attempts = message.attempts + 1
-    conditions = [OutboxMessage.id == message.id, OutboxMessage.status == "sending"]
+    conditions = [OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.SENDING]
     if lease_expired_before is not None:
         conditions.append(OutboxMessage.next_attempt_at < lease_expired_before)
     gave_up = attempts >= max_attempts(config)
     delay = retry_delay(attempts, config)
     if gave_up:
         values: dict[str, Any] = {
-            "status": "failed",
+            "status": OutboxStatus.FAILED,
             "next_attempt_at": None,
             "last_error": f"{reason} (gave up after {attempts} attempts)"[:500],
         }
     else:
-        values = {"status": "pending", "next_attempt_at": utcnow() + delay, "last_error": reason}
+        values = {
+            "status": OutboxStatus.PENDING,
+            "next_attempt_at": utcnow() + delay,
+            "last_error": reason,
+        }
     result = db.session.execute(
         update(OutboxMessage)
         .where(*conditions)
@@ -262,7 +284,7 @@ def record_temporary_failure(
     )
     db.session.commit()
     if rows_changed(result) != 1:
-        return "skipped"
+        return DeliveryOutcome.SKIPPED
     if gave_up:
         log.warning(
             "outbox %s %s/%s: failed after %d attempts: %s",
@@ -272,7 +294,7 @@ def record_temporary_failure(
             attempts,
             reason,
         )
-        return "failed"
+        return DeliveryOutcome.FAILED
     log.warning(
         "outbox %s %s/%s: attempt %d failed (%s); retry in %ds",
         message.id,
@@ -283,4 +305,4 @@ def record_temporary_failure(
         delay.total_seconds(),
     )
     enqueue_delivery(message.id, message.channel, attempts, delay=delay)
-    return "pending"
+    return DeliveryOutcome.PENDING

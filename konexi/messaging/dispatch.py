@@ -12,8 +12,9 @@ from konexi.tasks.queue import FAILURE_TTL, RESULT_TTL, enqueue, get_queue, redi
 log = logging.getLogger(__name__)
 
 QUEUE_BY_CHANNEL = {"sms": "sms", "email": "email"}
-# By dotted path, as RQ stores it: konexi.jobs imports the services, which import the outbox.
-DELIVERY_JOB = "konexi.jobs.deliver_message"
+# By dotted path, as RQ stores it: the job's module imports the delivery code, which imports this
+# module. Jobs queued before the job moved here say "konexi.jobs.deliver_message" (an alias).
+DELIVERY_JOB = "konexi.messaging.jobs.deliver_message"
 
 
 def delivery_job_id(message_id: int, attempt: int) -> str:

@@ -17,7 +17,7 @@ from konexi.extensions import db
 from konexi.messaging.dispatch import enqueue_delivery
 from konexi.messaging.failures import where_it_failed
 from konexi.messaging.sweeper import sweep_outbox
-from konexi.models import OutboxMessage
+from konexi.models import OutboxMessage, OutboxStatus
 from konexi.tasks.queue import redis_connection
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def could_not_deliver(user_id: int, kind: str, channel: str = "sms") -> bool:
         .order_by(OutboxMessage.id.desc())
         .limit(1)
     )
-    return status == "failed"
+    return status == OutboxStatus.FAILED
 
 
 # Without Redis there is no cron: each dispatch also retries this many rows that are due again.
@@ -115,7 +115,7 @@ def dispatch_messages(message_ids: list[int]) -> None:
         return
     rows = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.attempts)
-        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "pending")
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.PENDING)
         .order_by(OutboxMessage.id)
     ).all()
     db.session.commit()

@@ -77,12 +77,12 @@ def twilio_client(config: Mapping[str, Any]) -> Client:
     )
 
 
-def send_sms(*, message_id: int, to: str, body: str, config: Mapping[str, Any]) -> str:
-    """Hand one SMS to Twilio and return its message SID; raise a DeliveryError on failure."""
-    callback = f"{config['BASE_URL']}/webhooks/twilio/status?outbox={message_id}"
+def send_sms(*, to: str, body: str, status_callback: str, config: Mapping[str, Any]) -> str:
+    """Hand one SMS to Twilio and return its message SID; raise a DeliveryError on failure.
+    Twilio posts the delivery status to ``status_callback``."""
     try:
         sent = twilio_client(config).messages.create(
-            to=to, from_=config["TWILIO_FROM_NUMBER"], body=body, status_callback=callback
+            to=to, from_=config["TWILIO_FROM_NUMBER"], body=body, status_callback=status_callback
         )
     except TwilioRestException as exc:
         raise classify_twilio_error(exc, to) from exc

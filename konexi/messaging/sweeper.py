@@ -13,10 +13,10 @@ from sqlalchemy import or_, select
 
 from konexi.extensions import db
 from konexi.messaging import stats
-from konexi.messaging.delivery import record_temporary_failure, sending_lease
+from konexi.messaging.delivery import DeliveryOutcome, record_temporary_failure, sending_lease
 from konexi.messaging.dispatch import delivery_job_id, enqueue_delivery
 from konexi.messaging.failures import INTERRUPTED_REASON
-from konexi.models import OutboxMessage
+from konexi.models import OutboxMessage, OutboxStatus
 from konexi.models.base import utcnow
 from konexi.tasks.queue import redis_connection
 
@@ -26,25 +26,26 @@ SWEEP_LIMIT = 500
 
 
 def sweep_outbox(limit: int = SWEEP_LIMIT) -> int:
-    """Reclaim rows stuck in "sending" past their lease and re-enqueue every due pending row
+    """Reclaim rows stuck sending past their lease and re-enqueue every due pending row
     that has no job waiting; returns how many were enqueued."""
     now = utcnow()
     stuck = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.kind, OutboxMessage.attempts)
-        .where(OutboxMessage.status == "sending", OutboxMessage.next_attempt_at < now)
+        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.next_attempt_at < now)
         .order_by(OutboxMessage.id)
         .limit(limit)
     ).all()
     db.session.commit()
     for row in stuck:
         # The worker may have died after Twilio took the message: the next attempt checks first.
-        if record_temporary_failure(row, INTERRUPTED_REASON, lease_expired_before=now) != "skipped":
+        outcome = record_temporary_failure(row, INTERRUPTED_REASON, lease_expired_before=now)
+        if outcome != DeliveryOutcome.SKIPPED:
             stats.count("ambiguous", row.id)
 
     due = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.attempts)
         .where(
-            OutboxMessage.status == "pending",
+            OutboxMessage.status == OutboxStatus.PENDING,
             or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
         )
         .order_by(OutboxMessage.id)

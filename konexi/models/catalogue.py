@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from konexi.extensions import Model, db
-from konexi.models.base import UTCDateTime, utcnow
+from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 from konexi.models.media import Image
 from konexi.models.users import User
 
@@ -127,6 +128,16 @@ def _keep_latitude_band(_mapper: Mapper[Branch], _connection: Connection, branch
     branch.lat_band = latitude_band(branch.latitude)
 
 
+class VoucherStatus(StrEnum):
+    """What the provider chose: a draft is unseen, live is claimable in its window, paused is
+    shown but not claimable, ended is final."""
+
+    DRAFT = "draft"
+    LIVE = "live"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
 class Voucher(Model):
     __tablename__ = "vouchers"
     __table_args__ = (
@@ -148,7 +159,9 @@ class Voucher(Model):
     per_user_limit: Mapped[int] = mapped_column(default=1)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(12), default="live")  # draft, live, paused, ended
+    status: Mapped[VoucherStatus] = mapped_column(
+        stored_as_string(VoucherStatus, 12), default=VoucherStatus.LIVE
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     image_id: Mapped[int | None] = mapped_column(
         ForeignKey("images.id", ondelete="SET NULL"), index=True

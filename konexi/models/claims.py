@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from konexi.extensions import Model
-from konexi.models.base import UTCDateTime, utcnow
+from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 from konexi.models.catalogue import Branch, Voucher
 from konexi.models.users import User
 
-# active: can be redeemed (until the voucher ends); redeemed: used at a branch.
-CLAIM_STATUSES = ("active", "redeemed")
-# What the user sees: an active claim whose voucher has ended is "expired" (derived, not stored).
-CLAIM_STATES = ("active", "redeemed", "expired")
+
+class ClaimStatus(StrEnum):
+    """Stored: active can be redeemed (until the voucher ends); redeemed was used at a branch."""
+
+    ACTIVE = "active"
+    REDEEMED = "redeemed"
+
+
+class ClaimState(StrEnum):
+    """What the user sees: an active claim whose voucher has ended is expired (derived, not
+    stored)."""
+
+    ACTIVE = "active"
+    REDEEMED = "redeemed"
+    EXPIRED = "expired"
 
 
 class Claim(Model):
@@ -32,7 +44,9 @@ class Claim(Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     claim_number: Mapped[int] = mapped_column(default=1)
     code: Mapped[str] = mapped_column(String(12), unique=True)
-    status: Mapped[str] = mapped_column(String(12), default="active")
+    status: Mapped[ClaimStatus] = mapped_column(
+        stored_as_string(ClaimStatus, 12), default=ClaimStatus.ACTIVE
+    )
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     redeemed_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
@@ -42,14 +56,14 @@ class Claim(Model):
     user: Mapped[User | None] = relationship()
     redeemed_branch: Mapped[Branch | None] = relationship()
 
-    def state_at(self, now: datetime) -> str:
-        """``redeemed``, ``expired`` (voucher ended, never redeemed) or ``active`` at ``now``."""
-        if self.status == "redeemed":
-            return "redeemed"
+    def state_at(self, now: datetime) -> ClaimState:
+        """Redeemed, expired (voucher ended, never redeemed) or active at ``now``."""
+        if self.status == ClaimStatus.REDEEMED:
+            return ClaimState.REDEEMED
         if self.voucher.ends_at <= now:
-            return "expired"
-        return "active"
+            return ClaimState.EXPIRED
+        return ClaimState.ACTIVE
 
     @property
-    def state(self) -> str:
+    def state(self) -> ClaimState:
         return self.state_at(utcnow())

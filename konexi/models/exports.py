@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from konexi.extensions import Model
-from konexi.models.base import UTCDateTime, utcnow
+from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 
-# pending: waiting for the job; ready: the file can be downloaded until expires_at;
-# failed: the job could not build it (the user may ask again).
-EXPORT_STATUSES = ("pending", "ready", "failed")
+
+class ExportStatus(StrEnum):
+    """pending: waiting for the job; ready: the file can be downloaded until expires_at;
+    failed: the job could not build it (the user may ask again)."""
+
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
 
 
 class DataExport(Model):
@@ -25,15 +31,17 @@ class DataExport(Model):
             "uq_data_exports_one_pending",
             "user_id",
             unique=True,
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text(f"status = '{ExportStatus.PENDING}'"),
+            postgresql_where=text(f"status = '{ExportStatus.PENDING}'"),
         ),
         Index("ix_data_exports_expires_at", "expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status: Mapped[ExportStatus] = mapped_column(
+        stored_as_string(ExportStatus, 12), default=ExportStatus.PENDING
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from konexi.extensions import Model
-from konexi.models.base import UTCDateTime, utcnow
+from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 
-# pending: waiting for a worker; sending: a worker holds it; sent: handed to Twilio/SMTP;
-# failed: a permanent failure or retries exhausted; dev: kept in the dev outbox (no provider set).
-OUTBOX_STATUSES = ("pending", "sending", "sent", "delivered", "failed", "dev")
+
+class OutboxStatus(StrEnum):
+    """Where an outbox row is on its way out."""
+
+    PENDING = "pending"  # waiting for a worker
+    SENDING = "sending"  # a worker holds it (until its lease runs out)
+    SENT = "sent"  # handed to Twilio/SMTP
+    DELIVERED = "delivered"  # Twilio's status callback said it arrived
+    FAILED = "failed"  # a permanent failure, or the retries ran out
+    DEV = "dev"  # kept in the dev outbox: no provider configured
+
+
+# Nothing more will happen to a row in these statuses.
+FINAL_OUTBOX_STATUSES = (
+    OutboxStatus.SENT,
+    OutboxStatus.DELIVERED,
+    OutboxStatus.FAILED,
+    OutboxStatus.DEV,
+)
 
 
 class OutboxMessage(Model):
@@ -34,7 +51,9 @@ class OutboxMessage(Model):
     subject: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status: Mapped[OutboxStatus] = mapped_column(
+        stored_as_string(OutboxStatus, 12), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from konexi.extensions import Model, db
-from konexi.models.base import UTCDateTime, utcnow
+from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 from konexi.models.catalogue import Branch, Company
 from konexi.models.users import User
 
-# owner: everything, incl. the team's owners; admin: branches, vouchers, team;
-# staff: redeems at the branches assigned to them.
-ROLES = ("owner", "admin", "staff")
+
+class Role(StrEnum):
+    """A member's role in a company's team, from the most to the least trusted."""
+
+    OWNER = "owner"  # everything, incl. the team's owners
+    ADMIN = "admin"  # branches, vouchers, team
+    STAFF = "staff"  # redeems at the branches assigned to them
+
 
 membership_branches = Table(
     "membership_branches",
@@ -31,7 +37,7 @@ class Membership(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(8))
+    role: Mapped[Role] = mapped_column(stored_as_string(Role, 8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     company: Mapped[Company] = relationship()
@@ -51,7 +57,7 @@ class Invitation(Model):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     # Stored as normalise_email() returns it; compared with User.email_key lower-cased.
     email: Mapped[str] = mapped_column(String(254), index=True)
-    role: Mapped[str] = mapped_column(String(8))
+    role: Mapped[Role] = mapped_column(stored_as_string(Role, 8))
     invited_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

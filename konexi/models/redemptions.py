@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from konexi.extensions import Model
-from konexi.models.base import UTCDateTime, utcnow
+from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 
-# console: a member looked the customer up at /provider/redeem; sms: a branch phone texted a code.
-ACCESS_CHANNELS = ("console", "sms")
-# lookup: the customer's name, phone and live claims were shown; redeem: a claim was redeemed.
-ACCESS_PURPOSES = ("lookup", "redeem")
+
+class AccessChannel(StrEnum):
+    CONSOLE = "console"  # a member looked the customer up at /provider/redeem
+    SMS = "sms"  # a branch phone texted a code
+
+
+class AccessPurpose(StrEnum):
+    LOOKUP = "lookup"  # the customer's name, phone and live claims were shown
+    REDEEM = "redeem"  # a claim was redeemed
 
 
 class CustomerDataAccess(Model):
@@ -38,6 +44,6 @@ class CustomerDataAccess(Model):
     # The customer whose data was shown; NULL once their account is purged.
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
-    channel: Mapped[str] = mapped_column(String(8))
-    purpose: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[AccessChannel] = mapped_column(stored_as_string(AccessChannel, 8))
+    purpose: Mapped[AccessPurpose] = mapped_column(stored_as_string(AccessPurpose, 8))
     accessed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from konexi.extensions import Model
-from konexi.models.base import UTCDateTime, utcnow
+from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 from konexi.models.catalogue import Company, Voucher
 from konexi.models.users import User
 
-# visible: on the public page; hidden: reported often enough to wait for a moderator;
-# removed: taken down by a moderator for good.
-REVIEW_STATUSES = ("visible", "hidden", "removed")
+
+class ReviewStatus(StrEnum):
+    VISIBLE = "visible"  # on the public page
+    HIDDEN = "hidden"  # reported often enough to wait for a moderator
+    REMOVED = "removed"  # taken down by a moderator for good
+
+
+class ReportReason(StrEnum):
+    SPAM = "spam"
+    OFFENSIVE = "offensive"
+    PERSONAL_INFO = "personal_info"
+    NOT_GENUINE = "not_genuine"
+    OTHER = "other"
+
+
 MAX_REVIEW_CHARS = 1000
-REPORT_REASONS = ("spam", "offensive", "personal_info", "not_genuine", "other")
 
 
 class Review(Model):
@@ -45,7 +57,9 @@ class Review(Model):
     replied_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    status: Mapped[str] = mapped_column(String(8), default="visible")
+    status: Mapped[ReviewStatus] = mapped_column(
+        stored_as_string(ReviewStatus, 8), default=ReviewStatus.VISIBLE
+    )
     report_count: Mapped[int] = mapped_column(default=0)
     # Set when a moderator restores the review: from then on reports no longer hide it.
     restored_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -74,7 +88,7 @@ class ReviewReport(Model):
     reporter_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    reason: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[ReportReason] = mapped_column(stored_as_string(ReportReason, 20))
     # A keyed hash of the reporter's /24 (IPv4) or /48 (IPv6) network: reports from one network
     # count as one voice when deciding whether reports may hide a review without a moderator.
     network_hash: Mapped[str | None] = mapped_column(String(64))

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import Computed, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from konexi.extensions import Model
-from konexi.models.base import UTCDateTime, utcnow
+from konexi.models.base import UTCDateTime, stored_as_string, utcnow
+
+
+class UserStatus(StrEnum):
+    """An account's lifecycle: closed can be reopened within the grace period; deleting is
+    purged at ``purge_after``."""
+
+    ACTIVE = "active"
+    CLOSED = "closed"
+    DELETING = "deleting"
+
+
+def new_public_id() -> str:
+    """A random, stable handle for the public profile URL (the numeric id would leak counts)."""
+    return secrets.token_urlsafe(9)
 
 
 class User(UserMixin, Model):
@@ -39,20 +55,26 @@ class User(UserMixin, Model):
     locale: Mapped[str] = mapped_column(String(8), default="en")
     # Bumped when the password changes so that "remember me" cookies and sessions elsewhere end.
     session_version: Mapped[int] = mapped_column(default=1)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[UserStatus] = mapped_column(
+        stored_as_string(UserStatus, 16), default=UserStatus.ACTIVE
+    )
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     personalisation_enabled: Mapped[bool] = mapped_column(default=True)
     # Privacy setting: keep the last location between visits (otherwise only for the session).
     store_location: Mapped[bool] = mapped_column(default=False)
     # Profile and privacy choices (the privacy center); private by default, marketing opt-in.
     display_name: Mapped[str | None] = mapped_column(String(60))
+    # /people/<public_id>; NULL only between a migration and its backfill.
+    public_id: Mapped[str | None] = mapped_column(
+        String(16), unique=True, index=True, default=new_public_id
+    )
     birth_date: Mapped[date | None] = mapped_column(Date)
     show_birth_date: Mapped[bool] = mapped_column(default=False)
     findable_by_email: Mapped[bool] = mapped_column(default=False)
     marketing_email: Mapped[bool] = mapped_column(default=False)
     sms_notifications: Mapped[bool] = mapped_column(default=False)
-    # Account lifecycle: status "closed" (reopen within the grace period) or "deleting" (purged
-    # at purge_after); a platform admin's fraud hold keeps the account from the purge.
+    # Account lifecycle (see UserStatus); a platform admin's fraud hold keeps the account from
+    # the purge.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     purge_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     fraud_hold_reason: Mapped[str | None] = mapped_column(String(500))
@@ -61,7 +83,7 @@ class User(UserMixin, Model):
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
-        return self.status == "active"
+        return self.status == UserStatus.ACTIVE
 
     @property
     def public_name(self) -> str:

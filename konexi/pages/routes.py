@@ -6,6 +6,8 @@ from flask import current_app, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from konexi.pages import bp
+from konexi.services.privacy.retention import SHARE_HASH_RETENTION
+from konexi.services.sharing.sharing import SCRUB_GRACE
 from konexi.web import health
 
 # Where each choice the privacy notice mentions lives: name -> endpoint.
@@ -30,6 +32,9 @@ def privacy() -> ResponseReturnValue:
         "pages/privacy.html",
         links=_privacy_links(),
         grace_days=int(current_app.config["PURGE_GRACE_DAYS"]),
+        # The figures the notice states come from the code that keeps them.
+        share_contact_days=SCRUB_GRACE.days,
+        share_hash_days=SHARE_HASH_RETENTION.days,
     )
 
 

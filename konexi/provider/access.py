@@ -67,6 +67,29 @@ def company_object_or_404(model: type[T], object_id: int) -> T:
     return obj
 
 
+def membership_if_allowed(action: str) -> Membership | None:
+    """The current user's membership when its role allows ``action``, else None. For answers
+    given outside ``provider_required`` (a rate limit's), which must not abort."""
+    if not current_user.is_authenticated:
+        return None
+    membership = choose_membership(current_user.id, session.get(COMPANY_KEY))
+    if membership is None or not role_allows(membership.role, action):
+        return None
+    return membership
+
+
+def object_if_allowed(action: str, model: type[T], object_id: int) -> T | None:
+    """``model`` by id when the current user's company owns it and their role allows ``action``;
+    None otherwise (see ``membership_if_allowed``)."""
+    membership = membership_if_allowed(action)
+    if membership is None:
+        return None
+    obj = db.session.get(model, object_id)
+    if obj is None or getattr(obj, "company_id", None) != membership.company_id:
+        return None
+    return obj
+
+
 def switch_company(company_id: int) -> bool:
     """Work in another company the user belongs to; False when they do not belong to it."""
     if any(m.company_id == company_id for m in memberships_of(current_user.id)):

@@ -11,6 +11,7 @@ from konexi.auth import limits
 from konexi.auth.navigation import remember_destination
 from konexi.config import rate_limit
 from konexi.extensions import limiter
+from konexi.i18n import current_language
 from konexi.models import Invitation
 from konexi.provider import bp
 from konexi.provider.access import (
@@ -43,7 +44,12 @@ def team_invite() -> ResponseReturnValue:
     form = InviteForm()
     if form.validate():
         try:
-            invitation = invite(current_membership(), form.email.data or "", form.role.data or "")
+            invitation = invite(
+                current_membership(),
+                form.email.data or "",
+                form.role.data or "",
+                locale=current_language(),
+            )
         except TeamError as error:
             form.show_errors(error)
         else:
@@ -82,7 +88,7 @@ def _invitation_page(
     page = render_template(
         "provider/invitation.html",
         token=token,
-        problem=problem.value if problem else None,
+        problem=problem,
         invitation=invitation,
         role=role_label(invitation.role) if invitation else "",
         here=url_for("provider.invitation", token=token),

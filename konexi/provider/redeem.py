@@ -29,7 +29,7 @@ from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
 from konexi.models import Branch
 from konexi.provider import bp
-from konexi.provider.access import current_membership, provider_required
+from konexi.provider.access import current_membership, membership_if_allowed, provider_required
 from konexi.provider.forms_redeem import LookupForm, RedeemForm
 from konexi.services.accounts.contacts import display_phone
 from konexi.services.claims.redemption import Actor, RedeemOutcome, RedeemResult, redeemed_when
@@ -40,6 +40,7 @@ from konexi.services.claims.redemption_counter import (
     redeemable_branches,
 )
 from konexi.web.htmx import wants_fragment
+from konexi.web.rate_limited import in_place
 
 SESSION_BRANCH = "redeem_branch_id"
 # Per staff member, not per IP: a branch's staff may share one network.
@@ -115,13 +116,32 @@ def redeem() -> ResponseReturnValue:
     return _render(branches=branches, lookup_form=_lookup_form(branches))
 
 
+def _lookups_limited(message: str) -> Response | None:
+    """Too many lookups: the work area as typed, the message under the phone number."""
+    membership = membership_if_allowed("redeem")
+    if membership is None:
+        return None
+    g.membership = membership  # the limit is checked before provider_required sets it
+    branches = redeemable_branches(membership)
+    form = LookupForm()
+    form.offer(branches, None)
+    form.phone.errors = [message]
+    return _render(branches=branches, lookup_form=form)
+
+
 @bp.route("/redeem/lookup", methods=["GET", "POST"])
-@limiter.limit(LOOKUPS_PER_STAFF, key_func=lambda: _staff_key("lookup"), methods=["POST"])
+@limiter.limit(
+    LOOKUPS_PER_STAFF,
+    key_func=lambda: _staff_key("lookup"),
+    methods=["POST"],
+    on_breach=in_place(_lookups_limited),
+)
 @limiter.limit(
     FAILED_LOOKUPS_PER_STAFF,
     key_func=lambda: _staff_key("failed"),
     methods=["POST"],
     deduct_when=_lookup_failed,
+    on_breach=in_place(_lookups_limited),
 )
 @provider_required("redeem")
 def redeem_lookup() -> ResponseReturnValue:

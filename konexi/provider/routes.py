@@ -8,10 +8,10 @@ import re
 
 from flask import Response, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from konexi.i18n import short_date
 from konexi.provider import bp
 from konexi.provider.access import current_membership, provider_required, switch_company
 from konexi.services.providers import provider_stats
@@ -23,7 +23,7 @@ from konexi.web.htmx import redirect_after_post
 
 def _charts(stats: CompanyStats) -> dict[str, svg_chart.LineChart]:
     """Views on one chart; claims and redemptions (far fewer) on their own scale."""
-    labels = [format_date(day, "d MMM") for day in stats.days]
+    labels = [short_date(day) for day in stats.days]
     return {
         "views": svg_chart.line_chart(
             labels, [("views", _("Views"), [c.views for c in stats.daily])]

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from konexi.models import Membership
+from konexi.models import Membership, Role
 from konexi.provider import bp
 from konexi.provider.access import (
     company_object_or_404,
@@ -38,7 +38,7 @@ def role_choices() -> list[tuple[str, str]]:
 def render_team(invite_form: InviteForm | None = None, status: int = 200) -> ResponseReturnValue:
     """The team page (also re-rendered by the invitation form with its errors)."""
     if invite_form is None:
-        invite_form = InviteForm(formdata=None, role="staff")
+        invite_form = InviteForm(formdata=None, role=Role.STAFF)
     invite_form.role.choices = role_choices()
     actor = current_membership()
     members = team_members(current_company_id())
@@ -101,7 +101,7 @@ def member_edit(membership_id: int) -> ResponseReturnValue:
                     role=role_label(member.role),
                 )
             )
-            if member.user_id == current_user.id and member.role == "staff":
+            if member.user_id == current_user.id and member.role == Role.STAFF:
                 return redirect_after_post(url_for("provider.dashboard"))
             return redirect_after_post(url_for("provider.team"))
     return _member_page(form, member, 422 if request.method == "POST" else 200)

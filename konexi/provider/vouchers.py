@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from konexi.auth.limits import picture_upload_limit
 from konexi.i18n import local_time
-from konexi.models import Voucher
+from konexi.models import Voucher, VoucherStatus
 from konexi.models.base import utcnow
 from konexi.provider import bp
 from konexi.provider.access import company_object_or_404, current_company_id, provider_required
@@ -90,7 +90,7 @@ def _status_message(action: str, outcome: StatusChange, voucher: Voucher) -> tup
         "resume": _("Resumed: the voucher is live again."),
         "end": _(
             "Ended: nobody can claim it any more. Codes already claimed stay valid until %(date)s.",
-            date=local_time(voucher.ends_at, "d MMM yyyy, HH:mm"),
+            date=local_time(voucher.ends_at),
         ),
     }
     return messages[action], "message"
@@ -101,7 +101,11 @@ def _status_message(action: str, outcome: StatusChange, voucher: Voucher) -> tup
 def voucher_status(voucher_id: int) -> ResponseReturnValue:
     voucher = company_object_or_404(Voucher, voucher_id)
     action = request.form.get("action", "")
-    if action == "end" and request.form.get("confirm") != "1" and voucher.status != "ended":
+    if (
+        action == "end"
+        and request.form.get("confirm") != "1"
+        and voucher.status != VoucherStatus.ENDED
+    ):
         return render_template("provider/vouchers/end.html", voucher=voucher)
     outcome = provider_vouchers.change_status(voucher.company_id, voucher.id, action)
     message, category = _status_message(action, outcome, voucher)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("providers", __name__)
 
-from konexi.providers_public import routes  # noqa: E402,F401
+from konexi.providers_public import people, routes  # noqa: E402,F401

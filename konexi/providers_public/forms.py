@@ -8,7 +8,7 @@ from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
-from konexi.models.reviews import MAX_REVIEW_CHARS
+from konexi.models.reviews import MAX_REVIEW_CHARS, ReportReason
 from konexi.web.web_forms import KonexiForm
 
 
@@ -51,11 +51,11 @@ RATING_LABELS = {
 }
 
 REASON_LABELS = {
-    "spam": _l("Spam or advertising"),
-    "offensive": _l("Offensive or hateful"),
-    "personal_info": _l("Shares someone's personal information"),
-    "not_genuine": _l("Not about a real visit"),
-    "other": _l("Something else"),
+    ReportReason.SPAM: _l("Spam or advertising"),
+    ReportReason.OFFENSIVE: _l("Offensive or hateful"),
+    ReportReason.PERSONAL_INFO: _l("Shares someone's personal information"),
+    ReportReason.NOT_GENUINE: _l("Not about a real visit"),
+    ReportReason.OTHER: _l("Something else"),
 }
 
 TEXT_TOO_LONG = _l("Keep it to %(max)d characters or fewer.")

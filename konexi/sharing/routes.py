@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from flask import abort, current_app, flash, make_response, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,12 +22,15 @@ from sqlalchemy.orm import joinedload
 
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, db, limiter
-from konexi.models import Voucher
-from konexi.services.sharing import sharing
+from konexi.i18n import current_language
+from konexi.models import Voucher, VoucherStatus
+from konexi.services.sharing import inbox, sharing
 from konexi.services.sharing.sharing import ShareError, ShareResult
 from konexi.sharing import bp
 from konexi.sharing.forms import ShareForm
+from konexi.urls import external_url
 from konexi.web.htmx import redirect_after_post, wants_fragment
+from konexi.web.rate_limited import in_place
 
 # Every POST counts, typos included: a flood guard only. The rule people meet first is the
 # service's (10 shares a day per user and per network), which answers with a readable message.
@@ -32,8 +43,8 @@ _PREVIEW_AGENTS = re.compile(r"bot|crawler|spider|preview|facebookexternalhit|wh
 
 
 def voucher_path(voucher_id: int) -> str:
-    """The voucher page (the claims blueprint serves it; the path is part of the contract)."""
-    return f"/vouchers/{voucher_id}"
+    """The voucher page (the vouchers blueprint serves it)."""
+    return url_for("vouchers.detail", voucher_id=voucher_id)
 
 
 @bp.app_template_global()
@@ -44,13 +55,13 @@ def new_share_form() -> ShareForm:
 
 @bp.app_template_global()
 def voucher_shareable(voucher: Voucher) -> bool:
-    return sharing.voucher_state(voucher) == "live"
+    return sharing.voucher_state(voucher) == sharing.Availability.LIVE
 
 
 @bp.app_template_global()
 def share_intents(voucher: Voucher) -> list[tuple[str, str, str]]:
     """(name, label, href) of the share links that need no API: WhatsApp, Facebook and X."""
-    url = current_app.config["BASE_URL"] + voucher_path(voucher.id)
+    url = external_url("vouchers.detail", voucher_id=voucher.id)
     company = voucher.company.name
     text = _("%(title)s at %(company)s, on Konexi", title=voucher.title, company=company)
     return [
@@ -66,13 +77,18 @@ def _user_key() -> str:
     return "share-ip:" + client_ip()
 
 
-def _voucher_or_404(voucher_id: int) -> Voucher:
+def _shareable(voucher_id: int) -> Voucher | None:
     voucher = db.session.scalar(
         select(Voucher)
         .where(Voucher.id == voucher_id)
         .options(joinedload(Voucher.company), joinedload(Voucher.category))
     )
-    if voucher is None or voucher.status == "draft":
+    return None if voucher is None or voucher.status == VoucherStatus.DRAFT else voucher
+
+
+def _voucher_or_404(voucher_id: int) -> Voucher:
+    voucher = _shareable(voucher_id)
+    if voucher is None:
         abort(404)
     return voucher
 
@@ -90,9 +106,21 @@ def _render(
     return response
 
 
+def _shares_limited(message: str) -> Response | None:
+    """Too many shares: the form as typed, the message under the friend's contact."""
+    voucher = _shareable(int((request.view_args or {}).get("voucher_id", 0)))
+    if voucher is None:
+        return None
+    form = ShareForm()
+    form.contact.errors = [message]
+    return _render(voucher, form)
+
+
 @bp.route("/vouchers/<int:voucher_id>/share", methods=["GET", "POST"])
-@limiter.limit(POSTS_PER_USER, key_func=_user_key, methods=["POST"])
-@limiter.limit(POSTS_PER_IP, methods=["POST"])
+@limiter.limit(
+    POSTS_PER_USER, key_func=_user_key, methods=["POST"], on_breach=in_place(_shares_limited)
+)
+@limiter.limit(POSTS_PER_IP, methods=["POST"], on_breach=in_place(_shares_limited))
 def share(voucher_id: int) -> ResponseReturnValue:
     voucher = _voucher_or_404(voucher_id)
     form = ShareForm()
@@ -106,15 +134,44 @@ def share(voucher_id: int) -> ResponseReturnValue:
         return _render(voucher, form, 422)
     try:
         result = sharing.share_voucher(
-            current_user.id, voucher.id, form.contact.data or "", form.message.data, client_ip()
+            current_user.id,
+            voucher.id,
+            form.contact.data or "",
+            form.message.data,
+            client_ip(),
+            locale=current_language(),
         )
     except ShareError as error:
         form.show_error(error)
         return _render(voucher, form, 429 if error.reason in _LIMIT_REASONS else 422)
     if wants_fragment():
         return _render(voucher, ShareForm(formdata=None), sent=result)
-    flash(_("Sent to %(to)s.", to=result.masked_recipient))
+    flash(sent_note(result))
     return redirect_after_post(voucher_path(voucher.id))
+
+
+@bp.app_template_global()
+def sent_note(result: ShareResult) -> str:
+    """The confirmation: the friend's public name only when their account lets people find it."""
+    if result.recipient_name:
+        return _(
+            "Sent to %(name)s (%(to)s). It is also in their Konexi inbox.",
+            name=result.recipient_name,
+            to=result.masked_recipient,
+        )
+    return _("Sent to %(to)s.", to=result.masked_recipient)
+
+
+@bp.post("/me/shared/<int:share_id>/dismiss")
+def dismiss_shared(share_id: int):  # type: ignore[no-untyped-def]
+    if not current_user.is_authenticated:
+        return redirect_after_post(url_for("auth.login", next=url_for("vouchers.mine")))
+    if not inbox.dismiss_shared(current_user.id, share_id):
+        abort(404)
+    if wants_fragment():
+        return ""  # htmx removes the entry
+    flash(_("Removed from “Shared with me”."))
+    return redirect_after_post(url_for("vouchers.mine"))
 
 
 @bp.get("/s/<token>")

@@ -47,8 +47,8 @@ def enqueue(
 ) -> bool:
     """Run ``func(*args)`` in the background; in-process when there is no Redis.
 
-``func`` may be a dotted path ("konexi.jobs.deliver_message"), as RQ stores it: the caller then
-needs no import of the job's module (which would import the caller back).
+    ``func`` may be a dotted path ("konexi.messaging.jobs.deliver_message"), as RQ stores it: the
+    caller then needs no import of the job's module (which would import the caller back).
 
     Returns False (and logs) when Redis is unreachable: the caller's data is already committed
     and the periodic sweeper picks the work up later, so the request still succeeds.

@@ -17,7 +17,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from rq import cron
 
-from konexi import jobs
+from konexi.messaging import jobs as messaging_jobs
+from konexi.services.catalogue import jobs as catalogue_jobs
+from konexi.services.privacy import jobs as privacy_jobs
+from konexi.services.sharing import jobs as sharing_jobs
 from konexi.tasks.queue import FAILURE_TTL
 
 PERIODIC_QUEUE = "periodic"
@@ -39,21 +42,21 @@ class Recurring:
 SCHEDULE: tuple[Recurring, ...] = (
     Recurring(
         "sweep_outbox",
-        jobs.sweep_outbox,
+        messaging_jobs.sweep_outbox,
         job_timeout=300,
         interval=60,
         why=_l("Messages left pending by a Redis outage or a dead worker are sent"),
     ),
     Recurring(
         "scrub_share_contacts",
-        jobs.scrub_share_contacts,
+        sharing_jobs.scrub_share_contacts,
         job_timeout=300,
         cron="23 * * * *",
         why=_l("Hourly: a friend's contact outlives its final delivery by at most an hour"),
     ),
     Recurring(
         "send_weekly_digests",
-        jobs.send_weekly_digests,
+        catalogue_jobs.send_weekly_digests,
         job_timeout=3600,
         # Mondays 09:00-19:00 WIB, hourly: the first run sends, later ones finish a run that a
         # deploy killed (each user once per ISO week, so a complete run makes them no-ops).
@@ -62,28 +65,28 @@ SCHEDULE: tuple[Recurring, ...] = (
     ),
     Recurring(
         "purge_accounts",
-        jobs.purge_accounts,
+        privacy_jobs.purge_accounts,
         job_timeout=1800,
         cron="17 3 * * *",
         why=_l("Daily: a deleted account outlives its grace period by at most a day"),
     ),
     Recurring(
         "purge_old_records",
-        jobs.purge_old_records,
+        privacy_jobs.purge_old_records,
         job_timeout=1800,
         cron="41 3 * * *",
         why=_l("Daily: codes older than a day, final outbox rows older than 90 days"),
     ),
     Recurring(
         "delete_expired_exports",
-        jobs.delete_expired_exports,
+        privacy_jobs.delete_expired_exports,
         job_timeout=300,
         cron="*/10 * * * *",
         why=_l("A data-export file outlives its one-hour link by at most 10 minutes"),
     ),
     Recurring(
         "requeue_stalled_exports",
-        jobs.requeue_stalled_exports,
+        privacy_jobs.requeue_stalled_exports,
         job_timeout=300,
         cron="*/5 * * * *",
         why=_l("A data export whose job was lost or killed is built again"),

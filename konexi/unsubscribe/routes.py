@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, render_template, request
 from flask_babel import gettext as _
 
-from konexi import jobs
+from konexi.services.privacy import jobs as privacy_jobs
 from konexi.services.privacy import unsubscribe as service
 from konexi.tasks.queue import enqueue
 from konexi.unsubscribe import bp
@@ -35,7 +35,7 @@ def unsubscribe(token: str) -> Response | tuple[str, int] | tuple[Response, int]
         return render_template("unsubscribe/confirm.html", token=token)
     user_id = service.token_user_id(data)
     if user_id is not None:
-        enqueue(jobs.process_unsubscribe, user_id, queue_name="default")
+        enqueue(privacy_jobs.process_unsubscribe, user_id, queue_name="default")
     if _wants_html():
         return render_template("unsubscribe/done.html")
     return Response(

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from konexi.services.claims import claims
+from konexi.services.sharing import inbox
 from konexi.vouchers import bp
 from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 
@@ -16,7 +17,10 @@ from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_
 @login_required
 def mine() -> ResponseReturnValue:
     listing = claims.list_my_claims(current_user.id)
-    return render_page_or_fragment("me/vouchers.html", "me/_vouchers.html", listing=listing)
+    shared = inbox.shared_with_me(current_user.id)
+    return render_page_or_fragment(
+        "me/vouchers.html", "me/_vouchers.html", listing=listing, shared=shared
+    )
 
 
 @bp.get("/me/vouchers/<int:claim_id>")

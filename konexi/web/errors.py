@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from konexi.extensions import db, login_manager
 from konexi.web.htmx import is_htmx
+from konexi.web.rate_limited import breach_response, too_many_attempts
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +74,11 @@ def init_app(app: Flask) -> None:
         return _page(413, _("Too large"), _("What you sent is too large."))
 
     @app.errorhandler(429)
-    def too_many(_error: HTTPException) -> ResponseReturnValue:
-        return _page(
-            429, _("Too many attempts"), _("Too many attempts. Please wait a while and try again.")
-        )
+    def too_many(error: HTTPException) -> ResponseReturnValue:
+        in_place = breach_response(error)  # the form's own answer (konexi/web/rate_limited.py)
+        if in_place is not None:
+            return in_place
+        return _page(429, _("Too many attempts"), too_many_attempts())
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error: CSRFError) -> ResponseReturnValue:

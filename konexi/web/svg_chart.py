@@ -11,13 +11,35 @@ from dataclasses import dataclass
 
 WIDTH = 320
 HEIGHT = 150
+FONT_SIZE = 9  # the axis labels' size in chart units
 _LEFT, _RIGHT, _TOP, _BOTTOM = 30, 10, 10, 22
+# An axis label's width per character, as a share of the font size: above the average width of
+# digits and Latin letters in the sans-serif fonts phones have, so that a label fits when it is
+# drawn where this says it fits.
+_CHAR_WIDTH = 0.62
+_GAP = 4  # between a y label and the plot
+
+
+def label_width(label: str, font_size: float = FONT_SIZE) -> float:
+    """How wide ``label`` may be drawn, in chart units (an upper estimate)."""
+    return len(label) * font_size * _CHAR_WIDTH
 
 
 @dataclass(frozen=True)
 class Tick:
     position: float
     label: str
+    anchor: str = "middle"  # SVG text-anchor: "start" or "end" keeps an edge label inside
+
+
+def _x_tick(position: float, label: str, width: int) -> Tick:
+    """A label centred under its point, or ending (starting) there when centred would cut it."""
+    half = label_width(label) / 2
+    if position + half > width:
+        return Tick(position, label, "end")
+    if position - half < 0:
+        return Tick(position, label, "start")
+    return Tick(position, label)
 
 
 @dataclass(frozen=True)
@@ -40,6 +62,8 @@ class LineChart:
     y_ticks: list[Tick]
     x_ticks: list[Tick]
     y_max: int
+    font_size: int = FONT_SIZE
+    gap: int = _GAP
 
 
 def nice_ceiling(value: int) -> int:
@@ -74,8 +98,10 @@ def line_chart(
     count = len(x_labels)
     if count == 0 or any(len(values) != count for _key, _label, values in series):
         raise ValueError("every series needs one value per x label")
-    left, right, top, bottom = _LEFT, width - _RIGHT, _TOP, height - _BOTTOM
     y_max = nice_ceiling(max((max(values) for _k, _l, values in series), default=0))
+    # Room on the left for the widest y label (they are drawn ending _GAP before the plot).
+    left = max(_LEFT, label_width(str(y_max)) + _GAP + 1)
+    right, top, bottom = width - _RIGHT, _TOP, height - _BOTTOM
     step = (right - left) / (count - 1) if count > 1 else 0.0
 
     def x_at(index: int) -> float:
@@ -98,7 +124,7 @@ def line_chart(
     y_values = [0, y_max // 2, y_max] if y_max % 2 == 0 else [0, y_max]
     y_ticks = [Tick(y_at(value), str(value)) for value in y_values]
     x_ticks = [
-        Tick(x_at(index), x_labels[index])
+        _x_tick(x_at(index), x_labels[index], width)
         for index in range(count)
         if (count - 1 - index) % max(label_every, 1) == 0
     ]

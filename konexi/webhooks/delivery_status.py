@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from konexi.extensions import db, rows_changed
 from konexi.messaging.sms import KNOWN_ERRORS
-from konexi.models import OutboxMessage
+from konexi.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,12 @@ def record_delivery_status(
     """Mark the row delivered or failed when both its id and Twilio's message SID match; a
     delivered row never changes again, and repeating a callback changes nothing more."""
     if status in DELIVERED:
-        values: dict[str, object] = {"status": "delivered", "last_error": None}
+        values: dict[str, object] = {"status": OutboxStatus.DELIVERED, "last_error": None}
     elif status in FAILED:
-        values = {"status": "failed", "last_error": _error_text(status, error_code)[:500]}
+        values = {
+            "status": OutboxStatus.FAILED,
+            "last_error": _error_text(status, error_code)[:500],
+        }
     else:  # queued, sending, sent, accepted…: nothing to record
         return False
     if not message_sid:
@@ -43,7 +46,7 @@ def record_delivery_status(
         .where(
             OutboxMessage.id == outbox_id,
             OutboxMessage.provider_message_id == message_sid,
-            OutboxMessage.status != "delivered",
+            OutboxMessage.status != OutboxStatus.DELIVERED,
         )
         .values(**values)
         .execution_options(synchronize_session=False)

@@ -20,9 +20,9 @@ import logging
 
 from flask import Response, abort, current_app, request
 
-from konexi import jobs
 from konexi.config import rate_limit
 from konexi.extensions import limiter
+from konexi.services.privacy import jobs as privacy_jobs
 from konexi.services.privacy import unsubscribe as service
 from konexi.tasks.queue import enqueue
 from konexi.webhooks import bp
@@ -87,6 +87,6 @@ def inbound_email() -> Response:
     if user_id is None:
         log.warning("inbound email ignored: no valid unsubscribe token (%d bytes)", len(raw))
     else:
-        enqueue(jobs.process_unsubscribe, user_id, queue_name="default")
+        enqueue(privacy_jobs.process_unsubscribe, user_id, queue_name="default")
         log.info("unsubscribe by email queued for user %s", user_id)
     return Response("ok\n", 200, mimetype="text/plain")

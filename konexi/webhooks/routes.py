@@ -14,7 +14,6 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
-from konexi.services.accounts.verification import keyed_hash
 from konexi.services.claims.redemption import (
     RedeemOutcome,
     RedeemResult,
@@ -23,6 +22,7 @@ from konexi.services.claims.redemption import (
     redeemed_when,
 )
 from konexi.services.claims.redemption_codes import format_code
+from konexi.services.signing import Digest, keyed_digest
 from konexi.webhooks import bp
 from konexi.webhooks.delivery_status import record_delivery_status
 from konexi.webhooks.signature import twilio_signed
@@ -39,7 +39,7 @@ def _sender_key() -> str:
     """The sending phone, hashed (the limiter's storage never holds a number), else the IP."""
     sender = (request.form.get("From") or "").strip()[:32]
     if sender:
-        return "sms-from:" + keyed_hash("limit", sender)
+        return "sms-from:" + keyed_digest(Digest.RATE_LIMIT, sender)
     return "sms-ip:" + client_ip()
 
 

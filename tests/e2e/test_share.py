@@ -6,23 +6,10 @@ import re
 import time
 
 import pytest
-from sqlalchemy import select
 
-from konexi.models import Voucher
+from tests.support.live_data import demo_voucher_id
 
 FRIEND = "+6281234567890"
-
-
-def _demo_voucher_id(live_server) -> int:
-    from konexi.extensions import db
-
-    with live_server.app.app_context():
-        voucher_id = db.session.scalar(
-            select(Voucher.id).where(Voucher.title == "Buy 1 get 1 iced coffee")
-        )
-        db.session.remove()
-    assert voucher_id is not None
-    return voucher_id
 
 
 def _sms_to(twilio, number: str, timeout: float = 10.0):
@@ -39,7 +26,7 @@ def _sms_to(twilio, number: str, timeout: float = 10.0):
 def test_shared_sms_link_opens_the_voucher_for_a_logged_out_friend(
     live_server, new_page, fake_twilio, javascript
 ):
-    voucher_id = _demo_voucher_id(live_server)
+    voucher_id = demo_voucher_id(live_server.app)
     page = new_page(javascript=javascript)
     page.goto(live_server.url + "/login")
     if page.locator("input[name=identifier]").count() == 0:

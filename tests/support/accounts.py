@@ -14,7 +14,8 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from konexi.extensions import db
-from konexi.models import OutboxMessage
+from konexi.models import OutboxMessage, User, VerificationCode
+from konexi.services.accounts.verification import Channel, Purpose, issue_code
 from tests.support.app import TEST_PASSWORD, csrf_token_from
 
 # A code stands alone (the email's link token may contain digits, but never after a space).
@@ -98,3 +99,17 @@ def htmx_headers(client: FlaskClient, page: str = "/verify") -> dict[str, str]:
     """What htmx sends: HX-Request and the CSRF header from the page's hx-headers."""
     token = csrf_token_from(client.get(page).get_data(as_text=True))
     return {"HX-Request": "true", "X-CSRFToken": token, "HX-Current-URL": "http://localhost/"}
+
+
+def email_code_for(user: User) -> VerificationCode:
+    """A committed email-verification code for the user's address (what its link names)."""
+    assert user.email is not None
+    row, _code = issue_code(
+        purpose=Purpose.VERIFY_EMAIL,
+        channel=Channel.EMAIL,
+        destination=user.email,
+        user_id=user.id,
+        ip=None,
+    )
+    db.session.commit()
+    return row

@@ -7,13 +7,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import inspect, select
 
-from konexi import models
 from konexi.extensions import db
 from konexi.models import (
     Category,
     CustomerDataAccess,
     Invitation,
     OutboxMessage,
+    ProfilePicture,
     Review,
     Share,
     User,
@@ -142,18 +142,16 @@ def make_rich_user(
     db.session.execute(
         user_favourite_categories.insert().values(user_id=user.id, category_id=category.id)
     )
-    picture = getattr(models, "ProfilePicture", None)
-    if picture is not None:
-        db.session.add(
-            picture(
-                user_id=user.id,
-                data=f"{name} {email}".encode(),
-                content_type="image/jpeg",
-                width=1,
-                height=1,
-                sha256="3" * 64,
-            )
+    db.session.add(
+        ProfilePicture(
+            user_id=user.id,
+            data=f"{name} {email}".encode(),
+            content_type="image/jpeg",
+            width=1,
+            height=1,
+            sha256="3" * 64,
         )
+    )
     db.session.commit()
     make_member(company, user, "staff", [branch])
     return RichUser(user.id, [first.id, second.id], review.id, share.id)

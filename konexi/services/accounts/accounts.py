@@ -188,20 +188,28 @@ def sign_up(
 
 
 # -- log in ----------------------------------------------------------------------------------
-def authenticate(identifier: str, password: str) -> User | None:
-    """The active user whose email or phone and password match, or None (one answer for all)."""
+def password_owner(identifier: str, password: str) -> User | None:
+    """The user, whatever the account's status, whose email or phone and password match, or
+    None; the caller decides what a closed or deleting account may do."""
     try:
         kind, value = normalise_identifier(identifier)
     except InvalidContact as exc:
         raise AccountError({"identifier": exc.message}) from None
     user = find_user(kind, value)
+    # Checked against a dummy hash when there is no user: a miss takes as long as a hit.
     matches = verify_password(user.password_hash if user else None, password or "")
-    if user is None or not matches or not user.is_active:
+    if user is None or not matches:
         return None
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         db.session.commit()
     return user
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """The active user whose email or phone and password match, or None (one answer for all)."""
+    user = password_owner(identifier, password)
+    return user if user is not None and user.is_active else None
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
-from flask import url_for
 from sqlalchemy import delete, insert, select
 
 from konexi.extensions import db
@@ -16,9 +16,16 @@ from konexi.models.profile_pictures import ProfilePicture
 from konexi.services.accounts.accounts import require_verified
 from konexi.services.claims.claims import list_my_claims
 from konexi.services.images import process_image
+from konexi.urls import external_url
 
 MIN_AGE = 13
 MAX_AGE = 120
+
+
+class BirthDateProblem(StrEnum):
+    FUTURE = "future"
+    TOO_YOUNG = "too_young"  # under MIN_AGE
+    TOO_OLD = "too_old"  # over MAX_AGE
 
 
 @dataclass(frozen=True)
@@ -34,16 +41,16 @@ def age_on(birth_date: date, today: date) -> int:
     return today.year - birth_date.year - int(before_birthday)
 
 
-def birth_date_problem(birth_date: date, today: date | None = None) -> str | None:
-    """Why a birth date is not acceptable ("future", "too_young", "too_old"), or None if it is."""
+def birth_date_problem(birth_date: date, today: date | None = None) -> BirthDateProblem | None:
+    """Why a birth date is not acceptable, or None if it is."""
     today = today or date.today()
     if birth_date >= today:
-        return "future"
+        return BirthDateProblem.FUTURE
     age = age_on(birth_date, today)
     if age < MIN_AGE:
-        return "too_young"
+        return BirthDateProblem.TOO_YOUNG
     if age > MAX_AGE:
-        return "too_old"
+        return BirthDateProblem.TOO_OLD
     return None
 
 
@@ -134,14 +141,9 @@ def picture_for_serving(user_id: int, digest: str) -> ProfilePicture | None:
     return picture
 
 
-def picture_url(picture: ProfilePicture) -> str:
-    """The long-cacheable URL of a picture (its hash is in it)."""
-    return url_for(
-        "account.picture",
-        user_id=picture.user_id,
-        digest=picture.sha256[:8],
-        ext=picture.extension,
-    )
+def picture_address(picture: ProfilePicture) -> dict[str, Any]:
+    """The values of a picture's long-cacheable URL (``account.picture``; its hash is in it)."""
+    return {"user_id": picture.user_id, "digest": picture.sha256[:8], "ext": picture.extension}
 
 
 def shown_name(user: User) -> str:
@@ -154,7 +156,11 @@ def public_profile(user: User) -> dict[str, Any]:
     picture = profile_picture(user.id)
     return {
         "name": shown_name(user),
-        "picture_url": picture_url(picture) if picture is not None else None,
+        "picture_url": (
+            external_url("account.picture", **picture_address(picture))
+            if picture is not None
+            else None
+        ),
         "birth_date": user.birth_date if user.show_birth_date else None,
     }
 

@@ -18,8 +18,6 @@ alone cannot use up what the owner may ask for.
 from __future__ import annotations
 
 import enum
-import hashlib
-import hmac
 import logging
 import secrets
 from dataclasses import dataclass
@@ -28,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 import phonenumbers
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from limits import RateLimitItem, RateLimitItemPerHour, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -39,6 +37,7 @@ from konexi.models import User, VerificationCode
 from konexi.models.base import utcnow
 from konexi.services.accounts.contacts import canonical_destination
 from konexi.services.errors import AccountError
+from konexi.services.signing import Digest, TokenSalt, digests_equal, keyed_digest, serializer
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -48,7 +47,6 @@ MAX_ATTEMPTS = 5
 SENDS_PER_REQUESTER_PER_HOUR = 3
 SENDS_PER_DESTINATION_PER_HOUR = 6
 THROTTLE_WINDOW = timedelta(hours=1)
-_LINK_SALT = "konexi-verify-email-link"
 
 
 class Purpose(enum.StrEnum):
@@ -108,26 +106,16 @@ class CodeCheck:
         return self.status is CodeStatus.OK
 
 
-def _key() -> bytes:
-    return str(current_app.config["SECRET_KEY"]).encode()
-
-
-def keyed_hash(*parts: str) -> str:
-    """HMAC-SHA256 (keyed with SECRET_KEY) of the parts, hex-encoded."""
-    message = "\x1f".join(parts).encode()
-    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
-
-
 def destination_hash(destination: str) -> str:
-    return keyed_hash("destination", canonical_destination(destination))
+    return keyed_digest(Digest.DESTINATION, canonical_destination(destination))
 
 
 def ip_hash(ip: str | None) -> str | None:
-    return keyed_hash("ip", ip) if ip else None
+    return keyed_digest(Digest.IP, ip) if ip else None
 
 
 def _code_hash(purpose: str, destination: str, code: str) -> str:
-    return keyed_hash("code", purpose, canonical_destination(destination), code)
+    return keyed_digest(Digest.CODE, purpose, canonical_destination(destination), code)
 
 
 def _refuse_when_full(limit: int, *conditions: ColumnElement[bool]) -> None:
@@ -274,7 +262,7 @@ def check_code(
     if rows_changed(counted) != 1:
         return CodeCheck(_is_live(row, now), code=row)
     expected = _code_hash(str(purpose), destination, (code or "").strip())
-    if not hmac.compare_digest(expected, row.code_hash):
+    if not digests_equal(expected, row.code_hash):
         left = MAX_ATTEMPTS - row.attempts
         return CodeCheck(CodeStatus.WRONG if left else CodeStatus.EXHAUSTED, left, row)
     if not _consume(row, now):
@@ -282,19 +270,17 @@ def check_code(
     return CodeCheck(CodeStatus.OK, MAX_ATTEMPTS - row.attempts, row)
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_LINK_SALT)
-
-
 def link_token(code: VerificationCode) -> str:
     """A signed token naming ``code``, for the link in the verification email."""
-    return str(_serializer().dumps({"code": code.id}))
+    return serializer(TokenSalt.EMAIL_LINK).dumps({"code": code.id})
 
 
 def link_token_user_id(token: str) -> int | None:
     """The account a valid, unexpired email link was sent for (None: not a valid link)."""
     try:
-        payload = _serializer().loads(token, max_age=int(CODE_TTL.total_seconds()))
+        payload = serializer(TokenSalt.EMAIL_LINK).loads(
+            token, max_age=int(CODE_TTL.total_seconds())
+        )
         row = db.session.get(VerificationCode, int(payload["code"]))
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
@@ -305,7 +291,9 @@ def check_link_token(token: str) -> CodeCheck:
     """Consume the email code a link names, if it is still the latest live code for its user's
     current email address."""
     try:
-        payload = _serializer().loads(token, max_age=int(CODE_TTL.total_seconds()))
+        payload = serializer(TokenSalt.EMAIL_LINK).loads(
+            token, max_age=int(CODE_TTL.total_seconds())
+        )
         code_id = int(payload["code"])
     except (BadSignature, KeyError, TypeError, ValueError):
         return CodeCheck(CodeStatus.EXPIRED)
@@ -386,9 +374,9 @@ def _guard() -> tuple[MovingWindowRateLimiter, MovingWindowRateLimiter]:
 
 def _sms_rules(phone: str, ip: str | None) -> list[tuple[str, RateLimitItem, str]]:
     config = current_app.config
-    scopes = [("number", "SMS_PER_NUMBER_LIMIT", keyed_hash("sms-number", phone))]
+    scopes = [("number", "SMS_PER_NUMBER_LIMIT", keyed_digest(Digest.SMS_NUMBER, phone))]
     if ip:
-        scopes.append(("ip", "SMS_PER_IP_LIMIT", keyed_hash("sms-ip", ip)))
+        scopes.append(("ip", "SMS_PER_IP_LIMIT", keyed_digest(Digest.SMS_IP, ip)))
     rules = [
         (reason, item, identifier)
         for reason, setting, identifier in scopes

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    String,
+    and_,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased, contains_eager
 
 from konexi.extensions import db
-from konexi.models import Category, Company, Voucher
+from konexi.models import Category, Company, Voucher, VoucherStatus
 from konexi.models.base import utcnow
 
 PAGE_SIZE = 10
@@ -82,9 +94,11 @@ def live_conditions(
     ``status_index=False`` writes the status test so that no index can serve it: a query that
     starts elsewhere (the branches near a place) keeps SQLite from starting at every live voucher.
     """
-    status = Voucher.status if status_index else Voucher.status.concat("")
+    # The empty string is typed as plain text: the status enum would refuse it as a value.
+    unindexed = Voucher.status.concat(literal("", String()))
+    status = Voucher.status if status_index else unindexed
     return [
-        status == "live",
+        status == VoucherStatus.LIVE,
         Voucher.starts_at <= now,
         Voucher.ends_at > now,
         Voucher.quota_claimed < Voucher.quota_total,
@@ -155,8 +169,10 @@ def live_vouchers(
     per_page: int = PAGE_SIZE,
     filters: VoucherFilter | None = None,
     extra: Sequence[ColumnElement[bool]] = (),
+    values: Mapping[str, Any] | None = None,
 ) -> VoucherPage:
-    """Live vouchers (started, not expired, quota left, provider active), soonest ending first."""
+    """Live vouchers (started, not expired, quota left, provider active), soonest ending first
+    (``values``: those of the bound parameters in ``extra``)."""
     filters = filters or VoucherFilter()
     page = clean_page(page)
     now = utcnow()
@@ -168,6 +184,6 @@ def live_vouchers(
         .offset((page - 1) * per_page)
         .limit(per_page + 1)
     )
-    rows = list(db.session.scalars(statement).unique())
+    rows = list(db.session.scalars(statement, values or {}).unique())
     items = [FeedItem(voucher, None, days_left(voucher, now)) for voucher in rows[:per_page]]
     return VoucherPage(items=items, page=page, has_more=len(rows) > per_page, filters=filters)

@@ -5,16 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_email
-from konexi.models import DigestLog, EmailSuppression, User, Voucher
+from konexi.messaging.texts import render_text
+from konexi.models import DigestLog, EmailSuppression, User, UserStatus, Voucher
 from konexi.models.base import utcnow
 from konexi.services.catalogue import catalogue, nearby, recommendations
 from konexi.services.privacy.unsubscribe import (
@@ -56,24 +54,14 @@ def digest_vouchers(user: User) -> list[Voucher]:
 
 
 def _render(user: User, vouchers: list[Voucher]) -> tuple[str, str]:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    with force_locale(user.locale or "en"):
-        subject = _("Your Konexi vouchers this week")
-        lines = [
-            _("Hello %(name)s,", name=user.name),
-            "",
-            _("Vouchers you may like this week:"),
-            "",
-        ]
-        for voucher in vouchers:
-            lines.append(f"- {voucher.title} ({voucher.company.name})")
-            lines.append(f"  {base}/vouchers/{voucher.id}")
-        lines += [
-            "",
-            _("You get this email because you turned on marketing email on Konexi."),
-            _("Unsubscribe: %(url)s", url=unsubscribe_url(user)),
-        ]
-    return subject, "\n".join(lines) + "\n"
+    text = render_text(
+        "digest",
+        user.locale or "en",
+        name=user.name,
+        vouchers=vouchers,
+        unsubscribe_url=unsubscribe_url(user),
+    )
+    return text.subject, text.body
 
 
 def _candidates(after_id: int, week: str) -> list[User]:
@@ -82,7 +70,7 @@ def _candidates(after_id: int, week: str) -> list[User]:
         select(User)
         .where(
             User.id > after_id,
-            User.status == "active",
+            User.status == UserStatus.ACTIVE,
             User.marketing_email.is_(True),
             User.phone_verified_at.is_not(None),
             User.email_verified_at.is_not(None),

@@ -1,13 +1,26 @@
-"""The voucher feed at ``/``: the listing, the category chips and the "for you" suggestions."""
+"""The voucher feed at ``/``: the listing, the category chips and the "for you" suggestions.
+
+A voucher is shown once per page. The "for you" suggestions keep theirs: the listing leaves the
+suggested vouchers out on every page, not only the first, so that "load more" never brings one
+back and no voucher is skipped between pages (each page is a slice of the same list).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from konexi.models import Category, User
+from sqlalchemy import ColumnElement, bindparam
+
+from konexi.models import Category, User, Voucher
 from konexi.services.catalogue import catalogue, nearby, recommendations
 from konexi.services.catalogue.catalogue import FeedItem, VoucherFilter, VoucherPage
 from konexi.services.catalogue.geo import Point
+
+# Nearer than this, a voucher is "close"; when nothing on the first page is, the feed says how
+# far the nearest ones are (a city with no branch would otherwise list vouchers in another one
+# as if they were round the corner). 50 km is about the far side of a metropolitan area.
+CLOSE_KM = 50.0
 
 
 @dataclass
@@ -15,6 +28,19 @@ class Feed:
     listing: VoucherPage
     categories: list[Category] = field(default_factory=list)
     for_you: list[FeedItem] = field(default_factory=list)
+    nearest_far_km: float | None = None  # set when nothing shown is within CLOSE_KM
+
+
+def _nearest_far_km(listing: VoucherPage, suggestions: Sequence[FeedItem]) -> float | None:
+    """How far the nearest voucher on this page is, when it is farther than CLOSE_KM."""
+    if not listing.nearby or listing.page != 1:
+        return None
+    distances = [
+        item.distance_km for item in (*listing.items, *suggestions) if item.distance_km is not None
+    ]
+    if not distances or min(distances) <= CLOSE_KM:
+        return None
+    return min(distances)
 
 
 def build_feed(
@@ -24,15 +50,29 @@ def build_feed(
     user: User | None = None,
     full_page: bool = True,
 ) -> Feed:
-    """One page of live vouchers (nearest first when ``origin`` is known); a full page also gets
-    the category chips and, on page one for a signed-in user, the "for you" suggestions."""
+    """One page of live vouchers (nearest first when ``origin`` is known), without the vouchers
+    suggested to ``user``; page one also gets the category chips, and a full page one the
+    "for you" suggestions themselves."""
+    suggestions = recommendations.for_you(user, origin) if user is not None else []
+    extra: list[ColumnElement[bool]] = []
+    values = {"suggested_ids": [item.voucher.id for item in suggestions]}
+    if suggestions:
+        extra.append(Voucher.id.not_in(bindparam("suggested_ids", expanding=True)))
     if origin is not None:
-        listing = nearby.nearest_live_vouchers(origin, page, filters=filters)
+        listing = nearby.nearest_live_vouchers(
+            origin,
+            page,
+            filters=filters,
+            extra=extra,
+            cache_as="without_suggestions" if extra else None,
+            values=values,
+        )
     else:
-        listing = catalogue.live_vouchers(page, filters=filters)
-    if not full_page:
-        return Feed(listing=listing)
-    suggestions: list[FeedItem] = []
-    if user is not None and listing.page == 1:
-        suggestions = recommendations.for_you(user, origin)
-    return Feed(listing=listing, categories=catalogue.categories(), for_you=suggestions)
+        listing = catalogue.live_vouchers(page, filters=filters, extra=extra, values=values)
+    shown = suggestions if full_page and listing.page == 1 else []
+    return Feed(
+        listing=listing,
+        categories=catalogue.categories() if full_page or listing.page == 1 else [],
+        for_you=shown,
+        nearest_far_km=_nearest_far_km(listing, shown),
+    )

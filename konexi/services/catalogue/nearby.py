@@ -33,7 +33,7 @@ or the order of a feed needs.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -269,17 +269,21 @@ class _Statements:
         return self.everywhere
 
 
-_PLAIN_FEED: dict[str, _Statements] = {}
+_BUILT: dict[tuple[str, str], _Statements] = {}
 
 
 def _statements(
-    sqlite: bool, filters: VoucherFilter, extra: Sequence[ColumnElement[bool]]
+    sqlite: bool,
+    filters: VoucherFilter,
+    extra: Sequence[ColumnElement[bool]],
+    cache_as: str | None = None,
 ) -> _Statements:
-    """The statements for these filters; those of the plain feed are built once per database."""
-    plain = filters.is_empty and not extra
-    key = "sqlite" if sqlite else "other"
-    if plain and key in _PLAIN_FEED:
-        return _PLAIN_FEED[key]
+    """The statements for these filters; those of the plain feed, and of extra conditions
+    named by ``cache_as``, are built once per database."""
+    kept = filters.is_empty and (cache_as is not None or not extra)
+    key = ("sqlite" if sqlite else "other", cache_as or "plain")
+    if kept and key in _BUILT:
+        return _BUILT[key]
     now = bindparam("now", type_=UTCDateTime())
     conditions = [
         # SQLite without statistics would start from every live voucher: kept off the status
@@ -289,8 +293,8 @@ def _statements(
         *extra,
     ]
     statements = _Statements(_within_statement(conditions, sqlite), conditions)
-    if plain:
-        _PLAIN_FEED[key] = statements
+    if kept:
+        _BUILT[key] = statements
     return statements
 
 
@@ -314,8 +318,14 @@ def nearest_live_vouchers(
     filters: VoucherFilter | None = None,
     extra: Sequence[ColumnElement[bool]] = (),
     radii_km: Sequence[float] = SEARCH_RADII_KM,
+    cache_as: str | None = None,
+    values: Mapping[str, Any] | None = None,
 ) -> VoucherPage:
     """Live vouchers nearest first by their nearest active branch; those without a location last.
+
+    ``extra`` conditions written with bound parameters (their ``values`` given here) may name
+    themselves with ``cache_as``: the statements are then built once, like the plain feed's. The
+    same name must always mean the same conditions.
 
     A step's answer is used only when it fills the page (plus one, to know there is more) with
     vouchers it ranked exactly: within its radius, and nearer than the farthest branch it kept
@@ -325,9 +335,10 @@ def nearest_live_vouchers(
     page = catalogue.clean_page(page)
     now = utcnow()
     sqlite = db.session.get_bind().dialect.name == "sqlite"
-    statements = _statements(sqlite, filters, extra)
+    statements = _statements(sqlite, filters, extra, cache_as)
     offset = (page - 1) * per_page
     parameters: dict[str, Any] = {
+        **(values or {}),
         **_origin_parameters(origin),
         "now": now,
         "offset": offset,

@@ -69,8 +69,9 @@ def _not_used_up(user_id: Any) -> ColumnElement[bool]:
     return claims_of_voucher < Voucher.per_user_limit
 
 
-def suggestion_conditions(user_id: int) -> list[ColumnElement[bool]]:
-    """SQL conditions on Voucher: liked by this user's signals and not used up by their claims."""
+def suggestion_conditions(user_id: Any) -> list[ColumnElement[bool]]:
+    """SQL conditions on Voucher: liked by this user's signals and not used up by their claims
+    (``user_id``: an id, or a bound parameter that will hold one)."""
     claimed = aliased(Voucher)
     visible_claims = (
         select(claimed.category_id, claimed.company_id)
@@ -199,6 +200,9 @@ def for_you(user: User, origin: Point | None = None, limit: int = FOR_YOU_LIMIT)
     if not user.personalisation_enabled or limit <= 0:
         return []
     if origin is not None:
-        extra = suggestion_conditions(user.id)
-        return nearby.nearest_live_vouchers(origin, 1, limit, extra=extra).items
+        # The user's id as a bound parameter: one statement for everybody, built once.
+        extra = suggestion_conditions(bindparam("suggested_for", type_=Integer()))
+        return nearby.nearest_live_vouchers(
+            origin, 1, limit, extra=extra, cache_as="for_you", values={"suggested_for": user.id}
+        ).items
     return _soonest_ending_suggestions(user.id, limit)

@@ -16,17 +16,15 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import has_request_context
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from konexi.extensions import db, rows_changed
-from konexi.i18n import DEFAULT_TIMEZONE, current_language
+from konexi.i18n import DATE_FORMAT, DEFAULT_TIMEZONE
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_sms
-from konexi.models import Claim, Company, User, Voucher
+from konexi.messaging.texts import render_sms
+from konexi.models import Claim, Company, User, Voucher, VoucherStatus
 from konexi.models.base import utcnow
 from konexi.services.claims.redemption_codes import format_code, generate_code
 from konexi.services.claims.voucher_stats import record_claim
@@ -74,7 +72,7 @@ def voucher_details(voucher_id: int) -> Voucher | None:
     """The voucher with its provider, category and branches, unless unknown or still a draft."""
     voucher = db.session.scalar(
         select(Voucher)
-        .where(Voucher.id == voucher_id, Voucher.status != "draft")
+        .where(Voucher.id == voucher_id, Voucher.status != VoucherStatus.DRAFT)
         .options(
             joinedload(Voucher.company),
             joinedload(Voucher.category),
@@ -89,9 +87,9 @@ def availability(voucher: Voucher, now: datetime | None = None) -> ClaimOutcome:
     now = now or utcnow()
     if not voucher.company.is_active:
         return ClaimOutcome.PROVIDER_INACTIVE
-    if voucher.status == "ended" or voucher.ends_at <= now:
+    if voucher.status == VoucherStatus.ENDED or voucher.ends_at <= now:
         return ClaimOutcome.ENDED
-    if voucher.status != "live":
+    if voucher.status != VoucherStatus.LIVE:
         return ClaimOutcome.NOT_LIVE
     if voucher.starts_at > now:
         return ClaimOutcome.NOT_STARTED
@@ -119,7 +117,7 @@ def _take_one_from_quota(voucher_id: int, now: datetime) -> bool:
         .where(
             Voucher.id == voucher_id,
             Voucher.quota_claimed < Voucher.quota_total,
-            Voucher.status == "live",
+            Voucher.status == VoucherStatus.LIVE,
             Voucher.starts_at <= now,
             Voucher.ends_at > now,
             Voucher.company_id.in_(active_companies),
@@ -166,25 +164,23 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
-def _queue_code_sms(user: User, voucher: Voucher, claim: Claim) -> None:
-    """The code by SMS, in the language of the request (or the user's, outside one)."""
-    assert user.phone is not None  # only verified accounts claim
-    locale = current_language() if has_request_context() else (user.locale or "en")
-    title = _shorten(voucher.title, _SMS_TITLE_CHARS)
+def _queue_code_sms(user: User, voucher: Voucher, claim: Claim, locale: str) -> None:
+    """The code by SMS, in ``locale``."""
     ends = voucher.ends_at.astimezone(ZoneInfo(DEFAULT_TIMEZONE))
-    with force_locale(locale):
-        body = _(
-            "Konexi code %(code)s for %(title)s at %(company)s. Valid until %(date)s.",
-            code=format_code(claim.code),
-            title=title,
-            company=_shorten(voucher.company.name, _SMS_COMPANY_CHARS),
-            date=format_date(ends, "d MMM yyyy", locale=locale),
-        )
+    body = render_sms(
+        "claim_code",
+        locale,
+        code=format_code(claim.code),
+        title=_shorten(voucher.title, _SMS_TITLE_CHARS),
+        company=_shorten(voucher.company.name, _SMS_COMPANY_CHARS),
+        date=format_date(ends, DATE_FORMAT, locale=locale),
+    )
     queue_sms(to=user.phone, body=body, kind="claim_code", user_id=user.id)
 
 
-def claim_voucher(user_id: int, voucher_id: int) -> ClaimResult:
-    """Give a verified user a claim with a code while the voucher is live and within both limits."""
+def claim_voucher(user_id: int, voucher_id: int, locale: str | None = None) -> ClaimResult:
+    """Give a verified user a claim with a code while the voucher is live and within both limits;
+    the code's SMS is in ``locale`` (the language on the page), else the user's stored one."""
     user = db.session.get(User, user_id)
     if user is None or not user.is_active or not user.is_verified:
         return ClaimResult(ClaimOutcome.UNVERIFIED)
@@ -214,7 +210,7 @@ def claim_voucher(user_id: int, voucher_id: int) -> ClaimResult:
         discard_pending()
         return ClaimResult(ClaimOutcome.LIMIT_REACHED)
     record_claim(voucher_id)
-    _queue_code_sms(user, voucher, claim)
+    _queue_code_sms(user, voucher, claim, locale or user.locale or "en")
     commit_and_dispatch()
     return ClaimResult(ClaimOutcome.OK, claim)
 

@@ -1,9 +1,9 @@
 """Redeeming a claim at a branch, once: the core shared by the counter and by SMS.
 
-A claim is redeemed by one conditional ``UPDATE … WHERE status = 'active'`` checked by its row
-count, the first write of the transaction: PostgreSQL re-checks the condition after waiting for
-a concurrent redemption's row lock, SQLite serialises the writers, so of two staff redeeming the
-same claim at once exactly one succeeds and the other is told where and when it was redeemed.
+A claim is redeemed by one conditional ``UPDATE`` (only while it is still active) checked by its
+row count, the first write of the transaction: PostgreSQL re-checks the condition after waiting
+for a concurrent redemption's row lock, SQLite serialises the writers, so of two staff redeeming
+the same claim at once exactly one succeeds and the other is told where and when it was redeemed.
 The stats count, the access log and the customer's receipt SMS commit in that same transaction.
 By SMS, a branch's registered phone texts the full code (``redeem_by_branch_phone``); at the
 counter, staff look the customer up first (``konexi.services.claims.redemption_counter``).
@@ -18,15 +18,25 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db, rows_changed
-from konexi.i18n import DEFAULT_TIMEZONE, local_time
+from konexi.i18n import DATETIME_FORMAT, DEFAULT_TIMEZONE, TIME_FORMAT, local_time
 from konexi.messaging.outbox import commit_and_dispatch, queue_sms
-from konexi.models import Branch, Claim, Company, CustomerDataAccess, User, Voucher
+from konexi.messaging.texts import render_sms
+from konexi.models import (
+    AccessChannel,
+    AccessPurpose,
+    Branch,
+    Claim,
+    ClaimStatus,
+    Company,
+    CustomerDataAccess,
+    User,
+    UserStatus,
+    Voucher,
+)
 from konexi.models.base import utcnow
 from konexi.models.catalogue import voucher_branches
 from konexi.models.providers import Membership
@@ -54,13 +64,13 @@ class Actor:
     """Who redeems: a console member, or a branch's registered phone (no membership, no user)."""
 
     company_id: int
-    channel: str  # "console" or "sms"
+    channel: AccessChannel
     membership_id: int | None = None
     user_id: int | None = None
 
     @classmethod
     def member(cls, membership: Membership) -> Actor:
-        return cls(membership.company_id, "console", membership.id, membership.user_id)
+        return cls(membership.company_id, AccessChannel.CONSOLE, membership.id, membership.user_id)
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,11 @@ def valid_at(branch_id: int) -> Select:
 
 
 def log_access(
-    actor: Actor, branch_id: int, customer_id: int | None, claim_id: int | None, purpose: str
+    actor: Actor,
+    branch_id: int,
+    customer_id: int | None,
+    claim_id: int | None,
+    purpose: AccessPurpose,
 ) -> None:
     """Record that the actor saw (or redeemed) the customer's claim; commits with the caller."""
     db.session.add(
@@ -109,7 +123,7 @@ def already_redeemed(claim_id: int, code: str = "") -> RedeemResult | None:
         .options(joinedload(Claim.redeemed_branch), joinedload(Claim.voucher))
         .execution_options(populate_existing=True)
     )
-    if claim is None or claim.status != "redeemed":
+    if claim is None or claim.status != ClaimStatus.REDEEMED:
         return None
     return RedeemResult(
         RedeemOutcome.ALREADY_REDEEMED,
@@ -128,17 +142,17 @@ def redeem(actor: Actor, branch: Branch, claim_id: int, now: datetime) -> Redeem
         Voucher.ends_at > now,
         Voucher.id.in_(valid_at(branch.id)),
     )
-    active_customers = select(User.id).where(User.status == "active")
+    active_customers = select(User.id).where(User.status == UserStatus.ACTIVE)
     branch_id, branch_name = branch.id, branch.name
     result = db.session.execute(
         update(Claim)
         .where(
             Claim.id == claim_id,
-            Claim.status == "active",
+            Claim.status == ClaimStatus.ACTIVE,
             Claim.voucher_id.in_(running_here),
             Claim.user_id.in_(active_customers),
         )
-        .values(status="redeemed", redeemed_at=now, redeemed_branch_id=branch_id)
+        .values(status=ClaimStatus.REDEEMED, redeemed_at=now, redeemed_branch_id=branch_id)
         .execution_options(synchronize_session=False)
     )
     if rows_changed(result) != 1:
@@ -152,7 +166,7 @@ def redeem(actor: Actor, branch: Branch, claim_id: int, now: datetime) -> Redeem
     )
     assert claim is not None and claim.user is not None  # just updated, customer active
     record_redemption(claim.voucher_id)
-    log_access(actor, branch_id, claim.user_id, claim.id, "redeem")
+    log_access(actor, branch_id, claim.user_id, claim.id, AccessPurpose.REDEEM)
     _queue_receipt(claim.user, claim.voucher, branch_name, now)
     outcome = RedeemResult(
         RedeemOutcome.REDEEMED,
@@ -174,7 +188,7 @@ def redeemed_when(moment: datetime | None) -> str:
         return ""
     zone = ZoneInfo(DEFAULT_TIMEZONE)
     today = moment.astimezone(zone).date() == utcnow().astimezone(zone).date()
-    return local_time(moment, "HH:mm" if today else "d MMM yyyy, HH:mm")
+    return local_time(moment, TIME_FORMAT if today else DATETIME_FORMAT)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -186,16 +200,14 @@ def _queue_receipt(customer: User, voucher: Voucher, branch_name: str, at: datet
     """The customer's receipt by SMS, in the customer's language."""
     assert customer.phone is not None  # found by it
     locale = customer.locale or "en"
-    when = format_datetime(
-        at, "d MMM yyyy, HH:mm", tzinfo=ZoneInfo(DEFAULT_TIMEZONE), locale=locale
+    when = format_datetime(at, DATETIME_FORMAT, tzinfo=ZoneInfo(DEFAULT_TIMEZONE), locale=locale)
+    body = render_sms(
+        "redemption_receipt",
+        locale,
+        title=_shorten(voucher.title, _SMS_TITLE_CHARS),
+        branch=branch_name,
+        time=when,
     )
-    with force_locale(locale):
-        body = _(
-            "Konexi: %(title)s redeemed at %(branch)s on %(time)s. Thank you!",
-            title=_shorten(voucher.title, _SMS_TITLE_CHARS),
-            branch=branch_name,
-            time=when,
-        )
     queue_sms(to=customer.phone, body=body, kind="redemption_receipt", user_id=customer.id)
 
 
@@ -236,7 +248,7 @@ def redeem_by_branch_phone(sender: str, typed_code: str) -> RedeemResult:
     companies = {branch.company_id for branch in branches}
     if claim is None or claim.voucher.company_id not in companies:
         return RedeemResult(RedeemOutcome.NOT_FOUND, code=code)
-    if claim.status == "redeemed":
+    if claim.status == ClaimStatus.REDEEMED:
         return already_redeemed(claim.id, code) or RedeemResult(RedeemOutcome.NOT_FOUND)
     valid_ids = {branch.id for branch in claim.voucher.branches}
     here = next((b for b in branches if b.id in valid_ids), None)
@@ -246,7 +258,7 @@ def redeem_by_branch_phone(sender: str, typed_code: str) -> RedeemResult:
     now = utcnow()
     if claim.voucher.ends_at <= now:
         return RedeemResult(RedeemOutcome.EXPIRED, code=code, voucher_title=claim.voucher.title)
-    result = redeem(Actor(here.company_id, "sms"), here, claim.id, now)
+    result = redeem(Actor(here.company_id, AccessChannel.SMS), here, claim.id, now)
     # A loser of a simultaneous redemption gets the "already redeemed" answer, which does not
     # know the code: the reply must still name it.
     return result if result.code else replace(result, code=code)

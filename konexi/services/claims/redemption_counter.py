@@ -15,7 +15,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager
 
 from konexi.extensions import db
-from konexi.models import Branch, Claim, User, Voucher
+from konexi.models import AccessPurpose, Branch, Claim, ClaimStatus, User, UserStatus, Voucher
 from konexi.models.base import utcnow
 from konexi.models.providers import Membership
 from konexi.services.claims.redemption import (
@@ -71,11 +71,11 @@ def _live_claims(company_id: int, branch_id: int, now: datetime) -> Select:
         .join(Claim.voucher)
         .join(Claim.user)
         .where(
-            Claim.status == "active",
+            Claim.status == ClaimStatus.ACTIVE,
             Voucher.company_id == company_id,
             Voucher.ends_at > now,
             Voucher.id.in_(valid_at(branch_id)),
-            User.status == "active",
+            User.status == UserStatus.ACTIVE,
         )
         .options(contains_eager(Claim.voucher), contains_eager(Claim.user))
         .order_by(Voucher.ends_at, Claim.id)
@@ -103,7 +103,7 @@ def find_customer_claims(actor: Actor, branch_id: int, phone: str) -> CustomerCl
     ]
     result = CustomerClaims(customer.id, customer.name, customer.phone, listed)
     for claim in claims:
-        log_access(actor, branch_id, customer.id, claim.id, "lookup")
+        log_access(actor, branch_id, customer.id, claim.id, AccessPurpose.LOOKUP)
     db.session.commit()
     return result
 

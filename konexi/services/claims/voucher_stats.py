@@ -16,8 +16,6 @@ a mark that lives a day). Redis down: the worker's memory takes over, as for the
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
 import logging
 import threading
@@ -36,7 +34,7 @@ from konexi.extensions import db
 from konexi.i18n import DEFAULT_TIMEZONE
 from konexi.models import VoucherDailyStats
 from konexi.models.base import utcnow
-from konexi.services.accounts.verification import keyed_hash
+from konexi.services.signing import Digest, keyed_digest
 from konexi.tasks.queue import redis_connection
 
 log = logging.getLogger(__name__)
@@ -99,9 +97,8 @@ def visitor_id(user_id: int | None, ip: str | None, user_agent: str | None) -> s
 
 
 def _view_mark(voucher_id: int, visitor: str, day: date) -> str:
-    daily_salt = keyed_hash("view-salt", day.isoformat())
-    message = f"{voucher_id}\x1f{visitor}".encode()
-    return hmac.new(daily_salt.encode(), message, hashlib.sha256).hexdigest()
+    daily_salt = keyed_digest(Digest.VIEW_SALT, day.isoformat())
+    return keyed_digest(Digest.VIEW_MARK, str(voucher_id), visitor, key=daily_salt.encode())
 
 
 def _seconds_left(day: date) -> int:

@@ -147,6 +147,27 @@ def _shares(user_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def _shared_with_me(user_id: int) -> list[dict[str, Any]]:
+    # Shares that reached this account because it lets people find it: who (the sender's public
+    # name, as this person saw it), which voucher, when, and whether it was dismissed.
+    rows = db.session.scalars(
+        select(Share)
+        .where(Share.recipient_user_id == user_id)
+        .options(joinedload(Share.voucher), joinedload(Share.sender))
+        .order_by(Share.created_at, Share.id)
+    )
+    return [
+        {
+            "voucher": share.voucher.title,
+            "shared_by": share.sender.public_name if share.sender is not None else None,
+            "channel": share.channel,
+            "created_at": _value(share.created_at),
+            "dismissed_at": _value(share.recipient_dismissed_at),
+        }
+        for share in rows
+    ]
+
+
 def _memberships(user_id: int) -> list[dict[str, Any]]:
     rows = db.session.scalars(
         select(Membership)
@@ -274,7 +295,9 @@ def export_user_data(user_id: int) -> dict[str, Any]:
     Sections: ``profile`` (every User column but the password hash and internals, i.e. settings
     and lifecycle too), ``profile_picture``, ``favourite_categories``, ``location``, ``claims``
     (voucher, provider, code, status, times, branch), ``reviews``, ``review_reports``,
-    ``shares`` (voucher, channel, time; never the friend's contact), ``memberships``,
+    ``shares`` (voucher, channel, time; never the friend's contact), ``shared_with_me``
+    (vouchers friends sent to this findable account: sender's public name, voucher, time),
+    ``memberships``,
     ``messages`` (SMS and email sent to a phone or email they had proven; codes withheld),
     ``consents`` (branch phones they consented for),
     ``data_access`` (which company saw their data, when) and ``linked_accounts`` (provider,
@@ -293,6 +316,7 @@ def export_user_data(user_id: int) -> dict[str, Any]:
         "reviews": _reviews(user_id),
         "review_reports": _reports(user_id),
         "shares": _shares(user_id),
+        "shared_with_me": _shared_with_me(user_id),
         "memberships": _memberships(user_id),
         "messages": _messages(user),
         "consents": _consents(user_id),
@@ -331,6 +355,7 @@ def count_export_rows(user_id: int) -> int:
         select(func.count()).select_from(Review).where(Review.user_id == user_id),
         select(func.count()).select_from(ReviewReport).where(ReviewReport.reporter_id == user_id),
         select(func.count()).select_from(Share).where(Share.sender_id == user_id),
+        select(func.count()).select_from(Share).where(Share.recipient_user_id == user_id),
         select(func.count()).select_from(Membership).where(Membership.user_id == user_id),
         select(func.count()).select_from(OutboxMessage).where(own_messages(user)),
         select(func.count()).select_from(Branch).where(Branch.phone_consent_by_id == user_id),

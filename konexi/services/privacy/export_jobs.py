@@ -1,8 +1,9 @@
 """Large data exports: built by a job, announced by email, downloadable by their owner for an hour.
 
 A small export is built in the request (``services.privacy.export``). Above
-``EXPORT_INLINE_MAX_ROWS`` rows a ``DataExport`` row is created and
-``konexi.jobs.build_data_export(export_id)`` builds the file; the job's only argument is that id.
+``EXPORT_INLINE_MAX_ROWS`` rows a ``DataExport`` row is created and the job
+``konexi.services.privacy.jobs.build_data_export(export_id)`` builds the file; its only argument
+is that id.
 The emailed link is signed, bound to the user's session version and to the file, and works for one
 hour after the file is ready; a cron job deletes the files once they expire, and deleting the
 account deletes them (foreign-key cascade).
@@ -12,25 +13,26 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from konexi.extensions import db, rows_changed
 from konexi.messaging.outbox import commit_and_dispatch, queue_email
-from konexi.models import DataExport, User
+from konexi.messaging.texts import render_text
+from konexi.models import DataExport, ExportStatus, User, UserStatus
 from konexi.models.base import utcnow
 from konexi.services.accounts.account_lifecycle import EXPORT_LINK_MAX_AGE, ExportLinkError
 from konexi.services.privacy.export import count_export_rows, export_document
+from konexi.services.signing import TokenSalt, serializer
+from konexi.urls import external_url
 
 log = logging.getLogger(__name__)
 
-FILE_LINK_SALT = "konexi-data-export-file"  # noqa: S105 (a salt, not a secret)
 # A job that has not finished after this long is treated as lost; its row is cleaned up.
 STALE_AFTER = timedelta(days=1)
 # A build holds its export this long: more than RQ's default 180 s job timeout, after which a
@@ -50,7 +52,9 @@ def export_fits_inline(user_id: int) -> bool:
 def pending_export(user_id: int) -> DataExport | None:
     """The export being prepared for this user, if any."""
     return db.session.scalar(
-        select(DataExport).where(DataExport.user_id == user_id, DataExport.status == "pending")
+        select(DataExport).where(
+            DataExport.user_id == user_id, DataExport.status == ExportStatus.PENDING
+        )
     )
 
 
@@ -62,11 +66,11 @@ def latest_export(user_id: int, now: datetime | None = None) -> DataExport | Non
         .where(
             DataExport.user_id == user_id,
             or_(
-                DataExport.status == "pending",
-                (DataExport.status == "ready") & (DataExport.expires_at > now),
+                DataExport.status == ExportStatus.PENDING,
+                (DataExport.status == ExportStatus.READY) & (DataExport.expires_at > now),
             ),
         )
-        .order_by((DataExport.status == "pending").desc(), DataExport.id.desc())
+        .order_by((DataExport.status == ExportStatus.PENDING).desc(), DataExport.id.desc())
         .limit(1)
     )
 
@@ -79,7 +83,7 @@ def request_large_export(user_id: int) -> tuple[DataExport, bool]:
     existing = pending_export(user_id)
     if existing is not None:
         return existing, False
-    export = DataExport(user_id=user_id, status="pending")
+    export = DataExport(user_id=user_id, status=ExportStatus.PENDING)
     db.session.add(export)
     try:
         db.session.commit()
@@ -93,19 +97,15 @@ def request_large_export(user_id: int) -> tuple[DataExport, bool]:
     return export, True
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=FILE_LINK_SALT)
-
-
 def make_file_token(export: DataExport, user: User) -> str:
     """A signed token for this file, bound to its owner and their current session version."""
-    return str(_serializer().dumps({"u": user.id, "v": user.session_version, "e": export.id}))
+    token = {"u": user.id, "v": user.session_version, "e": export.id}
+    return serializer(TokenSalt.EXPORT_FILE).dumps(token)
 
 
 def file_link(export: DataExport, user: User) -> str:
     """The absolute download link of a ready export (for the email)."""
-    base = str(current_app.config["BASE_URL"]).rstrip("/")
-    return f"{base}/account/export/file/{make_file_token(export, user)}"
+    return external_url("account.download_export_file", token=make_file_token(export, user))
 
 
 def ready_file(token: str, user: User, now: datetime | None = None) -> DataExport:
@@ -114,7 +114,7 @@ def ready_file(token: str, user: User, now: datetime | None = None) -> DataExpor
     invalid = _l("This download link is not valid. Ask for a new one.")
     expired = _l("This download link has expired. Ask for a new one.")
     try:
-        data = _serializer().loads(token, max_age=EXPORT_LINK_MAX_AGE)
+        data = serializer(TokenSalt.EXPORT_FILE).loads(token, max_age=EXPORT_LINK_MAX_AGE)
     except SignatureExpired:
         raise ExportLinkError(expired) from None
     except BadSignature:
@@ -131,7 +131,7 @@ def ready_file(token: str, user: User, now: datetime | None = None) -> DataExpor
         # Deleted by the cleanup job once expired (a forged id cannot pass the signature).
         raise ExportLinkError(expired)
     if (
-        export.status != "ready"
+        export.status != ExportStatus.READY
         or export.payload is None
         or export.expires_at is None
         or export.expires_at <= (now or utcnow())
@@ -145,28 +145,15 @@ def _queue_ready_email(export: DataExport, user: User) -> None:
     # may have none (a reset through the phone removed it). The export page shows it ready.
     if not user.email or user.email_verified_at is None:
         return
-    export_page = f"{str(current_app.config['BASE_URL']).rstrip('/')}/account/export"
-    with force_locale(user.locale or "en"):
-        subject = _("Your Konexi data is ready to download")
-        body = "\n\n".join(
-            [
-                _("Hello %(name)s,", name=user.name),
-                _(
-                    "The file with everything Konexi holds about you is ready. "
-                    "Download it here (log in first if asked):"
-                )
-                + "\n"
-                + file_link(export, user),
-                _(
-                    "The link works for one hour, only for you. After that the file is deleted; "
-                    "you can ask for a new one at %(url)s",
-                    url=export_page,
-                ),
-                _("If you did not ask for your data, change your password and contact us."),
-            ]
-        )
+    text = render_text(
+        "export_ready", user.locale or "en", name=user.name, file_link=file_link(export, user)
+    )
     queue_email(
-        to=user.email, subject=subject, body=body + "\n", kind="data_export_ready", user_id=user.id
+        to=user.email,
+        subject=text.subject,
+        body=text.body,
+        kind="data_export_ready",
+        user_id=user.id,
     )
 
 
@@ -180,7 +167,7 @@ def _take_lease(export_id: int, now: datetime) -> bool:
         update(DataExport)
         .where(
             DataExport.id == export_id,
-            DataExport.status == "pending",
+            DataExport.status == ExportStatus.PENDING,
             or_(DataExport.lease_expires_at.is_(None), DataExport.lease_expires_at <= now),
         )
         .values(
@@ -193,36 +180,44 @@ def _take_lease(export_id: int, now: datetime) -> bool:
     return bool(rows_changed(taken))
 
 
-def build_export(export_id: int) -> str:
+class BuildOutcome(StrEnum):
+    """What one build job found or did: the export's status afterwards, or missing (the row or
+    the account is gone), or building (another job holds it)."""
+
+    READY = ExportStatus.READY.value
+    FAILED = ExportStatus.FAILED.value
+    MISSING = "missing"
+    BUILDING = "building"
+
+
+def build_export(export_id: int) -> BuildOutcome:
     """Build a pending export's file and email its owner the link; safe to run twice.
 
     The build holds a lease on the row: a job killed mid-build (a deploy's SIGTERM) leaves the
     export pending, and once the lease ends ``stalled_export_ids`` hands it to a new job, which
-    builds the whole file again (building is read-only until the final commit). Returns the
-    export's status afterwards ("missing" when the row or the account is gone, "building" when
-    another job holds it).
+    builds the whole file again (building is read-only until the final commit).
     """
     export = db.session.get(DataExport, export_id)
     if export is None:
-        return "missing"
-    if export.status != "pending":
-        return export.status
+        return BuildOutcome.MISSING
+    if export.status != ExportStatus.PENDING:
+        return BuildOutcome(export.status)
     if export.build_attempts >= MAX_BUILD_ATTEMPTS and not _lease_held(export):
         # Killed every time (too big for the job's time?): stop, the user may ask again.
-        export.status = "failed"
+        export.status = ExportStatus.FAILED
         db.session.commit()
         log.warning("data export %s failed after %s attempts", export_id, export.build_attempts)
-        return "failed"
+        return BuildOutcome.FAILED
     if not _take_lease(export_id, utcnow()):
-        return "building"
+        return BuildOutcome.BUILDING
     export = db.session.get(DataExport, export_id)
     if export is None:
-        return "missing"
+        return BuildOutcome.MISSING
     user = db.session.get(User, export.user_id)
-    if user is None or user.status != "active":
-        export.status = "failed"
+    if user is None or user.status != UserStatus.ACTIVE:
+        export.status = ExportStatus.FAILED
         db.session.commit()
-        return "failed"
+        return BuildOutcome.FAILED
     try:
         payload = export_document(user.id)
     except Exception:
@@ -230,18 +225,18 @@ def build_export(export_id: int) -> str:
         log.exception("data export %s could not be built", export_id)
         export = db.session.get(DataExport, export_id)
         if export is not None:
-            export.status = "failed"
+            export.status = ExportStatus.FAILED
             db.session.commit()
-        return "failed"
+        return BuildOutcome.FAILED
     now = utcnow()
     export.payload = payload
     export.size = len(payload.encode())
-    export.status = "ready"
+    export.status = ExportStatus.READY
     export.ready_at = now
     export.expires_at = now + timedelta(seconds=EXPORT_LINK_MAX_AGE)
     _queue_ready_email(export, user)
     commit_and_dispatch()
-    return "ready"
+    return BuildOutcome.READY
 
 
 def _lease_held(export: DataExport) -> bool:
@@ -257,7 +252,7 @@ def stalled_export_ids(now: datetime | None = None) -> list[int]:
         db.session.scalars(
             select(DataExport.id)
             .where(
-                DataExport.status == "pending",
+                DataExport.status == ExportStatus.PENDING,
                 or_(
                     DataExport.lease_expires_at <= now,
                     DataExport.lease_expires_at.is_(None)
@@ -277,8 +272,9 @@ def delete_expired_exports(now: datetime | None = None) -> int:
         delete(DataExport)
         .where(
             or_(
-                (DataExport.status == "ready") & (DataExport.expires_at <= now),
-                (DataExport.status != "ready") & (DataExport.created_at <= now - STALE_AFTER),
+                (DataExport.status == ExportStatus.READY) & (DataExport.expires_at <= now),
+                (DataExport.status != ExportStatus.READY)
+                & (DataExport.created_at <= now - STALE_AFTER),
             )
         )
         .execution_options(synchronize_session=False)

@@ -7,7 +7,9 @@ Rules, per account whose status is "deleting" and whose ``purge_after`` has pass
   addressed to them (by ``user_id`` or by their phone/email) and every message that names them
   (``named_user_id``: invitations they sent, vouchers they shared with a friend);
 - anonymised and kept: claims and redemptions (``user_id`` NULL: a voucher's counts stay true),
-  shares (``sender_id`` NULL: open counts stay), the provider's data-access log (customer NULL);
+  shares (``sender_id`` NULL: open counts stay; a share sent to or by them leaves the friend's
+  "Shared with me" list: ``recipient_user_id`` NULL), the provider's data-access log
+  (customer NULL);
 - reviews: the text and the provider's reply are blanked and the author cleared, so the row stays
   only as an anonymous rating and a provider's average does not change when a customer leaves;
 - an account under a fraud hold is kept, logged and reported, whatever its purge date;
@@ -37,8 +39,10 @@ from konexi.models import (
     OutboxMessage,
     ProfilePicture,
     Review,
+    Role,
     Share,
     User,
+    UserStatus,
     VerificationCode,
     user_favourite_categories,
 )
@@ -59,11 +63,30 @@ class PurgeReport:
 
 
 def _due(now: datetime) -> Select[int]:
-    return select(User.id).where(User.status == "deleting", User.purge_after <= now)
+    return select(User.id).where(User.status == UserStatus.DELETING, User.purge_after <= now)
 
 
 def _not_held() -> ColumnElement[bool]:
     return User.fraud_hold_at.is_(None) & User.fraud_hold_reason.is_(None)
+
+
+def _lock_still_due(ids: list[int], now: datetime) -> list[int]:
+    """Of the listed accounts, those still due, with their rows locked until the batch commits.
+
+    A write, not a SELECT, so that SQLite takes its write lock here too. A login that cancelled
+    a deletion after the ids were listed changed the status and is skipped; one that comes now
+    waits for the purge and then finds the account gone (``account_lifecycle.come_back``).
+    """
+    return list(
+        db.session.scalars(
+            update(User)
+            .where(User.id.in_(ids), User.status == UserStatus.DELETING, User.purge_after <= now)
+            .where(_not_held())
+            .values(status=UserStatus.DELETING)
+            .returning(User.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def _purge_batch(ids: list[int]) -> None:
@@ -92,6 +115,13 @@ def _purge_batch(ids: list[int]) -> None:
         update(Share)
         .where(Share.sender_id.in_(ids))
         .values(sender_id=None, outbox_message_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Share)
+        .where(or_(Share.recipient_user_id.in_(ids), Share.sender_id.is_(None)))
+        .where(Share.recipient_user_id.is_not(None))
+        .values(recipient_user_id=None, recipient_dismissed_at=None)
         .execution_options(synchronize_session=False)
     )
     db.session.execute(
@@ -139,10 +169,10 @@ def _purge_batch(ids: list[int]) -> None:
 
 def _close_companies_left_without_an_owner(ids: list[int]) -> None:
     owned = select(Membership.company_id).where(
-        Membership.user_id.in_(ids), Membership.role == "owner"
+        Membership.user_id.in_(ids), Membership.role == Role.OWNER
     )
     kept_owner = select(Membership.company_id).where(
-        Membership.role == "owner", Membership.user_id.not_in(ids)
+        Membership.role == Role.OWNER, Membership.user_id.not_in(ids)
     )
     closed = db.session.execute(
         update(Company)
@@ -168,7 +198,11 @@ def purge_due_accounts(now: datetime | None = None, batch_size: int = BATCH_SIZE
         if not ids:
             break
         try:
-            _purge_batch(ids)
+            ids = _lock_still_due(ids, now)
+            if ids:
+                _purge_batch(ids)
+            else:
+                db.session.commit()
         except Exception:
             db.session.rollback()
             raise

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import re
 from collections.abc import Iterable
@@ -12,37 +10,34 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
 from flask import current_app
-from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous import BadData
 from sqlalchemy import delete, select
 
 from konexi.extensions import db
 from konexi.models import EmailSuppression, User
+from konexi.services.signing import Digest, TokenSalt, digests_equal, keyed_digest, serializer
+from konexi.urls import external_url
 
 log = logging.getLogger(__name__)
-
-TOKEN_SALT = "konexi.unsubscribe.v1"  # noqa: S105 (a salt, not a secret)
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
 
 
 def address_hash(email: str) -> str:
     """HMAC-SHA256 of the lower-cased address under SECRET_KEY (what suppressions store)."""
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(Digest.SUPPRESSED_ADDRESS, email.strip().lower())
 
 
 def make_token(user: User) -> str:
     """A signed, non-expiring token naming this user and the address the email went to."""
     assert user.email is not None  # made for an email on its way to it
-    return str(_serializer().dumps([user.id, address_hash(user.email)[:16]]))
+    return serializer(TokenSalt.UNSUBSCRIBE, timed=False).dumps(
+        [user.id, address_hash(user.email)[:16]]
+    )
 
 
 def read_token(token: str) -> tuple[int, str] | None:
     """The (user id, address hash prefix) a token names, or None when it is forged or garbled."""
     try:
-        data = _serializer().loads(token)
+        data = serializer(TokenSalt.UNSUBSCRIBE, timed=False).loads(token)
     except BadData:
         return None
     if (
@@ -57,7 +52,7 @@ def read_token(token: str) -> tuple[int, str] | None:
 
 def unsubscribe_url(user: User) -> str:
     """The absolute one-click unsubscribe URL for this user."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/unsubscribe/{make_token(user)}"
+    return external_url("unsubscribe.unsubscribe", token=make_token(user))
 
 
 def unsubscribe_mailbox() -> tuple[str, str]:
@@ -167,7 +162,7 @@ def token_user_id(data: tuple[int, str]) -> int | None:
     user = db.session.get(User, user_id)
     if user is None or user.email is None:  # the address left the account (changed, detached)
         return None
-    if not hmac.compare_digest(address_hash(user.email)[:16], prefix):
+    if not digests_equal(prefix, address_hash(user.email)[:16]):
         return None
     return user_id
 

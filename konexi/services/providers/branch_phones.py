@@ -11,7 +11,6 @@ number is proven it is neither shown publicly nor accepted by the SMS webhook.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +18,7 @@ from sqlalchemy.sql.expression import Exists
 
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_sms
+from konexi.messaging.texts import render_sms
 from konexi.models import Branch, CompanyPhone
 from konexi.models.base import utcnow
 from konexi.services.accounts.accounts import AccountError
@@ -82,8 +82,8 @@ def proven_for(phone: str, company_id: int) -> bool:
     )
 
 
-def send_phone_code(branch: Branch, actor_id: int, ip: str | None) -> None:
-    """Text a code to the branch's unproven phone, in the language of the request."""
+def send_phone_code(branch: Branch, actor_id: int, ip: str | None, locale: str) -> None:
+    """Text a code to the branch's unproven phone, in ``locale`` (the sender's on the page)."""
     if not branch.phone or branch.phone_verified_at is not None:
         raise BranchPhoneError({"code": _l("This branch has no number waiting to be proven.")})
     if held_by_another_company(branch.phone, branch.company_id):
@@ -102,11 +102,7 @@ def send_phone_code(branch: Branch, actor_id: int, ip: str | None) -> None:
         raise BranchPhoneError({"code": next(iter(error.errors.values()))}) from None
     queue_sms(
         to=branch.phone,
-        body=_(
-            "Konexi code %(code)s confirms this number for %(company)s. Valid 10 minutes.",
-            code=code,
-            company=branch.company.name[:40],
-        ),
+        body=render_sms("branch_phone_code", locale, code=code, company=branch.company.name[:40]),
         kind=PURPOSE,
     )
     try:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from konexi.extensions import db
-from konexi.models import Category, Company, Membership, User
+from konexi.models import Category, Company, Membership, Role, User
 from konexi.services.errors import FieldErrors
 
 MAX_NAME = 120
@@ -86,7 +86,7 @@ def create_company(
         category_id=category_id,
     )
     db.session.add(company)
-    db.session.add(Membership(company=company, user_id=owner.id, role="owner"))
+    db.session.add(Membership(company=company, user_id=owner.id, role=Role.OWNER))
     try:
         db.session.commit()
     except IntegrityError as error:  # the same slug chosen at the same moment

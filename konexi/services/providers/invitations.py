@@ -10,24 +10,23 @@ from __future__ import annotations
 import enum
 from datetime import timedelta
 
-from flask import current_app
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, queue_email
-from konexi.models import Invitation, Membership, User
+from konexi.messaging.texts import render_text
+from konexi.models import Invitation, Membership, Role, User
 from konexi.models.base import utcnow
 from konexi.services.accounts.contacts import InvalidContact, normalise_email
 from konexi.services.providers.memberships import membership_in
 from konexi.services.providers.team import TeamError, assignable_roles, role_label
+from konexi.services.signing import TokenSalt, serializer
 
 INVITATION_DAYS = 7
-_SALT = "konexi.team-invitation"
 
 
 class InvitationProblem(enum.Enum):
@@ -50,19 +49,9 @@ class InvitationError(Exception):
         self.invitation = invitation
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
-
-
 def invitation_token(invitation: Invitation) -> str:
     """The signed, URL-safe token for an invitation's link."""
-    return _serializer().dumps(invitation.id)
-
-
-def invitation_link(invitation: Invitation) -> str:
-    """The absolute link people open from the email (BASE_URL + /provider/invitations/<token>)."""
-    base = str(current_app.config["BASE_URL"]).rstrip("/")
-    return f"{base}/provider/invitations/{invitation_token(invitation)}"
+    return serializer(TokenSalt.TEAM_INVITATION).dumps(invitation.id)
 
 
 def pending_invitations(company_id: int) -> list[Invitation]:
@@ -81,38 +70,30 @@ def pending_invitations(company_id: int) -> list[Invitation]:
     )
 
 
-def _queue_invitation_email(invitation: Invitation, inviter: User) -> None:
-    company = invitation.company.name
-    body = "\n\n".join(
-        [
-            _("Hello,"),
-            _(
-                "%(name)s invited you to join %(company)s on Konexi as %(role)s.",
-                name=inviter.name,
-                company=company,
-                role=role_label(invitation.role),
-            ),
-            _("To accept, open this link:") + "\n" + invitation_link(invitation),
-            _(
-                "The link is valid for %(days)d days. If you have no Konexi account yet, sign up "
-                "with this email address (%(email)s), then open the link again.",
-                days=INVITATION_DAYS,
-                email=invitation.email,
-            ),
-            _("If you did not expect this, ignore this email."),
-        ]
+def _queue_invitation_email(invitation: Invitation, inviter: User, locale: str) -> None:
+    text = render_text(
+        "team_invitation",
+        locale,
+        inviter=inviter.name,
+        company=invitation.company.name,
+        # the lazy label, so that it is translated in the email's language
+        role=role_label(invitation.role),
+        token=invitation_token(invitation),
+        days=INVITATION_DAYS,
+        email=invitation.email,
     )
     queue_email(
         to=invitation.email,
-        subject=_("Join %(company)s on Konexi", company=company),
-        body=body + "\n",
+        subject=text.subject,
+        body=text.body,
         kind="team_invitation",
         named_user_id=inviter.id,  # the body names the inviter: purged with them
     )
 
 
-def invite(actor: Membership, email: str, role: str) -> Invitation:
-    """Email a signed 7-day invitation to join the actor's company, replacing older ones."""
+def invite(actor: Membership, email: str, role: str, locale: str | None = None) -> Invitation:
+    """Email a signed 7-day invitation to join the actor's company, replacing older ones; in
+    ``locale`` (the inviter's language on the page), else the inviter's stored language."""
     errors: dict[str, object] = {}
     address = ""
     try:
@@ -144,13 +125,13 @@ def invite(actor: Membership, email: str, role: str) -> Invitation:
     invitation = Invitation(
         company_id=actor.company_id,
         email=address,
-        role=role,
+        role=Role(role),
         invited_by_id=actor.user_id,
         expires_at=now + timedelta(days=INVITATION_DAYS),
     )
     db.session.add(invitation)
     db.session.flush()
-    _queue_invitation_email(invitation, actor.user)
+    _queue_invitation_email(invitation, actor.user, locale or actor.user.locale or "en")
     commit_and_dispatch()
     return invitation
 
@@ -166,12 +147,12 @@ def revoke_invitation(actor: Membership, invitation: Invitation) -> None:
 
 def invitation_from_token(token: str) -> Invitation:
     """The invitation behind a link, if it is genuine, unexpired, unrevoked and unaccepted."""
-    serializer = _serializer()
+    links = serializer(TokenSalt.TEAM_INVITATION)
     try:
-        invitation_id = serializer.loads(token, max_age=INVITATION_DAYS * 24 * 3600)
+        invitation_id = links.loads(token, max_age=INVITATION_DAYS * 24 * 3600)
     except SignatureExpired as error:
         # The signature is genuine, only old: name the company on the page.
-        _signed, invitation_id = serializer.loads_unsafe(token)
+        _signed, invitation_id = links.loads_unsafe(token)
         found = (
             db.session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
         )

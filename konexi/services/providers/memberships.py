@@ -6,11 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db
-from konexi.models.providers import Membership
+from konexi.models.providers import Membership, Role
 
 # What each role may do in the console; views ask with ``role_allows``.
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "owner": frozenset(
+PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.OWNER: frozenset(
         {
             "redeem",
             "view_stats",
@@ -22,7 +22,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "reply_reviews",
         }
     ),
-    "admin": frozenset(
+    Role.ADMIN: frozenset(
         {
             "redeem",
             "view_stats",
@@ -33,7 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "reply_reviews",
         }
     ),
-    "staff": frozenset({"redeem"}),
+    Role.STAFF: frozenset({"redeem"}),
 }
 
 
@@ -73,6 +73,6 @@ def choose_membership(user_id: int, preferred_company_id: int | None) -> Members
 
 def staff_branch_ids(membership: Membership) -> set[int] | None:
     """Branch ids a member may redeem at: None means every branch (owners and admins)."""
-    if membership.role != "staff":
+    if membership.role != Role.STAFF:
         return None
     return {branch.id for branch in membership.branches}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from konexi.extensions import db
-from konexi.models import Branch, Category, Company, Voucher
+from konexi.models import Branch, Category, Company, Voucher, VoucherStatus
 from konexi.services.catalogue import catalogue
 from konexi.services.catalogue.catalogue import FeedItem
 
@@ -79,7 +79,7 @@ def company_voucher(slug: str, voucher_id: int) -> Voucher | None:
         .join(Company, Voucher.company_id == Company.id)
         .where(
             Voucher.id == voucher_id,
-            Voucher.status != "draft",
+            Voucher.status != VoucherStatus.DRAFT,
             Company.slug == slug[:80],
             Company.is_active.is_(True),
         )

@@ -29,7 +29,7 @@ from sqlalchemy import (
 
 from konexi.extensions import db
 from konexi.i18n import DEFAULT_TIMEZONE
-from konexi.models import Branch, Claim, Voucher, VoucherDailyStats
+from konexi.models import Branch, Claim, ClaimStatus, Voucher, VoucherDailyStats, VoucherStatus
 from konexi.services.claims.voucher_stats import stats_day
 
 WINDOW_DAYS = 30
@@ -141,7 +141,10 @@ def _voucher_stats(company_id: int, first: date, last: date) -> list[VoucherStat
         )
         .where(
             Voucher.company_id == company_id,
-            or_(VoucherDailyStats.day.is_not(None), Voucher.status.in_(("live", "paused"))),
+            or_(
+                VoucherDailyStats.day.is_not(None),
+                Voucher.status.in_((VoucherStatus.LIVE, VoucherStatus.PAUSED)),
+            ),
         )
         .order_by(Voucher.title, Voucher.id)
     )
@@ -166,7 +169,7 @@ def _branch_redemptions(
         .join(Voucher, Claim.voucher_id == Voucher.id)
         .where(
             Voucher.company_id == company_id,
-            Claim.status == "redeemed",
+            Claim.status == ClaimStatus.REDEEMED,
             Claim.redeemed_at >= start,
             Claim.redeemed_at < end,
         )

@@ -4,16 +4,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import raiseload
 
 from konexi.extensions import db
-from konexi.models import Branch, Category, Claim, Voucher
+from konexi.models import Branch, Category, Claim, ClaimStatus, Voucher, VoucherStatus
 from konexi.models.base import utcnow
 from konexi.services.catalogue.catalogue import days_left
 
-_LIST_ORDER = case({"live": 0, "paused": 1, "draft": 2}, value=Voucher.status, else_=3)
+_LIST_ORDER = case(
+    {VoucherStatus.LIVE: 0, VoucherStatus.PAUSED: 1, VoucherStatus.DRAFT: 2},
+    value=Voucher.status,
+    else_=3,
+)
+
+
+class VoucherListState(StrEnum):
+    """What the list says of a voucher: its status, or what says more about a live or paused
+    one (not started yet, all claimed, past its end but not ended by the provider)."""
+
+    DRAFT = VoucherStatus.DRAFT.value
+    LIVE = VoucherStatus.LIVE.value
+    PAUSED = VoucherStatus.PAUSED.value
+    ENDED = VoucherStatus.ENDED.value
+    SCHEDULED = "scheduled"
+    SOLD_OUT = "sold_out"
+    EXPIRED = "expired"
 
 
 @dataclass
@@ -21,7 +39,7 @@ class VoucherRow:
     voucher: Voucher
     redeemed: int
     days_left: int
-    state: str  # the status, or "scheduled", "sold_out", "expired" when that says more
+    state: VoucherListState
 
 
 @dataclass
@@ -48,14 +66,14 @@ def form_choices(company_id: int, keep_category_id: int | None = None) -> FormCh
     )
 
 
-def _state(voucher: Voucher, now: datetime) -> str:
-    if voucher.status in ("live", "paused") and voucher.ends_at <= now:
-        return "expired"
-    if voucher.status == "live" and voucher.starts_at > now:
-        return "scheduled"
-    if voucher.status == "live" and voucher.quota_claimed >= voucher.quota_total:
-        return "sold_out"
-    return voucher.status
+def _state(voucher: Voucher, now: datetime) -> VoucherListState:
+    if voucher.status in (VoucherStatus.LIVE, VoucherStatus.PAUSED) and voucher.ends_at <= now:
+        return VoucherListState.EXPIRED
+    if voucher.status == VoucherStatus.LIVE and voucher.starts_at > now:
+        return VoucherListState.SCHEDULED
+    if voucher.status == VoucherStatus.LIVE and voucher.quota_claimed >= voucher.quota_total:
+        return VoucherListState.SOLD_OUT
+    return VoucherListState(voucher.status)
 
 
 def company_vouchers(company_id: int, now: datetime | None = None) -> list[VoucherRow]:
@@ -63,7 +81,7 @@ def company_vouchers(company_id: int, now: datetime | None = None) -> list[Vouch
     now = now or utcnow()
     redeemed = (
         select(func.count(Claim.id))
-        .where(Claim.voucher_id == Voucher.id, Claim.status == "redeemed")
+        .where(Claim.voucher_id == Voucher.id, Claim.status == ClaimStatus.REDEEMED)
         .correlate(Voucher)
         .scalar_subquery()
     )
@@ -77,7 +95,7 @@ def company_vouchers(company_id: int, now: datetime | None = None) -> list[Vouch
         VoucherRow(
             voucher=voucher,
             redeemed=count or 0,
-            days_left=days_left(voucher, now) if voucher.status != "ended" else 0,
+            days_left=days_left(voucher, now) if voucher.status != VoucherStatus.ENDED else 0,
             state=_state(voucher, now),
         )
         for voucher, count in rows

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select, update
 
 from konexi.extensions import db, rows_changed
-from konexi.models import Branch, Category, Voucher, voucher_branches
+from konexi.models import Branch, Category, Voucher, VoucherStatus, voucher_branches
 from konexi.models.base import utcnow
 from konexi.services.errors import FieldErrors
 from konexi.services.images import ImageProblem, ImageRejected, company_image, store_image
@@ -25,13 +25,13 @@ MAX_TITLE = 140
 MAX_TEXT = 2000
 MAX_QUOTA = 1_000_000
 MAX_PER_USER = 100
-EDITABLE = ("draft", "live", "paused")
+EDITABLE = (VoucherStatus.DRAFT, VoucherStatus.LIVE, VoucherStatus.PAUSED)
 # action: (the statuses it applies to, the status it sets)
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "publish": (("draft",), "live"),
-    "pause": (("live",), "paused"),
-    "resume": (("paused",), "live"),
-    "end": (EDITABLE, "ended"),
+TRANSITIONS: dict[str, tuple[tuple[VoucherStatus, ...], VoucherStatus]] = {
+    "publish": ((VoucherStatus.DRAFT,), VoucherStatus.LIVE),
+    "pause": ((VoucherStatus.LIVE,), VoucherStatus.PAUSED),
+    "resume": ((VoucherStatus.PAUSED,), VoucherStatus.LIVE),
+    "end": (EDITABLE, VoucherStatus.ENDED),
 }
 
 
@@ -164,7 +164,7 @@ def create_voucher(company_id: int, fields: VoucherFields, publish: bool = False
     _refuse(errors, fields, image_id)
     voucher = Voucher(
         company_id=company_id,
-        status="live" if publish else "draft",
+        status=VoucherStatus.LIVE if publish else VoucherStatus.DRAFT,
         quota_claimed=0,
         image_id=image_id,
         **_values(fields),
@@ -256,7 +256,7 @@ def change_status(company_id: int, voucher_id: int, action: str) -> StatusChange
         Voucher.company_id == company_id,
         Voucher.status.in_(sources),
     ]
-    if target == "live":
+    if target == VoucherStatus.LIVE:
         conditions.append(Voucher.ends_at > now)
     result = db.session.execute(
         update(Voucher)
@@ -271,6 +271,6 @@ def change_status(company_id: int, voucher_id: int, action: str) -> StatusChange
         return StatusChange.DONE
     db.session.rollback()
     voucher = company_voucher(company_id, voucher_id)
-    if voucher is not None and voucher.status in sources and target == "live":
+    if voucher is not None and voucher.status in sources and target == VoucherStatus.LIVE:
         return StatusChange.ENDS_IN_PAST
     return StatusChange.NOT_ALLOWED

@@ -15,13 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from konexi.extensions import db
-from konexi.models import Branch, Company, Membership
-from konexi.models.providers import ROLES
+from konexi.models import Branch, Company, Membership, Role
 from konexi.services.errors import FieldErrors
 from konexi.services.providers.memberships import role_allows
 
-ROLE_ORDER = {role: index for index, role in enumerate(ROLES)}
-ROLE_LABELS = {"owner": _l("Owner"), "admin": _l("Admin"), "staff": _l("Staff")}
+ROLE_ORDER = {role: index for index, role in enumerate(Role)}
+ROLE_LABELS = {Role.OWNER: _l("Owner"), Role.ADMIN: _l("Admin"), Role.STAFF: _l("Staff")}
 
 
 class TeamError(FieldErrors):
@@ -33,18 +32,18 @@ def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 
 
-def assignable_roles(actor: Membership) -> list[str]:
+def assignable_roles(actor: Membership) -> list[Role]:
     """The roles ``actor`` may give: owners any role, admins admin or staff."""
     if role_allows(actor.role, "manage_owners"):
-        return list(ROLES)
-    return [role for role in ROLES if role != "owner"]
+        return list(Role)
+    return [role for role in Role if role != Role.OWNER]
 
 
 def can_manage_member(actor: Membership, member: Membership) -> bool:
     """True when ``actor`` may change or remove ``member`` (only owners touch owners)."""
     if member.company_id != actor.company_id or not role_allows(actor.role, "manage_team"):
         return False
-    return member.role != "owner" or role_allows(actor.role, "manage_owners")
+    return member.role != Role.OWNER or role_allows(actor.role, "manage_owners")
 
 
 def team_members(company_id: int) -> list[Membership]:
@@ -65,7 +64,7 @@ def lock_company(company_id: int) -> None:
 def _owner_count(company_id: int) -> int:
     return db.session.execute(
         select(func.count(Membership.id)).where(
-            Membership.company_id == company_id, Membership.role == "owner"
+            Membership.company_id == company_id, Membership.role == Role.OWNER
         )
     ).scalar_one()
 
@@ -97,8 +96,8 @@ def _locked(actor: Membership, member: Membership, role: str | None) -> None:
     db.session.refresh(member)
     try:
         _check_may_change(actor, member, role)
-        demoted = role is None or role != "owner"
-        if member.role == "owner" and demoted and _owner_count(member.company_id) <= 1:
+        demoted = role is None or role != Role.OWNER
+        if member.role == Role.OWNER and demoted and _owner_count(member.company_id) <= 1:
             raise TeamError(
                 {"role": _l("A company needs an owner: make someone else owner first.")}
             )
@@ -113,11 +112,11 @@ def update_member(
     """Give ``member`` a role (and staff their branches), never demoting the last owner."""
     _locked(actor, member, role)
     try:
-        branches = _company_branches(member.company_id, branch_ids) if role == "staff" else []
+        branches = _company_branches(member.company_id, branch_ids) if role == Role.STAFF else []
     except TeamError:
         db.session.rollback()
         raise
-    member.role = role
+    member.role = Role(role)
     member.branches = branches
     db.session.commit()
     return member

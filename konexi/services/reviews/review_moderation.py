@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db, rows_changed
 from konexi.messaging.outbox import commit_and_dispatch
-from konexi.models import Review, ReviewReport
+from konexi.models import Review, ReviewReport, ReviewStatus
 from konexi.models.base import utcnow
 from konexi.services.reviews.review_notices import queue_review_notice
 
@@ -25,14 +25,14 @@ class QueuedReview:
 
 def moderation_queue(limit: int = QUEUE_SIZE) -> list[QueuedReview]:
     """Hidden reviews first, then visible reviews with reports, most reported first."""
-    hidden_first = (Review.status == "hidden").desc()
+    hidden_first = (Review.status == ReviewStatus.HIDDEN).desc()
     reviews = list(
         db.session.scalars(
             select(Review)
             .where(
                 or_(
-                    Review.status == "hidden",
-                    (Review.status == "visible") & (Review.report_count > 0),
+                    Review.status == ReviewStatus.HIDDEN,
+                    (Review.status == ReviewStatus.VISIBLE) & (Review.report_count > 0),
                 )
             )
             .options(
@@ -59,8 +59,10 @@ def restore_review(review_id: int) -> bool:
     """Make a hidden or reported review visible again, clear its reports, and keep it visible."""
     result = db.session.execute(
         update(Review)
-        .where(Review.id == review_id, Review.status.in_(("visible", "hidden")))
-        .values(status="visible", report_count=0, restored_at=utcnow())
+        .where(
+            Review.id == review_id, Review.status.in_((ReviewStatus.VISIBLE, ReviewStatus.HIDDEN))
+        )
+        .values(status=ReviewStatus.VISIBLE, report_count=0, restored_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     if rows_changed(result) != 1:
@@ -76,8 +78,8 @@ def remove_review(review_id: int) -> bool:
     tell its author."""
     result = db.session.execute(
         update(Review)
-        .where(Review.id == review_id, Review.status != "removed")
-        .values(status="removed")
+        .where(Review.id == review_id, Review.status != ReviewStatus.REMOVED)
+        .values(status=ReviewStatus.REMOVED)
         .execution_options(synchronize_session=False)
     )
     if rows_changed(result) != 1:
@@ -86,6 +88,6 @@ def remove_review(review_id: int) -> bool:
     db.session.execute(delete(ReviewReport).where(ReviewReport.review_id == review_id))
     review = db.session.get(Review, review_id, populate_existing=True)
     if review is not None:
-        queue_review_notice(review, "removed")
+        queue_review_notice(review, ReviewStatus.REMOVED)
     commit_and_dispatch()
     return True

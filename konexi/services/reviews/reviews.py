@@ -29,11 +29,22 @@ from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db, rows_changed
 from konexi.messaging.outbox import commit_and_dispatch
-from konexi.models import Claim, Membership, Review, ReviewReport, User, Voucher
+from konexi.models import (
+    Claim,
+    ClaimStatus,
+    Company,
+    Membership,
+    ReportReason,
+    Review,
+    ReviewReport,
+    ReviewStatus,
+    User,
+    Voucher,
+)
 from konexi.models.base import utcnow
-from konexi.models.reviews import MAX_REVIEW_CHARS, REPORT_REASONS
-from konexi.services.accounts.verification import keyed_hash
+from konexi.models.reviews import MAX_REVIEW_CHARS
 from konexi.services.reviews.review_notices import queue_review_notice
+from konexi.services.signing import Digest, keyed_digest
 
 PAGE_SIZE = 10
 
@@ -95,7 +106,9 @@ class VoucherReviews:
 
 def _has_redeemed(user_id: int, voucher_id: int) -> bool:
     redeemed = exists().where(
-        Claim.user_id == user_id, Claim.voucher_id == voucher_id, Claim.status == "redeemed"
+        Claim.user_id == user_id,
+        Claim.voucher_id == voucher_id,
+        Claim.status == ClaimStatus.REDEEMED,
     )
     return bool(db.session.scalar(select(redeemed)))
 
@@ -103,7 +116,9 @@ def _has_redeemed(user_id: int, voucher_id: int) -> bool:
 def review_eligibility(user_id: int, voucher_id: int) -> ReviewOutcome:
     """OK when the user redeemed the voucher and has not reviewed it yet, else why not."""
     redeemed = exists().where(
-        Claim.user_id == user_id, Claim.voucher_id == voucher_id, Claim.status == "redeemed"
+        Claim.user_id == user_id,
+        Claim.voucher_id == voucher_id,
+        Claim.status == ClaimStatus.REDEEMED,
     )
     reviewed = exists().where(Review.user_id == user_id, Review.voucher_id == voucher_id)
     has_redeemed, has_reviewed = db.session.execute(select(redeemed, reviewed)).one()
@@ -119,7 +134,9 @@ def can_review(user_id: int, voucher_id: int) -> bool:
 
 def reviewable_vouchers(user_id: int, company_id: int) -> list[Voucher]:
     """The company's vouchers the user redeemed and has not reviewed yet, by title."""
-    redeemed = select(Claim.voucher_id).where(Claim.user_id == user_id, Claim.status == "redeemed")
+    redeemed = select(Claim.voucher_id).where(
+        Claim.user_id == user_id, Claim.status == ClaimStatus.REDEEMED
+    )
     reviewed = select(Review.voucher_id).where(Review.user_id == user_id)
     return list(
         db.session.scalars(
@@ -171,7 +188,7 @@ def reply_to_review(company_id: int, review_id: int, replier_id: int, text: str)
         .where(
             Review.id == review_id,
             Review.company_id == company_id,
-            Review.status != "removed",
+            Review.status != ReviewStatus.REMOVED,
             Review.reply_text.is_(None),
         )
         .values(reply_text=text, replied_at=utcnow(), replied_by_id=replier_id)
@@ -182,7 +199,7 @@ def reply_to_review(company_id: int, review_id: int, replier_id: int, text: str)
         return ReplyOutcome.OK
     db.session.rollback()
     review = db.session.get(Review, review_id)
-    if review is None or review.company_id != company_id or review.status == "removed":
+    if review is None or review.company_id != company_id or review.status == ReviewStatus.REMOVED:
         return ReplyOutcome.NOT_FOUND
     return ReplyOutcome.ALREADY_REPLIED
 
@@ -196,7 +213,7 @@ def reporter_network(ip: str | None) -> str | None:
         return None
     prefix = 24 if address.version == 4 else 48
     network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
-    return keyed_hash("report-network", str(network))
+    return keyed_digest(Digest.REPORT_NETWORK, str(network))
 
 
 def report_refusal(reporter_id: int, review: Review) -> ReportOutcome | None:
@@ -242,10 +259,10 @@ def report_review(
 
     A review a moderator restored stays visible whatever is reported afterwards.
     """
-    if reason not in REPORT_REASONS:
+    if reason not in list(ReportReason):
         return ReportOutcome.INVALID
     review = db.session.get(Review, review_id)
-    if review is None or review.status == "removed":
+    if review is None or review.status == ReviewStatus.REMOVED:
         return ReportOutcome.NOT_FOUND
     refusal = report_refusal(reporter_id, review)
     if refusal is not None:
@@ -256,7 +273,7 @@ def report_review(
                 ReviewReport(
                     review_id=review_id,
                     reporter_id=reporter_id,
-                    reason=reason,
+                    reason=ReportReason(reason),
                     network_hash=reporter_network(ip),
                 )
             )
@@ -273,17 +290,17 @@ def report_review(
         update(Review)
         .where(
             Review.id == review_id,
-            Review.status == "visible",
+            Review.status == ReviewStatus.VISIBLE,
             Review.restored_at.is_(None),
             _independent_reporters(review_id, utcnow())
             >= int(current_app.config["REVIEW_HIDE_MIN_REPORTERS"]),
         )
-        .values(status="hidden")
+        .values(status=ReviewStatus.HIDDEN)
         .execution_options(synchronize_session=False)
     )
     if rows_changed(hidden) == 1:
         db.session.refresh(review)
-        queue_review_notice(review, "hidden")
+        queue_review_notice(review, ReviewStatus.HIDDEN)
     commit_and_dispatch()
     return ReportOutcome.OK
 
@@ -292,7 +309,7 @@ def visible_review(review_id: int) -> Review | None:
     """A review the public can see, with its company, voucher and author; None otherwise."""
     return db.session.scalar(
         select(Review)
-        .where(Review.id == review_id, Review.status == "visible")
+        .where(Review.id == review_id, Review.status == ReviewStatus.VISIBLE)
         .options(joinedload(Review.company), joinedload(Review.voucher), joinedload(Review.user))
     )
 
@@ -316,7 +333,7 @@ def rating_summary(
 ) -> RatingSummary:
     """Number and average rating of the visible reviews of a company or of one voucher."""
     statement = select(func.count(Review.id), func.avg(Review.rating)).where(
-        Review.status == "visible"
+        Review.status == ReviewStatus.VISIBLE
     )
     if company_id is not None:
         statement = statement.where(Review.company_id == company_id)
@@ -343,21 +360,40 @@ def _reviews_page(statement: Select[Review], page: int, per_page: int) -> Review
 
 def visible_reviews(company_id: int, page: int = 1, per_page: int = PAGE_SIZE) -> ReviewPage:
     """The company's visible reviews, newest first, one page at a time."""
-    statement = select(Review).where(Review.company_id == company_id, Review.status == "visible")
+    statement = select(Review).where(
+        Review.company_id == company_id, Review.status == ReviewStatus.VISIBLE
+    )
+    return _reviews_page(statement, page, per_page)
+
+
+def reviews_by(user_id: int, page: int = 1, per_page: int = PAGE_SIZE) -> ReviewPage:
+    """One person's reviews as the public sees them: visible, at live companies, newest first."""
+    statement = (
+        select(Review)
+        .join(Company, Company.id == Review.company_id)
+        .where(
+            Review.user_id == user_id,
+            Review.status == ReviewStatus.VISIBLE,
+            Company.is_active.is_(True),
+        )
+    )
     return _reviews_page(statement, page, per_page)
 
 
 def company_reviews(company_id: int, page: int = 1, per_page: int = 20) -> ReviewPage:
     """The company's reviews for its console: visible and hidden ones, never removed ones."""
     statement = select(Review).where(
-        Review.company_id == company_id, Review.status.in_(("visible", "hidden"))
+        Review.company_id == company_id,
+        Review.status.in_((ReviewStatus.VISIBLE, ReviewStatus.HIDDEN)),
     )
     return _reviews_page(statement, page, per_page)
 
 
 def voucher_reviews(voucher_id: int, user_id: int | None = None, limit: int = 3) -> VoucherReviews:
     """A voucher's rating, its latest visible reviews, and whether ``user_id`` may add one."""
-    statement = select(Review).where(Review.voucher_id == voucher_id, Review.status == "visible")
+    statement = select(Review).where(
+        Review.voucher_id == voucher_id, Review.status == ReviewStatus.VISIBLE
+    )
     return VoucherReviews(
         summary=rating_summary(voucher_id=voucher_id),
         latest=_reviews_page(statement, 1, limit).items,

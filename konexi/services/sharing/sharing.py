@@ -7,27 +7,34 @@ it, enough to refuse a second share of the same voucher and to cap what one pers
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from flask import current_app, has_request_context
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from konexi.extensions import db, rows_changed
-from konexi.i18n import current_language
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_email, queue_sms
-from konexi.models import OutboxMessage, Share, User, Voucher
+from konexi.messaging.texts import render_text
+from konexi.models import (
+    OutboxMessage,
+    OutboxStatus,
+    Share,
+    User,
+    UserStatus,
+    Voucher,
+    VoucherStatus,
+)
 from konexi.models.base import utcnow
 from konexi.services.accounts import contacts, verification
 from konexi.services.sharing.link_check import has_link, without_invisible
+from konexi.services.signing import Digest, keyed_digest
+from konexi.urls import external_url
 
 WINDOW = timedelta(hours=24)
 SHARES_PER_SENDER = 10
@@ -58,26 +65,23 @@ class ShareResult:
     channel: str  # sms, email
     masked_recipient: str
     url: str
+    # The friend's public name, only when their account lets people find it by this contact.
+    recipient_name: str | None = None
 
 
 @dataclass(frozen=True)
 class SharedVoucher:
     voucher: Voucher
-    state: str  # live, ended, sold_out, unavailable
-
-
-def _hash(*parts: str) -> str:
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+    state: Availability
 
 
 def recipient_hash(contact: str) -> str:
     """The keyed hash of a normalised phone or email: all Konexi keeps of a friend's contact."""
-    return _hash("share-recipient", contacts.canonical_destination(contact))
+    return keyed_digest(Digest.SHARE_RECIPIENT, contacts.canonical_destination(contact))
 
 
 def ip_hash(ip: str | None) -> str | None:
-    return _hash("share-ip", ip) if ip else None
+    return keyed_digest(Digest.SHARE_IP, ip) if ip else None
 
 
 def parse_contact(raw: str) -> tuple[str, str]:
@@ -119,20 +123,34 @@ def mask_contact(contact: str) -> str:
     return f"{contact[:6]}{'•' * hidden}{contact[-2:]}"
 
 
-def voucher_state(voucher: Voucher) -> str:
-    """live (can be claimed now), ended, sold_out, or unavailable (not started, paused, draft)."""
+class Availability(StrEnum):
+    """What a shared link's landing page can offer of its voucher."""
+
+    LIVE = "live"  # can be claimed now
+    ENDED = "ended"
+    SOLD_OUT = "sold_out"
+    UNAVAILABLE = "unavailable"  # not started, paused or a draft, or the provider is inactive
+
+
+def voucher_state(voucher: Voucher) -> Availability:
+    """Whether the voucher can be claimed now, and if not, why."""
     now = utcnow()
-    if voucher.status == "ended" or voucher.ends_at <= now:
-        return "ended"
-    if voucher.status != "live" or voucher.starts_at > now or not voucher.company.is_active:
-        return "unavailable"
-    return "sold_out" if voucher.remaining <= 0 else "live"
+    if voucher.status == VoucherStatus.ENDED or voucher.ends_at <= now:
+        return Availability.ENDED
+    if (
+        voucher.status != VoucherStatus.LIVE
+        or voucher.starts_at > now
+        or not voucher.company.is_active
+    ):
+        return Availability.UNAVAILABLE
+    return Availability.SOLD_OUT if voucher.remaining <= 0 else Availability.LIVE
 
 
 def _sender_first_name(user: User) -> str:
+    """The sender's first name, or "" (the message says "A friend") when there is none to show."""
     # Names are free text: one that looks like a link must not slip a URL into the message.
     first = ((user.name or "").split() or [""])[0][:30]
-    return first if first and not has_link(first) else _("A friend")
+    return first if first and not has_link(first) else ""
 
 
 def _count_since(*conditions: ColumnElement[bool]) -> int:
@@ -212,40 +230,36 @@ def _check_sms_allowed(phone: str, ip: str | None) -> None:
         raise ShareError(reason, message, field) from None
 
 
-def _texts(sender: User, voucher: Voucher, message: str, url: str) -> tuple[str, str, str]:
-    """The SMS, and the email's subject and body, in the request's (else the sender's) language."""
-    with force_locale(current_language() if has_request_context() else sender.locale or "en"):
-        name = _sender_first_name(sender)
-        # Plain " - " and straight quotes keep the SMS in the GSM alphabet (160 a part).
-        fields = {"name": name, "title": voucher.title, "company": voucher.company.name}
-        intro = _("%(name)s shared a voucher on Konexi: %(title)s - %(company)s.", **fields)
-        sms = " ".join(part for part in (intro, f'"{message}"' if message else "", url) if part)
-        note = [_('%(name)s wrote: "%(message)s"', name=name, message=message)] if message else []
-        body = [
-            _("%(name)s shared a voucher with you on Konexi:", name=name),
-            "",
-            f"{voucher.title} - {voucher.company.name}",
-            "",
-            *note,
-            _("See the voucher: %(url)s", url=url),
-            _("No account yet? Sign up on that page to claim it."),
-            "",
-            "-- ",
-            _(
-                "You got this email because %(name)s typed your address on Konexi to share a "
-                "voucher with you. You are not on any mailing list.",
-                name=name,
-            ),
-        ]
-        subject = _("%(name)s shared a voucher with you on Konexi", name=name)
-    return sms, subject, "\n".join(body)
+def _findable_recipient(channel: str, to: str) -> User | None:
+    """The active, verified account that proved this contact and lets people find it by its
+    email or phone; None otherwise. The same single query runs whatever the answer, so neither
+    the page nor the database work tells a sender that an address has an account."""
+    if channel == "email":
+        match = and_(User.email_key == to.lower(), User.email_verified_at.is_not(None))
+    else:
+        match = and_(User.phone == to, User.phone_verified_at.is_not(None))
+    return db.session.scalar(
+        select(User).where(
+            match,
+            User.status == UserStatus.ACTIVE,
+            User.findable_by_email.is_(True),
+            User.phone_verified_at.is_not(None),
+            User.email_verified_at.is_not(None),
+        )
+    )
 
 
 def share_voucher(
-    sender_id: int, voucher_id: int, contact: str, message: str | None, ip: str | None
+    sender_id: int,
+    voucher_id: int,
+    contact: str,
+    message: str | None,
+    ip: str | None,
+    locale: str | None = None,
 ) -> ShareResult:
     """A verified user sends a live voucher to a friend, within 10 shares a day per user and IP,
-    never the same voucher to the same person twice a day; raises ShareError otherwise."""
+    never the same voucher to the same person twice a day; raises ShareError otherwise. The text
+    is in ``locale`` (the sender's language on the page), else the sender's stored language."""
     sender = db.session.get(User, sender_id, with_for_update=True)  # serialises one user's shares
     try:
         if sender is None or not sender.is_active or not sender.is_verified:
@@ -257,23 +271,39 @@ def share_voucher(
         voucher = db.session.scalar(
             select(Voucher).where(Voucher.id == voucher_id).options(joinedload(Voucher.company))
         )
-        if voucher is None or voucher_state(voucher) != "live":
+        if voucher is None or voucher_state(voucher) != Availability.LIVE:
             raise ShareError("unavailable", _l("This voucher can no longer be shared."))
         recipient = recipient_hash(to)
         client = ip_hash(ip)
         _check_limits(sender.id, voucher.id, recipient, client)
         if channel == "sms":
             _check_sms_allowed(to, ip)
+        friend = _findable_recipient(channel, to)
+        if friend is not None and friend.id == sender.id:
+            friend = None  # one's own address: nothing to find
         token = secrets.token_urlsafe(16)
-        url = f"{current_app.config['BASE_URL']}/s/{token}"
-        sms, subject, body = _texts(sender, voucher, note, url)
-        # The friend is not a Konexi user (as far as we know): the row carries no user_id; it
-        # names the sender, so it is tied to them and goes when they are purged.
+        url = external_url("sharing.landing", token=token)
+        text = render_text(
+            "share",
+            locale or sender.locale or "en",
+            channel=channel,
+            name=_sender_first_name(sender),
+            title=voucher.title,
+            company=voucher.company.name,
+            message=note,
+            url=url,
+        )
+        # The message is addressed to a contact, not to an account (even a findable friend's):
+        # the row carries no user_id; it names the sender, so it goes when they are purged.
         if channel == "sms":
-            outbox = queue_sms(to=to, body=sms, kind="share", named_user_id=sender.id)
+            outbox = queue_sms(to=to, body=text.body.strip(), kind="share", named_user_id=sender.id)
         else:
             outbox = queue_email(
-                to=to, subject=subject, body=body, kind="share", named_user_id=sender.id
+                to=to,
+                subject=text.subject,
+                body=text.body,
+                kind="share",
+                named_user_id=sender.id,
             )
         db.session.flush()
         share = Share(
@@ -284,10 +314,13 @@ def share_voucher(
             recipient_hash=recipient,
             ip_hash=client,
             outbox_message_id=outbox.id,
+            # Always set, even to None, so the INSERT is the same statement either way.
+            recipient_user_id=friend.id if friend is not None else None,
         )
         db.session.add(share)
         db.session.flush()  # assigns share.id
-        result = ShareResult(share.id, token, channel, mask_contact(to), url)
+        name = (friend.public_name or None) if friend is not None else None
+        result = ShareResult(share.id, token, channel, mask_contact(to), url, name)
     except Exception:
         db.session.rollback()
         discard_pending()
@@ -325,9 +358,9 @@ def scrub_share_contacts(now: datetime | None = None) -> int:
     (delivered or failed; sent or in the dev outbox for a day); returns the rows redacted."""
     now = now or utcnow()
     final = or_(
-        OutboxMessage.status.in_(("delivered", "failed")),
+        OutboxMessage.status.in_((OutboxStatus.DELIVERED, OutboxStatus.FAILED)),
         and_(
-            OutboxMessage.status.in_(("sent", "dev")),
+            OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.DEV)),
             OutboxMessage.created_at < now - SCRUB_GRACE,
         ),
     )
