@@ -82,7 +82,7 @@ def _context(**overrides: Any) -> dict[str, Any]:
     return context
 
 
-def _answer(section: str, **context: Any) -> ResponseReturnValue:
+def _answer(section: str, **context: Any) -> Response:
     return render_page_or_fragment(_PAGE, _FRAGMENTS[section], **_context(**context))
 
 

@@ -95,7 +95,7 @@ def _voucher_or_404(voucher_id: int) -> Voucher:
 
 def _render(
     voucher: Voucher, form: ShareForm, status: int = 200, sent: ShareResult | None = None
-) -> ResponseReturnValue:
+) -> Response:
     context = {"voucher": voucher, "share_form": form, "sent": sent}
     if wants_fragment():
         # htmx swaps only 2xx answers: errors come back as 200 with the messages in the form.
@@ -163,7 +163,7 @@ def sent_note(result: ShareResult) -> str:
 
 
 @bp.post("/me/shared/<int:share_id>/dismiss")
-def dismiss_shared(share_id: int):  # type: ignore[no-untyped-def]
+def dismiss_shared(share_id: int) -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return redirect_after_post(url_for("auth.login", next=url_for("vouchers.mine")))
     if not inbox.dismiss_shared(current_user.id, share_id):

@@ -14,7 +14,7 @@ EMAIL = "demo@konexi.test"
 PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
 
 
-def _log_in(page, live_server, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
+def _log_in(page, live_server, password: str = PASSWORD) -> None:
     page.goto(live_server.url + "/login")
     page.fill("input[name=identifier]", EMAIL)
     page.fill("input[name=password]", password)
@@ -22,13 +22,13 @@ def _log_in(page, live_server, password: str = PASSWORD) -> None:  # type: ignor
     page.wait_for_load_state()
 
 
-def _status(live_server) -> tuple[str, object]:  # type: ignore[no-untyped-def]
+def _status(live_server) -> tuple[str, object]:
     with live_server.app.app_context():
         user = db.session.scalars(select(User).where(User.email_key == EMAIL)).one()
         return user.status, user.purge_after
 
 
-def test_a_closed_account_is_reopened_by_logging_in(live_server, new_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_closed_account_is_reopened_by_logging_in(live_server, new_page) -> None:
     page = new_page(javascript=True)
     _log_in(page, live_server)
     page.goto(live_server.url + "/account/close")
@@ -53,7 +53,7 @@ def test_a_closed_account_is_reopened_by_logging_in(live_server, new_page) -> No
 
 def test_a_deletion_is_cancelled_by_logging_in_without_javascript_in_indonesian(
     live_server, new_page
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     page = new_page(javascript=False, locale="id-ID")
     _log_in(page, live_server)
     page.goto(live_server.url + "/account/delete")

@@ -17,7 +17,7 @@ PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
 LEFT = re.compile(r"^(?:(\d+) of (\d+) left|Sisa (\d+) dari (\d+))$")
 
 
-def _log_in(page, live_server) -> None:  # type: ignore[no-untyped-def]
+def _log_in(page, live_server) -> None:
     page.goto(live_server.url + "/login")
     page.fill("input[name=identifier]", EMAIL)
     page.fill("input[name=password]", PASSWORD)
@@ -25,12 +25,12 @@ def _log_in(page, live_server) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_url(live_server.url + "/")
 
 
-def _voucher(live_server, title: str) -> int:  # type: ignore[no-untyped-def]
+def _voucher(live_server, title: str) -> int:
     with live_server.app.app_context():
         return db.session.scalar(select(Voucher.id).where(Voucher.title == title))
 
 
-def _left(page) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _left(page) -> tuple[int, int]:
     shown = page.locator("#voucher-remaining").inner_text().strip()
     found = LEFT.match(shown)
     assert found, shown
@@ -38,7 +38,7 @@ def _left(page) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     return left, total
 
 
-def test_the_count_and_the_claim_box_update_in_place_with_javascript(live_server, new_page) -> None:  # type: ignore[no-untyped-def]
+def test_the_count_and_the_claim_box_update_in_place_with_javascript(live_server, new_page) -> None:
     page = new_page(javascript=True)
     _log_in(page, live_server)
     voucher_id = _voucher(live_server, "Free croissant with any latte")
@@ -61,7 +61,7 @@ def test_the_count_and_the_claim_box_update_in_place_with_javascript(live_server
 
 def test_without_javascript_the_voucher_page_shows_the_claim_in_indonesian(
     live_server, new_page
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     page = new_page(javascript=False, locale="id-ID")
     _log_in(page, live_server)
     voucher_id = _voucher(live_server, "Free croissant with any latte")

@@ -166,6 +166,7 @@ def _shorten(text: str, limit: int) -> str:
 
 def _queue_code_sms(user: User, voucher: Voucher, claim: Claim, locale: str) -> None:
     """The code by SMS, in ``locale``."""
+    assert user.phone is not None  # only verified accounts claim
     ends = voucher.ends_at.astimezone(ZoneInfo(DEFAULT_TIMEZONE))
     body = render_sms(
         "claim_code",

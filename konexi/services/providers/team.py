@@ -20,7 +20,12 @@ from konexi.services.errors import FieldErrors
 from konexi.services.providers.memberships import role_allows
 
 ROLE_ORDER = {role: index for index, role in enumerate(Role)}
-ROLE_LABELS = {Role.OWNER: _l("Owner"), Role.ADMIN: _l("Admin"), Role.STAFF: _l("Staff")}
+# Keyed by str: the role passed in may be the stored string, equal to its Role.
+ROLE_LABELS: dict[str, object] = {
+    Role.OWNER: _l("Owner"),
+    Role.ADMIN: _l("Admin"),
+    Role.STAFF: _l("Staff"),
+}
 
 
 class TeamError(FieldErrors):
