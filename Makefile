@@ -78,12 +78,11 @@ test: system-deps install-dev
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto} --cov=konexi --cov-report=term:skip-covered
 
 # The quick loop while working: SQLite only, no browser, and none of the slow families (fault
-# injection, benchmarks, memory, fuzzing, the production day-one rehearsal). `make test` runs them.
-FAST_SKIPS := --ignore=tests/e2e --ignore-glob='tests/test_faults_*.py' \
-  --ignore=tests/test_bench_smoke.py --ignore=tests/test_memory_burst.py \
-  --ignore=tests/test_fuzz_forms.py --ignore=tests/test_production_day_one.py
+# injection, benchmarks, memory, fuzzing, the production day-one rehearsal), chosen by their
+# markers (pyproject.toml). `make test` runs them.
+FAST_MARKERS := not browser and not faults and not slow
 test-fast: install-dev
-	KONEXI_TEST_DATABASES=sqlite $(BIN)/pytest -n $${PYTEST_WORKERS:-auto} -q $(FAST_SKIPS)
+	KONEXI_TEST_DATABASES=sqlite $(BIN)/pytest -n $${PYTEST_WORKERS:-auto} -q -m "$(FAST_MARKERS)"
 
 # ruff, the layers (pyproject.toml's import-linter contracts, konexi/services/ruff.toml) and
 # the type checker (mypy, configured in pyproject.toml).

@@ -19,7 +19,7 @@ A worker's bursts are bounded: one memory-heavy task at a time per process
 16 logins with production argon2 parameters and 8 uploads of the largest accepted picture at
 once took master + 2 workers from 315 to 399 MB (workers 144 MB each), back to 337 MB after.
 Before these bounds (argon2 at 64 MiB, 16 MP decodes, 4 at once per worker) the same kind of
-burst reached 895 MB. tests/test_memory_burst.py keeps each worker inside (450 MB − master) / 2.
+burst reached 895 MB. tests/ops/test_memory_burst.py keeps each worker inside (450 MB − master) / 2.
 - threads: requests mostly wait on the database, Redis or the network, so 4 threads per worker
   (8 requests in flight) use the two cores without more memory; the GIL makes more threads useless
   for CPU work (templates, compression), more workers would cost memory we do not have.

@@ -114,9 +114,9 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
     compression.init_app(app)
 
     # After compression: the cache keeps the final, compressed response (PAGE_CACHE_SECONDS).
-    from konexi.web import page_cache
+    from konexi.web import page_cache, shared_pages
 
-    page_cache.init_app(app)
+    page_cache.init_app(app, shared_pages.shared_pages_for(app))
 
     # Outermost: the proxy fix (TRUSTED_PROXIES) and the production redirect to HTTPS.
     from konexi.web import proxies

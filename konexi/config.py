@@ -2,7 +2,8 @@
 
 Each setting is declared once (name, parser, default, whether production requires it, and what
 it means); the Flask config, the production check and README's settings table are built from it
-(``tools/settings_table.py`` writes the README rows; ``tests/test_settings_readme.py`` checks them).
+(``tools/settings_table.py`` writes the README rows; ``tests/ops/test_settings_readme.py``
+checks them).
 Development works with no accounts anywhere (SQLite file, in-process jobs, dev outbox);
 production refuses to start while any of those development defaults would be used.
 """
@@ -386,13 +387,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PAGE_CACHE_SECONDS", whole_number(),
             PerEnvironment(development=0, testing=0, production=PAGE_CACHE_SECONDS_PRODUCTION),
             "each gunicorn worker replays the anonymous feed (`/` and its htmx fragments), "
-            "public provider pages and `/privacy` for this long (`konexi/web/page_cache.py`): only "
+            "public provider pages and `/privacy` for this long (`konexi/web/page_cache.py`; with "
+            "`REDIS_URL`, one copy shared by all workers, see `PAGE_CACHE_SHARED`), and tells "
+            "CDNs they may keep them as long (`s-maxage`): only "
             "for requests with no cookie but `lang` and no `Authorization`, per URL and `Vary` "
             "variant, with `Age`. Anonymous \"N left\" counts may be this many seconds old, plus "
             "at most 5 s while one request re-renders an expired copy (a claim always checks the "
             "quota); signed-in pages and the voucher page (it counts views) are never cached. "
             "`0` turns it off", shown_default="`10` in production, `0` (off) in development "
             "and testing"),
+    Setting("PAGE_CACHE_STALE_SECONDS", whole_number(), 30,
+            "after `PAGE_CACHE_SECONDS`, an anonymous page may still be served this long while "
+            "one request renders it again: `Cache-Control: public, max-age=0, s-maxage=<PAGE_CACHE_"
+            "SECONDS>, stale-while-revalidate=<this>` tells a CDN or router cache, and the shared "
+            "copy in Redis is kept this long past expiry"),
+    Setting("PAGE_CACHE_SHARED", boolean, True,
+            "with `REDIS_URL`, every worker and dyno shares one copy of each cached page in Redis "
+            "and renders it once per expiry (a short lock; `konexi/web/shared_pages.py`); Redis "
+            "down or hung: each worker renders and keeps its own copy. `false`: per worker only"),
     Setting("PAGE_CACHE_ENTRIES", whole_number(), 512,
             "most pages one worker keeps (least recently used first out; also at most 16 MB of "
             "bodies)"),
@@ -475,6 +487,8 @@ SETTINGS: tuple[Setting, ...] = (
             "lookups that showed nothing, per staff member: the guard against probing numbers"),
     Setting("RATELIMIT_REDEEM_CONFIRMS_PER_STAFF", limit, "30 per minute;300 per hour",
             "redemptions confirmed per staff member"),
+    Setting("RATELIMIT_REDEEM_OFFLINE_PER_STAFF", limit, "20 per minute;200 per hour",
+            "batches of offline redemptions sent per staff member (one per reconnect)"),
     Setting("RATELIMIT_SMS_WEBHOOK_PER_SENDER", limit, "20 per minute;200 per hour",
             "inbound SMS handled per sending phone"),
     Setting("RATELIMIT_SMS_WEBHOOK_PER_IP", limit, "300 per minute",

@@ -51,6 +51,12 @@
     });
   }
 
+  // The service worker (static/sw.js): pages that open offline and the offline page. Only on
+  // secure origins (HTTPS, or 127.0.0.1 in development), where browsers allow one.
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js").catch(function () {});
+  }
+
   enableLocateButtons(document);
   document.addEventListener("htmx:load", function (event) {
     enableLocateButtons(event.target);

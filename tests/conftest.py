@@ -6,6 +6,8 @@ template, then each test gets a fresh copy (SQLite: a file copy; PostgreSQL: TRU
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -27,6 +29,7 @@ from tests.servers.redis_server import RedisServer, start_redis
 from tests.servers.smtp_server import SmtpServer
 from tests.support.app import (
     BACKENDS,
+    COMPILED_TEMPLATES,
     TEST_PASSWORD,
     base_environ,
     migrate,
@@ -34,7 +37,12 @@ from tests.support.app import (
 )
 
 # Shared fixtures live in tests/support/; helpers are imported from there, not from test modules.
-pytest_plugins = ["tests.support.auth", "tests.support.catalogue", "tests.support.console"]
+pytest_plugins = [
+    "tests.support.auth",
+    "tests.support.catalogue",
+    "tests.support.console",
+    "tests.support.webhooks",
+]
 
 
 # -- servers, one of each per test session ---------------------------------------------------
@@ -47,6 +55,25 @@ def redis_server() -> Iterator[RedisServer]:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
+    server = start_postgres()
+    yield server
+    server.stop()
+    server.remove()
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A Redis server of this test's own: stopping it disturbs no other test."""
+    server = start_redis()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def own_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL cluster of this module's own: stopping it disturbs no other test."""
+    if "postgres" not in BACKENDS:
+        pytest.skip("PostgreSQL is not among KONEXI_TEST_DATABASES")
     server = start_postgres()
     yield server
     server.stop()
@@ -100,13 +127,30 @@ def mailbox(smtp_server: SmtpServer) -> Iterator[SmtpServer]:
 
 
 # -- the app ---------------------------------------------------------------------------------
+_DATABASE_NUMBERS = itertools.count(1)
+
+
 @pytest.fixture(scope="session")
-def sqlite_template(smtp_server: SmtpServer, fake_twilio: FakeTwilio) -> Iterator[Path]:
-    directory = Path(tempfile.mkdtemp("-konexi-sqlite"))
-    template = directory / "template.sqlite3"
-    migrate(f"sqlite:///{template}", smtp_server, fake_twilio)
-    yield template
+def sqlite_directory() -> Iterator[Path]:
+    """Where this process's SQLite databases live: in memory (/dev/shm) when the machine has it.
+
+    A SQLite commit waits for the disk (fsync, and the rollback journal written and deleted); on a
+    busy disk that was a fifth of a web test's time. The files are the same SQLite files.
+    """
+    memory = Path("/dev/shm")  # noqa: S108 - a private directory is made inside it
+    usable = memory.is_dir() and os.access(memory, os.W_OK)
+    directory = Path(tempfile.mkdtemp("-konexi-sqlite", dir=memory if usable else None))
+    yield directory
     shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(
+    sqlite_directory: Path, smtp_server: SmtpServer, fake_twilio: FakeTwilio
+) -> Path:
+    template = sqlite_directory / "template.sqlite3"
+    migrate(f"sqlite:///{template}", smtp_server, fake_twilio)
+    return template
 
 
 @pytest.fixture(scope="session")
@@ -119,13 +163,15 @@ def postgres_database(
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A migrated, empty database on each backend (SQLite and PostgreSQL)."""
     if request.param == "sqlite":
         template = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "konexi.sqlite3"
+        path = template.with_name(f"test-{next(_DATABASE_NUMBERS)}.sqlite3")
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
+        for leftover in path.parent.glob(f"{path.name}*"):  # the file and any journal
+            leftover.unlink()
     else:
         url = request.getfixturevalue("postgres_database")
         yield url
@@ -159,6 +205,7 @@ def app_factory(
         environ = {k: v for k, v in environ.items() if v is not None and v != ""}
         app = create_app(environ)
         app.test_client_class = FreshContextClient
+        app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
         apps.append(app)
         return app
 
@@ -196,6 +243,17 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
     connection.close()
 
 
+@pytest.fixture
+def redis_app(
+    app_factory: Callable[..., Flask], redis_url: str, twilio: FakeTwilio, mailbox: SmtpServer
+) -> Iterator[Flask]:
+    """The app with its queue, rate limits and SMS counters on the real Redis."""
+    application = app_factory(REDIS_URL=redis_url)
+    with application.app_context():
+        yield application
+        db.session.remove()
+
+
 # -- test data -------------------------------------------------------------------------------
 @pytest.fixture
 def create_user(app: Flask) -> Callable[..., User]:
@@ -226,7 +284,7 @@ def create_user(app: Flask) -> Callable[..., User]:
     return make
 
 
-# -- the fuzz case count (tests/test_fuzz_forms.py writes it; docs/security.md quotes it) ------
+# -- the fuzz case count (tests/web/test_fuzz_forms.py writes it; docs/security.md quotes it) ------
 _SESSION_STARTED = __import__("time").time()
 
 

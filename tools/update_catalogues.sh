@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Extract every translatable string and merge it into the English and Indonesian catalogues.
 # Then fill in the empty msgstr entries of translations/id/LC_MESSAGES/messages.po;
-# tests/test_translations.py fails while any is missing.
+# tests/ops/test_translations.py fails while any is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \

@@ -148,7 +148,11 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     logout_user()
     flash(_("You are logged out."))
-    return redirect_after_post(url_for("feed.index"))
+    response = redirect_after_post(url_for("feed.index"))
+    # Nothing stays on the device: the offline counter's queue and sent list (localStorage), the
+    # pages kept for offline use (Cache Storage) and the service worker go, JavaScript on or off.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from konexi.extensions import csrf
 from konexi.feed import bp
+from konexi.feed.card_lists import cached_cards
 from konexi.feed.formatting import format_distance
 from konexi.feed.forms import FeedArgs, LocationChoice
 from konexi.feed.location import current_location, forget_location, remember_location
@@ -24,12 +25,16 @@ def index() -> ResponseReturnValue:
     args = FeedArgs.parse(request.args)
     location = current_location(args.point)
     fragment = wants_fragment()
+    signed_in = current_user.is_authenticated
+    # A signed-in feed without a place: its cards come from the shared card cache, if any.
+    cards = cached_cards(args.filters, args.page) if signed_in and location is None else None
     feed = build_feed(
         args.filters,
         page=args.page,
         origin=location.point if location else None,
-        user=current_user if current_user.is_authenticated else None,
+        user=current_user if signed_in else None,
         full_page=not fragment,
+        with_listing=cards is None,
     )
     # "Load more" appends the next page's cards; a search or a category chip (page one) replaces
     # the search form, the chips and the cards, so that the chosen chip shows as chosen.
@@ -42,6 +47,7 @@ def index() -> ResponseReturnValue:
         places=PLACES,
         link_params=args.link_params(with_point=True),
         close_km=CLOSE_KM,
+        spliced=cards.without(feed.suggested_ids) if cards is not None else None,
     )
 
 

@@ -14,6 +14,7 @@ from konexi.models.exports import DataExport, ExportStatus
 from konexi.models.linked_accounts import LinkedAccount
 from konexi.models.media import Image
 from konexi.models.messages import OutboxMessage, OutboxStatus
+from konexi.models.offline_redemptions import OfflineRedemption
 from konexi.models.preferences import user_favourite_categories
 from konexi.models.profile_pictures import ProfilePicture
 from konexi.models.providers import Invitation, Membership, Role, membership_branches
@@ -43,6 +44,7 @@ __all__ = [
     "Invitation",
     "LinkedAccount",
     "Membership",
+    "OfflineRedemption",
     "OutboxMessage",
     "OutboxStatus",
     "ProfilePicture",

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("pages", __name__)
 
-from konexi.pages import routes  # noqa: E402,F401
+from konexi.pages import offline, routes  # noqa: E402,F401

@@ -32,6 +32,7 @@ from konexi.provider import bp
 from konexi.provider.access import current_membership, membership_if_allowed, provider_required
 from konexi.provider.forms_redeem import LookupForm, RedeemForm
 from konexi.services.accounts.contacts import display_phone
+from konexi.services.claims.offline_redemption import Conflict, conflicts_for_staff
 from konexi.services.claims.redemption import Actor, RedeemOutcome, RedeemResult, redeemed_when
 from konexi.services.claims.redemption_counter import (
     CustomerClaims,
@@ -98,9 +99,15 @@ def _render(status: int = 200, **context: Any) -> Response:
     if wants_fragment():
         response = make_response(render_template("provider/_redeem.html", **context))
     else:
+        context["conflicts"] = _my_conflicts()
+        context["conflicts_url"] = url_for("provider.redeem_conflicts")
         response = make_response(render_template("provider/redeem.html", **context), status)
     response.vary.add("HX-Request")
     return response
+
+
+def _my_conflicts() -> list[Conflict]:
+    return conflicts_for_staff(current_membership().company_id, current_user.id)
 
 
 def _lookup_form(branches: list[Branch], **data: Any) -> LookupForm:
@@ -202,3 +209,14 @@ def redeem_confirm() -> ResponseReturnValue:
         return _render(branches=branches, lookup_form=fresh, result=result)
     flash(redeem_message(result), "message" if result.ok else "error")
     return redirect(url_for("provider.redeem"), code=303)
+
+
+@bp.get("/redeem/conflicts")
+@provider_required("redeem")
+def redeem_conflicts() -> str:
+    """The conflicts list alone, refreshed by the page once its offline queue is sent."""
+    return render_template(
+        "provider/_offline_conflicts.html",
+        conflicts=_my_conflicts(),
+        conflicts_url=url_for("provider.redeem_conflicts"),
+    )

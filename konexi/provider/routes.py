@@ -14,6 +14,7 @@ from flask_login import login_required
 from konexi.i18n import short_date
 from konexi.provider import bp
 from konexi.provider.access import current_membership, provider_required, switch_company
+from konexi.services.claims.offline_redemption import conflicts_for_company
 from konexi.services.providers import provider_stats
 from konexi.services.providers.memberships import role_allows
 from konexi.services.providers.provider_stats import CompanyStats
@@ -53,7 +54,12 @@ def dashboard() -> ResponseReturnValue:
         )
     stats = provider_stats.company_stats(membership.company_id)
     return render_template(
-        "provider/dashboard.html", stats=stats, charts=_charts(stats), redeem_url=_redeem_url()
+        "provider/dashboard.html",
+        stats=stats,
+        charts=_charts(stats),
+        redeem_url=_redeem_url(),
+        conflicts=conflicts_for_company(membership.company_id),
+        conflicts_url=None,
     )
 
 

@@ -44,6 +44,7 @@ class Digest(enum.StrEnum):
     VIEW_SALT = "view-salt"  # the daily key of the view marks
     VIEW_MARK = "view-mark"  # (voucher, visitor) under that day's key: see _UNLABELLED
     SUPPRESSED_ADDRESS = "suppressed-address"  # an unsubscribed email address: see _UNLABELLED
+    OFFLINE_CODE = "offline-code"  # the redemption code an offline counter sent with a nonce
 
 
 # These two were made without a label before there was this module, and the values they made are

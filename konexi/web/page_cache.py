@@ -32,6 +32,12 @@ When a copy expires, one request renders it again while the others arriving in t
 still get the expired copy (at most ``REFRESH_GRACE`` seconds more): a gunicorn worker's threads
 do not all render the same page at once, each ten seconds.
 
+With ``REDIS_URL`` (and ``PAGE_CACHE_SHARED``), a copy missing or expired here is looked up in
+Redis first, and rendered at most once per expiry across every worker and dyno
+(konexi/web/shared_pages.py). Such pages also tell caches downstream (a CDN, the router) that they
+may share them: ``public, max-age=0, s-maxage=PAGE_CACHE_SECONDS,
+stale-while-revalidate=PAGE_CACHE_STALE_SECONDS``, with the htmx headers the app reads in ``Vary``.
+
 A hit answers 304 when ``If-None-Match`` matches the stored ETag, carries an ``Age`` header, and
 still writes the request log line (marked ``cache=hit``); nothing else a request does (no
 database, no rate limit on these pages) is skipped. The cache is bounded by
@@ -41,6 +47,7 @@ thread-safe (gunicorn's gthread workers).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -48,7 +55,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, request, session
+from flask import Flask, Response, current_app, request, session
+from redis.exceptions import RedisError
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import (
     parse_accept_header,
@@ -59,11 +67,16 @@ from werkzeug.http import (
 )
 
 from konexi.i18n import LANG_COOKIE, LANGUAGES
+from konexi.web import conditional
 from konexi.web.compression import ENCODINGS
 from konexi.web.request_log import log_request
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from konexi.web.shared_pages import SharedCopy, SharedPages
+
+log = logging.getLogger(__name__)
 
 # The clock entries age by; tests replace it to move time without sleeping.
 clock: Callable[[], float] = time.monotonic
@@ -224,8 +237,11 @@ class PageCache:
         body: bytes,
         endpoint: str,
         rule: str,
+        age: float = 0.0,
     ) -> bool:
-        """Keep a 200 response for this request's URL and variant; False when it may not be kept."""
+        """Keep a 200 response for this request's URL and variant; False when it may not be kept.
+
+        ``age``: how old the response already is (a copy another process rendered)."""
         names = vary_names(headers)
         if names is None or len(body) > MAX_ENTRY_BYTES:
             return False
@@ -236,7 +252,7 @@ class PageCache:
             names = tuple(sorted(set(names) | set(self._names.get(url, ()))))
         key = self._key(url, names, environ)
         etag = next((value for name, value in headers if name.lower() == "etag"), None)
-        page = CachedPage(tuple(headers), body, etag, clock(), endpoint, rule)
+        page = CachedPage(tuple(headers), body, etag, clock() - age, endpoint, rule)
         with self._lock:
             self._drop(key)
             self._names[url] = names
@@ -248,6 +264,11 @@ class PageCache:
             while len(self._names) > self.entries:
                 self._names.popitem(last=False)
         return True
+
+    def names_of(self, environ: WSGIEnvironment) -> tuple[str, ...]:
+        """The Vary names seen so far for this request's URL in this worker."""
+        with self._lock:
+            return self._names.get(page_url(environ), ())
 
     def _drop(self, key: VaryKey) -> None:
         page = self._pages.pop(key, None)
@@ -280,9 +301,12 @@ def _not_modified(environ: WSGIEnvironment, page: CachedPage) -> bool:
 class PageCacheMiddleware:
     """WSGI middleware: replays stored pages, and stores the ones the app marked as shareable."""
 
-    def __init__(self, app: WSGIApplication, cache: PageCache) -> None:
+    def __init__(
+        self, app: WSGIApplication, cache: PageCache, shared: SharedPages | None = None
+    ) -> None:
         self.app = app
         self.cache = cache
+        self.shared = shared
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if not is_shareable_request(environ):
@@ -291,12 +315,59 @@ class PageCacheMiddleware:
         page, refreshing = self.cache.lookup(environ)
         if page is not None:
             return self._replay(environ, start_response, page, started)
-        if refreshing is None:
-            return self._fill(environ, start_response)
         try:
+            if self.shared is not None:
+                return self._through_shared(environ, start_response, self.shared, started)
             return self._fill(environ, start_response)
         finally:
-            self.cache.refreshed(refreshing)
+            if refreshing is not None:
+                self.cache.refreshed(refreshing)
+
+    def _through_shared(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        shared: SharedPages,
+        started: float,
+    ) -> Iterable[bytes]:
+        """Replay the copy another process rendered, or render it once for all of them."""
+        try:
+            copy = shared.find(environ)
+            if copy is not None and shared.is_fresh(copy):
+                return self._replay_shared(environ, start_response, copy, started)
+            lock_key = shared.lock_key(environ)
+            token = shared.try_lock(lock_key)
+            if token is None:  # another process renders this variant right now
+                copy = copy or shared.wait_for_copy(environ)
+        except RedisError:
+            log.warning(
+                "shared page cache unreachable: rendering %s here", environ.get("PATH_INFO")
+            )
+            return self._fill(environ, start_response)
+        if token is None:
+            if copy is not None:  # stale-while-revalidate: the expired copy, while one renders
+                return self._replay(environ, start_response, copy.page, started, copy.age)
+            return self._fill(environ, start_response, shared)  # the renderer is too slow
+        try:
+            return self._fill(environ, start_response, shared)
+        finally:
+            try:
+                shared.unlock(lock_key, token)
+            except RedisError:
+                pass  # the lock expires by itself within RENDER_LOCK_SECONDS
+
+    def _replay_shared(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        copy: SharedCopy,
+        started: float,
+    ) -> Iterable[bytes]:
+        """Replay a fresh shared copy, and keep it in this worker for the rest of its life."""
+        page = copy.page
+        headers = list(page.headers)
+        self.cache.store(environ, headers, page.body, page.endpoint, page.rule, age=copy.age)
+        return self._replay(environ, start_response, page, started, copy.age)
 
     def _replay(
         self,
@@ -304,8 +375,11 @@ class PageCacheMiddleware:
         start_response: StartResponse,
         page: CachedPage,
         started: float,
+        age: float | None = None,
     ) -> Iterable[bytes]:
-        headers = [*page.headers, ("Age", str(max(0, int(clock() - page.stored_at))))]
+        if age is None:
+            age = clock() - page.stored_at
+        headers = [*page.headers, ("Age", str(max(0, int(age))))]
         if _not_modified(environ, page):
             remove_entity_headers(headers)  # as werkzeug does for the app's own 304
             start_response("304 NOT MODIFIED", headers)
@@ -315,7 +389,13 @@ class PageCacheMiddleware:
         _log_hit(environ, page, 200, started)
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [page.body]
 
-    def _fill(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    def _fill(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        shared: SharedPages | None = None,
+    ) -> Iterable[bytes]:
+        """Render the page; keep it here (and in Redis when ``shared``) when the app allows."""
         environ[ENVIRON_KEY] = None
         answered: dict[str, Any] = {}
 
@@ -342,21 +422,52 @@ class PageCacheMiddleware:
             if close is not None:
                 close()
         self.cache.store(environ, list(headers), body, *marked)
+        if shared is not None:
+            try:
+                shared.store(
+                    environ,
+                    (list(headers), body),
+                    marked=marked,
+                    known_names=self.cache.names_of(environ),
+                )
+            except RedisError:
+                log.warning("shared page cache unreachable: %s kept in this worker only", marked[0])
         return [body]
 
 
+def shared_cache_control(seconds: int, stale_seconds: int) -> str:
+    """What a CDN or router cache may do with an anonymous page: keep it ``seconds``, then serve
+    it ``stale_seconds`` more while it fetches a new one; browsers still revalidate each time."""
+    return f"public, max-age=0, s-maxage={seconds}, stale-while-revalidate={stale_seconds}"
+
+
+def _say_shareable(response: Response) -> None:
+    """Cache-Control and Vary for a page every anonymous visitor may be given (200 or 304)."""
+    config = current_app.config
+    response.headers["Cache-Control"] = shared_cache_control(
+        int(config["PAGE_CACHE_SECONDS"]), int(config["PAGE_CACHE_STALE_SECONDS"])
+    )
+    if "HX-Request" in response.vary:
+        # htmx.wants_fragment reads these too: a boosted link gets the page, not the fragment.
+        response.vary.update(("HX-Boosted", "HX-History-Restore-Request"))
+
+
 def _mark_shareable(response: Response) -> Response:
-    """Tell the middleware this anonymous 200 may be replayed to other anonymous visitors."""
-    if ENVIRON_KEY not in request.environ or request.method != "GET":
+    """Tell the middleware this anonymous 200 may be replayed to other anonymous visitors, and
+    tell caches downstream the same."""
+    if ENVIRON_KEY not in request.environ or request.method not in ("GET", "HEAD"):
         return response
-    if request.endpoint not in CACHED_ENDPOINTS or response.status_code != 200:
+    if request.endpoint not in CACHED_ENDPOINTS or response.status_code not in (200, 304):
         return response
     if session or session.modified:  # a signed-in user, a flash, a location, a CSRF secret
         return response
-    cache_control = response.headers.get("Cache-Control", "")
-    if "private" in cache_control or "no-store" in cache_control:
+    # conditional.py said "public": no cookie set, nothing personal (a view's own choice stays)
+    if response.headers.get("Cache-Control") != conditional.PUBLIC:
         return response
     if response.is_streamed or response.direct_passthrough:
+        return response
+    _say_shareable(response)
+    if response.status_code != 200 or request.method != "GET":
         return response
     rule = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
     request.environ[ENVIRON_KEY] = (request.endpoint, rule)
@@ -369,8 +480,9 @@ def page_cache_of(app: Flask) -> PageCache | None:
     return cache if isinstance(cache, PageCache) else None
 
 
-def init_app(app: Flask) -> None:
-    """Wrap the app in the page cache when ``PAGE_CACHE_SECONDS`` > 0 (register it last)."""
+def init_app(app: Flask, shared: SharedPages | None = None) -> None:
+    """Wrap the app in the page cache when ``PAGE_CACHE_SECONDS`` > 0 (register it last);
+    ``shared``: the copies every process shares (konexi/web/shared_pages.py), if any."""
     seconds = int(app.config["PAGE_CACHE_SECONDS"])
     entries = int(app.config["PAGE_CACHE_ENTRIES"])
     if seconds <= 0 or entries <= 0:
@@ -381,7 +493,7 @@ def init_app(app: Flask) -> None:
     app.after_request_funcs.setdefault(None, []).insert(0, _mark_shareable)
     # The proxy fix and the HTTPS redirect wrap this later (konexi/web/proxies.py): a hit's log line
     # gets the client's address, and nothing is replayed over plain HTTP in production.
-    app.wsgi_app = PageCacheMiddleware(app.wsgi_app, cache)
+    app.wsgi_app = PageCacheMiddleware(app.wsgi_app, cache, shared)
 
 
 __all__ = [

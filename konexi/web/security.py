@@ -1,6 +1,6 @@
 """Security headers on every response (pages, fragments, error pages, static files, JSON, CSV).
 
-docs/security.md lists each header and the test that asserts it (tests/test_headers.py).
+docs/security.md lists each header and the test that asserts it (tests/web/test_headers.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,6 @@ out on every page (load more included), and no voucher is skipped between pages.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import pytest
@@ -15,6 +14,7 @@ from konexi.models.preferences import user_favourite_categories
 from konexi.services.catalogue import nearby
 from tests.support.auth import log_in
 from tests.support.catalogue import MONAS, Shop
+from tests.support.feed_pages import card_titles, feed_sections, next_page_link
 
 HX = {"HX-Request": "true"}
 ALL = [f"Voucher {n:02d}" for n in range(16)]  # 4 suggested, 10 on page one, 2 on page two
@@ -25,23 +25,6 @@ def _likes(user: User, category: Category) -> None:
         user_favourite_categories.insert().values(user_id=user.id, category_id=category.id)
     )
     db.session.commit()
-
-
-def _cards(html: str) -> list[str]:
-    return re.findall(r'<h2><a href="/vouchers/\d+">([^<]+)</a></h2>', html)
-
-
-def _sections(html: str) -> tuple[list[str], list[str]]:
-    """The titles in "for you" and in the listing of a full page."""
-    for_you = re.search(r'<section class="for-you".*?</section>', html, re.S)
-    listing = re.search(r'<ul class="cards" id="feed-items">.*</ul>', html, re.S)
-    assert listing is not None
-    return (_cards(for_you.group(0)) if for_you else [], _cards(listing.group(0)))
-
-
-def _next_page(html: str) -> str | None:
-    more = re.search(r'<li class="more" id="feed-more">\s*<a href="([^"]+)"', html)
-    return more.group(1).replace("&amp;", "&") if more else None
 
 
 @pytest.fixture
@@ -60,17 +43,17 @@ def test_a_suggested_voucher_is_not_repeated_in_the_listing_or_after_load_more(
 ) -> None:
     log_in(client, liked_catalogue)
     html = client.get(f"/?{where}").get_data(as_text=True)
-    for_you, first_page = _sections(html)
+    for_you, first_page = feed_sections(html)
     assert len(for_you) == 4 and len(first_page) == 10
     assert not set(for_you) & set(first_page)
 
     shown = for_you + first_page
-    link = _next_page(html)
+    link = next_page_link(html)
     while link is not None:  # "load more", as htmx asks for it
         more = client.get(link, headers=HX).get_data(as_text=True)
         assert "For you" not in more
-        shown += _cards(more)
-        link = _next_page(more)
+        shown += card_titles(more)
+        link = next_page_link(more)
     assert sorted(shown) == ALL  # each once: none repeated, none skipped
 
 
@@ -79,9 +62,9 @@ def test_without_javascript_the_next_page_continues_the_same_listing(
 ) -> None:
     log_in(client, liked_catalogue)
     html = client.get("/").get_data(as_text=True)
-    for_you, first_page = _sections(html)
-    second_html = client.get(_next_page(html)).get_data(as_text=True)
-    second_for_you, second_page = _sections(second_html)
+    for_you, first_page = feed_sections(html)
+    second_html = client.get(next_page_link(html)).get_data(as_text=True)
+    second_for_you, second_page = feed_sections(second_html)
     assert second_for_you == []  # suggestions are on page one only
     assert sorted(for_you + first_page + second_page) == ALL
 
@@ -90,22 +73,22 @@ def test_a_search_or_a_chip_under_the_suggestions_leaves_them_out_too(
     client: FlaskClient, liked_catalogue: User
 ) -> None:
     log_in(client, liked_catalogue)
-    for_you, _listing = _sections(client.get("/").get_data(as_text=True))
+    for_you, _listing = feed_sections(client.get("/").get_data(as_text=True))
     # htmx swaps the results under the "for you" section, which stays on the page
     results = client.get("/?category=food-drink&q=voucher", headers=HX).get_data(as_text=True)
-    assert "<html" not in results and len(_cards(results)) == 10
-    assert not set(for_you) & set(_cards(results))
+    assert "<html" not in results and len(card_titles(results)) == 10
+    assert not set(for_you) & set(card_titles(results))
 
 
 def test_visitors_and_people_without_suggestions_see_the_whole_listing(
     client: FlaskClient, liked_catalogue: User
 ) -> None:
-    assert _sections(client.get("/").get_data(as_text=True)) == ([], ALL[:10])
+    assert feed_sections(client.get("/").get_data(as_text=True)) == ([], ALL[:10])
 
     liked_catalogue.personalisation_enabled = False
     db.session.commit()
     log_in(client, liked_catalogue)
-    assert _sections(client.get("/").get_data(as_text=True)) == ([], ALL[:10])
+    assert feed_sections(client.get("/").get_data(as_text=True)) == ([], ALL[:10])
 
 
 def test_a_signed_in_feed_near_a_place_builds_its_statements_once(

@@ -9,22 +9,9 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import Claim, User, Voucher
+from tests.support.browser import DEMO_USER, log_in
 
-DEMO_EMAIL = "demo@konexi.test"
-DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
 CODE = re.compile(r"^[34679ACDEFGHJKMNPQRTUVWXY]{4} [34679ACDEFGHJKMNPQRTUVWXY]{4}$")
-
-
-def log_in(live_server, page) -> None:
-    response = page.goto(live_server.url + "/login")
-    if response is None or response.status != 200 or page.locator("form").count() == 0:
-        pytest.skip("/login does not work yet (accounts are being built)")
-    page.fill("input[name=identifier]", DEMO_EMAIL)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-    if "/login" in page.url:
-        pytest.skip("logging in with the demo user does not work yet")
 
 
 def demo_voucher(live_server) -> tuple[int, str]:
@@ -41,7 +28,7 @@ def demo_codes(live_server, voucher_id: int) -> list[str]:
             db.session.scalars(
                 select(Claim.code)
                 .join(User, Claim.user_id == User.id)
-                .where(User.email == DEMO_EMAIL, Claim.voucher_id == voucher_id)
+                .where(User.email == DEMO_USER, Claim.voucher_id == voucher_id)
             )
         )
 
@@ -52,7 +39,7 @@ def test_user_claims_a_voucher_and_sees_the_code(live_server, new_page, javascri
     errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
-    log_in(live_server, page)
+    log_in(page, live_server)
     voucher_id, title = demo_voucher(live_server)
 
     page.goto(f"{live_server.url}/vouchers/{voucher_id}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.accounts import latest_code, received, wrong_code
+from tests.support.browser import log_in
 
 OLD_PHONE, NEW_PHONE = "+6281200000001", "+6281266665555"  # the demo user's number, a new one
 
@@ -14,11 +15,7 @@ def test_change_the_phone_number_from_the_account_page(
     live_server, new_page, fake_twilio, smtp_server, javascript
 ):
     page = new_page(javascript=javascript)
-    page.goto(live_server.url + "/login")
-    page.get_by_label("Email or mobile number").fill("demo@konexi.test")
-    page.get_by_label("Password").fill("demo-password")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(live_server.url + "/")
+    log_in(page, live_server)
 
     page.goto(live_server.url + "/account")
     assert "+62 812-0000-0001" in page.locator(".contacts").inner_text()

@@ -9,16 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-EMAIL = "demo@konexi.test"
-PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
-
-
-def _log_in(page, live_server) -> None:
-    page.goto(live_server.url + "/login")
-    page.get_by_label("Email or mobile number").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(live_server.url + "/")
+from tests.support.browser import DEMO_PASSWORD as PASSWORD
+from tests.support.browser import DEMO_USER as EMAIL
+from tests.support.browser import log_in
 
 
 def _setting(page, name: str):
@@ -33,7 +26,7 @@ def test_privacy_settings_export_delete_purge_and_sign_up_again(live_server, new
 
     # JS on: a switch saves itself (htmx) and a reload shows it saved.
     page = new_page(javascript=True)
-    _log_in(page, live_server)
+    log_in(page, live_server)
     page.goto(live_server.url + "/account/privacy")
     findable = _setting(page, "findable_by_email")
     assert not findable.is_checked()
@@ -44,7 +37,7 @@ def test_privacy_settings_export_delete_purge_and_sign_up_again(live_server, new
 
     # JS off: the plain form's Save button.
     plain = new_page(javascript=False)
-    _log_in(plain, live_server)
+    log_in(plain, live_server)
     plain.goto(live_server.url + "/account/privacy")
     assert _setting(plain, "findable_by_email").is_checked()
     assert _setting(plain, "personalisation_enabled").is_checked()

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import Claim, Company, Membership, User, Voucher
 from konexi.models.base import utcnow
 from konexi.services.claims.voucher_stats import record_redemption
+from tests.support.browser import DEMO_PROVIDER, DEMO_USER, log_in
 
-DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
 TITLE = "Free croissant with any latte"
 
 
@@ -46,16 +45,6 @@ def redeemed_demo_claim(live_server) -> tuple[str, str]:
         return branch.name, str(voucher.id)
 
 
-def log_in(live_server, page, email: str) -> None:
-    page.goto(live_server.url + "/login")
-    page.fill("input[name=identifier]", email)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-    if "/login" in page.url:
-        pytest.fail(f"could not log in as {email}")
-
-
 def collect_errors(page) -> list[str]:
     errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
@@ -68,7 +57,7 @@ def test_redemption_shows_in_stats_and_review_on_the_public_page(live_server, ne
 
     provider = new_page()
     provider_errors = collect_errors(provider)
-    log_in(live_server, provider, "provider@konexi.test")
+    log_in(provider, live_server, DEMO_PROVIDER)
     provider.goto(live_server.url + "/provider/")
     row = provider.locator("#stats-vouchers tbody tr", has_text=TITLE)
     assert row.locator("td").nth(2).inner_text() == "1"  # redemptions
@@ -79,7 +68,7 @@ def test_redemption_shows_in_stats_and_review_on_the_public_page(live_server, ne
     assert provider_errors == []  # nothing refused by the Content-Security-Policy
 
     customer = new_page(javascript=False)
-    log_in(live_server, customer, "demo@konexi.test")
+    log_in(customer, live_server, DEMO_USER)
     customer.goto(f"{live_server.url}/vouchers/{voucher_id}")
     customer.get_by_role("link", name="Leave a review").click()
     customer.get_by_label(re.compile("5 stars")).check()

@@ -11,18 +11,7 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import Branch, User
-
-PROVIDER_EMAIL = "provider@konexi.test"
-DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
-
-
-def log_in(live_server, page) -> None:
-    page.goto(live_server.url + "/login")
-    page.fill("input[name=identifier]", PROVIDER_EMAIL)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-    assert "/login" not in page.url
+from tests.support.browser import DEMO_PROVIDER, log_in
 
 
 def wait_for_code(fake_twilio, phone: str) -> str:
@@ -54,7 +43,7 @@ def test_provider_adds_a_branch_with_a_consented_phone(
     if javascript:
         page.context.grant_permissions(["geolocation"], origin=live_server.url)
         page.context.set_geolocation({"latitude": -6.1944, "longitude": 106.8229})
-    log_in(live_server, page)
+    log_in(page, live_server, DEMO_PROVIDER)
 
     page.goto(live_server.url + "/provider/")
     page.locator(".console-nav a", has_text="Branches").click()
@@ -97,7 +86,7 @@ def test_provider_adds_a_branch_with_a_consented_phone(
     assert "owner's consent recorded" in card.inner_text()
     with live_server.app.app_context():
         branch = db.session.scalar(select(Branch).where(Branch.name == "Demo Kopi Menteng"))
-        provider = db.session.scalar(select(User).where(User.email == PROVIDER_EMAIL))
+        provider = db.session.scalar(select(User).where(User.email == DEMO_PROVIDER))
         assert branch.phone_consent_by_id == provider.id
         assert branch.phone_verified_at is not None
         assert round(branch.latitude, 4) == -6.1944

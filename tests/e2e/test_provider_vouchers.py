@@ -12,10 +12,9 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import Company, Membership, User
 from konexi.models.base import utcnow
+from tests.support.browser import DEMO_PROVIDER, log_in
 from tests.support.console import photo_bytes
 
-PROVIDER_EMAIL = "provider@konexi.test"
-PROVIDER_PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
 JAKARTA = ZoneInfo("Asia/Jakarta")
 TITLE = "Es kopi gula aren 2 for 1"
 
@@ -23,7 +22,7 @@ TITLE = "Es kopi gula aren 2 for 1"
 def ensure_demo_membership(live_server) -> None:
     """The demo provider owns Demo Kopi (the demo data may not say so yet)."""
     with live_server.app.app_context():
-        user = db.session.scalar(select(User).where(User.email == PROVIDER_EMAIL))
+        user = db.session.scalar(select(User).where(User.email == DEMO_PROVIDER))
         company = db.session.scalar(select(Company).where(Company.slug == "demo-kopi"))
         found = db.session.scalar(
             select(Membership).where(
@@ -33,16 +32,6 @@ def ensure_demo_membership(live_server) -> None:
         if found is None:
             db.session.add(Membership(company_id=company.id, user_id=user.id, role="owner"))
             db.session.commit()
-
-
-def log_in(live_server, page) -> None:
-    page.goto(live_server.url + "/login")
-    page.fill("input[name=identifier]", PROVIDER_EMAIL)
-    page.fill("input[name=password]", PROVIDER_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-    if "/login" in page.url:
-        pytest.skip("logging in with the demo provider does not work yet")
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
@@ -56,7 +45,7 @@ def test_provider_creates_a_voucher_with_a_photo_and_customers_see_it(
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    log_in(live_server, page)
+    log_in(page, live_server, DEMO_PROVIDER)
 
     page.goto(live_server.url + "/provider/vouchers")
     page.get_by_role("link", name="New voucher").click()

@@ -10,19 +10,17 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import Branch, Claim, Company, Membership, User, Voucher
 from konexi.services.claims.claims import claim_voucher
+from tests.support.browser import DEMO_PROVIDER, DEMO_USER, log_in
 
-CUSTOMER_EMAIL = "demo@konexi.test"
 CUSTOMER_PHONE = "+6281200000001"
-PROVIDER_EMAIL = "provider@konexi.test"
-DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
 
 
 def prepare(live_server) -> tuple[int, str, str, str]:
     """The demo user claims a voucher; the demo provider belongs to Demo Kopi (made if missing)."""
     with live_server.app.app_context():
         company = db.session.scalar(select(Company).where(Company.name == "Demo Kopi"))
-        provider = db.session.scalar(select(User).where(User.email == PROVIDER_EMAIL))
-        customer = db.session.scalar(select(User).where(User.email == CUSTOMER_EMAIL))
+        provider = db.session.scalar(select(User).where(User.email == DEMO_PROVIDER))
+        customer = db.session.scalar(select(User).where(User.email == DEMO_USER))
         membership = db.session.scalar(
             select(Membership).where(
                 Membership.user_id == provider.id, Membership.company_id == company.id
@@ -41,15 +39,6 @@ def prepare(live_server) -> tuple[int, str, str, str]:
             select(Branch).where(Branch.company_id == company.id).order_by(Branch.name)
         )
         return claim.id, claim.code, voucher.title, branch.name
-
-
-def log_in(live_server, page) -> None:
-    page.goto(live_server.url + "/login")
-    page.fill("input[name=identifier]", PROVIDER_EMAIL)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-    assert "/login" not in page.url
 
 
 def wait_for_receipt(fake_twilio, timeout: float = 10.0):
@@ -71,7 +60,7 @@ def test_staff_redeem_a_claim_by_the_customers_phone_number(
     errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
-    log_in(live_server, page)
+    log_in(page, live_server, DEMO_PROVIDER)
 
     page.goto(live_server.url + "/provider/")
     page.get_by_role("link", name="Redeem", exact=True).click()

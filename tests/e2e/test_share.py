@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.support.browser import log_in
 from tests.support.live_data import demo_voucher_id
 
 FRIEND = "+6281234567890"
@@ -28,15 +29,7 @@ def test_shared_sms_link_opens_the_voucher_for_a_logged_out_friend(
 ):
     voucher_id = demo_voucher_id(live_server.app)
     page = new_page(javascript=javascript)
-    page.goto(live_server.url + "/login")
-    if page.locator("input[name=identifier]").count() == 0:
-        pytest.skip("the /login form is not available yet")
-    page.fill("input[name=identifier]", "demo@konexi.test")
-    page.fill("input[name=password]", "demo-password")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
-    if "/login" in page.url:
-        pytest.skip("logging in as the demo user does not work yet")
+    log_in(page, live_server)
 
     page.goto(f"{live_server.url}/vouchers/{voucher_id}")
     share = page.locator("section.share")

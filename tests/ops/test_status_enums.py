@@ -31,6 +31,7 @@ from konexi.models import (
     ExportStatus,
     Invitation,
     Membership,
+    OfflineRedemption,
     OutboxMessage,
     OutboxStatus,
     ReportReason,
@@ -44,6 +45,7 @@ from konexi.models import (
     VoucherStatus,
 )
 from konexi.models.base import utcnow
+from konexi.models.offline_redemptions import OfflineOutcome
 from konexi.services.privacy.export_jobs import BuildOutcome, build_export
 from tests.support.factories import make_member, make_voucher
 
@@ -60,6 +62,16 @@ STORED: dict[tuple[type, str], tuple[str, ...]] = {
     (Review, "status"): ("visible", "hidden", "removed"),
     (ReviewReport, "reason"): ("spam", "offensive", "personal_info", "not_genuine", "other"),
     (User, "status"): ("active", "closed", "deleting"),
+    (OfflineRedemption, "outcome"): (
+        "redeemed",
+        "already_redeemed",
+        "not_found",
+        "not_valid_here",
+        "expired",
+        "not_your_branch",
+        "tampered",
+        "malformed",
+    ),
 }
 ENUMS: dict[tuple[type, str], type[StrEnum]] = {
     (Voucher, "status"): VoucherStatus,
@@ -73,6 +85,7 @@ ENUMS: dict[tuple[type, str], type[StrEnum]] = {
     (Review, "status"): ReviewStatus,
     (ReviewReport, "reason"): ReportReason,
     (User, "status"): UserStatus,
+    (OfflineRedemption, "outcome"): OfflineOutcome,
 }
 
 
@@ -125,7 +138,13 @@ def _rows(create_user: Callable[..., User]) -> dict[tuple[type, str], int]:
         company_id=voucher.company_id, claim_id=claim.id, channel="console", purpose="lookup"
     )
     report = ReviewReport(review_id=review.id, reporter_id=user.id, reason="spam")
-    db.session.add_all([access, report])
+    offline = OfflineRedemption(
+        nonce="enum-test-nonce-0001",
+        company_id=voucher.company_id,
+        code_digest="0" * 64,
+        outcome=OfflineOutcome.REDEEMED,
+    )
+    db.session.add_all([access, report, offline])
     db.session.commit()
     ids = {
         Voucher: voucher.id,
@@ -138,6 +157,7 @@ def _rows(create_user: Callable[..., User]) -> dict[tuple[type, str], int]:
         Review: review.id,
         ReviewReport: report.id,
         User: user.id,
+        OfflineRedemption: offline.id,
     }
     return {key: ids[key[0]] for key in STORED}
 

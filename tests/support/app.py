@@ -1,14 +1,20 @@
-"""The test app's environment, the databases' schema and the forms' CSRF tokens (no tests here)."""
+"""The test app's environment, the databases' schema, the forms' CSRF tokens and `flask` commands
+in a process of their own (no tests here)."""
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import create_engine, inspect, text
+from werkzeug.test import TestResponse
 
 from konexi import create_app
+from konexi.config import ROOT
 from konexi.extensions import db
 from tests.servers.fake_twilio import FakeTwilio
 from tests.servers.smtp_server import SmtpServer
@@ -70,3 +76,55 @@ def csrf_token_of(client: FlaskClient) -> str:
     if "csrf_token" not in html and "X-CSRFToken" not in html:
         html = client.get("/login").get_data(as_text=True)
     return csrf_token_from(html)
+
+
+def post_page_form(client: FlaskClient, url: str, **data: str) -> TestResponse:
+    """Open the page at ``url`` and post its form back with ``data`` and the page's CSRF token."""
+    page = client.get(url)
+    assert page.status_code == 200
+    return client.post(url, data={"csrf_token": csrf_token_from(page.text), **data})
+
+
+def flask_command(
+    database_url: str, *args: str, stdin: str | None = None, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """`flask --app wsgi …` in a fresh process, as `make run` and the release phase run it."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMTP_"))}
+    environ.pop("REDIS_URL", None)
+    environ.update(KONEXI_ENV="testing", SECRET_KEY="test-secret-key", DATABASE_URL=database_url)
+    environ.update(settings)
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=environ,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+class CompiledTemplates(BytecodeCache):
+    """Compiled templates kept in memory for every app a test process builds.
+
+    Each test builds its own app, and each app's Jinja environment would otherwise parse and
+    compile every template it renders again (about three quarters of the CPU time of a test's
+    first few page views). Entries are keyed by the template's source checksum, so an edited
+    template is compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()

@@ -1,4 +1,4 @@
-"""Test data for the console's voucher tests: two companies, their people, pictures, form posts."""
+"""Test data for the console's tests: two companies, their people, pictures, form posts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from PIL import Image as PILImage
 from PIL import ImageDraw
+from werkzeug.test import TestResponse
 
 from konexi.extensions import db
 from konexi.models import Branch, Category, Claim, Company, User, Voucher
@@ -209,3 +210,30 @@ def voucher_fields(console: Console, **overrides: Any) -> VoucherFields:
     }
     values.update(overrides)
     return VoucherFields(**values)
+
+
+def branch_form(**overrides: str) -> dict[str, str]:
+    """The new-branch form filled in for a Jakarta branch, with ``overrides``."""
+    data = {
+        "name": "Kopi Satu Cikini",
+        "address": "Jl. Cikini Raya No. 9",
+        "city": "Jakarta",
+        "latitude": "-6.1900",
+        "longitude": "106.8390",
+        "opening_hours": "Mon–Fri 08:00–20:00\nSat 09:00–22:00",
+        "phone": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def edit_url(voucher: Voucher) -> str:
+    return f"/provider/vouchers/{voucher.id}/edit"
+
+
+def status(
+    client: FlaskClient, voucher: Voucher, action: str, confirm: bool = True
+) -> TestResponse:
+    """Publish, pause, resume or end ``voucher`` from the console (``confirm`` ticks the box)."""
+    data = {"action": action, **({"confirm": "1"} if confirm else {})}
+    return post_form(client, f"/provider/vouchers/{voucher.id}/status", data)

@@ -1,4 +1,5 @@
-"""Helpers for the fault tests: waiting for conditions, worker processes, Redis scans (no tests)."""
+"""Helpers for the fault tests: waiting for conditions, worker processes, Redis scans, servers of
+a test's own (import the fixture into the module that stops them) (no tests)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,13 @@ from redis import Redis
 
 from konexi.config import ROOT
 from konexi.extensions import db
-from konexi.models import OutboxMessage
-from tests.support.app import BACKENDS, truncate_postgres
+from konexi.models import OutboxMessage, User
+from konexi.models.base import utcnow
+from konexi.services.accounts.passwords import hash_password
+from tests.servers.fake_twilio import FakeTwilio
+from tests.servers.postgres_server import PostgresServer
+from tests.servers.smtp_server import SmtpServer
+from tests.support.app import BACKENDS, TEST_PASSWORD, migrate, truncate_postgres
 
 DEADLINE = 30.0
 
@@ -164,3 +170,33 @@ def redis_dump(connection: Redis) -> bytes:
                 for field, value in fields.items():
                     chunks.extend((field, value))
     return b"\n".join(chunks)
+
+
+@pytest.fixture(name="database_url")
+def database_on_own_postgres(
+    own_postgres: PostgresServer, smtp_server: SmtpServer, fake_twilio: FakeTwilio
+) -> str:
+    """Replaces conftest's ``database_url`` in a module that imports it: a migrated database on
+    ``own_postgres``, the cluster this module may stop."""
+    name = f"konexi_outage_{int(time.monotonic() * 1000)}"
+    url = own_postgres.create_database(name)
+    migrate(url, smtp_server, fake_twilio)
+    return url
+
+
+def make_users(count: int, first: int = 0) -> list[User]:
+    """``count`` verified users with the password ``TEST_PASSWORD``."""
+    users = [
+        User(
+            name=f"Rina {n}",
+            email=f"rina{n}@example.com",
+            phone=f"+62816{n:07d}",
+            password_hash=hash_password(TEST_PASSWORD),
+            phone_verified_at=utcnow(),
+            email_verified_at=utcnow(),
+        )
+        for n in range(first, first + count)
+    ]
+    db.session.add_all(users)
+    db.session.commit()
+    return users

@@ -15,6 +15,7 @@ from konexi.models import (
     Claim,
     Company,
     CustomerDataAccess,
+    Membership,
     OutboxMessage,
     User,
     Voucher,
@@ -126,3 +127,10 @@ def confirm(
         "code": code,
     }
     return client.post("/provider/redeem/confirm", data=data, headers=HX if htmx else {})
+
+
+def membership_of(user: User) -> Membership:
+    """The user's (only) membership, as the console would act under it."""
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id))
+    assert membership is not None
+    return membership

@@ -29,6 +29,7 @@ class Feed:
     categories: list[Category] = field(default_factory=list)
     for_you: list[FeedItem] = field(default_factory=list)
     nearest_far_km: float | None = None  # set when nothing shown is within CLOSE_KM
+    suggested_ids: frozenset[int] = frozenset()  # only set when built without the listing
 
 
 def _nearest_far_km(listing: VoucherPage, suggestions: Sequence[FeedItem]) -> float | None:
@@ -49,11 +50,20 @@ def build_feed(
     origin: Point | None = None,
     user: User | None = None,
     full_page: bool = True,
+    with_listing: bool = True,
 ) -> Feed:
     """One page of live vouchers (nearest first when ``origin`` is known), without the vouchers
     suggested to ``user``; page one also gets the category chips, and a full page one the
-    "for you" suggestions themselves."""
+    "for you" suggestions themselves. ``with_listing=False``: the caller has the page's cards
+    already (the listing is left empty; ``suggested_ids`` says which cards to leave out)."""
     suggestions = recommendations.for_you(user, origin) if user is not None else []
+    if not with_listing:
+        return Feed(
+            listing=VoucherPage(items=[], page=page, has_more=False, filters=filters),
+            categories=catalogue.categories() if full_page or page == 1 else [],
+            for_you=suggestions if full_page and page == 1 else [],
+            suggested_ids=frozenset(item.voucher.id for item in suggestions),
+        )
     extra: list[ColumnElement[bool]] = []
     values = {"suggested_ids": [item.voucher.id for item in suggestions]}
     if suggestions:

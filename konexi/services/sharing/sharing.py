@@ -146,10 +146,11 @@ def voucher_state(voucher: Voucher) -> Availability:
     return Availability.SOLD_OUT if voucher.remaining <= 0 else Availability.LIVE
 
 
-def _sender_first_name(user: User) -> str:
-    """The sender's first name, or "" (the message says "A friend") when there is none to show."""
+def _sender_public_name(user: User) -> str:
+    """The sender's public name (the display name they chose, else the first name), or ""
+    (the message says "A friend") when there is none to show."""
     # Names are free text: one that looks like a link must not slip a URL into the message.
-    first = ((user.name or "").split() or [""])[0][:30]
+    first = user.public_name.strip()[:30]
     return first if first and not has_link(first) else ""
 
 
@@ -287,7 +288,7 @@ def share_voucher(
             "share",
             locale or sender.locale or "en",
             channel=channel,
-            name=_sender_first_name(sender),
+            name=_sender_public_name(sender),
             title=voucher.title,
             company=voucher.company.name,
             message=note,
