@@ -4,7 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-APT_PACKAGES := redis-server postgresql chromium
+# PostGIS for the PostgreSQL major the tests run (Debian bookworm's 15): the nearby search's KNN.
+POSTGIS_PACKAGE := postgresql-15-postgis-3
+APT_PACKAGES := redis-server postgresql $(POSTGIS_PACKAGE) chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-fast install install-dev vendor translations migrate demo-data system-deps lint bench clean
@@ -62,6 +64,7 @@ system-deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	{ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && id -u postgres >/dev/null 2>&1; } || missing="$$missing postgresql"; \
+	ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing="$$missing $(POSTGIS_PACKAGE)"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \

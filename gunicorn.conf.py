@@ -79,8 +79,11 @@ _give_large_buffers_back_to_the_system()
 
 
 def when_ready(server):  # type: ignore[no-untyped-def]
-    """In the master, before the fork: compress the static files once for every worker."""
+    """In the master, before the fork: compress the static files once for every worker, and say
+    in one line which nearby search the database runs (PostGIS, or portable without it)."""
     from konexi.web.compression import warm_static_cache
+    from konexi.web.health import announce_nearby_search
 
     if preload_app:
         warm_static_cache(server.app.wsgi())
+        announce_nearby_search(server.app.wsgi())

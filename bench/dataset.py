@@ -22,6 +22,7 @@ import random
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Flask
@@ -218,6 +219,73 @@ def _city_point(rng: random.Random, city: tuple[str, float, float, float, float]
     )
 
 
+@dataclass
+class _Firms:
+    """Companies and their branches, as rows to insert, and which branches each company has."""
+
+    first_company: int
+    company_rows: list[dict[str, object]]
+    branch_rows: list[dict[str, object]]
+    branch_ids: list[list[int]]  # per company, in order
+    categories: list[int]  # per company
+    now: object
+
+
+def _companies_and_branches(rng: random.Random, branches: int, category_ids: list[int]) -> _Firms:
+    """Companies of realistic sizes (_company_sizes) with branches around the cities."""
+    sizes = _company_sizes(rng, branches)
+    company_id = _next_id(Company.id)
+    branch_id = _next_id(Branch.id)
+    company_rows: list[dict[str, object]] = []
+    branch_rows: list[dict[str, object]] = []
+    company_branches: list[list[int]] = []
+    company_category: list[int] = []
+    city_weights = [city[3] for city in CITIES]
+    now = utcnow()
+    for n, size in enumerate(sizes):
+        cid = company_id + n
+        category = rng.choices(category_ids, CATEGORY_WEIGHTS[: len(category_ids)])[0]
+        name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {n + 1}"
+        company_rows.append(
+            {
+                "id": cid,
+                "name": name,
+                "slug": f"bench-{cid}",
+                "description": f"{name}: a benchmark provider.",
+                "category_id": category,
+                "is_active": rng.random() > 0.02,
+                "created_at": now,
+            }
+        )
+        # Small firms stay in one city; chains spread across the country by population.
+        home = rng.choices(CITIES, city_weights)[0]
+        ids: list[int] = []
+        for _ in range(size):
+            city = home if size <= 12 else rng.choices(CITIES, city_weights)[0]
+            located = rng.random() > 0.02  # a few online-only branches without a location
+            lat, lon = _city_point(rng, city) if located else (None, None)
+            bid = branch_id + len(branch_rows)
+            branch_rows.append(
+                {
+                    "id": bid,
+                    "company_id": cid,
+                    "name": f"{name} {city[0]} {len(ids) + 1}",
+                    "address": f"Jl. Benchmark No. {bid}",
+                    "city": city[0],
+                    "latitude": lat,
+                    "longitude": lon,
+                    "lat_band": latitude_band(lat),
+                    "phone": None,
+                    "is_active": rng.random() > 0.03,
+                    "opening_hours": "",
+                }
+            )
+            ids.append(bid)
+        company_branches.append(ids)
+        company_category.append(category)
+    return _Firms(company_id, company_rows, branch_rows, company_branches, company_category, now)
+
+
 def seed(
     app: Flask,
     *,
@@ -233,63 +301,20 @@ def seed(
         counts = {"categories": 0, "companies": 0, "branches": 0, "vouchers": 0, "links": 0}
         category_ids = _categories()
         counts["categories"] = len(category_ids)
-        sizes = _company_sizes(rng, branches)
-        company_id = _next_id(Company.id)
-        branch_id = _next_id(Branch.id)
+        firms = _companies_and_branches(rng, branches, category_ids)
+        company_id, company_branches, company_category = (
+            firms.first_company,
+            firms.branch_ids,
+            firms.categories,
+        )
         voucher_id = _next_id(Voucher.id)
-        company_rows: list[dict[str, object]] = []
-        branch_rows: list[dict[str, object]] = []
-        company_branches: list[list[int]] = []
-        company_category: list[int] = []
-        city_weights = [city[3] for city in CITIES]
-        now = utcnow()
-        for n, size in enumerate(sizes):
-            cid = company_id + n
-            category = rng.choices(category_ids, CATEGORY_WEIGHTS[: len(category_ids)])[0]
-            name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {n + 1}"
-            company_rows.append(
-                {
-                    "id": cid,
-                    "name": name,
-                    "slug": f"bench-{cid}",
-                    "description": f"{name}: a benchmark provider.",
-                    "category_id": category,
-                    "is_active": rng.random() > 0.02,
-                    "created_at": now,
-                }
-            )
-            # Small firms stay in one city; chains spread across the country by population.
-            home = rng.choices(CITIES, city_weights)[0]
-            ids: list[int] = []
-            for _ in range(size):
-                city = home if size <= 12 else rng.choices(CITIES, city_weights)[0]
-                located = rng.random() > 0.02  # a few online-only branches without a location
-                lat, lon = _city_point(rng, city) if located else (None, None)
-                bid = branch_id + len(branch_rows)
-                branch_rows.append(
-                    {
-                        "id": bid,
-                        "company_id": cid,
-                        "name": f"{name} {city[0]} {len(ids) + 1}",
-                        "address": f"Jl. Benchmark No. {bid}",
-                        "city": city[0],
-                        "latitude": lat,
-                        "longitude": lon,
-                        "lat_band": latitude_band(lat),
-                        "phone": None,
-                        "is_active": rng.random() > 0.03,
-                        "opening_hours": "",
-                    }
-                )
-                ids.append(bid)
-            company_branches.append(ids)
-            company_category.append(category)
-        counts["companies"] = _insert(Company.__table__, company_rows)
-        counts["branches"] = _insert(Branch.__table__, branch_rows)
+        now = firms.now
+        counts["companies"] = _insert(Company.__table__, firms.company_rows)
+        counts["branches"] = _insert(Branch.__table__, firms.branch_rows)
 
         # Vouchers go to companies in proportion to their size (a chain runs more offers).
         weights = [len(ids) ** 0.8 for ids in company_branches]
-        owners = rng.choices(range(len(sizes)), weights, k=vouchers)
+        owners = rng.choices(range(len(company_branches)), weights, k=vouchers)
         voucher_rows: list[dict[str, object]] = []
         link_rows: list[dict[str, object]] = []
         for n, owner in enumerate(owners):
@@ -311,6 +336,104 @@ def seed(
         db.session.commit()
         _analyze()
     counts["seconds"] = round(time.monotonic() - started, 1)  # type: ignore[assignment]
+    return counts
+
+
+# The vouchers of the large PostgreSQL data set, written by the server itself: a million rows
+# made in Python and copied in took minutes; generate_series takes seconds. The mix follows
+# _voucher (8% expired, 5% sold out, 3% paused or draft, 3% not started, 80% in the company's
+# category); owners are drawn through a branch, so a company's share follows its size.
+_LARGE_VOUCHERS = """
+WITH p AS (
+    SELECT CAST(:now AS timestamptz) AS now, CAST(:first_voucher AS int) AS first,
+           CAST(:categories AS int[]) AS categories, CAST(:offers AS text[]) AS offers,
+           CAST(:words AS text[]) AS words
+)
+INSERT INTO vouchers (id, company_id, category_id, title, description, terms, quota_total,
+                      quota_claimed, per_user_limit, starts_at, ends_at, status, created_at)
+SELECT id, company_id, category_id, title, title || ', at the branches listed.',
+       'One per customer per visit.', quota,
+       CASE WHEN roll >= 0.08 AND roll < 0.13 THEN quota ELSE floor(b * quota / 2)::int END,
+       (ARRAY[1, 1, 1, 2, 5])[1 + floor(c * 5)::int],
+       CASE WHEN roll < 0.08 THEN ends - interval '30 days'
+            WHEN roll >= 0.16 AND roll < 0.19 THEN now + (1 + 13 * c) * interval '1 day'
+            ELSE now - 30 * c * interval '1 day' END,
+       CASE WHEN roll >= 0.16 AND roll < 0.19 THEN now + (31 + 13 * c) * interval '1 day'
+            ELSE ends END,
+       CASE WHEN roll < 0.08 AND d < 0.5 THEN 'ended'
+            WHEN roll >= 0.13 AND roll < 0.16 THEN (ARRAY['paused', 'draft'])[1 + floor(d * 2)::int]
+            ELSE 'live' END,
+       now
+FROM (
+    SELECT p.first + g - 1 AS id, slot.company_id, roll, b, c, d, p.now,
+           CASE WHEN e < 0.8 THEN companies.category_id
+                ELSE p.categories[1 + floor(f * cardinality(p.categories))::int] END
+             AS category_id,
+           (ARRAY[10, 25, 50, 100, 200, 500, 1000])[1 + floor(a * 7)::int] AS quota,
+           p.offers[1 + floor(f * cardinality(p.offers))::int] || ' '
+             || lower(p.words[1 + floor(e * cardinality(p.words))::int])
+             || ' #' || (p.first + g - 1) AS title,
+           CASE WHEN roll < 0.08 THEN p.now - (0.1 + 59.9 * d) * interval '1 day'
+                ELSE p.now + (0.5 + 89.5 * d) * interval '1 day' END AS ends
+    FROM (SELECT g, random() AS roll, random() AS a, random() AS b, random() AS c,
+                 random() AS d, random() AS e, random() AS f, random() AS s
+          FROM generate_series(1, CAST(:vouchers AS int)) AS g) AS draws
+    CROSS JOIN p
+    JOIN (SELECT row_number() OVER (ORDER BY id) AS n, company_id FROM branches) AS slot
+      ON slot.n = 1 + floor(draws.s * CAST(:branch_count AS int))::int
+    JOIN companies ON companies.id = slot.company_id
+) AS drawn
+"""
+# Each voucher at 1-5 of its company's branches (fewer when the company has fewer): spread over
+# the company's branches (their ids are consecutive) by its id.
+_LARGE_LINKS = """
+INSERT INTO voucher_branches (voucher_id, branch_id)
+SELECT vouchers.id, firms.first_branch + ((vouchers.id * 7 + k * 13) % firms.size)
+FROM vouchers
+JOIN (SELECT company_id, min(id) AS first_branch, count(*)::int AS size
+      FROM branches GROUP BY company_id) AS firms ON firms.company_id = vouchers.company_id
+CROSS JOIN generate_series(0, 4) AS k
+WHERE vouchers.id >= :first_voucher AND k < least(firms.size, 1 + vouchers.id % 5)
+ON CONFLICT DO NOTHING
+"""
+
+
+def seed_large_postgres(
+    app: Flask, *, branches: int = 100_000, vouchers: int = 1_000_000, rng_seed: int = 7
+) -> dict[str, int]:
+    """The nearby benchmark's large data set on PostgreSQL (no users): companies and branches
+    as in ``seed`` (copied in), vouchers and their links generated by the server."""
+    rng = random.Random(rng_seed)
+    started = time.monotonic()
+    with app.app_context():
+        if db.session.get_bind().dialect.name != "postgresql":
+            raise ValueError("seed_large_postgres needs PostgreSQL")
+        category_ids = _categories()
+        firms = _companies_and_branches(rng, branches, category_ids)
+        counts = {
+            "categories": len(category_ids),
+            "companies": _insert(Company.__table__, firms.company_rows),
+            "branches": _insert(Branch.__table__, firms.branch_rows),
+        }
+        db.session.execute(text("SELECT setseed(:seed)"), {"seed": rng_seed / 100})
+        first_voucher = _next_id(Voucher.id)
+        parameters = {
+            "now": firms.now,
+            "first_voucher": first_voucher,
+            "vouchers": vouchers,
+            "branch_count": counts["branches"],
+            "categories": category_ids,
+            "offers": list(OFFERS),
+            "words": list(WORDS),
+        }
+        counts["vouchers"] = db.session.execute(text(_LARGE_VOUCHERS), parameters).rowcount
+        counts["links"] = db.session.execute(
+            text(_LARGE_LINKS), {"first_voucher": first_voucher}
+        ).rowcount
+        _after_bulk_insert()
+        db.session.commit()
+        _analyze()
+    counts["seconds"] = round(time.monotonic() - started, 1)
     return counts
 
 

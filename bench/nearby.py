@@ -93,6 +93,29 @@ def run(
     return results
 
 
+def measure_postgis_at_scale(
+    url: str, branches: int, vouchers: int, repeats: int = 50, pages: Sequence[int] = PAGES
+) -> dict[str, object]:
+    """The PostGIS path on a large catalogue (``seed_large_postgres``): the seeding and each
+    origin's figures; fails when the database answers with the portable search instead."""
+    from bench.dataset import seed_large_postgres
+    from bench.servers import build_app
+    from konexi.extensions import db
+    from konexi.services.catalogue.postgis import NearbyPath, nearby_path
+
+    app = build_app(url)
+    seeded = seed_large_postgres(app, branches=branches, vouchers=vouchers)
+    with app.app_context():
+        path = nearby_path(db.session)
+        db.session.remove()
+    if path is not NearbyPath.POSTGIS:
+        raise RuntimeError(f"the database runs the {path} nearby search, not PostGIS")
+    figures = run(app, repeats=repeats, pages=pages)
+    with app.app_context():
+        db.engine.dispose()
+    return {"seeded": seeded, "path": str(path), **figures}
+
+
 def _table(database: str, vouchers: int, seeded: dict, figures: dict) -> str:
     lines = [
         f"\n{database}, {vouchers:,} vouchers ({seeded.get('branches', 0):,} branches, "

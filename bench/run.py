@@ -51,6 +51,9 @@ class Scale:
     claimers: int
     left: int
     purge_accounts: int
+    # The nearby query on PostGIS at a country's size (its own database, seeded by the server).
+    postgis_branches: int = 100_000
+    postgis_vouchers: int = 1_000_000
 
 
 FULL = Scale(
@@ -80,6 +83,8 @@ QUICK = Scale(
     claimers=12,
     left=4,
     purge_accounts=200,
+    postgis_branches=200,
+    postgis_vouchers=2_000,
 )
 
 ROW_KEYS = (
@@ -93,6 +98,7 @@ ROW_KEYS = (
     "throughput_ratio",
     "nearby_p95_sqlite_ms",
     "nearby_p95_postgres_ms",
+    "nearby_p95_postgis_1m_ms",
     "claim_race",
     "purge_10k_seconds",
     "memory_burst_mb",
@@ -218,6 +224,22 @@ def measure_nearby(database_url: str, scale: Scale) -> dict[str, Any]:
         _dispose(app)
     result = _jsonable(result)
     return {"p95_ms": _worst(result, "p95"), "median_ms": _worst(result, "median"), **result}
+
+
+def measure_nearby_postgis(pool: Servers, scale: Scale) -> dict[str, Any]:
+    """bench/nearby.py on its own PostgreSQL database of ``postgis_vouchers`` vouchers at
+    ``postgis_branches`` branches (PostGIS path), dense/sparse/at-sea origins, pages 1 and 3."""
+    from bench import nearby
+
+    url = pool.postgres_database("konexi_bench_postgis")
+    repeats = 3 if scale.quick else 50
+    result = _jsonable(
+        nearby.measure_postgis_at_scale(
+            url, scale.postgis_branches, scale.postgis_vouchers, repeats=repeats
+        )
+    )
+    cases = {k: v for k, v in result.items() if isinstance(v, dict) and "p95_ms" in v}
+    return {"p95_ms": _worst(cases, "p95"), "median_ms": _worst(cases, "median"), **result}
 
 
 def _worst(value: Any, word: str) -> float | None:
@@ -520,6 +542,22 @@ def budget_rows(results: dict[str, Any], scale: Scale) -> list[dict[str, Any]]:
                 nearby.get("error") or f"median {nearby.get('median_ms')} ms (worst origin)",
             )
         )
+    postgis = _get(results, "nearby", "postgis_1m") or {}
+    p95 = postgis.get("p95_ms")
+    seeded = postgis.get("seeded") or {}
+    rows.append(
+        _row(
+            "nearby_p95_postgis_1m_ms",
+            f"nearby feed query on PostGIS, {scale.postgis_branches:,} branches / "
+            f"{scale.postgis_vouchers:,} vouchers, p95 (dense, sparse, at sea; pages 1 and 3)",
+            "<= 10 ms",
+            p95,
+            None if p95 is None else p95 <= 10,
+            postgis.get("error")
+            or f"median {postgis.get('median_ms')} ms (worst origin); seeded "
+            f"{seeded.get('links', 0):,} links in {seeded.get('seconds')} s",
+        )
+    )
     claim_ok = None
     if claims.get("succeeded") is not None:
         claim_ok = (
@@ -737,6 +775,15 @@ def run(scale: Scale, output: Path, web_backend: str) -> dict[str, Any]:
         )
         for backend, url in (("sqlite", sqlite_url), ("postgres", postgres_url)):
             _step(results["purge"], backend, f"purge, {backend}", measure_purge, url, scale)
+        # Last: its own (large) database; with BENCH_POSTGRES_URL it replaces the tables above.
+        _step(
+            results["nearby"],
+            "postgis_1m",
+            f"nearby query, PostGIS at {scale.postgis_vouchers:,} vouchers",
+            measure_nearby_postgis,
+            pool,
+            scale,
+        )
     finally:
         if web is not None:
             web.stop()

@@ -256,6 +256,7 @@ def _drop_all_tables(url: str) -> None:
 
     engine = create_engine(normalise_database_url(url))
     metadata = MetaData()
-    metadata.reflect(engine)
+    # spatial_ref_sys belongs to the PostGIS extension (which refuses to lose it).
+    metadata.reflect(engine, only=lambda name, _metadata: name != "spatial_ref_sys")
     metadata.drop_all(engine)
     engine.dispose()

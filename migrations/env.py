@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 from konexi.models.base import UTCDateTime
+from konexi.services.catalogue.postgis import outside_postgis
 
 log = logging.getLogger("alembic.env")
 config = context.config
@@ -72,6 +73,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             render_item=render_item,
+            include_object=outside_postgis,
             process_revision_directives=skip_empty,
             compare_type=True,
         )

@@ -29,6 +29,7 @@ from konexi.tasks.queue import enqueue
 from konexi.web.htmx import redirect_after_post, render_page_or_fragment
 
 _PURGE_AFTER = "deletion_purge_after"
+_CLOSED_PURGE_AFTER = "closed_purge_after"
 
 
 @bp.get("/export")
@@ -116,7 +117,10 @@ def close() -> ResponseReturnValue:
         except SoleOwnerError:
             return _refused_for_owners("account/close.html", form)
         else:
+            purge_after = account_lifecycle.purge_date(current_user.closed_at)
             logout_user()
+            # Kept past the logout (which empties the session) for the confirmation page.
+            session[_CLOSED_PURGE_AFTER] = purge_after.timestamp()
             flash(_("Your account is closed. Log in within the grace period to reopen it."))
             return redirect_after_post(url_for("account.closed"))
     return _lifecycle_page("account/close.html", form)
@@ -134,9 +138,14 @@ def _refused_for_owners(template: str, form: ConfirmWithPasswordForm) -> Respons
     return _lifecycle_page(template, form, status=409, purge_date=account_lifecycle.purge_date())
 
 
+def _stored_date(key: str) -> datetime | None:
+    stamp = session.get(key)
+    return datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, int | float) else None
+
+
 @bp.get("/closed")
 def closed() -> ResponseReturnValue:
-    return render_template("account/close_done.html")
+    return render_template("account/close_done.html", purge_date=_stored_date(_CLOSED_PURGE_AFTER))
 
 
 @bp.route("/delete", methods=["GET", "POST"])
@@ -164,9 +173,7 @@ def delete() -> ResponseReturnValue:
 
 @bp.get("/deleted")
 def deleted() -> ResponseReturnValue:
-    stamp = session.get(_PURGE_AFTER)
-    purge_after = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, int | float) else None
-    return render_template("account/delete_done.html", purge_date=purge_after)
+    return render_template("account/delete_done.html", purge_date=_stored_date(_PURGE_AFTER))
 
 
 @bp.route("/reopen", methods=["GET", "POST"])

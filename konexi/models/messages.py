@@ -21,6 +21,10 @@ class OutboxStatus(StrEnum):
     DELIVERED = "delivered"  # Twilio's status callback said it arrived
     FAILED = "failed"  # a permanent failure, or the retries ran out
     DEV = "dev"  # kept in the dev outbox: no provider configured
+    # Never sent: a friend's share to someone who turned SMS notifications off (it waits in
+    # their "Shared with me" list instead); the row exists so the sender's request does the
+    # same work whoever the number belongs to.
+    WITHHELD = "withheld"
 
 
 # Nothing more will happen to a row in these statuses.
@@ -29,6 +33,7 @@ FINAL_OUTBOX_STATUSES = (
     OutboxStatus.DELIVERED,
     OutboxStatus.FAILED,
     OutboxStatus.DEV,
+    OutboxStatus.WITHHELD,
 )
 
 

@@ -15,6 +15,7 @@ from konexi.extensions import db, limiter
 from konexi.messaging.jobs import sweep_outbox
 from konexi.models import OutboxMessage
 from tests.support.accounts import sign_up, submit
+from tests.support.app import nearby_search
 from tests.support.auth import log_in
 from tests.support.claims import post_claim
 from tests.support.factories import make_voucher
@@ -50,7 +51,12 @@ def test_redis_outage_requests_succeed_and_every_message_is_sent_once_afterwards
         with caplog.at_level(logging.WARNING):
             health = app.test_client().get("/healthz")
             assert health.status_code == 200  # alive: pages and sign-up still work
-            assert health.get_json() == {"status": "degraded", "database": "ok", "redis": "down"}
+            assert health.get_json() == {
+                "status": "degraded",
+                "database": "ok",
+                "redis": "down",
+                "nearby": nearby_search(),
+            }
 
             claims = [post_claim(client, voucher.id) for client in clients]
             signups = [

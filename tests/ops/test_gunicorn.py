@@ -94,6 +94,8 @@ def test_gunicorn_output_has_no_full_client_address_and_no_token(start_gunicorn)
     # The request log wrote a line per request, with the route pattern and the network only.
     assert "/verify/email/<token>" in text and "/s/<token>" in text, text[-2000:]
     assert "ip=203.0.113.0/24" in text
+    # One line at start-up says which nearby search the (migrated, PostGIS) database runs.
+    assert text.count("nearby: PostGIS") == 1, text[:2000]
     for secret in (CLIENT, PEER, *(path.rsplit("/", 1)[1] for path in TOKEN_PATHS)):
         assert secret not in text, secret
 

@@ -217,6 +217,9 @@ def test_the_owner_of_a_proven_address_gets_the_messages_sent_to_it(
     app: Flask, create_user
 ) -> None:
     victim = create_user(name="Dewi Lestari", email=VICTIM_EMAIL, phone=VICTIM_PHONE)
+    # With SMS notifications off (the default) the share by SMS is never texted, only listed.
+    victim.sms_notifications = True
+    db.session.commit()
     _messages_to_the_victim(create_user)
 
     messages = export_user_data(victim.id)["messages"]

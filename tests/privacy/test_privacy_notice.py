@@ -12,6 +12,7 @@ from flask import Flask
 
 from konexi.services.privacy import retention
 from konexi.services.sharing import sharing
+from tests.support.auth import log_in
 
 # Figures the notice states in words: if the code changes one, the notice must change too.
 STATED_IN_WORDS = {
@@ -72,8 +73,24 @@ def test_the_notice_says_what_staff_senders_and_visitors_see(app: Flask) -> None
     # The public profile and what it shows.
     assert "date of birth only if you choose to show it" in page
     assert "not your account number" in page
-    # The old promise that is no longer the whole truth is gone.
+    # SMS notifications off: what is still texted, and where a friend's share goes instead.
+    assert "we text you only what is essential: one-time codes, security notices" in page
+    assert "not texted to you; it appears under “Shared with me”" in page
+    # The request log is the operator's log drain's (README), not stored by Konexi.
+    assert "not stored by Konexi itself" in page and "at most 90 days" in page
+    # The old promises that were no longer the whole truth are gone.
     assert "only when you redeem their voucher" not in page
+    assert "Technical request logs are kept for 90 days." not in page
+
+
+def test_the_settings_page_says_what_the_sms_switch_still_sends(client, create_user) -> None:
+    log_in(client, create_user())
+    for lang, hint in (
+        ("en", "One-time codes, security notices, your claim codes and redemption receipts"),
+        ("id", "Kode sekali pakai, pemberitahuan keamanan, kode klaim, dan bukti penukaran"),
+    ):
+        page = unescape(client.get(f"/account/privacy?lang={lang}").get_data(as_text=True))
+        assert hint in page
 
 
 def test_the_indonesian_notice_is_translated(app: Flask) -> None:
@@ -81,3 +98,4 @@ def test_the_indonesian_notice_is_translated(app: Flask) -> None:
     assert "Pemberitahuan privasi" in page
     assert "Staf penyedia melihat nama lengkap dan nomor HP Anda" in page
     assert "Dibagikan kepada saya" in page and "Profil publik" in page
+    assert "kami hanya mengirim SMS yang penting" in page

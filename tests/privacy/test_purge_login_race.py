@@ -1,5 +1,6 @@
-"""The purge and a login that cancels the deletion, at the same moment on PostgreSQL: whichever
-reaches the account first wins outright, and a half-purged account never comes back."""
+"""The purge and a login that cancels the deletion (or reopens a closed account), at the same
+moment on PostgreSQL: whichever reaches the account first wins outright, and a half-purged
+account never comes back."""
 
 from __future__ import annotations
 
@@ -78,26 +79,47 @@ def in_thread(
     return thread, outcome
 
 
-@pytest.fixture
-def deleting(app: Flask, create_user) -> tuple[int, int, datetime]:
-    """An account whose purge date is now, with a claim the purge anonymises."""
+@dataclass(frozen=True)
+class Leaving:
+    """An account at the very end of its grace period (``moment``), with a claim the purge
+    anonymises, and the comeback a login offers it."""
+
+    user_id: int
+    version: int
+    moment: datetime
+    comeback: Comeback
+
+
+@pytest.fixture(params=[Comeback.CANCEL_DELETION, Comeback.REOPEN], ids=["deleting", "closed"])
+def leaving(
+    request: pytest.FixtureRequest, app: Flask, create_user: Callable[..., User]
+) -> Leaving:
+    """An account being deleted whose purge date is now, or a closed one whose grace period
+    (``PURGE_GRACE_DAYS`` after closing) ends now."""
     user = create_user()
     make_claim(user, make_voucher())
-    user.status = "deleting"
-    user.closed_at = utcnow() - timedelta(days=30)
-    user.purge_after = utcnow()
+    moment = utcnow()
+    user.closed_at = moment - timedelta(days=int(app.config["PURGE_GRACE_DAYS"]))
+    if request.param is Comeback.CANCEL_DELETION:
+        user.status = "deleting"
+        user.purge_after = moment
+    else:
+        user.status = "closed"
     db.session.commit()
-    return user.id, user.session_version, user.purge_after
+    return Leaving(user.id, user.session_version, moment, request.param)
 
 
-def _purge(moment: datetime) -> Callable[[], Any]:
-    # The purge's clock just past the purge date, the login's just before it: the edge itself.
-    return lambda: purge_due_accounts(now=moment + timedelta(seconds=1))
+def _purge(leaving: Leaving) -> Callable[[], Any]:
+    # The purge's clock just past the end of the grace period, the login's just before it.
+    return lambda: purge_due_accounts(now=leaving.moment + timedelta(seconds=1))
 
 
-def _cancel(user_id: int, version: int, moment: datetime) -> Callable[[], Any]:
+def _come_back(leaving: Leaving) -> Callable[[], Any]:
     return lambda: come_back(
-        user_id, version, Comeback.CANCEL_DELETION, now=moment - timedelta(seconds=1)
+        leaving.user_id,
+        leaving.version,
+        leaving.comeback,
+        now=leaving.moment - timedelta(seconds=1),
     )
 
 
@@ -107,13 +129,13 @@ def _their_claims(user_id: int) -> int:
 
 
 def test_a_login_while_the_purge_erases_the_account_waits_and_is_refused(
-    app: Flask, deleting: tuple[int, int, datetime]
+    app: Flask, leaving: Leaving
 ) -> None:
-    user_id, version, moment = deleting
+    user_id = leaving.user_id
     with paused(app, lambda sql: sql.startswith("UPDATE users")) as pause:
-        purge, purged = in_thread(app, _purge(moment), pause)
+        purge, purged = in_thread(app, _purge(leaving), pause)
         assert pause.reached.wait(timeout=30), "the purge never locked the account"
-        login, logged = in_thread(app, _cancel(user_id, version, moment))
+        login, logged = in_thread(app, _come_back(leaving))
         login.join(timeout=1)
         assert login.is_alive(), "the login did not wait for the purge"
         pause.go_on.set()
@@ -127,14 +149,14 @@ def test_a_login_while_the_purge_erases_the_account_waits_and_is_refused(
 
 
 def test_a_login_that_cancels_after_the_purge_listed_the_account_keeps_it_whole(
-    app: Flask, deleting: tuple[int, int, datetime]
+    app: Flask, leaving: Leaving
 ) -> None:
-    user_id, version, moment = deleting
+    user_id = leaving.user_id
     listing = lambda sql: sql.startswith("SELECT users.id") and "LIMIT" in sql  # noqa: E731
     with paused(app, listing) as pause:
-        purge, purged = in_thread(app, _purge(moment), pause)
+        purge, purged = in_thread(app, _purge(leaving), pause)
         assert pause.reached.wait(timeout=30), "the purge never listed the account"
-        login, logged = in_thread(app, _cancel(user_id, version, moment))
+        login, logged = in_thread(app, _come_back(leaving))
         login.join(timeout=30)
         assert "result" in logged, logged.get("error")
         pause.go_on.set()
@@ -142,5 +164,6 @@ def test_a_login_that_cancels_after_the_purge_listed_the_account_keeps_it_whole(
 
     assert purged["result"].purged_count == 0
     user = db.session.get(User, user_id)
-    assert user is not None and user.status == "active" and user.purge_after is None
+    assert user is not None and user.status == "active"
+    assert user.purge_after is None and user.closed_at is None
     assert _their_claims(user_id) == 1

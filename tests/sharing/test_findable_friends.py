@@ -3,13 +3,11 @@ their "Shared with me" list; and nothing at all that tells a sender an address h
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import timedelta
 from html import unescape
 
 import pytest
-from werkzeug.test import TestResponse
 
 from konexi.extensions import db
 from konexi.models import Share, User
@@ -21,7 +19,7 @@ from tests.support.app import csrf_token_from
 from tests.support.auth import log_in
 from tests.support.catalogue import count_queries
 from tests.support.factories import fresh, make_voucher
-from tests.support.sharing import post_share, share_messages, shares
+from tests.support.sharing import body_without_csrf, post_share, share_messages, shares
 
 FRIEND_EMAIL = "budi.friend@example.com"
 
@@ -34,12 +32,6 @@ def findable_friend(
     friend.display_name = "Budi S."
     db.session.commit()
     return friend
-
-
-def body_without_csrf(response: TestResponse) -> str:
-    html = unescape(response.get_data(as_text=True))
-    html = re.sub(r'(name="csrf_token"[^>]*value=")[^"]+', r"\1", html)
-    return re.sub(r'("X-CSRFToken": ")[^"]+', r"\1", html)
 
 
 def test_a_findable_friend_is_named_and_gets_the_voucher_in_their_list(app, create_user, mailbox):
@@ -60,6 +52,8 @@ def test_a_findable_friend_is_named_and_gets_the_voucher_in_their_list(app, crea
 def test_a_findable_friend_is_found_by_their_proven_phone(app, create_user, twilio):
     sender = create_user()
     friend = findable_friend(create_user, phone="+6281298765432")
+    friend.sms_notifications = True  # off (the default), the text would be withheld
+    db.session.commit()
     voucher = make_voucher()
 
     result = sharing.share_voucher(sender.id, voucher.id, "0812 9876 5432", "", None)

@@ -47,10 +47,18 @@ def migrate(database_url: str, smtp: SmtpServer, twilio: FakeTwilio) -> None:
         db.engine.dispose()
 
 
+def nearby_search() -> str:
+    """What /healthz says of the nearby search on the current app's test database: the test
+    PostgreSQL has PostGIS (migrated with the extension), SQLite runs the portable search."""
+    return "postgis" if db.engine.dialect.name == "postgresql" else "portable"
+
+
 def truncate_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
-        tables = [t for t in inspect(connection).get_table_names() if t != "alembic_version"]
+        # spatial_ref_sys belongs to the PostGIS extension: emptied, geography would break.
+        kept = {"alembic_version", "spatial_ref_sys"}
+        tables = [t for t in inspect(connection).get_table_names() if t not in kept]
         if tables:
             quoted = ", ".join(f'"{t}"' for t in tables)
             connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import timedelta
+from html import unescape
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -44,6 +45,13 @@ def post_share(
         data={"csrf_token": token, "contact": contact, "message": message},
         headers=HTMX if htmx else {},
     )
+
+
+def body_without_csrf(response: TestResponse) -> str:
+    """A page's HTML without its CSRF tokens (they differ on every page), to compare pages."""
+    html = unescape(response.get_data(as_text=True))
+    html = re.sub(r'(name="csrf_token"[^>]*value=")[^"]+', r"\1", html)
+    return re.sub(r'("X-CSRFToken": ")[^"]+', r"\1", html)
 
 
 def token_in(text: str) -> str:

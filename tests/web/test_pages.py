@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from konexi.dev.demo_data import load_demo_data
+from tests.support.app import nearby_search
 
 
 def test_feed_lists_demo_vouchers_with_load_more(app, client):
@@ -50,7 +51,12 @@ def test_privacy_notice_in_both_languages(client):
 def test_healthz_with_inline_jobs(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "inline"}
+    assert response.get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "inline",
+        "nearby": nearby_search(),
+    }
 
 
 def test_healthz_reports_redis(app_factory, redis_url):
@@ -65,7 +71,14 @@ def test_healthz_is_200_and_degraded_when_only_redis_is_down(app_factory):
     client = app_factory(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0").test_client()
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "degraded", "database": "ok", "redis": "down"}
+    with client.application.app_context():
+        nearby = nearby_search()
+    assert response.get_json() == {
+        "status": "degraded",
+        "database": "ok",
+        "redis": "down",
+        "nearby": nearby,
+    }
 
 
 def test_security_headers_on_every_page(client):

@@ -1,6 +1,7 @@
 """Closing, reopening and deleting an account, and the signed links of a data export.
 
-A closed account can be reopened by its owner (password) within ``PURGE_GRACE_DAYS``; an account
+A closed account can be reopened by its owner (password) within ``PURGE_GRACE_DAYS``, and is
+purged after that like a deleted one (nobody can bring it back any more); an account
 being deleted is purged after the same grace period by ``services.privacy.purge``, and until
 ``purge_after`` its owner can cancel the deletion by logging in. Both end every session at once
 (the session version is bumped), so no other phone stays logged in.
@@ -102,8 +103,8 @@ def close_account(user: User, password: str) -> None:
 
 
 def purge_date(requested_at: datetime | None = None) -> datetime:
-    """When an account whose deletion is asked for at ``requested_at`` (now) is purged: after
-    it, nothing can be recovered."""
+    """When an account whose deletion is asked for (or that is closed) at ``requested_at`` (now)
+    is purged: after it, nothing can be recovered."""
     return (requested_at or utcnow()) + _grace()
 
 

@@ -20,6 +20,11 @@ next radius. So the query count of a page is small and bounded: one in a city, o
 radius plus one or two far from everything (at most about ten), and "everything" only when the
 whole country holds fewer matching vouchers than the page needs.
 
+On PostgreSQL with PostGIS (konexi/services/catalogue/postgis.py) the branches come from a KNN
+walk of a GiST index instead of a box: one step, exact for every voucher nearer than the farthest
+branch kept, which only ever ranks more branches (the cap) until the page is exact; the vouchers'
+side of the statement, and so the filters, order and pages, is the same on both paths.
+
 The statements are built once (per database, for the plain feed) with bound parameters for the
 origin, the box and the cap: building a SQLAlchemy statement this size costs more than running
 it.
@@ -59,9 +64,10 @@ from konexi.models import Branch, Category, Company, Voucher, voucher_branches
 from konexi.models.base import UTCDateTime, utcnow
 from konexi.models.catalogue import latitude_band
 from konexi.models.preferences import UserLocation
-from konexi.services.catalogue import catalogue
+from konexi.services.catalogue import catalogue, postgis
 from konexi.services.catalogue.catalogue import FeedItem, VoucherFilter, VoucherPage
 from konexi.services.catalogue.geo import KM_PER_DEGREE, Point, bounding_box, coarse_point
+from konexi.services.catalogue.postgis import NearbyPath
 
 SEARCH_RADII_KM: tuple[float, ...] = (4, 16, 64, 256, 1024, 4096)
 # The first step ranks as many branches as the vouchers it needs (a branch usually holds
@@ -140,14 +146,10 @@ def _in_bands(sqlite: bool) -> ColumnElement[bool]:
     return Branch.lat_band == any_(bindparam("bands", type_=postgresql.ARRAY(Integer())))
 
 
-def _nearest_links(sqlite: bool) -> Subquery:
-    """The links of the ``cap`` nearest active branches in the box (its corners too), each with
-    how many branches were kept and the farthest of them (did the cap cut them short?).
-
-    A branch without a voucher still gives a row (without one), so that the step knows it.
-    """
+def _portable_nearest_branches(sqlite: bool) -> Subquery:
+    """The ``cap`` active branches in the box (its corners too) nearest the origin."""
     d2 = _d2().label("d2")
-    nearest = (
+    return (
         select(Branch.id.label("branch_id"), d2)
         .where(
             _in_bands(sqlite),
@@ -159,6 +161,14 @@ def _nearest_links(sqlite: bool) -> Subquery:
         .limit(bindparam("cap", type_=Integer()))
         .subquery("nearest_branches")
     )
+
+
+def _nearest_links(nearest: Subquery) -> Subquery:
+    """The links of the ``nearest`` branches, each with how many branches were kept and the
+    farthest of them (did the cap cut them short?).
+
+    A branch without a voucher still gives a row (without one), so that the step knows it.
+    """
     counted = select(
         nearest.c.branch_id,
         nearest.c.d2,
@@ -174,7 +184,7 @@ def _nearest_links(sqlite: bool) -> Subquery:
     )
 
 
-def _within_statement(conditions: Sequence[ColumnElement[bool]], sqlite: bool) -> Select:
+def _within_statement(conditions: Sequence[ColumnElement[bool]], nearest: Subquery) -> Select:
     """A step's page of vouchers (plus one) with their company and category, ranked.
 
     Every row also says how many branches the step kept and the farthest of them. The links are
@@ -182,7 +192,7 @@ def _within_statement(conditions: Sequence[ColumnElement[bool]], sqlite: bool) -
     looks each voucher up, and so that links to vouchers that do not match (and branches without
     any) still say it, as rows without a voucher after the matching ones, when too few match.
     """
-    links = _nearest_links(sqlite)
+    links = _nearest_links(nearest)
     # A chain of outer joins that every database runs in this order; the conditions sit on the
     # last one, so a voucher matches when its category row came along.
     joined = (
@@ -190,14 +200,14 @@ def _within_statement(conditions: Sequence[ColumnElement[bool]], sqlite: bool) -
         .outerjoin(Company, Company.id == Voucher.company_id)
         .outerjoin(Category, and_(Category.id == Voucher.category_id, *conditions))
     )
-    nearest = func.min(links.c.d2)
+    closest = func.min(links.c.d2)
     voucher_id = func.max(case((Category.id.is_not(None), Voucher.id)))
     ends_at = func.max(Voucher.ends_at)
-    order = (case((voucher_id.is_(None), 1), else_=0), nearest, ends_at, links.c.voucher_id)
+    order = (case((voucher_id.is_(None), 1), else_=0), closest, ends_at, links.c.voucher_id)
     ranked = (
         select(
             voucher_id.label("voucher_id"),
-            nearest.label("d2"),
+            closest.label("d2"),
             func.max(links.c.kept).label("kept"),
             func.max(links.c.farthest).label("farthest"),
             func.row_number().over(order_by=order).label("position"),
@@ -273,7 +283,7 @@ _BUILT: dict[tuple[str, str], _Statements] = {}
 
 
 def _statements(
-    sqlite: bool,
+    path: str,
     filters: VoucherFilter,
     extra: Sequence[ColumnElement[bool]],
     cache_as: str | None = None,
@@ -281,7 +291,8 @@ def _statements(
     """The statements for these filters; those of the plain feed, and of extra conditions
     named by ``cache_as``, are built once per database."""
     kept = filters.is_empty and (cache_as is not None or not extra)
-    key = ("sqlite" if sqlite else "other", cache_as or "plain")
+    sqlite = path == "sqlite"
+    key = (path, cache_as or "plain")
     if kept and key in _BUILT:
         return _BUILT[key]
     now = bindparam("now", type_=UTCDateTime())
@@ -292,13 +303,20 @@ def _statements(
         *catalogue.filter_conditions(filters),
         *extra,
     ]
-    statements = _Statements(_within_statement(conditions, sqlite), conditions)
+    nearest = (
+        postgis.nearest_branches()
+        if path == NearbyPath.POSTGIS
+        else _portable_nearest_branches(sqlite)
+    )
+    statements = _Statements(_within_statement(conditions, nearest), conditions)
     if kept:
         _BUILT[key] = statements
     return statements
 
 
-def _box_parameters(origin: Point, radius_km: float) -> dict[str, Any]:
+def _box_parameters(origin: Point, radius_km: float, path: str) -> dict[str, Any]:
+    if path == NearbyPath.POSTGIS:
+        return {"radius2": math.inf}
     box = bounding_box(origin, radius_km * _BOX_MARGIN)
     first, last = latitude_band(box.min_latitude), latitude_band(box.max_latitude)
     return {
@@ -309,6 +327,13 @@ def _box_parameters(origin: Point, radius_km: float) -> dict[str, Any]:
         "max_lon": box.max_longitude,
         "radius2": (radius_km / KM_PER_DEGREE) ** 2,
     }
+
+
+def _search_path() -> str:
+    """ "postgis", "sqlite" or "portable" (PostgreSQL without PostGIS): which statements run."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return "sqlite"
+    return postgis.nearby_path(db.session)
 
 
 def nearest_live_vouchers(
@@ -334,8 +359,8 @@ def nearest_live_vouchers(
     filters = filters or VoucherFilter()
     page = catalogue.clean_page(page)
     now = utcnow()
-    sqlite = db.session.get_bind().dialect.name == "sqlite"
-    statements = _statements(sqlite, filters, extra, cache_as)
+    path = _search_path()
+    statements = _statements(path, filters, extra, cache_as)
     offset = (page - 1) * per_page
     parameters: dict[str, Any] = {
         **(values or {}),
@@ -346,11 +371,12 @@ def nearest_live_vouchers(
         "needed": offset + per_page + 1,
         "cap": max(MIN_BRANCHES, math.ceil(BRANCHES_PER_VOUCHER * (offset + per_page + 1))),
     }
-    radii = sorted(radii_km)
+    # KNN needs no box: one step, with no radius to outgrow, that only ever ranks more branches.
+    radii = [math.inf] if path == NearbyPath.POSTGIS else sorted(radii_km)
     radius = radii[0] if radii else None
     rows: list = []
     while radius is not None:
-        step = {**parameters, **_box_parameters(origin, radius)}
+        step = {**parameters, **_box_parameters(origin, radius, path)}
         rows = list(db.session.execute(statements.within, step))
         kept, farthest = (rows[0].kept, rows[0].farthest) if rows else (0, None)  # no branch
         rows = [row for row in rows if row[0] is not None and row.position > offset]

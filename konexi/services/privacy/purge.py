@@ -1,6 +1,8 @@
 """The account purge: what survives a deleted account (aggregate counts) and what never does.
 
-Rules, per account whose status is "deleting" and whose ``purge_after`` has passed:
+Rules, per account whose status is "deleting" and whose ``purge_after`` has passed, and per
+closed account not reopened within the same grace period (``PURGE_GRACE_DAYS`` after
+``closed_at``: the owner could reopen it until then, and nobody else ever will):
 
 - deleted: the user row, verification codes, the stored location, favourite categories, the
   profile picture, team memberships, invitations sent to their email, every outbox message
@@ -25,9 +27,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
+from flask import current_app
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 
 from konexi.extensions import db, rows_changed
 from konexi.models import (
@@ -62,8 +65,18 @@ class PurgeReport:
     held_ids: list[int] = field(default_factory=list)
 
 
+def _due_rule(now: datetime) -> ColumnElement[bool]:
+    # The mirror image of what a login may still undo (``account_lifecycle``): a deletion before
+    # ``purge_after``, a closure while ``closed_at`` is within the grace period.
+    grace = timedelta(days=int(current_app.config["PURGE_GRACE_DAYS"]))
+    return or_(
+        and_(User.status == UserStatus.DELETING, User.purge_after <= now),
+        and_(User.status == UserStatus.CLOSED, User.closed_at < now - grace),
+    )
+
+
 def _due(now: datetime) -> Select[int]:
-    return select(User.id).where(User.status == UserStatus.DELETING, User.purge_after <= now)
+    return select(User.id).where(_due_rule(now))
 
 
 def _not_held() -> ColumnElement[bool]:
@@ -74,15 +87,16 @@ def _lock_still_due(ids: list[int], now: datetime) -> list[int]:
     """Of the listed accounts, those still due, with their rows locked until the batch commits.
 
     A write, not a SELECT, so that SQLite takes its write lock here too. A login that cancelled
-    a deletion after the ids were listed changed the status and is skipped; one that comes now
+    a deletion (or reopened a closed account) after the ids were listed changed the status and
+    is skipped; one that comes now
     waits for the purge and then finds the account gone (``account_lifecycle.come_back``).
     """
     return list(
         db.session.scalars(
             update(User)
-            .where(User.id.in_(ids), User.status == UserStatus.DELETING, User.purge_after <= now)
+            .where(User.id.in_(ids), _due_rule(now))
             .where(_not_held())
-            .values(status=UserStatus.DELETING)
+            .values(status=User.status)
             .returning(User.id)
             .execution_options(synchronize_session=False)
         )
@@ -185,7 +199,8 @@ def _close_companies_left_without_an_owner(ids: list[int]) -> None:
 
 
 def purge_due_accounts(now: datetime | None = None, batch_size: int = BATCH_SIZE) -> PurgeReport:
-    """Purge every account whose deletion grace period has ended, except under a fraud hold."""
+    """Purge every account whose deletion or closure grace period has ended, except under a
+    fraud hold."""
     now = now or utcnow()
     report = PurgeReport()
     report.held_ids = list(db.session.scalars(_due(now).where(~_not_held()).order_by(User.id)))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, queue_email
 from konexi.messaging.texts import render_text
-from konexi.models import Invitation, Membership, Role, User
+from konexi.models import Invitation, Membership, Role, User, UserStatus
 from konexi.models.base import utcnow
 from konexi.services.accounts.contacts import InvalidContact, normalise_email
 from konexi.services.providers.memberships import membership_in
@@ -91,9 +91,22 @@ def _queue_invitation_email(invitation: Invitation, inviter: User, locale: str) 
     )
 
 
+def _invitee_locale(address: str) -> str | None:
+    """The stored language of the account that proved this email, if there is one: the
+    invitation is read by the invitee, not by the inviter."""
+    return db.session.scalar(
+        select(User.locale).where(
+            User.email_key == address.lower(),
+            User.email_verified_at.is_not(None),
+            User.status == UserStatus.ACTIVE,
+        )
+    )
+
+
 def invite(actor: Membership, email: str, role: str, locale: str | None = None) -> Invitation:
-    """Email a signed 7-day invitation to join the actor's company, replacing older ones; in
-    ``locale`` (the inviter's language on the page), else the inviter's stored language."""
+    """Email a signed 7-day invitation to join the actor's company, replacing older ones; in the
+    invitee's stored language when the address belongs to an account, else in ``locale`` (the
+    inviter's language on the page), else the inviter's stored language."""
     errors: dict[str, object] = {}
     address = ""
     try:
@@ -131,7 +144,8 @@ def invite(actor: Membership, email: str, role: str, locale: str | None = None) 
     )
     db.session.add(invitation)
     db.session.flush()
-    _queue_invitation_email(invitation, actor.user, locale or actor.user.locale or "en")
+    language = _invitee_locale(address) or locale or actor.user.locale or "en"
+    _queue_invitation_email(invitation, actor.user, language)
     commit_and_dispatch()
     return invitation
 

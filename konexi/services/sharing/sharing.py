@@ -231,22 +231,35 @@ def _check_sms_allowed(phone: str, ip: str | None) -> None:
         raise ShareError(reason, message, field) from None
 
 
-def _findable_recipient(channel: str, to: str) -> User | None:
-    """The active, verified account that proved this contact and lets people find it by its
-    email or phone; None otherwise. The same single query runs whatever the answer, so neither
-    the page nor the database work tells a sender that an address has an account."""
+@dataclass(frozen=True)
+class _Recipient:
+    """The account behind a friend's proven contact, as far as a share may use it."""
+
+    user: User
+    findable: bool  # lets people find it: the sender sees the public name
+    quiet: bool  # SMS notifications off: a share by SMS is not texted, only listed
+
+
+def _recipient_account(channel: str, to: str) -> _Recipient | None:
+    """The active account that proved this contact, when it lets people find it by its email or
+    phone (and is fully verified) or, for a text, has SMS notifications off; None otherwise.
+    The same single query runs whatever the answer, so neither the page nor the database work
+    tells a sender that an address has an account."""
+    fully_verified = and_(User.phone_verified_at.is_not(None), User.email_verified_at.is_not(None))
+    findable = and_(User.findable_by_email.is_(True), fully_verified)
     if channel == "email":
         match = and_(User.email_key == to.lower(), User.email_verified_at.is_not(None))
+        wanted = findable
     else:
         match = and_(User.phone == to, User.phone_verified_at.is_not(None))
-    return db.session.scalar(
-        select(User).where(
-            match,
-            User.status == UserStatus.ACTIVE,
-            User.findable_by_email.is_(True),
-            User.phone_verified_at.is_not(None),
-            User.email_verified_at.is_not(None),
-        )
+        wanted = or_(findable, User.sms_notifications.is_(False))
+    user = db.session.scalar(select(User).where(match, User.status == UserStatus.ACTIVE, wanted))
+    if user is None:
+        return None
+    return _Recipient(
+        user=user,
+        findable=bool(user.findable_by_email and user.phone_verified_at and user.email_verified_at),
+        quiet=channel == "sms" and not user.sms_notifications,
     )
 
 
@@ -279,8 +292,8 @@ def share_voucher(
         _check_limits(sender.id, voucher.id, recipient, client)
         if channel == "sms":
             _check_sms_allowed(to, ip)
-        friend = _findable_recipient(channel, to)
-        if friend is not None and friend.id == sender.id:
+        friend = _recipient_account(channel, to)
+        if friend is not None and friend.user.id == sender.id:
             friend = None  # one's own address: nothing to find
         token = secrets.token_urlsafe(16)
         url = external_url("sharing.landing", token=token)
@@ -293,11 +306,19 @@ def share_voucher(
             company=voucher.company.name,
             message=note,
             url=url,
+            # Only a friend the sender was shown by name is told they have an account: the
+            # email then reveals nothing the sender does not already know.
+            has_account=friend is not None and friend.findable,
         )
         # The message is addressed to a contact, not to an account (even a findable friend's):
         # the row carries no user_id; it names the sender, so it goes when they are purged.
         if channel == "sms":
             outbox = queue_sms(to=to, body=text.body.strip(), kind="share", named_user_id=sender.id)
+            if friend is not None and friend.quiet:
+                # Not an essential text: it lands in their list instead. The row is still
+                # written (same statements for the sender), without the number, never sent.
+                outbox.status = OutboxStatus.WITHHELD
+                outbox.to_address = REDACTED
         else:
             outbox = queue_email(
                 to=to,
@@ -316,11 +337,11 @@ def share_voucher(
             ip_hash=client,
             outbox_message_id=outbox.id,
             # Always set, even to None, so the INSERT is the same statement either way.
-            recipient_user_id=friend.id if friend is not None else None,
+            recipient_user_id=friend.user.id if friend is not None else None,
         )
         db.session.add(share)
         db.session.flush()  # assigns share.id
-        name = (friend.public_name or None) if friend is not None else None
+        name = (friend.user.public_name or None) if friend is not None and friend.findable else None
         result = ShareResult(share.id, token, channel, mask_contact(to), url, name)
     except Exception:
         db.session.rollback()
