@@ -10,19 +10,12 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import Voucher
+from tests.support.browser import log_in
 from tests.support.screens import check_phone_screen
 
 EMAIL = "demo@konexi.test"
 PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
-LEFT = re.compile(r"^(?:(\d+) of (\d+) left|Sisa (\d+) dari (\d+))$")
-
-
-def _log_in(page, live_server) -> None:
-    page.goto(live_server.url + "/login")
-    page.fill("input[name=identifier]", EMAIL)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(live_server.url + "/")
+LEFT = re.compile(r"^(?:(\d+) of (\d+) left|(\d+) dari (\d+))$")
 
 
 def _voucher(live_server, title: str) -> int:
@@ -40,7 +33,7 @@ def _left(page) -> tuple[int, int]:
 
 def test_the_count_and_the_claim_box_update_in_place_with_javascript(live_server, new_page) -> None:
     page = new_page(javascript=True)
-    _log_in(page, live_server)
+    log_in(page, live_server)
     voucher_id = _voucher(live_server, "Free croissant with any latte")
     page.goto(f"{live_server.url}/vouchers/{voucher_id}")
     before, total = _left(page)
@@ -63,7 +56,7 @@ def test_without_javascript_the_voucher_page_shows_the_claim_in_indonesian(
     live_server, new_page
 ) -> None:
     page = new_page(javascript=False, locale="id-ID")
-    _log_in(page, live_server)
+    log_in(page, live_server)
     voucher_id = _voucher(live_server, "Free croissant with any latte")
     page.goto(f"{live_server.url}/vouchers/{voucher_id}")
     before, total = _left(page)
