@@ -73,6 +73,7 @@ system-deps:
 
 test: system-deps install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	@# vulnerabilities fail; an unreachable vulnerability service is reported loudly (docs/security.md)
@@ -87,10 +88,11 @@ FAST_MARKERS := not browser and not faults and not slow
 test-fast: install-dev
 	KONEXI_TEST_DATABASES=sqlite $(BIN)/pytest -n $${PYTEST_WORKERS:-auto} -q -m "$(FAST_MARKERS)"
 
-# ruff, the layers (pyproject.toml's import-linter contracts, konexi/services/ruff.toml) and
+# ruff (lint and format), the layers (pyproject.toml's import-linter contracts, konexi/services/ruff.toml) and
 # the type checker (mypy, configured in pyproject.toml).
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 

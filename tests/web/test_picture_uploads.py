@@ -44,7 +44,6 @@ def test_an_unverified_account_cannot_add_a_profile_picture(client, create_user)
     assert 'action="/account/profile/picture"' not in page  # no form: the way to verify instead
     assert 'href="/verify"' in page
 
-
     response = _upload_picture(client, photo_bytes((800, 600)))
 
     html = response.get_data(as_text=True)
