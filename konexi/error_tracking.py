@@ -119,6 +119,8 @@ def init_app(app: Flask) -> None:
     dsn = app.config.get("SENTRY_DSN")
     if not dsn:
         return
+    # Imported only when a DSN is set: without one the SDK (and its integrations' imports of
+    # Flask and RQ internals) stays out of every process.
     import sentry_sdk
     from sentry_sdk.integrations.flask import FlaskIntegration
     from sentry_sdk.integrations.rq import RqIntegration

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import Flask, Response, current_app, url_for
+from flask import Flask, Response, current_app, request, url_for
 
 
 def _fingerprint(path: Path) -> str:
@@ -28,8 +28,6 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _cache_static(response: Response) -> Response:
-        from flask import request
-
         if request.endpoint == "static" and request.args.get("v"):
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response
