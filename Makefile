@@ -73,7 +73,9 @@ system-deps:
 
 test: system-deps install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	@# vulnerabilities fail; an unreachable vulnerability service is reported loudly (docs/security.md)
 	KONEXI_AUDIT_UNREACHABLE=$${KONEXI_AUDIT_UNREACHABLE:-warn} \
 	  $(BIN)/python tools/audit_dependencies.py requirements.lock requirements-dev.lock
@@ -86,10 +88,13 @@ FAST_MARKERS := not browser and not faults and not slow
 test-fast: install-dev
 	KONEXI_TEST_DATABASES=sqlite $(BIN)/pytest -n $${PYTEST_WORKERS:-auto} -q -m "$(FAST_MARKERS)"
 
-# ruff, and the layers (pyproject.toml's import-linter contracts, konexi/services/ruff.toml).
+# ruff (lint and format), the layers (pyproject.toml's import-linter contracts, konexi/services/ruff.toml) and
+# the type checker (mypy, configured in pyproject.toml).
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance .pytest_cache

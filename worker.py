@@ -22,6 +22,9 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq.cron import CronScheduler
 from rq.exceptions import StopRequested
+from rq.executions import Execution
+from rq.job import Job
+from rq.queue import Queue
 from rq.worker import HerokuWorker
 
 from konexi import create_app
@@ -42,7 +45,7 @@ class KonexiWorker(HerokuWorker):
 
     imminent_shutdown_delay = 20  # sends time out after 15s; the platform waits 30s
 
-    def perform_job(self, job, queue, execution):  # type: ignore[no-untyped-def]
+    def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
         # Runs in the forked work horse: sockets inherited from the parent must not be reused.
         db.engine.dispose(close=False)
         try:

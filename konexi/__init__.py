@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from types import TracebackType
 
 from flask import Flask, request
 
@@ -13,7 +14,9 @@ class KonexiFlask(Flask):
     """Flask, whose "Exception on …" log line names the route pattern, not the concrete path:
     paths carry tokens (/verify/email/<token>, /s/<token>) that logs must not keep."""
 
-    def log_exception(self, exc_info) -> None:  # type: ignore[no-untyped-def]
+    def log_exception(
+        self, exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None]
+    ) -> None:
         route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
         self.logger.error("Exception on %s [%s]", route, request.method, exc_info=exc_info)
 

@@ -661,9 +661,9 @@ def _derived(env: str, config: Mapping[str, object]) -> dict[str, object]:
 # statement after DATABASE_STATEMENT_TIMEOUT seconds, and the client itself gives up one second
 # later (a stopped server cancels nothing; konexi/database_timeouts.py). A request that meets a
 # hung server answers 503 within that + the 5 s connect timeout of the pool's new connection.
-def postgres_engine_options(config: Mapping[str, object]) -> dict[str, object]:
+def postgres_engine_options(config: Mapping[str, Any]) -> dict[str, object]:
     """SQLAlchemy engine options that keep a hung PostgreSQL from holding a request."""
-    statement = float(config["DATABASE_STATEMENT_TIMEOUT"])  # type: ignore[arg-type]
+    statement = float(config["DATABASE_STATEMENT_TIMEOUT"])
     connect_args: dict[str, object] = {
         # libpq waits forever to connect by default.
         "connect_timeout": DATABASE_CONNECT_TIMEOUT,
@@ -679,9 +679,9 @@ def postgres_engine_options(config: Mapping[str, object]) -> dict[str, object]:
     }
 
 
-def redis_timeouts(config: Mapping[str, object]) -> dict[str, float]:
+def redis_timeouts(config: Mapping[str, Any]) -> dict[str, float]:
     """The socket timeouts every Redis client of the app is built with."""
     return {
-        "socket_timeout": float(config["REDIS_SOCKET_TIMEOUT"]),  # type: ignore[arg-type]
-        "socket_connect_timeout": float(config["REDIS_SOCKET_CONNECT_TIMEOUT"]),  # type: ignore[arg-type]
+        "socket_timeout": float(config["REDIS_SOCKET_TIMEOUT"]),
+        "socket_connect_timeout": float(config["REDIS_SOCKET_CONNECT_TIMEOUT"]),
     }

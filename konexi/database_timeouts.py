@@ -15,12 +15,13 @@ from typing import Any
 import psycopg
 from psycopg import errors
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 WAIT_TIMEOUT_ARG = "konexi_wait_timeout"
 
 
-class DeadlineConnection(psycopg.Connection):  # type: ignore[type-arg]
+class DeadlineConnection(psycopg.Connection[Any]):
     """A psycopg connection whose every wait for the server ends after ``wait_timeout``."""
 
     wait_timeout: float | None = None
@@ -36,7 +37,9 @@ class DeadlineConnection(psycopg.Connection):  # type: ignore[type-arg]
 
 
 @event.listens_for(Engine, "do_connect")
-def _connect_with_a_deadline(_dialect, _record, cargs, cparams):  # type: ignore[no-untyped-def]
+def _connect_with_a_deadline(
+    _dialect: Dialect, _record: ConnectionPoolEntry, cargs: tuple[Any, ...], cparams: dict[str, Any]
+) -> DeadlineConnection | None:
     """Engines configured with ``konexi_wait_timeout`` get DeadlineConnections."""
     wait_timeout = cparams.pop(WAIT_TIMEOUT_ARG, None)
     if wait_timeout is None:

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, has_request_context, request
+
+if TYPE_CHECKING:
+    from sentry_sdk.types import Event, Hint
 
 FILTERED = "[Filtered]"
 # Headers that say nothing about who someone is; every other one is dropped.
@@ -115,6 +119,8 @@ def init_app(app: Flask) -> None:
     dsn = app.config.get("SENTRY_DSN")
     if not dsn:
         return
+    # Imported only when a DSN is set: without one the SDK (and its integrations' imports of
+    # Flask and RQ internals) stays out of every process.
     import sentry_sdk
     from sentry_sdk.integrations.flask import FlaskIntegration
     from sentry_sdk.integrations.rq import RqIntegration
@@ -126,9 +132,13 @@ def init_app(app: Flask) -> None:
         send_default_pii=False,
         include_local_variables=False,
         max_request_body_size="never",
-        before_send=scrub_event,
-        before_send_transaction=scrub_event,
+        before_send=_scrub_sentry_event,
+        before_send_transaction=_scrub_sentry_event,
     )
+
+
+# sentry-sdk types an event as a TypedDict; scrub_event edits it as the plain dict it is.
+_scrub_sentry_event = cast("Callable[[Event, Hint], Event | None]", scrub_event)
 
 
 __all__ = ["FILTERED", "init_app", "scrub_event", "scrub_text"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from flask import Flask, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -11,8 +13,10 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry
 
 import konexi.database_timeouts  # noqa: F401 - PostgreSQL connections that stop waiting
 
@@ -38,9 +42,24 @@ def client_ip() -> str:
 
 db = SQLAlchemy(model_class=Base)
 
+if TYPE_CHECKING:
+    # db.Model is a class Flask-SQLAlchemy builds at run time from Base, which a type checker
+    # cannot use as a base class: the models are checked as what they are, Base subclasses.
+    Model = Base
+else:
+    Model = db.Model
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE, DELETE or INSERT touched. Session.execute is typed as returning
+    a plain Result, which has no rowcount; for those statements it is a CursorResult."""
+    return cast(CursorResult[Any], result).rowcount
+
 
 @event.listens_for(Engine, "connect")
-def _sqlite_enforces_foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_enforces_foreign_keys(
+    dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry
+) -> None:
     """SQLite ignores foreign keys (so ON DELETE CASCADE/SET NULL) unless asked per connection."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
@@ -74,7 +93,7 @@ class KonexiLimiter(Limiter):
 
 # Fail fast when Redis is gone rather than holding the request for the default timeouts; the
 # app's REDIS_SOCKET_TIMEOUT settings (RATELIMIT_STORAGE_OPTIONS) replace these in init_app.
-RATELIMIT_REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+RATELIMIT_REDIS_OPTIONS: dict[str, str | int] = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
 limiter = KonexiLimiter(
     key_func=client_ip,

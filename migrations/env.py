@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
+from alembic.operations.ops import MigrationScript
+from alembic.runtime.migration import MigrationContext
 from flask import current_app
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
@@ -19,7 +23,7 @@ db = current_app.extensions["migrate"].db
 target_metadata = db.metadata
 
 
-def render_item(type_: str, obj: object, autogen_context):  # type: ignore[no-untyped-def]
+def render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write our UTC column type as a plain timezone-aware DateTime in migration files."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
@@ -47,8 +51,11 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    def skip_empty(context_, revision, directives):  # type: ignore[no-untyped-def]
-        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+    def skip_empty(
+        context_: MigrationContext, revision: object, directives: list[MigrationScript]
+    ) -> None:
+        upgrade = directives[0].upgrade_ops
+        if getattr(config.cmd_opts, "autogenerate", False) and upgrade and upgrade.is_empty():
             directives[:] = []
             log.info("no schema changes detected")
 

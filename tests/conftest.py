@@ -187,7 +187,7 @@ class FreshContextClient(FlaskClient):
     ``db.session.expire_all()``.
     """
 
-    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def open(self, *args, **kwargs):
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -288,7 +288,7 @@ def create_user(app: Flask) -> Callable[..., User]:
 _SESSION_STARTED = __import__("time").time()
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+def pytest_terminal_summary(terminalreporter) -> None:
     artifact = Path(__file__).resolve().parent.parent / "test-artifacts" / "fuzz-cases.json"
     if artifact.exists() and artifact.stat().st_mtime >= _SESSION_STARTED:
         import json

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_fresh, login_required, login_user
 
@@ -20,8 +21,10 @@ from konexi.auth.routes import too_many_codes_message
 from konexi.auth.verify import code_problem
 from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
+from konexi.models import User
 from konexi.services.accounts import contact_changes
 from konexi.services.accounts.accounts import AccountError
+from konexi.services.accounts.contact_ownership import ContactKind
 from konexi.services.accounts.contacts import display_phone
 from konexi.services.accounts.verification import TooManyCodes
 from konexi.web.htmx import redirect_after_post, render_page_or_fragment
@@ -39,11 +42,11 @@ def shown(kind: str, value: str | None) -> str | None:
     return display_phone(value) if kind == "phone" else value
 
 
-def _user():  # type: ignore[no-untyped-def]
+def _user() -> User:
     return current_user._get_current_object()
 
 
-def _answer(kind: str, status: int = 200, **overrides: Any):  # type: ignore[no-untyped-def]
+def _answer(kind: ContactKind, status: int = 200, **overrides: Any) -> ResponseReturnValue:
     user = _user()
     context: dict[str, Any] = {
         "kind": kind,
@@ -63,19 +66,19 @@ def _answer(kind: str, status: int = 200, **overrides: Any):  # type: ignore[no-
 
 @bp.get("/<any(email, phone):kind>")
 @login_required
-def contact(kind: str):  # type: ignore[no-untyped-def]
+def contact(kind: ContactKind) -> ResponseReturnValue:
     return _answer(kind)
 
 
 @bp.post("/<any(email, phone):kind>")
 @login_required
 @limiter.limit(CONTACT_CHANGE_PER_USER, key_func=user_key)
-def request_contact_change(kind: str):  # type: ignore[no-untyped-def]
+def request_contact_change(kind: ContactKind) -> ResponseReturnValue:
     form = ChangeContactForm().for_kind(kind)
     try:
         contact_changes.request_change(
             _user(),
-            kind,  # type: ignore[arg-type]
+            kind,
             form.address.data or "",
             form.password.data or "",
             fresh_login=login_fresh(),
@@ -99,13 +102,13 @@ def request_contact_change(kind: str):  # type: ignore[no-untyped-def]
 @bp.post("/<any(email, phone):kind>/confirm")
 @login_required
 @limiter.limit(VERIFY_PER_USER, key_func=user_key)
-def confirm_contact_change(kind: str):  # type: ignore[no-untyped-def]
+def confirm_contact_change(kind: ContactKind) -> ResponseReturnValue:
     code_form = CodeForm(prefix="new")
     if not code_form.validate():
         return _answer(kind, 422, code_form=code_form)
     user = _user()
     try:
-        check = contact_changes.confirm_change(user, kind, code_form.code.data or "")  # type: ignore[arg-type]
+        check = contact_changes.confirm_change(user, kind, code_form.code.data or "")
     except AccountError as error:
         form = ChangeContactForm(formdata=None).for_kind(kind)
         form.show_errors(error)
@@ -128,9 +131,9 @@ def confirm_contact_change(kind: str):  # type: ignore[no-untyped-def]
 @bp.post("/<any(email, phone):kind>/resend")
 @login_required
 @limiter.limit(CONTACT_CHANGE_PER_USER, key_func=user_key)
-def resend_contact_code(kind: str):  # type: ignore[no-untyped-def]
+def resend_contact_code(kind: ContactKind) -> ResponseReturnValue:
     try:
-        contact_changes.send_code(_user(), kind, client_ip())  # type: ignore[arg-type]
+        contact_changes.send_code(_user(), kind, client_ip())
     except (AccountError, TooManyCodes) as error:
         message = too_many_codes_message(error) if isinstance(error, TooManyCodes) else None
         return _answer(
@@ -141,7 +144,7 @@ def resend_contact_code(kind: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/<any(email, phone):kind>/cancel")
 @login_required
-def cancel_contact_change(kind: str):  # type: ignore[no-untyped-def]
-    contact_changes.cancel_change(_user(), kind)  # type: ignore[arg-type]
+def cancel_contact_change(kind: ContactKind) -> ResponseReturnValue:
+    contact_changes.cancel_change(_user(), kind)
     flash(_("The change is cancelled."))
     return redirect_after_post(url_for("account.contact", kind=kind))

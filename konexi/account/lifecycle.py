@@ -62,7 +62,7 @@ def _export_page(form: ExportForm, error: object = None, status: int = 200) -> R
 
 @bp.post("/export")
 @login_required
-def create_export():  # type: ignore[no-untyped-def]
+def create_export() -> ResponseReturnValue:
     # CSRFProtect has checked the token; the form has no other field.
     if export_jobs.export_fits_inline(current_user.id):
         token = account_lifecycle.make_export_token(current_user)
@@ -105,7 +105,7 @@ def download_export_file(token: str) -> Response:
 @bp.route("/close", methods=["GET", "POST"])
 @login_required
 @limiter.limit(limits.PASSWORD_CHANGE_PER_USER, key_func=limits.user_key, methods=["POST"])
-def close():  # type: ignore[no-untyped-def]
+def close() -> ResponseReturnValue:
     form = ConfirmWithPasswordForm()
     if form.validate_on_submit():
         try:
@@ -134,7 +134,7 @@ def _lifecycle_page(
     return render_template(template, form=form, sole_owner_of=sole_owner_of, **context), status
 
 
-def _refused_for_owners(template: str, form: ConfirmWithPasswordForm):  # type: ignore[no-untyped-def]
+def _refused_for_owners(template: str, form: ConfirmWithPasswordForm) -> ResponseReturnValue:
     return _lifecycle_page(template, form, status=409, purge_date=account_lifecycle.purge_date())
 
 
@@ -151,7 +151,7 @@ def closed() -> ResponseReturnValue:
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
 @limiter.limit(limits.PASSWORD_CHANGE_PER_USER, key_func=limits.user_key, methods=["POST"])
-def delete():  # type: ignore[no-untyped-def]
+def delete() -> ResponseReturnValue:
     form = ConfirmWithPasswordForm()
     if form.validate_on_submit():
         try:
@@ -178,7 +178,7 @@ def deleted() -> ResponseReturnValue:
 
 @bp.route("/reopen", methods=["GET", "POST"])
 @limits.login_attempt_limits
-def reopen():  # type: ignore[no-untyped-def]
+def reopen() -> ResponseReturnValue:
     form = ReopenForm()
     if form.validate_on_submit():
         try:

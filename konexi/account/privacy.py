@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -23,13 +24,13 @@ def _form() -> PrivacyForm:
 
 @bp.get("/privacy")
 @login_required
-def privacy():  # type: ignore[no-untyped-def]
+def privacy() -> ResponseReturnValue:
     return render_template("account/privacy.html", form=_form(), settings=PRIVACY_SETTINGS)
 
 
 @bp.post("/privacy")
 @login_required
-def save_privacy():  # type: ignore[no-untyped-def]
+def save_privacy() -> ResponseReturnValue:
     set_privacy_settings(current_user.id, {name: name in request.form for name in PRIVACY_SETTINGS})
     flash(_("Your privacy settings are saved."), "success")
     return redirect(url_for("account.privacy"), code=303)
@@ -37,7 +38,7 @@ def save_privacy():  # type: ignore[no-untyped-def]
 
 @bp.post("/privacy/<name>")
 @login_required
-def toggle_privacy(name: str):  # type: ignore[no-untyped-def]
+def toggle_privacy(name: str) -> ResponseReturnValue:
     if name not in PRIVACY_SETTINGS:
         abort(404)
     set_privacy_setting(current_user.id, name, name in request.form)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -24,7 +25,7 @@ _LIFECYCLE_ENDPOINTS = frozenset({"account.export", "account.close", "account.de
 @bp.get("")
 @bp.get("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return render_template(
         "account/index.html",
         summary=profile.claim_summary(current_user.id),
@@ -36,7 +37,9 @@ def index():  # type: ignore[no-untyped-def]
     )
 
 
-def _render_profile(form: ProfileForm, picture_form: PictureForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_profile(
+    form: ProfileForm, picture_form: PictureForm, status: int = 200
+) -> ResponseReturnValue:
     picture = profile.profile_picture(current_user.id)
     return (
         render_template(
@@ -60,7 +63,7 @@ def _with_choices(form: ProfileForm) -> ProfileForm:
 
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
-def edit_profile():  # type: ignore[no-untyped-def]
+def edit_profile() -> ResponseReturnValue:
     if request.method == "GET":
         form = _with_choices(
             ProfileForm(
@@ -99,7 +102,7 @@ def _picture_message(problem: ImageProblem) -> str:
 @bp.post("/profile/picture")
 @login_required
 @picture_upload_limit
-def upload_picture():  # type: ignore[no-untyped-def]
+def upload_picture() -> ResponseReturnValue:
     picture_form = PictureForm()
     upload = picture_form.picture.data
     data = upload.read() if upload is not None and hasattr(upload, "read") else b""
@@ -127,13 +130,13 @@ def upload_picture():  # type: ignore[no-untyped-def]
 
 @bp.post("/profile/picture/remove")
 @login_required
-def remove_picture():  # type: ignore[no-untyped-def]
+def remove_picture() -> ResponseReturnValue:
     profile.remove_profile_picture(current_user.id)
     flash(_("Your picture is removed."), "success")
     return redirect_after_post(url_for("account.edit_profile"))
 
 
 @bp.get("/picture/<int:user_id>-<string(length=8):digest>.<any(webp, jpg):ext>")
-def picture(user_id: int, digest: str, ext: str) -> Response:
+def picture(user_id: int, digest: str, ext: str) -> ResponseReturnValue:
     # Public like the rest of a public profile: the hash in the URL changes with every picture.
     return picture_response(profile.picture_for_serving(user_id, digest), ext)

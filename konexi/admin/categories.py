@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from konexi.admin import bp
@@ -30,7 +31,7 @@ def _category_or_404(category_id: int) -> Category:
     return category
 
 
-def _form_page(form: CategoryForm, category: Category | None):  # type: ignore[no-untyped-def]
+def _form_page(form: CategoryForm, category: Category | None) -> ResponseReturnValue:
     response = render_page_or_fragment(_FORM_PAGE, _FORM_FRAGMENT, form=form, category=category)
     if request.method == "POST":
         response.status_code = 422
@@ -39,7 +40,7 @@ def _form_page(form: CategoryForm, category: Category | None):  # type: ignore[n
 
 @bp.get("/categories")
 @platform_admin_required
-def categories():  # type: ignore[no-untyped-def]
+def categories() -> ResponseReturnValue:
     return render_page_or_fragment(
         "admin/categories.html", "admin/_category_list.html", rows=admin_categories()
     )
@@ -47,7 +48,7 @@ def categories():  # type: ignore[no-untyped-def]
 
 @bp.route("/categories/new", methods=["GET", "POST"])
 @platform_admin_required
-def category_new():  # type: ignore[no-untyped-def]
+def category_new() -> ResponseReturnValue:
     form = CategoryForm()
     if form.validate_on_submit():
         try:
@@ -62,7 +63,7 @@ def category_new():  # type: ignore[no-untyped-def]
 
 @bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
 @platform_admin_required
-def category_edit(category_id: int):  # type: ignore[no-untyped-def]
+def category_edit(category_id: int) -> ResponseReturnValue:
     category = _category_or_404(category_id)
     form = CategoryForm(obj=category)
     if form.validate_on_submit():
@@ -79,7 +80,7 @@ def category_edit(category_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/categories/<int:category_id>/deactivate")
 @platform_admin_required
-def category_deactivate(category_id: int):  # type: ignore[no-untyped-def]
+def category_deactivate(category_id: int) -> ResponseReturnValue:
     category = set_category_active(_category_or_404(category_id), False)
     flash(
         _(
@@ -92,7 +93,7 @@ def category_deactivate(category_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/categories/<int:category_id>/reactivate")
 @platform_admin_required
-def category_reactivate(category_id: int):  # type: ignore[no-untyped-def]
+def category_reactivate(category_id: int) -> ResponseReturnValue:
     category = set_category_active(_category_or_404(category_id), True)
     flash(_("Category “%(name)s” is active again.", name=category.name_en))
     return redirect_after_post(url_for("admin.categories"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import render_template
+from flask.typing import ResponseReturnValue
 
 from konexi.admin import bp
 from konexi.admin.access import platform_admin_required
@@ -12,5 +13,5 @@ from konexi.tasks.queue import redis_connection
 
 @bp.get("/queues")
 @platform_admin_required
-def queues():  # type: ignore[no-untyped-def]
+def queues() -> ResponseReturnValue:
     return render_template("admin/queues.html", overview=queues_overview(redis_connection()))

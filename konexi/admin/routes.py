@@ -4,6 +4,7 @@ restored or removed for good."""
 from __future__ import annotations
 
 from flask import abort, flash, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from konexi.admin import bp
@@ -15,20 +16,20 @@ from konexi.web.htmx import redirect_after_post
 
 @bp.get("/")
 @platform_admin_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return render_template("admin/index.html")
 
 
 @bp.get("/reviews")
 @platform_admin_required
-def reviews():  # type: ignore[no-untyped-def]
+def reviews() -> ResponseReturnValue:
     queue = review_moderation.moderation_queue()
     return render_template("admin/reviews.html", queue=queue, reason_label=reason_label)
 
 
 @bp.post("/reviews/<int:review_id>/restore")
 @platform_admin_required
-def restore(review_id: int):  # type: ignore[no-untyped-def]
+def restore(review_id: int) -> ResponseReturnValue:
     if not review_moderation.restore_review(review_id):
         abort(404)
     flash(_("Review restored: it is visible again and its reports are cleared."))
@@ -37,7 +38,7 @@ def restore(review_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/reviews/<int:review_id>/remove")
 @platform_admin_required
-def remove(review_id: int):  # type: ignore[no-untyped-def]
+def remove(review_id: int) -> ResponseReturnValue:
     if not review_moderation.remove_review(review_id):
         abort(404)
     flash(_("Review removed for good."))

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, request, url_for
+from flask import flash, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from konexi.auth.navigation import remember_destination
+from konexi.extensions import login_manager
 from konexi.web.htmx import redirect_after_post, wants_fragment
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
 
 
-def verified_required(view: F) -> F:
+def verified_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
     """Send anonymous users to log in and unverified users to /verify, with a translated note.
 
     After verifying, a user who came from a page (GET) returns to it; after a POST (a claim),
@@ -25,13 +27,15 @@ def verified_required(view: F) -> F:
     """
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         if not current_user.is_authenticated:
             if wants_fragment():  # htmx: change the whole page, not a fragment of it
                 return redirect_after_post(url_for("auth.login"))
-            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            return login_manager.unauthorized()
         if not current_user.is_verified:
-            came_from = request.full_path if request.method == "GET" else request.referrer
+            came_from: str | None = (
+                request.full_path if request.method == "GET" else request.referrer
+            )
             if came_from and "://" in came_from:
                 came_from = _same_site_path(came_from)
             remember_destination(came_from.rstrip("?") if came_from else None)
@@ -39,7 +43,7 @@ def verified_required(view: F) -> F:
             return redirect_after_post(url_for("auth.verify"))
         return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+    return wrapped
 
 
 def _same_site_path(url: str) -> str | None:

@@ -34,7 +34,7 @@ def _six_digits(_form: KonexiForm, field: StringField) -> None:
         raise ValidationError(_l("Enter the 6-digit code."))
 
 
-def _code_field(label: object) -> StringField:
+def _code_field(label: str) -> StringField:
     return StringField(
         label,
         filters=[_code_digits],
@@ -64,7 +64,7 @@ def _identifier_field() -> StringField:
     )
 
 
-def _new_password_field(label: object) -> PasswordField:
+def _new_password_field(label: str) -> PasswordField:
     return PasswordField(label, render_kw={"autocomplete": "new-password"})
 
 

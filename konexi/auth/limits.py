@@ -8,6 +8,9 @@ counts against the same figures.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
 from flask import Response, request
 from flask_login import current_user
 
@@ -15,6 +18,9 @@ from konexi.config import rate_limit
 from konexi.extensions import client_ip, limiter
 from konexi.services.accounts.contacts import InvalidContact, normalise_identifier
 from konexi.services.signing import Digest, keyed_digest
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 configured = rate_limit  # the RATELIMIT_* settings of konexi/config.py, by name
 LOGIN_PER_IP = configured("RATELIMIT_LOGIN_PER_IP")
@@ -58,7 +64,7 @@ def failed(response: Response) -> bool:
     return response.status_code not in (302, 303) and "HX-Redirect" not in response.headers
 
 
-def login_attempt_limits(view):  # type: ignore[no-untyped-def]
+def login_attempt_limits(view: Callable[P, R]) -> Callable[P, R]:
     """The login limits (per IP and per account named), counting only failed POSTs; used by
     every form that checks a password against an identifier (login, reopen an account)."""
     view = limiter.limit(

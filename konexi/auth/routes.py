@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
@@ -82,7 +83,7 @@ def released_message(kind: str) -> str:
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(limits.SIGNUP_PER_IP, methods=["POST"])
-def signup():  # type: ignore[no-untyped-def]
+def signup() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("feed.index"))
     if request.args.get("next"):
@@ -120,7 +121,7 @@ def signup():  # type: ignore[no-untyped-def]
 
 @bp.route("/login", methods=["GET", "POST"])
 @limits.login_attempt_limits
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url or url_for("feed.index"))
@@ -144,7 +145,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     logout_user()
     flash(_("You are logged out."))
     response = redirect_after_post(url_for("feed.index"))
@@ -157,7 +158,7 @@ def logout():  # type: ignore[no-untyped-def]
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 @limiter.limit(limits.PASSWORD_CHANGE_PER_USER, key_func=limits.user_key, methods=["POST"])
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
@@ -178,7 +179,7 @@ def change_password():  # type: ignore[no-untyped-def]
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limiter.limit(limits.FORGOT_PER_IP, methods=["POST"])
-def forgot_password():  # type: ignore[no-untyped-def]
+def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         try:
@@ -199,7 +200,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
 @bp.route("/reset-password", methods=["GET", "POST"])
 @limiter.limit(limits.RESET_PER_IP, methods=["POST"])
 @limiter.limit(limits.RESET_PER_ACCOUNT, key_func=limits.identifier_and_ip_key, methods=["POST"])
-def reset_password():  # type: ignore[no-untyped-def]
+def reset_password() -> ResponseReturnValue:
     form = ResetPasswordForm()
     if request.method == "GET" and not form.identifier.data:
         form.identifier.data = session.get(_RESET_IDENTIFIER, "")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, flash, render_template, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -20,6 +21,7 @@ from konexi.auth.navigation import AFTER_VERIFY
 from konexi.auth.routes import too_many_codes_message
 from konexi.extensions import client_ip, limiter
 from konexi.messaging.outbox import could_not_deliver
+from konexi.models import User
 from konexi.services.accounts import accounts
 from konexi.services.accounts.contacts import display_phone
 from konexi.services.accounts.verification import (
@@ -80,11 +82,11 @@ def _context(**overrides: Any) -> dict[str, Any]:
     return context
 
 
-def _answer(section: str, **context: Any):  # type: ignore[no-untyped-def]
+def _answer(section: str, **context: Any) -> Response:
     return render_page_or_fragment(_PAGE, _FRAGMENTS[section], **_context(**context))
 
 
-def _done_or_section(section: str, message: str):  # type: ignore[no-untyped-def]
+def _done_or_section(section: str, message: str) -> ResponseReturnValue:
     """After a success: leave when both are verified, else show what is left."""
     if current_user.is_verified:
         flash(_("Your phone and email are verified. You can claim vouchers now."))
@@ -95,7 +97,9 @@ def _done_or_section(section: str, message: str):  # type: ignore[no-untyped-def
     return redirect_after_post(url_for("auth.verify"))
 
 
-def _notice_or_redirect(section: str, message: str, category: str = "message"):  # type: ignore[no-untyped-def]
+def _notice_or_redirect(
+    section: str, message: str, category: str = "message"
+) -> ResponseReturnValue:
     if wants_fragment():
         return _answer(section, **{f"{section}_notice": message, "notice_category": category})
     flash(message, category)
@@ -133,7 +137,7 @@ def _is_verified(section: str) -> bool:
 
 @bp.get("/verify")
 @login_required
-def verify():  # type: ignore[no-untyped-def]
+def verify() -> ResponseReturnValue:
     return render_template(_PAGE, **_context())
 
 
@@ -142,7 +146,9 @@ def _missing(section: str) -> bool:
     return (current_user.phone if section == "phone" else current_user.email) is None
 
 
-def _confirm(section: str, confirm, verified_message: str):  # type: ignore[no-untyped-def]
+def _confirm(
+    section: str, confirm: Callable[[User, str], CodeCheck], verified_message: str
+) -> ResponseReturnValue:
     if _missing(section):
         return redirect_after_post(url_for("account.contact", kind=section))
     form = CodeForm(prefix=section)
@@ -150,7 +156,7 @@ def _confirm(section: str, confirm, verified_message: str):  # type: ignore[no-u
     if already:
         return _done_or_section(section, verified_message)
     if form.validate_on_submit():
-        check = confirm(current_user._get_current_object(), form.code.data)
+        check = confirm(current_user._get_current_object(), form.code.data or "")
         if check.ok:
             return _done_or_section(section, verified_message)
         form.code.errors.append(code_problem(check))
@@ -162,7 +168,7 @@ def _confirm(section: str, confirm, verified_message: str):  # type: ignore[no-u
 @limiter.limit(
     limits.VERIFY_PER_USER, key_func=limits.user_key, on_breach=in_place(_limited_code("phone"))
 )
-def verify_phone():  # type: ignore[no-untyped-def]
+def verify_phone() -> ResponseReturnValue:
     return _confirm("phone", accounts.confirm_phone, _("Your phone number is verified."))
 
 
@@ -171,11 +177,13 @@ def verify_phone():  # type: ignore[no-untyped-def]
 @limiter.limit(
     limits.VERIFY_PER_USER, key_func=limits.user_key, on_breach=in_place(_limited_code("email"))
 )
-def verify_email():  # type: ignore[no-untyped-def]
+def verify_email() -> ResponseReturnValue:
     return _confirm("email", accounts.confirm_email, _("Your email is verified."))
 
 
-def _resend(section: str, send, sent_message: str):  # type: ignore[no-untyped-def]
+def _resend(
+    section: str, send: Callable[[User, str | None], None], sent_message: str
+) -> ResponseReturnValue:
     if _missing(section):
         return redirect_after_post(url_for("account.contact", kind=section))
     already = _is_verified(section)
@@ -193,7 +201,7 @@ def _resend(section: str, send, sent_message: str):  # type: ignore[no-untyped-d
 @limiter.limit(
     limits.RESEND_PER_USER, key_func=limits.user_key, on_breach=in_place(_limited_resend("phone"))
 )
-def verify_phone_resend():  # type: ignore[no-untyped-def]
+def verify_phone_resend() -> ResponseReturnValue:
     message = _("We sent a new code to %(phone)s.", phone=display_phone(current_user.phone or ""))
     return _resend("phone", accounts.send_phone_code, message)
 
@@ -203,14 +211,14 @@ def verify_phone_resend():  # type: ignore[no-untyped-def]
 @limiter.limit(
     limits.RESEND_PER_USER, key_func=limits.user_key, on_breach=in_place(_limited_resend("email"))
 )
-def verify_email_resend():  # type: ignore[no-untyped-def]
+def verify_email_resend() -> ResponseReturnValue:
     message = _("We sent a new code and link to %(email)s.", email=current_user.email)
     return _resend("email", accounts.send_email_code, message)
 
 
 @bp.get("/verify/email/<token>")
 @limiter.limit(limits.EMAIL_LINK_PER_IP)
-def verify_email_link(token: str):  # type: ignore[no-untyped-def]
+def verify_email_link(token: str) -> ResponseReturnValue:
     me = current_user.id if current_user.is_authenticated else None
     try:
         check, user = accounts.confirm_email_link(token, me)
@@ -222,5 +230,5 @@ def verify_email_link(token: str):  # type: ignore[no-untyped-def]
             login_url=url_for("auth.login", next=url_for("auth.verify_email_link", token=token)),
         ), 403
     verified = user is not None and user.email_verified_at is not None
-    is_me = verified and current_user.is_authenticated and current_user.id == user.id
+    is_me = bool(user and verified and current_user.is_authenticated and current_user.id == user.id)
     return render_template("auth/email_link.html", verified=verified, is_me=is_me, check=check)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
@@ -68,7 +69,7 @@ class LocationChoice:
     clear: bool
     point: Point | None
     place: Place | None
-    back: dict[str, str]
+    back: dict[str, Any]  # url_for's keyword arguments
 
     @classmethod
     def parse(cls, form: MultiDict[str, str]) -> LocationChoice:

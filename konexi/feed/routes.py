@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,7 +21,7 @@ bp.add_app_template_filter(format_distance, "distance")
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     args = FeedArgs.parse(request.args)
     location = current_location(args.point)
     fragment = wants_fragment()
@@ -52,7 +53,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.post("/location")
 @csrf.exempt
-def set_location():  # type: ignore[no-untyped-def]
+def set_location() -> ResponseReturnValue:
     # Anonymous visitors post without a token (it would give every feed view a session cookie):
     # their choice only sorts their own feed. A signed-in user's choice may be stored: checked.
     if current_user.is_authenticated:

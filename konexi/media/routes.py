@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Response, abort, g, request, url_for
 from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
 
 from konexi.media import bp
 from konexi.models import Voucher
@@ -28,7 +29,7 @@ _VARIANT_CLASSES = {"full": "voucher-picture", "thumb": "voucher-thumb"}
     "/media/<int:image_id>-<string(length=8):digest>-thumb.<any(webp, jpg):ext>",
     defaults={"variant": "thumb"},
 )
-def image(image_id: int, digest: str, ext: str, variant: str) -> Response:
+def image(image_id: int, digest: str, ext: str, variant: str) -> BaseResponse:
     served = image_for_serving(image_id, variant)
     if (
         served is None

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from flask import current_app
 from sqlalchemy import case, or_, update
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.messaging import stats
 from konexi.messaging.dispatch import enqueue_delivery
 from konexi.messaging.email import email_configured, send_email
@@ -71,10 +71,14 @@ class Outgoing:
 class Attempted(Protocol):
     """Enough of a row to record a failed attempt (an Outgoing or a selected row)."""
 
-    id: int
-    channel: str
-    kind: str
-    attempts: int
+    @property
+    def id(self) -> int: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def attempts(self) -> int: ...
 
 
 def retry_delay(attempt: int, config: Mapping[str, Any]) -> timedelta:
@@ -159,7 +163,7 @@ def _claim(message_id: int, config: Mapping[str, Any]) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rows_changed(result) == 1
 
 
 def _read(message_id: int) -> Outgoing:
@@ -279,7 +283,7 @@ def record_temporary_failure(
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(result) != 1:
         return DeliveryOutcome.SKIPPED
     if gave_up:
         log.warning(

@@ -11,6 +11,7 @@ from requests.exceptions import ChunkedEncodingError, ConnectTimeout, ReadTimeou
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
 from konexi.messaging.failures import (
@@ -47,7 +48,7 @@ class RebasedTwilioHttpClient(TwilioHttpClient):
         super().__init__(**kwargs)
         self.api_base = api_base.rstrip("/")
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def, override]
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
         if url.startswith(TWILIO_API):
             url = self.api_base + url[len(TWILIO_API) :]
         return super().request(method, url, *args, **kwargs)

@@ -53,10 +53,10 @@ def sweep_outbox(limit: int = SWEEP_LIMIT) -> int:
     ).all()
     db.session.commit()
     enqueued = 0
-    for row in due:
-        if delivery_job_active(row.id, row.attempts):
+    for pending in due:
+        if delivery_job_active(pending.id, pending.attempts):
             continue
-        if enqueue_delivery(row.id, row.channel, row.attempts):
+        if enqueue_delivery(pending.id, pending.channel, pending.attempts):
             enqueued += 1
     if stuck or enqueued:
         log.info(

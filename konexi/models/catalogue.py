@@ -7,9 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, false, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
-from konexi.extensions import db
+from konexi.extensions import Model, db
 from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 from konexi.models.media import Image
 from konexi.models.users import User
@@ -27,7 +28,7 @@ voucher_branches = Table(
 )
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,7 +43,7 @@ class Category(db.Model):
         return self.name_id if locale == "id" else self.name_en
 
 
-class Company(db.Model):
+class Company(Model):
     __tablename__ = "companies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,7 +57,7 @@ class Company(db.Model):
     branches: Mapped[list[Branch]] = relationship(back_populates="company")
 
 
-class Branch(db.Model):
+class Branch(Model):
     __tablename__ = "branches"
     # The nearby search seeks each 0.1° latitude row of its box for the box's longitudes, and
     # reads the coordinates and the active flag from the index alone.
@@ -99,7 +100,7 @@ class Branch(db.Model):
         return None
 
 
-class CompanyPhone(db.Model):
+class CompanyPhone(Model):
     """A phone number a company proved it holds: one number serves one company (unique)."""
 
     __tablename__ = "company_phones"
@@ -122,7 +123,7 @@ def latitude_band(latitude: float | None) -> int | None:
 
 @event.listens_for(Branch, "before_insert")
 @event.listens_for(Branch, "before_update")
-def _keep_latitude_band(_mapper, _connection, branch: Branch) -> None:  # type: ignore[no-untyped-def]
+def _keep_latitude_band(_mapper: Mapper[Branch], _connection: Connection, branch: Branch) -> None:
     """Every ORM write of a branch keeps its latitude row current (bulk loaders set it too)."""
     branch.lat_band = latitude_band(branch.latitude)
 
@@ -137,7 +138,7 @@ class VoucherStatus(StrEnum):
     ENDED = "ended"
 
 
-class Voucher(db.Model):
+class Voucher(Model):
     __tablename__ = "vouchers"
     __table_args__ = (
         Index("ix_vouchers_status_ends", "status", "ends_at"),

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 from konexi.models.catalogue import Branch, Voucher
 from konexi.models.users import User
@@ -32,7 +32,7 @@ class ClaimState(StrEnum):
     GIVEN = "given"
 
 
-class Claim(db.Model):
+class Claim(Model):
     __tablename__ = "claims"
     __table_args__ = (
         # claim_number runs 1..per_user_limit, so the per-user limit holds even under a race.

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 
 
@@ -21,7 +21,7 @@ class ExportStatus(StrEnum):
     FAILED = "failed"
 
 
-class DataExport(db.Model):
+class DataExport(Model):
     """One "download my data" file; the row (and the payload) goes with the account."""
 
     __tablename__ = "data_exports"

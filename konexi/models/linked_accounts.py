@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, utcnow
 
 
-class LinkedAccount(db.Model):
+class LinkedAccount(Model):
     __tablename__ = "linked_accounts"
     __table_args__ = (
         UniqueConstraint("provider", "subject", name="uq_linked_accounts_provider_subject"),

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, utcnow
 
 # Served variants: "full" (the voucher page) and "thumb" (the feed card).
 IMAGE_VARIANTS = ("full", "thumb")
 
 
-class Image(db.Model):
+class Image(Model):
     """One picture in two re-encoded variants; rows never change, so URLs can be cached forever."""
 
     __tablename__ = "images"

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 from konexi.models.catalogue import Branch
 from konexi.models.claims import Claim
@@ -28,7 +28,7 @@ class OfflineOutcome(StrEnum):
     MALFORMED = "malformed"  # no usable nonce
 
 
-class OfflineRedemption(db.Model):
+class OfflineRedemption(Model):
     """One offline redemption as the server answered it; its nonce is accepted once, ever."""
 
     __tablename__ = "offline_redemptions"

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
-from konexi.extensions import db
+from konexi.extensions import Model, db
 from konexi.models.base import UTCDateTime, utcnow
 
 user_favourite_categories = Table(
@@ -18,7 +18,7 @@ user_favourite_categories = Table(
 )
 
 
-class UserLocation(db.Model):
+class UserLocation(Model):
     """The last coarse location (about 1 km) of a user whose ``store_location`` setting is on."""
 
     __tablename__ = "user_locations"

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, utcnow
 
 
-class ProfilePicture(db.Model):
+class ProfilePicture(Model):
     """A user's one current picture; replacing it overwrites this row, so the old one is gone."""
 
     __tablename__ = "profile_pictures"

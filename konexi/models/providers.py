@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from konexi.extensions import db
+from konexi.extensions import Model, db
 from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 from konexi.models.catalogue import Branch, Company
 from konexi.models.users import User
@@ -30,7 +30,7 @@ membership_branches = Table(
 )
 
 
-class Membership(db.Model):
+class Membership(Model):
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("company_id", "user_id", name="uq_memberships_member"),)
 
@@ -48,7 +48,7 @@ class Membership(db.Model):
     )
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """An emailed invitation to join a company's team; the link carries a signed token."""
 
     __tablename__ = "invitations"

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 
 
@@ -22,7 +22,7 @@ class AccessPurpose(StrEnum):
     REDEEM = "redeem"  # a claim was redeemed
 
 
-class CustomerDataAccess(db.Model):
+class CustomerDataAccess(Model):
     """One access by a provider to a customer's data (the claim, or the customer without one)."""
 
     __tablename__ = "customer_data_access"

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 from konexi.models.catalogue import Company, Voucher
 from konexi.models.users import User
@@ -31,7 +31,7 @@ class ReportReason(StrEnum):
 MAX_REVIEW_CHARS = 1000
 
 
-class Review(db.Model):
+class Review(Model):
     __tablename__ = "reviews"
     __table_args__ = (
         # One review per voucher and person (NULLs, i.e. deleted accounts, never collide).
@@ -77,7 +77,7 @@ class Review(db.Model):
         return self.user.public_name or None
 
 
-class ReviewReport(db.Model):
+class ReviewReport(Model):
     __tablename__ = "review_reports"
     __table_args__ = (
         UniqueConstraint("review_id", "reporter_id", name="uq_review_reports_reporter"),

@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, utcnow
 from konexi.models.catalogue import Voucher
 from konexi.models.users import User
 
 
-class Share(db.Model):
+class Share(Model):
     __tablename__ = "shares"
     __table_args__ = (
         Index("ix_shares_sender_created", "sender_id", "created_at"),

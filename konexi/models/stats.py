@@ -7,10 +7,10 @@ from datetime import date
 from sqlalchemy import Date, ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
-from konexi.extensions import db
+from konexi.extensions import Model
 
 
-class VoucherDailyStats(db.Model):
+class VoucherDailyStats(Model):
     __tablename__ = "voucher_daily_stats"
 
     voucher_id: Mapped[int] = mapped_column(

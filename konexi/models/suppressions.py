@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, utcnow
 
 
-class EmailSuppression(db.Model):
+class EmailSuppression(Model):
     """An address that asked for no marketing email; keyed by a hash, it outlives the account."""
 
     __tablename__ = "email_suppressions"
@@ -23,7 +23,7 @@ class EmailSuppression(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class DigestLog(db.Model):
+class DigestLog(Model):
     """One weekly digest sent to one user in one ISO week (e.g. ``2026-W48``)."""
 
     __tablename__ = "digest_logs"

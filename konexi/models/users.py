@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import Computed, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 
 
@@ -28,7 +28,7 @@ def new_public_id() -> str:
     return secrets.token_urlsafe(9)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     # Never reuse a purged account's id on SQLite (PostgreSQL sequences never do), so a stale
     # session of a deleted account can never match a new person.
@@ -101,7 +101,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
 
-class VerificationCode(db.Model):
+class VerificationCode(Model):
     """A hashed one-time code sent to a phone or an email (verify, or reset a password)."""
 
     __tablename__ = "verification_codes"

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
-from flask import abort, current_app, g, session, url_for
+from flask import abort, g, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from konexi.extensions import db
+from konexi.extensions import db, login_manager
 from konexi.models.providers import Membership
 from konexi.provider import bp
 from konexi.services.providers.memberships import choose_membership, memberships_of, role_allows
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
 T = TypeVar("T")
 COMPANY_KEY = "provider_company_id"
 
@@ -35,14 +36,16 @@ def current_company_id() -> int:
     return g.membership.company_id
 
 
-def provider_required(action: str) -> Callable[[F], F]:
+def provider_required(
+    action: str,
+) -> Callable[[Callable[P, ResponseReturnValue]], Callable[P, ResponseReturnValue]]:
     """Allow the view only to members of a company whose role allows ``action``."""
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
             if not current_user.is_authenticated:
-                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+                return login_manager.unauthorized()
             membership = choose_membership(current_user.id, session.get(COMPANY_KEY))
             if membership is None:
                 abort(404)
@@ -51,7 +54,7 @@ def provider_required(action: str) -> Callable[[F], F]:
             g.membership = membership
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Response, flash, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -26,7 +27,7 @@ CODES_PER_USER = rate_limit("RATELIMIT_BRANCH_PHONE_CODES_PER_USER")
 TRIES_PER_USER = rate_limit("RATELIMIT_BRANCH_PHONE_TRIES_PER_USER")
 
 
-def _page(form: BranchPhoneCodeForm, branch: Branch):  # type: ignore[no-untyped-def]
+def _page(form: BranchPhoneCodeForm, branch: Branch) -> ResponseReturnValue:
     response = render_page_or_fragment(
         "provider/branch_phone.html", "provider/_branch_phone.html", form=form, branch=branch
     )
@@ -57,14 +58,14 @@ def _limited(field: str) -> Callable[[str], Response | None]:
 
 @bp.get("/branches/<int:branch_id>/phone")
 @provider_required("manage_branches")
-def branch_phone(branch_id: int):  # type: ignore[no-untyped-def]
+def branch_phone(branch_id: int) -> ResponseReturnValue:
     return _page(BranchPhoneCodeForm(), company_object_or_404(Branch, branch_id))
 
 
 @bp.post("/branches/<int:branch_id>/phone/code")
 @provider_required("manage_branches")
 @limiter.limit(CODES_PER_USER, key_func=limits.user_key, on_breach=in_place(_limited("send")))
-def branch_phone_code(branch_id: int):  # type: ignore[no-untyped-def]
+def branch_phone_code(branch_id: int) -> ResponseReturnValue:
     branch = company_object_or_404(Branch, branch_id)
     form = BranchPhoneCodeForm()
     try:
@@ -79,7 +80,7 @@ def branch_phone_code(branch_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/branches/<int:branch_id>/phone")
 @provider_required("manage_branches")
 @limiter.limit(TRIES_PER_USER, key_func=limits.user_key, on_breach=in_place(_limited("code")))
-def branch_phone_confirm(branch_id: int):  # type: ignore[no-untyped-def]
+def branch_phone_confirm(branch_id: int) -> ResponseReturnValue:
     branch = company_object_or_404(Branch, branch_id)
     form = BranchPhoneCodeForm()
     if form.validate():

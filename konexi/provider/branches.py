@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -26,14 +27,14 @@ _FORM_PAGE = "provider/branch_form.html"
 _FORM_FRAGMENT = "provider/_branch_form.html"
 
 
-def _form_page(form: BranchForm, branch: Branch | None):  # type: ignore[no-untyped-def]
+def _form_page(form: BranchForm, branch: Branch | None) -> ResponseReturnValue:
     response = render_page_or_fragment(_FORM_PAGE, _FORM_FRAGMENT, form=form, branch=branch)
     if request.method == "POST":
         response.status_code = 422
     return response
 
 
-def _after_save(branch: Branch):  # type: ignore[no-untyped-def]
+def _after_save(branch: Branch) -> ResponseReturnValue:
     # A new number is not shown nor used until proven: go straight to proving it.
     if branch.phone and branch.phone_verified_at is None:
         return redirect_after_post(url_for("provider.branch_phone", branch_id=branch.id))
@@ -42,7 +43,7 @@ def _after_save(branch: Branch):  # type: ignore[no-untyped-def]
 
 @bp.get("/branches")
 @provider_required("manage_branches")
-def branches():  # type: ignore[no-untyped-def]
+def branches() -> ResponseReturnValue:
     return render_page_or_fragment(
         "provider/branches.html",
         "provider/_branch_list.html",
@@ -52,7 +53,7 @@ def branches():  # type: ignore[no-untyped-def]
 
 @bp.route("/branches/new", methods=["GET", "POST"])
 @provider_required("manage_branches")
-def branch_new():  # type: ignore[no-untyped-def]
+def branch_new() -> ResponseReturnValue:
     form = BranchForm()
     if form.validate_on_submit():
         try:
@@ -67,7 +68,7 @@ def branch_new():  # type: ignore[no-untyped-def]
 
 @bp.route("/branches/<int:branch_id>/edit", methods=["GET", "POST"])
 @provider_required("manage_branches")
-def branch_edit(branch_id: int):  # type: ignore[no-untyped-def]
+def branch_edit(branch_id: int) -> ResponseReturnValue:
     branch = company_object_or_404(Branch, branch_id)
     form = BranchForm(obj=branch)
     if form.validate_on_submit():
@@ -83,7 +84,7 @@ def branch_edit(branch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/branches/<int:branch_id>/deactivate")
 @provider_required("manage_branches")
-def branch_deactivate(branch_id: int):  # type: ignore[no-untyped-def]
+def branch_deactivate(branch_id: int) -> ResponseReturnValue:
     branch = set_branch_active(company_object_or_404(Branch, branch_id), False)
     flash(_("Branch “%(name)s” is deactivated: customers no longer see it.", name=branch.name))
     return redirect_after_post(url_for("provider.branches"))
@@ -91,7 +92,7 @@ def branch_deactivate(branch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/branches/<int:branch_id>/reactivate")
 @provider_required("manage_branches")
-def branch_reactivate(branch_id: int):  # type: ignore[no-untyped-def]
+def branch_reactivate(branch_id: int) -> ResponseReturnValue:
     branch = set_branch_active(company_object_or_404(Branch, branch_id), True)
     flash(_("Branch “%(name)s” is active again.", name=branch.name))
     return redirect_after_post(url_for("provider.branches"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -29,7 +30,7 @@ def _status() -> int:
 
 @bp.route("/company", methods=["GET", "POST"])
 @provider_required("manage_company")
-def company():  # type: ignore[no-untyped-def]
+def company() -> ResponseReturnValue:
     current = current_membership().company
     form = CompanyForm(obj=current, category=current.category_id)
     form.category.choices = _category_choices(current.category_id)
@@ -48,7 +49,7 @@ def company():  # type: ignore[no-untyped-def]
 
 @bp.route("/new", methods=["GET", "POST"])
 @verified_required
-def company_new():  # type: ignore[no-untyped-def]
+def company_new() -> ResponseReturnValue:
     form = NewCompanyForm()
     form.category.choices = _category_choices()
     if form.validate_on_submit():

@@ -113,7 +113,7 @@ class VoucherForm(KonexiForm):
         # CSRFProtect checks every POST (the template includes csrf_token in the multipart body).
         csrf = False
 
-    form_error: str | None = None
+    form_error: object | None = None  # a message, maybe a lazy one
     title = StringField(_l("Title"), filters=[_strip], render_kw={"maxlength": MAX_TITLE})
     description = TextAreaField(
         _l("Description"), filters=[_strip], render_kw={"maxlength": MAX_TEXT, "rows": 3}
@@ -171,7 +171,7 @@ class VoucherForm(KonexiForm):
         """What was typed, for the service; fields that could not be read are named as such."""
         self.validate()
         upload = self.image.data
-        data = upload.read() if upload is not None and getattr(upload, "filename", "") else None
+        data = upload.read() if upload is not None and getattr(upload, "filename", None) else None
         return VoucherFields(
             title=self.title.data or "",
             description=self.description.data or "",

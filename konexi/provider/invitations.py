@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -39,7 +40,7 @@ INVITES_PER_USER = rate_limit("RATELIMIT_INVITES_PER_USER")
 @bp.post("/team/invitations")
 @provider_required("manage_team")
 @limiter.limit(INVITES_PER_USER, key_func=limits.user_key)
-def team_invite():  # type: ignore[no-untyped-def]
+def team_invite() -> ResponseReturnValue:
     form = InviteForm()
     if form.validate():
         try:
@@ -59,7 +60,7 @@ def team_invite():  # type: ignore[no-untyped-def]
 
 @bp.post("/team/invitations/<int:invitation_id>/revoke")
 @provider_required("manage_team")
-def invitation_revoke(invitation_id: int):  # type: ignore[no-untyped-def]
+def invitation_revoke(invitation_id: int) -> ResponseReturnValue:
     invitation = company_object_or_404(Invitation, invitation_id)
     try:
         revoke_invitation(current_membership(), invitation)
@@ -81,9 +82,9 @@ _STATUS = {
 }
 
 
-def _invitation_page(  # type: ignore[no-untyped-def]
+def _invitation_page(
     token: str, invitation: Invitation | None, problem: InvitationProblem | None = None
-):
+) -> tuple[str, int]:
     page = render_template(
         "provider/invitation.html",
         token=token,
@@ -96,7 +97,7 @@ def _invitation_page(  # type: ignore[no-untyped-def]
 
 
 @bp.get("/invitations/<token>")
-def invitation(token: str):  # type: ignore[no-untyped-def]
+def invitation(token: str) -> ResponseReturnValue:
     try:
         found = invitation_from_token(token)
         if current_user.is_authenticated:
@@ -110,7 +111,7 @@ def invitation(token: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/invitations/<token>/accept")
 @login_required
-def invitation_accept(token: str):  # type: ignore[no-untyped-def]
+def invitation_accept(token: str) -> ResponseReturnValue:
     try:
         membership = accept_invitation(token, current_user._get_current_object())
     except InvitationError as error:

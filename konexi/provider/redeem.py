@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -117,7 +118,7 @@ def _lookup_form(branches: list[Branch], **data: Any) -> LookupForm:
 
 @bp.get("/redeem")
 @provider_required("redeem")
-def redeem():  # type: ignore[no-untyped-def]
+def redeem() -> ResponseReturnValue:
     branches = redeemable_branches(current_membership())
     return _render(branches=branches, lookup_form=_lookup_form(branches))
 
@@ -150,7 +151,7 @@ def _lookups_limited(message: str) -> Response | None:
     on_breach=in_place(_lookups_limited),
 )
 @provider_required("redeem")
-def redeem_lookup():  # type: ignore[no-untyped-def]
+def redeem_lookup() -> ResponseReturnValue:
     if request.method == "GET":  # a reload of the results page without JavaScript
         return redirect(url_for("provider.redeem"), code=303)
     branches = redeemable_branches(current_membership())
@@ -173,7 +174,7 @@ def redeem_lookup():  # type: ignore[no-untyped-def]
 @bp.post("/redeem/confirm")
 @limiter.limit(CONFIRMS_PER_STAFF, key_func=lambda: _staff_key("confirm"))
 @provider_required("redeem")
-def redeem_confirm():  # type: ignore[no-untyped-def]
+def redeem_confirm() -> ResponseReturnValue:
     branches = redeemable_branches(current_membership())
     form = RedeemForm()
     form.offer(branches, None)

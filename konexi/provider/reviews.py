@@ -6,6 +6,7 @@ There is deliberately no delete: a provider may reply, or report a review like a
 from __future__ import annotations
 
 from flask import abort, flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
@@ -46,7 +47,9 @@ def _reply_form(review_id: int) -> ReplyForm:
     return ReplyForm(prefix=f"review-{review_id}")
 
 
-def _render_list(failed: ReplyForm | None = None, failed_id: int | None = None):  # type: ignore[no-untyped-def]
+def _render_list(
+    failed: ReplyForm | None = None, failed_id: int | None = None
+) -> ResponseReturnValue:
     membership = current_membership()
     listing = reviews.company_reviews(membership.company_id, clean_page(request.args.get("page")))
     forms = {
@@ -60,13 +63,13 @@ def _render_list(failed: ReplyForm | None = None, failed_id: int | None = None):
 
 @bp.get("/reviews", endpoint="reviews")
 @provider_required("reply_reviews")
-def reviews_list():  # type: ignore[no-untyped-def]
+def reviews_list() -> ResponseReturnValue:
     return _render_list()
 
 
 @bp.post("/reviews/<int:review_id>/reply")
 @provider_required("reply_reviews")
-def reply(review_id: int):  # type: ignore[no-untyped-def]
+def reply(review_id: int) -> ResponseReturnValue:
     membership = current_membership()
     form = _reply_form(review_id)
     if not form.validate():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -34,7 +35,7 @@ def role_choices() -> list[tuple[str, str]]:
     return [(role, role_label(role)) for role in assignable_roles(current_membership())]
 
 
-def render_team(invite_form: InviteForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def render_team(invite_form: InviteForm | None = None, status: int = 200) -> ResponseReturnValue:
     """The team page (also re-rendered by the invitation form with its errors)."""
     if invite_form is None:
         invite_form = InviteForm(formdata=None, role=Role.STAFF)
@@ -55,7 +56,7 @@ def render_team(invite_form: InviteForm | None = None, status: int = 200):  # ty
 
 @bp.get("/team")
 @provider_required("manage_team")
-def team():  # type: ignore[no-untyped-def]
+def team() -> ResponseReturnValue:
     return render_team()
 
 
@@ -66,7 +67,7 @@ def _managed_member(membership_id: int) -> Membership:
     return member
 
 
-def _member_page(form: MemberForm, member: Membership, status: int = 200):  # type: ignore[no-untyped-def]
+def _member_page(form: MemberForm, member: Membership, status: int = 200) -> ResponseReturnValue:
     form.role.choices = role_choices()
     branches = company_branches(current_company_id())
     form.branches.choices = [
@@ -80,7 +81,7 @@ def _member_page(form: MemberForm, member: Membership, status: int = 200):  # ty
 
 @bp.route("/team/<int:membership_id>", methods=["GET", "POST"])
 @provider_required("manage_team")
-def member_edit(membership_id: int):  # type: ignore[no-untyped-def]
+def member_edit(membership_id: int) -> ResponseReturnValue:
     member = _managed_member(membership_id)
     form = MemberForm(
         formdata=request.form if request.method == "POST" else None,
@@ -108,7 +109,7 @@ def member_edit(membership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/team/<int:membership_id>/remove")
 @provider_required("manage_team")
-def member_remove(membership_id: int):  # type: ignore[no-untyped-def]
+def member_remove(membership_id: int) -> ResponseReturnValue:
     member = _managed_member(membership_id)
     name, leaving = member.user.name, member.user_id == current_user.id
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from konexi.auth.limits import picture_upload_limit
@@ -20,7 +21,7 @@ from konexi.web.htmx import redirect_after_post, render_page_or_fragment
 
 @bp.get("/vouchers")
 @provider_required("manage_vouchers")
-def vouchers():  # type: ignore[no-untyped-def]
+def vouchers() -> ResponseReturnValue:
     rows = company_vouchers(current_company_id())
     return render_page_or_fragment(
         "provider/vouchers/index.html", "provider/vouchers/_list.html", rows=rows
@@ -30,7 +31,7 @@ def vouchers():  # type: ignore[no-untyped-def]
 @bp.route("/vouchers/new", methods=["GET", "POST"])
 @provider_required("manage_vouchers")
 @picture_upload_limit
-def voucher_new():  # type: ignore[no-untyped-def]
+def voucher_new() -> ResponseReturnValue:
     company_id = current_company_id()
     if request.method == "GET":
         form = VoucherForm.for_new_voucher(utcnow())
@@ -52,7 +53,7 @@ def voucher_new():  # type: ignore[no-untyped-def]
 @bp.route("/vouchers/<int:voucher_id>/edit", methods=["GET", "POST"])
 @provider_required("manage_vouchers")
 @picture_upload_limit
-def voucher_edit(voucher_id: int):  # type: ignore[no-untyped-def]
+def voucher_edit(voucher_id: int) -> ResponseReturnValue:
     voucher = company_object_or_404(Voucher, voucher_id)
     form = VoucherForm().offer(form_choices(voucher.company_id, voucher.category_id))
     if form.is_submitted():
@@ -97,7 +98,7 @@ def _status_message(action: str, outcome: StatusChange, voucher: Voucher) -> tup
 
 @bp.post("/vouchers/<int:voucher_id>/status")
 @provider_required("manage_vouchers")
-def voucher_status(voucher_id: int):  # type: ignore[no-untyped-def]
+def voucher_status(voucher_id: int) -> ResponseReturnValue:
     voucher = company_object_or_404(Voucher, voucher_id)
     action = request.form.get("action", "")
     if (

@@ -50,7 +50,8 @@ RATING_LABELS = {
     1: _l("1 star: bad"),
 }
 
-REASON_LABELS = {
+# Keyed by str: the reason passed in may be the stored string, equal to its ReportReason.
+REASON_LABELS: dict[str, object] = {
     ReportReason.SPAM: _l("Spam or advertising"),
     ReportReason.OFFENSIVE: _l("Offensive or hateful"),
     ReportReason.PERSONAL_INFO: _l("Shares someone's personal information"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -31,7 +32,7 @@ def voucher_review_box(voucher_id: int) -> VoucherReviews:
 
 
 @bp.get("/providers/<slug>")
-def page(slug: str):  # type: ignore[no-untyped-def]
+def page(slug: str) -> ResponseReturnValue:
     profile = provider_profile.provider_profile(slug)
     if profile is None:
         abort(404)
@@ -62,7 +63,7 @@ def _review_refusal(outcome: ReviewOutcome) -> str:
 @bp.route("/providers/<slug>/vouchers/<int:voucher_id>/review", methods=["GET", "POST"])
 @limiter.limit(REVIEW_LIMITS, key_func=user_key, methods=["POST"])
 @login_required
-def review(slug: str, voucher_id: int):  # type: ignore[no-untyped-def]
+def review(slug: str, voucher_id: int) -> ResponseReturnValue:
     voucher = provider_profile.company_voucher(slug, voucher_id)
     if voucher is None:
         abort(404)
@@ -107,7 +108,7 @@ def _report_message(outcome: ReportOutcome) -> tuple[str, str]:
 @bp.route("/reviews/<int:review_id>/report", methods=["GET", "POST"])
 @limiter.limit(REPORT_LIMITS, key_func=user_key, methods=["POST"])
 @login_required
-def report(review_id: int):  # type: ignore[no-untyped-def]
+def report(review_id: int) -> ResponseReturnValue:
     target = reviews.visible_review(review_id)
     if target is None:
         abort(404)

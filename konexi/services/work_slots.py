@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
 from flask import current_app, has_app_context
 
@@ -26,7 +27,7 @@ _slots_lock = threading.Lock()
 def _slots_for_this_process() -> threading.BoundedSemaphore:
     """The process's semaphore, sized by the app's config (one app per process in production;
     tests build apps with other sizes, each size gets its own)."""
-    size = SETTINGS_BY_NAME[SETTING].default
+    size = cast(int, SETTINGS_BY_NAME[SETTING].default)
     if has_app_context():
         size = current_app.config[SETTING]
     with _slots_lock:

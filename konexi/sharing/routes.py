@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -92,7 +93,9 @@ def _voucher_or_404(voucher_id: int) -> Voucher:
     return voucher
 
 
-def _render(voucher: Voucher, form: ShareForm, status: int = 200, sent=None):  # type: ignore[no-untyped-def]
+def _render(
+    voucher: Voucher, form: ShareForm, status: int = 200, sent: ShareResult | None = None
+) -> Response:
     context = {"voucher": voucher, "share_form": form, "sent": sent}
     if wants_fragment():
         # htmx swaps only 2xx answers: errors come back as 200 with the messages in the form.
@@ -118,7 +121,7 @@ def _shares_limited(message: str) -> Response | None:
     POSTS_PER_USER, key_func=_user_key, methods=["POST"], on_breach=in_place(_shares_limited)
 )
 @limiter.limit(POSTS_PER_IP, methods=["POST"], on_breach=in_place(_shares_limited))
-def share(voucher_id: int):  # type: ignore[no-untyped-def]
+def share(voucher_id: int) -> ResponseReturnValue:
     voucher = _voucher_or_404(voucher_id)
     form = ShareForm()
     if request.method == "GET":
@@ -160,7 +163,7 @@ def sent_note(result: ShareResult) -> str:
 
 
 @bp.post("/me/shared/<int:share_id>/dismiss")
-def dismiss_shared(share_id: int):  # type: ignore[no-untyped-def]
+def dismiss_shared(share_id: int) -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return redirect_after_post(url_for("auth.login", next=url_for("vouchers.mine")))
     if not inbox.dismiss_shared(current_user.id, share_id):
@@ -172,7 +175,7 @@ def dismiss_shared(share_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/s/<token>")
-def landing(token: str):  # type: ignore[no-untyped-def]
+def landing(token: str) -> ResponseReturnValue:
     # Nothing about the sender is shown (not even a first name): the link may be forwarded,
     # and who shared what with whom is the sender's business.
     if len(token) > 64:

@@ -5,7 +5,7 @@ A provider without a client id is off: its button is hidden and its routes answe
 
 from __future__ import annotations
 
-from authlib.integrations.flask_client import OAuth
+from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
 from flask import Blueprint, Flask, current_app
 
 bp = Blueprint("social", __name__)
@@ -52,7 +52,7 @@ def configured_providers() -> list[str]:
     return [name for name in ("google", "facebook") if config.get(f"{name.upper()}_CLIENT_ID")]
 
 
-def client(provider: str):  # type: ignore[no-untyped-def]
+def client(provider: str) -> FlaskOAuth2App | None:
     """The Authlib client of a configured provider, or None."""
     if provider not in configured_providers():
         return None

@@ -7,7 +7,9 @@ from typing import Any
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import OAuthError
+from authlib.integrations.flask_client import FlaskOAuth2App
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from joserfc.errors import JoseError
@@ -27,7 +29,7 @@ _PENDING = "social_pending"
 PROVIDER_NAMES = {"google": "Google", "facebook": "Facebook"}
 
 
-def _client_or_404(provider: str):  # type: ignore[no-untyped-def]
+def _client_or_404(provider: str) -> FlaskOAuth2App:
     oauth_client = client(provider)
     if oauth_client is None:
         abort(404)
@@ -35,7 +37,7 @@ def _client_or_404(provider: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/auth/<provider>/login")
-def login(provider: str):  # type: ignore[no-untyped-def]
+def login(provider: str) -> ResponseReturnValue:
     oauth_client = _client_or_404(provider)
     redirect_uri = url_for("social.callback", provider=provider, _external=True)
     return oauth_client.authorize_redirect(redirect_uri)
@@ -71,7 +73,7 @@ def _identity(provider: str, oauth_client: Any, token: dict[str, Any]) -> Identi
 
 @bp.get("/auth/<provider>/callback")
 @limiter.limit(rate_limit("RATELIMIT_SOCIAL_CALLBACK_PER_IP"))
-def callback(provider: str):  # type: ignore[no-untyped-def]
+def callback(provider: str) -> ResponseReturnValue:
     oauth_client = _client_or_404(provider)
     name = PROVIDER_NAMES[provider]
     try:
@@ -129,7 +131,7 @@ def callback(provider: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/auth/complete-signup", methods=["GET", "POST"])
 @limiter.limit(rate_limit("RATELIMIT_SOCIAL_SIGNUP_PER_IP"), methods=["POST"])
-def complete_signup():  # type: ignore[no-untyped-def]
+def complete_signup() -> ResponseReturnValue:
     pending = session.get(_PENDING)
     if current_user.is_authenticated or not pending:
         session.pop(_PENDING, None)
@@ -171,7 +173,7 @@ def complete_signup():  # type: ignore[no-untyped-def]
 
 @bp.get("/account/linked")
 @login_required
-def linked():  # type: ignore[no-untyped-def]
+def linked() -> ResponseReturnValue:
     links = social_accounts.links_of(current_user)
     linked_providers = {link.provider for link in links}
     return render_template(
@@ -185,7 +187,7 @@ def linked():  # type: ignore[no-untyped-def]
 
 @bp.post("/account/linked/<provider>/unlink")
 @login_required
-def unlink(provider: str):  # type: ignore[no-untyped-def]
+def unlink(provider: str) -> ResponseReturnValue:
     if provider not in PROVIDER_NAMES:
         abort(404)
     try:

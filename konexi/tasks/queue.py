@@ -6,12 +6,12 @@ Jobs take ids, never personal data, so a failed job kept in Redis holds nothing 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.types import FunctionReferenceType
 from rq.utils import import_attribute
 
 from konexi.config import redis_timeouts
@@ -39,7 +39,7 @@ def get_queue(name: str, app: Flask | None = None) -> Queue:
 
 
 def enqueue(
-    func: Callable[..., Any] | str,
+    func: FunctionReferenceType,
     *args: Any,
     queue_name: str = "default",
     retry: Retry | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,7 +15,7 @@ from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_
 
 @bp.get("/me/vouchers")
 @login_required
-def mine():  # type: ignore[no-untyped-def]
+def mine() -> ResponseReturnValue:
     listing = claims.list_my_claims(current_user.id)
     shared = inbox.shared_with_me(current_user.id)
     return render_page_or_fragment(
@@ -29,7 +30,7 @@ def mine():  # type: ignore[no-untyped-def]
 
 @bp.get("/me/vouchers/<int:claim_id>")
 @login_required
-def my_claim(claim_id: int):  # type: ignore[no-untyped-def]
+def my_claim(claim_id: int) -> ResponseReturnValue:
     claim = claims.claim_for_owner(current_user.id, claim_id)
     if claim is None:
         abort(404)
@@ -39,7 +40,7 @@ def my_claim(claim_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _set_hidden(claim_id: int, hidden: bool):  # type: ignore[no-untyped-def]
+def _set_hidden(claim_id: int, hidden: bool) -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return redirect_after_post(url_for("auth.login", next=url_for("vouchers.mine")))
     claim = claims.set_claim_hidden(current_user.id, claim_id, hidden)
@@ -55,10 +56,10 @@ def _set_hidden(claim_id: int, hidden: bool):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/me/vouchers/<int:claim_id>/hide")
-def hide_claim(claim_id: int):  # type: ignore[no-untyped-def]
+def hide_claim(claim_id: int) -> ResponseReturnValue:
     return _set_hidden(claim_id, hidden=True)
 
 
 @bp.post("/me/vouchers/<int:claim_id>/unhide")
-def unhide_claim(claim_id: int):  # type: ignore[no-untyped-def]
+def unhide_claim(claim_id: int) -> ResponseReturnValue:
     return _set_hidden(claim_id, hidden=False)

@@ -7,6 +7,7 @@ on every POST before a view runs, so there is no FlaskForm to validate.
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -76,7 +77,7 @@ def _detail_context(voucher_id: int) -> dict[str, object]:
 
 
 @bp.get("/vouchers/<int:voucher_id>")
-def detail(voucher_id: int):  # type: ignore[no-untyped-def]
+def detail(voucher_id: int) -> ResponseReturnValue:
     context = _detail_context(voucher_id)
     user_id = current_user.id if current_user.is_authenticated else None
     visitor = voucher_stats.visitor_id(user_id, client_ip(), request.user_agent.string)
@@ -84,13 +85,13 @@ def detail(voucher_id: int):  # type: ignore[no-untyped-def]
     return render_page_or_fragment("vouchers/detail.html", "vouchers/_detail.html", **context)
 
 
-def _login_first(voucher_id: int):  # type: ignore[no-untyped-def]
+def _login_first(voucher_id: int) -> ResponseReturnValue:
     return redirect_after_post(
         url_for("auth.login", next=url_for("vouchers.detail", voucher_id=voucher_id))
     )
 
 
-def _refused(voucher_id: int, outcome: ClaimOutcome):  # type: ignore[no-untyped-def]
+def _refused(voucher_id: int, outcome: ClaimOutcome) -> ResponseReturnValue:
     if wants_fragment():
         # The box as it now stands (the person's codes, the reason), and the count beside it.
         return render_template(
@@ -115,7 +116,7 @@ def _claims_limited(message: str) -> Response | None:
 
 @bp.post("/vouchers/<int:voucher_id>/claim")
 @limiter.limit(CLAIM_LIMITS, key_func=claimer_key, on_breach=in_place(_claims_limited))
-def claim(voucher_id: int):  # type: ignore[no-untyped-def]
+def claim(voucher_id: int) -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return _login_first(voucher_id)
     if not current_user.is_verified:

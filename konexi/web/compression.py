@@ -137,7 +137,7 @@ def compress_response(response: Response) -> Response:
 
     etag, weak = response.get_etag()
     if etag:
-        response.set_etag(f"{etag}-{encoding}", weak=weak)
+        response.set_etag(f"{etag}-{encoding}", weak=bool(weak))
         if request.method in ("GET", "HEAD") and status == 200:
             response.make_conditional(request)
             if response.status_code == 304:
@@ -147,7 +147,9 @@ def compress_response(response: Response) -> Response:
         body = _static_body(encoding)
         if body is None:
             return response
-        response.response.close()  # type: ignore[union-attr]  # the open file we replace
+        opened = response.response  # the open file we replace
+        if hasattr(opened, "close"):
+            opened.close()
         response.direct_passthrough = False
     else:
         body = compress(response.get_data(), encoding)

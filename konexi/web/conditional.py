@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import Flask, Response, current_app, g, request, session
+from werkzeug.wrappers import Response as BaseResponse
 
 PRIVATE = "private, no-cache"
 PUBLIC = "public, no-cache"
@@ -49,7 +50,7 @@ def _personal() -> bool:
     return bool(session)
 
 
-def make_page_conditional(response: Response) -> Response:
+def make_page_conditional(response: Response) -> BaseResponse:
     """Add ``Cache-Control`` and an ETag to an HTML GET, and answer 304 when it still matches."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, render_template
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -18,8 +19,11 @@ from konexi.web.rate_limited import breach_response, too_many_attempts
 
 log = logging.getLogger(__name__)
 
+# An error page, its status and (for htmx, or when it must not be cached) its headers.
+ErrorAnswer = tuple[str, int] | tuple[str, int, dict[str, str]]
 
-def _page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
+
+def _page(status: int, title: str, message: str) -> ErrorAnswer:
     """The error page; for htmx, the error fragment swapped into <main> so the user sees it."""
     if is_htmx():
         fragment = render_template(
@@ -44,7 +48,7 @@ def _bare_page(title: str, message: str) -> str:
     )
 
 
-def _no_store(response):  # type: ignore[no-untyped-def]
+def _no_store(response: ErrorAnswer) -> ErrorAnswer:
     """An outage page must not be cached by the browser or a proxy, nor retried at once."""
     body, status, *rest = response if isinstance(response, tuple) else (response, 200)
     headers = dict(rest[0]) if rest else {}
@@ -54,30 +58,30 @@ def _no_store(response):  # type: ignore[no-untyped-def]
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(404)
-    def not_found(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def not_found(_error: HTTPException) -> ResponseReturnValue:
         return _page(404, _("Page not found"), _("We could not find that page."))
 
     @app.errorhandler(403)
-    def forbidden(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def forbidden(_error: HTTPException) -> ResponseReturnValue:
         return _page(403, _("Not allowed"), _("Your account cannot do that here."))
 
     @app.errorhandler(405)
-    def not_allowed(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def not_allowed(_error: HTTPException) -> ResponseReturnValue:
         return _page(405, _("Not allowed"), _("That action is not available here."))
 
     @app.errorhandler(413)
-    def too_large(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def too_large(_error: HTTPException) -> ResponseReturnValue:
         return _page(413, _("Too large"), _("What you sent is too large."))
 
     @app.errorhandler(429)
-    def too_many(error: HTTPException):  # type: ignore[no-untyped-def]
+    def too_many(error: HTTPException) -> ResponseReturnValue:
         in_place = breach_response(error)  # the form's own answer (konexi/web/rate_limited.py)
         if in_place is not None:
             return in_place
         return _page(429, _("Too many attempts"), too_many_attempts())
 
     @app.errorhandler(CSRFError)
-    def csrf_failed(_error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_failed(_error: CSRFError) -> ResponseReturnValue:
         return _page(
             400,
             _("Form expired"),
@@ -85,11 +89,11 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(400)
-    def bad_request(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def bad_request(_error: Exception) -> ResponseReturnValue:
         return _page(400, _("Bad request"), _("We could not understand that request."))
 
     @app.errorhandler(DBAPIError)
-    def database_error(error: DBAPIError):  # type: ignore[no-untyped-def]
+    def database_error(error: DBAPIError) -> ResponseReturnValue:
         # Only a lost or refused connection is an outage; a value the database refuses is the
         # request's fault (400), anything else a bug on our side (500) — not "try again later".
         if isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated:
@@ -101,7 +105,7 @@ def init_app(app: Flask) -> None:
         log.error("database error", exc_info=error)
         return server_error(error)
 
-    def database_down(error: Exception):  # type: ignore[no-untyped-def]
+    def database_down(error: Exception) -> ResponseReturnValue:
         log.error("database unavailable: %s", type(error.__cause__ or error).__name__)
         _forget_the_failed_transaction()
         # The page must not need the database: the visitor is shown as logged out for it
@@ -117,7 +121,7 @@ def init_app(app: Flask) -> None:
         return _no_store(response)
 
     @app.errorhandler(500)
-    def server_error(_error: Exception):  # type: ignore[no-untyped-def]
+    def server_error(_error: Exception) -> ResponseReturnValue:
         return _page(
             500, _("Something went wrong"), _("Something went wrong on our side. Please try again.")
         )

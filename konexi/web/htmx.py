@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, make_response, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 
 def _header_is_true(name: str) -> bool:
@@ -45,7 +46,7 @@ def render_page_or_fragment(page: str, fragment: str, **context: Any) -> Respons
     return response
 
 
-def redirect_after_post(location: str) -> Response:
+def redirect_after_post(location: str) -> BaseResponse:
     """303 See Other for plain browsers; HX-Redirect for htmx so the whole page changes."""
     if is_htmx():
         response = make_response("", 204)

@@ -399,7 +399,9 @@ class PageCacheMiddleware:
         environ[ENVIRON_KEY] = None
         answered: dict[str, Any] = {}
 
-        def remember_start(status: str, headers: list[tuple[str, str]], exc_info: Any = None):  # type: ignore[no-untyped-def]
+        def remember_start(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
             answered.update(status=status, headers=headers)
             return start_response(status, headers, exc_info)
 
@@ -491,7 +493,7 @@ def init_app(app: Flask, shared: SharedPages | None = None) -> None:
     app.after_request_funcs.setdefault(None, []).insert(0, _mark_shareable)
     # The proxy fix and the HTTPS redirect wrap this later (konexi/web/proxies.py): a hit's log line
     # gets the client's address, and nothing is replayed over plain HTTP in production.
-    app.wsgi_app = PageCacheMiddleware(app.wsgi_app, cache, shared)  # type: ignore[method-assign]
+    app.wsgi_app = PageCacheMiddleware(app.wsgi_app, cache, shared)
 
 
 __all__ = [

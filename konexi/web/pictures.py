@@ -17,4 +17,6 @@ def picture_response(stored: ProfilePicture | None, ext: str) -> Response:
     response = Response(stored.data, mimetype=stored.content_type)
     response.set_etag(stored.sha256[:16])
     response.headers["Cache-Control"] = CACHE_FOREVER
-    return response.make_conditional(request)
+    # In place; werkzeug types its return as its own Response, not Flask's.
+    response.make_conditional(request)
+    return response

@@ -73,7 +73,7 @@ def wrap(app: Flask) -> None:
         wsgi_app = HttpsRedirect(wsgi_app, hops)
     if hops > 0:
         wsgi_app = ProxyFix(wsgi_app, x_for=hops, x_proto=hops)
-    app.wsgi_app = wsgi_app  # type: ignore[method-assign]
+    app.wsgi_app = wsgi_app
 
 
 __all__ = ["HttpsRedirect", "REDIRECT_EXEMPT_PATHS", "wrap"]

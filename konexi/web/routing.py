@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, abort, request
 from werkzeug.datastructures import MultiDict
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 
 # Ids are INTEGER columns (32-bit on PostgreSQL); SQLite cannot even bind a Python int beyond
 # 64 bits. A larger number in a URL names nothing: answer 404 instead of failing the query.
@@ -16,7 +16,14 @@ MAX_ID = 2**31 - 1
 class IdConverter(IntegerConverter):
     """``<int:…>`` limited to 0…2**31-1 (unless a route asks for its own ``max``)."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # type: ignore[no-untyped-def]  # noqa: A002
+    def __init__(  # noqa: A002
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = MAX_ID,
+        signed: bool = False,
+    ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

@@ -6,6 +6,7 @@ docs/security.md lists each header and the test that asserts it (tests/web/test_
 from __future__ import annotations
 
 from flask import Flask, Response, render_template
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from konexi.services.errors import AccountError
@@ -73,7 +74,7 @@ def _add_security_headers(response: Response) -> Response:
     return response
 
 
-def _refused_input(error: Exception):  # type: ignore[no-untyped-def]
+def _refused_input(error: Exception) -> ResponseReturnValue:
     """An AccountError no view expected (e.g. a code to a number outside the allowed countries,
     asked for from a page without that field): a translated 422 page, never a 500."""
     messages = [str(message) for message in getattr(error, "errors", {}).values()]

@@ -101,9 +101,10 @@ class SharedPages:
         names = tuple(json.loads(stored_names))
         key = self._page_key(url, names, environ)
         raw = self.redis.get(key)
-        if raw is None:
+        # The app's client is RQ's, which never decodes replies to str: anything else is no copy.
+        if not isinstance(raw, bytes):
             return None
-        meta, _newline, body = bytes(raw).partition(b"\n")
+        meta, _newline, body = raw.partition(b"\n")
         fields = json.loads(meta)
         page = CachedPage(
             headers=tuple((str(name), str(value)) for name, value in fields["headers"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import Flask, current_app, url_for
+from flask import Flask, Response, current_app, request, url_for
 
 
 def _fingerprint(path: Path) -> str:
@@ -27,9 +27,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["asset_url"] = asset_url
 
     @app.after_request
-    def _cache_static(response):  # type: ignore[no-untyped-def]
-        from flask import request
-
+    def _cache_static(response: Response) -> Response:
         if request.endpoint == "static" and request.args.get("v"):
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response

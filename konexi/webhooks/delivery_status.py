@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy import update
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.messaging.sms import KNOWN_ERRORS
 from konexi.models import OutboxMessage, OutboxStatus
 
@@ -52,7 +52,7 @@ def record_delivery_status(
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    changed = result.rowcount == 1  # type: ignore[attr-defined]
+    changed = rows_changed(result) == 1
     if changed:
         log.info("outbox %s: %s by Twilio", outbox_id, values["status"])
     return changed

@@ -7,6 +7,7 @@ Replies go to branch staff in Indonesian. Phone numbers never reach a log line.
 from __future__ import annotations
 
 from flask import Response, request
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from twilio.twiml.messaging_response import MessagingResponse
@@ -82,7 +83,7 @@ def _reply(result: RedeemResult) -> str:
 @twilio_signed
 @limiter.limit(SMS_PER_SENDER, key_func=_sender_key)
 @limiter.limit(SMS_PER_IP)
-def twilio_sms():  # type: ignore[no-untyped-def]
+def twilio_sms() -> ResponseReturnValue:
     sender = (request.form.get("From") or "").strip()
     typed = parse_redeem_command(request.form.get("Body") or "")
     with force_locale(REPLY_LOCALE):
@@ -96,7 +97,7 @@ def twilio_sms():  # type: ignore[no-untyped-def]
 @bp.post("/twilio/status")
 @twilio_signed
 @limiter.limit(STATUS_PER_IP)
-def twilio_status():  # type: ignore[no-untyped-def]
+def twilio_status() -> ResponseReturnValue:
     outbox_id = request.args.get("outbox", type=int)
     if outbox_id is not None:
         record_delivery_status(

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec
 
 from flask import Response, current_app, request
+from flask.typing import ResponseReturnValue
 from twilio.request_validator import (
     SIGNATURE_HEADER,
     SIGNATURE_SETTINGS_HEADER,
@@ -21,7 +22,7 @@ from twilio.request_validator import (
 )
 
 log = logging.getLogger(__name__)
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
 
 
 def public_url() -> str:
@@ -41,11 +42,11 @@ def signature_is_valid(auth_token: str) -> bool:
     return bool(validator.validate(public_url(), request.form, signature, algorithm))
 
 
-def twilio_signed(view: F) -> F:
+def twilio_signed(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
     """Run the view only for requests signed by Twilio: 403 otherwise, 503 without a token."""
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         auth_token = current_app.config.get("TWILIO_AUTH_TOKEN")
         if not auth_token:
             return Response("Twilio is not configured.\n", 503, mimetype="text/plain")
@@ -54,4 +55,4 @@ def twilio_signed(view: F) -> F:
             return Response("Invalid signature.\n", 403, mimetype="text/plain")
         return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+    return wrapped

@@ -12,7 +12,7 @@ from tests.support.auth import log_in
 from tests.support.factories import fresh, make_company, make_member
 
 
-def _owner_of_a_company(create_user, client: FlaskClient):  # type: ignore[no-untyped-def]
+def _owner_of_a_company(create_user, client: FlaskClient):
     owner = create_user(name="Agus Pemilik")
     company = make_company()
     make_member(company, owner, "owner")

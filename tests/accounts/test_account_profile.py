@@ -13,12 +13,7 @@ from konexi.extensions import db
 from konexi.models import Category, ProfilePicture, User
 from konexi.services.accounts.profile import favourite_category_ids, public_profile
 from tests.support.app import csrf_token_from
-
-
-def _log_in(client: FlaskClient, user: User) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
+from tests.support.auth import log_in
 
 
 def _jpeg_with_exif(colour: str = "red") -> bytes:
@@ -35,7 +30,7 @@ def _token(client: FlaskClient) -> str:
     return csrf_token_from(client.get("/account/profile").get_data(as_text=True))
 
 
-def test_anonymous_visitor_is_sent_to_log_in(client: FlaskClient) -> None:
+def test_anonymous_visitor_is_sent_tolog_in(client: FlaskClient) -> None:
     for url in ("/account", "/account/profile", "/account/privacy"):
         response = client.get(url)
         assert response.status_code == 302
@@ -44,7 +39,7 @@ def test_anonymous_visitor_is_sent_to_log_in(client: FlaskClient) -> None:
 
 def test_account_overview_links_profile_privacy_history_and_password(client, create_user) -> None:
     user = create_user()
-    _log_in(client, user)
+    log_in(client, user)
     html = client.get("/account").get_data(as_text=True)
     for link in ("/account/profile", "/account/privacy", "/me/vouchers"):
         assert f'href="{link}"' in html
@@ -60,7 +55,7 @@ def test_profile_saves_name_birth_date_and_favourites(client, create_user) -> No
     db.session.add_all([food, spa])
     db.session.commit()
     food_id, user_id = food.id, user.id
-    _log_in(client, user)
+    log_in(client, user)
     response = client.post(
         "/account/profile",
         data={
@@ -95,7 +90,7 @@ def test_public_profile_hides_birth_date_unless_shown(app, create_user) -> None:
 
 def test_bad_birth_date_keeps_the_input_with_an_error(client, create_user) -> None:
     user = create_user()
-    _log_in(client, user)
+    log_in(client, user)
     token = _token(client)
     for typed in ("2999-01-01", "2024-01-01", "1800-01-01", "17/08/1990"):
         response = client.post(
@@ -116,7 +111,7 @@ def test_picture_is_re_encoded_without_exif_and_replacing_keeps_one_row(
 ) -> None:
     user = create_user()
     user_id = user.id
-    _log_in(client, user)
+    log_in(client, user)
     token = _token(client)
     first = _jpeg_with_exif("red")
     assert b"SpyCam" in first
@@ -158,7 +153,7 @@ def test_picture_is_re_encoded_without_exif_and_replacing_keeps_one_row(
 
 def test_a_file_that_is_not_a_picture_is_refused_with_a_message(client, create_user) -> None:
     user = create_user()
-    _log_in(client, user)
+    log_in(client, user)
     response = client.post(
         "/account/profile/picture",
         data={"csrf_token": _token(client), "picture": (BytesIO(b"not an image"), "x.jpg")},

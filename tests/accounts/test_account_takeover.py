@@ -44,19 +44,19 @@ def _user(**where: str) -> User | None:
     return db.session.scalar(select(User).where(getattr(User, column) == value))
 
 
-def _verify_phone(client: FlaskClient, phone: str, twilio, mailbox) -> None:  # type: ignore[no-untyped-def]
+def _verify_phone(client: FlaskClient, phone: str, twilio, mailbox) -> None:
     code = latest_code(phone, twilio, mailbox)
     response = submit(client, "/verify", {"phone-code": code}, action="/verify/phone")
     assert response.status_code == 303
 
 
-def _verify_email(client: FlaskClient, email: str, twilio, mailbox) -> None:  # type: ignore[no-untyped-def]
+def _verify_email(client: FlaskClient, email: str, twilio, mailbox) -> None:
     code = latest_code(email, twilio, mailbox)
     response = submit(client, "/verify", {"email-code": code}, action="/verify/email")
     assert response.status_code == 303
 
 
-def _reset(client: FlaskClient, identifier: str, twilio, mailbox, password=NEW_PASSWORD):  # type: ignore[no-untyped-def]
+def _reset(client: FlaskClient, identifier: str, twilio, mailbox, password=NEW_PASSWORD):
     submit(client, "/forgot-password", {"identifier": identifier})
     code = latest_code(identifier, twilio, mailbox)
     return submit(
@@ -70,7 +70,7 @@ def _signed_in(client: FlaskClient) -> bool:
     return client.get("/account").status_code == 200
 
 
-def _attacker_signs_up_with_the_victims_email(app, twilio, mailbox, prove_phone: bool):  # type: ignore[no-untyped-def]
+def _attacker_signs_up_with_the_victims_email(app, twilio, mailbox, prove_phone: bool):
     attacker = app.test_client()
     response = sign_up(
         attacker,

@@ -8,7 +8,7 @@ from tests.support.app import TEST_PASSWORD, csrf_token_from
 WRONG = "Email/phone or password is wrong."
 
 
-def _logged_in_as(client) -> str | None:  # type: ignore[no-untyped-def]
+def _logged_in_as(client) -> str | None:
     html = client.get("/").get_data(as_text=True)
     if 'action="/logout"' not in html:
         return None

@@ -20,14 +20,14 @@ NEW_PASSWORD = "a brand new passphrase"
 NEUTRAL = "If an account matches, we sent a code."
 
 
-def _name_on_page(client) -> str | None:  # type: ignore[no-untyped-def]
+def _name_on_page(client) -> str | None:
     html = client.get("/").get_data(as_text=True)
     if '<span class="who">' not in html:
         return None
     return html.split('<span class="who">', 1)[1].split("</span>", 1)[0]
 
 
-def _change(client, current: str, new: str):  # type: ignore[no-untyped-def]
+def _change(client, current: str, new: str):
     return submit(client, "/account/password", {"current_password": current, "new_password": new})
 
 
@@ -66,11 +66,11 @@ def test_change_password_needs_a_login(client):
     assert response.status_code == 302 and location_path(response) == "/login"
 
 
-def _forgot(client, identifier: str):  # type: ignore[no-untyped-def]
+def _forgot(client, identifier: str):
     return submit(client, "/forgot-password", {"identifier": identifier})
 
 
-def _reset(client, identifier: str, code: str, password: str = NEW_PASSWORD):  # type: ignore[no-untyped-def]
+def _reset(client, identifier: str, code: str, password: str = NEW_PASSWORD):
     return submit(
         client,
         "/reset-password",
@@ -181,7 +181,7 @@ def test_strangers_asking_for_codes_do_not_lock_the_owner_out_of_reset_by_sms(
     assert len(texts) == 5 and "code" not in texts[-1].lower(), texts
 
 
-def _client_at(app, ip: str):  # type: ignore[no-untyped-def]
+def _client_at(app, ip: str):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = ip
     return client

@@ -152,7 +152,7 @@ def test_a_sign_up_race_on_the_same_email_gets_the_field_error_not_a_500(
     real_check = accounts.unavailable_contacts
     calls = {"n": 0}
 
-    def late_check(email, phone):  # type: ignore[no-untyped-def]
+    def late_check(email, phone):
         calls["n"] += 1
         if calls["n"] == 1:
             create_user(email="dewi@example.com")

@@ -20,7 +20,7 @@ PEOPLE = 30
 
 
 @pytest.fixture
-def carrier_app(app_factory, redis_url, twilio, mailbox):  # type: ignore[no-untyped-def]
+def carrier_app(app_factory, redis_url, twilio, mailbox):
     application = app_factory(REDIS_URL=redis_url)
     application.config["TEST_REDIS_URL"] = redis_url
     with application.app_context():
@@ -28,12 +28,12 @@ def carrier_app(app_factory, redis_url, twilio, mailbox):  # type: ignore[no-unt
         db.session.remove()
 
 
-def _deliver(app) -> None:  # type: ignore[no-untyped-def]
+def _deliver(app) -> None:
     """What the worker dyno does: send the queued SMS and email."""
     run_worker_until_idle(app.config["TEST_REDIS_URL"])
 
 
-def _behind_the_carrier(app):  # type: ignore[no-untyped-def]
+def _behind_the_carrier(app):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = CARRIER_IP
     return client

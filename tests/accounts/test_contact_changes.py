@@ -32,7 +32,7 @@ OLD_PHONE, NEW_PHONE = "+6281211112222", "+6281277778888"
 
 
 @pytest.fixture
-def siti(create_user) -> User:  # type: ignore[no-untyped-def]
+def siti(create_user) -> User:
     return create_user(name="Siti", email=OLD_EMAIL, phone=OLD_PHONE)
 
 
@@ -46,11 +46,11 @@ def _field_error(html: str, field: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _ask(client: FlaskClient, kind: str, address: str, password: str = TEST_PASSWORD):  # type: ignore[no-untyped-def]
+def _ask(client: FlaskClient, kind: str, address: str, password: str = TEST_PASSWORD):
     return submit(client, f"/account/{kind}", {"address": address, "password": password})
 
 
-def _confirm(client: FlaskClient, kind: str, code: str, headers=None):  # type: ignore[no-untyped-def]
+def _confirm(client: FlaskClient, kind: str, code: str, headers=None):
     return submit(
         client,
         f"/account/{kind}",
@@ -261,9 +261,7 @@ def test_a_detached_contact_is_added_back_from_the_account_page(app, siti, twili
     assert db.session.scalar(select(User.phone_verified_at).where(User.id == siti.id))
 
 
-def test_notices_go_in_the_owners_language_whatever_the_page_language(
-    app, siti, twilio, mailbox
-):
+def test_notices_go_in_the_owners_language_whatever_the_page_language(app, siti, twilio, mailbox):
     user = _reload(siti.id)
     user.locale = "id"
     db.session.commit()
@@ -277,9 +275,7 @@ def test_notices_go_in_the_owners_language_whatever_the_page_language(
     assert mail.subject == "Nomor HP Konexi Anda diubah"
 
 
-def test_an_unsubscribe_link_for_an_address_that_left_the_account_is_not_a_500(
-    client, siti
-):
+def test_an_unsubscribe_link_for_an_address_that_left_the_account_is_not_a_500(client, siti):
     from konexi.services.privacy import unsubscribe
 
     token = unsubscribe.make_token(siti)

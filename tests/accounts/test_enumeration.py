@@ -39,7 +39,7 @@ def _same_answer(known: TestResponse, unknown: TestResponse, typed: tuple[str, s
 
 
 @pytest.fixture
-def siti(create_user):  # type: ignore[no-untyped-def]
+def siti(create_user):
     return create_user(name="Siti", email=KNOWN, phone=KNOWN_PHONE)
 
 
@@ -78,12 +78,12 @@ def test_a_wrong_reset_code_answers_alike(app, siti, twilio, mailbox):
 
 
 @pytest.fixture
-def hash_checks(monkeypatch):  # type: ignore[no-untyped-def]
+def hash_checks(monkeypatch):
     """Counts argon2 verifications (the slow part of a login) without changing them."""
     calls: list[str] = []
     real = PasswordHasher.verify
 
-    def counting(self, hash, password):  # type: ignore[no-untyped-def]
+    def counting(self, hash, password):
         calls.append(hash)
         return real(self, hash, password)
 

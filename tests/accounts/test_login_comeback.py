@@ -45,7 +45,7 @@ def _signed_in(client: FlaskClient) -> bool:
     return client.get("/account/export").status_code == 200
 
 
-def _confirm(client: FlaskClient, lang: str = "en"):  # type: ignore[no-untyped-def]
+def _confirm(client: FlaskClient, lang: str = "en"):
     page = client.get(f"/login/welcome-back?lang={lang}")
     assert page.status_code == 200
     return client.post("/login/welcome-back", data={"csrf_token": csrf_token_from(page.text)})

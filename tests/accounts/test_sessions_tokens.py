@@ -39,7 +39,7 @@ def _who(client: FlaskClient) -> str | None:
     return html.split('<span class="who">', 1)[1].split("</span>", 1)[0]
 
 
-def _session(client: FlaskClient) -> dict:  # type: ignore[type-arg]
+def _session(client: FlaskClient) -> dict:
     with client.session_transaction() as session:
         return dict(session)
 
@@ -99,7 +99,7 @@ def test_logging_out_empties_the_session(app, create_user):
 
 
 # -- every session ends ----------------------------------------------------------------------
-def _post(client: FlaskClient, url: str, **data: str):  # type: ignore[no-untyped-def]
+def _post(client: FlaskClient, url: str, **data: str):
     page = client.get(url)
     return client.post(url, data={"csrf_token": csrf_token_from(page.text), **data})
 
@@ -180,7 +180,7 @@ def _tokens(app: Flask, create_user) -> tuple[dict[str, str], dict[str, Callable
     share = sharing.share_voucher(
         create_user().id, make_voucher().id, "friend@example.com", "", "10.9.0.1"
     )
-    session_serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    session_serializer = app.session_interface.get_signing_serializer(app)
     tokens = {
         "unsubscribe": unsubscribe.make_token(user),
         "invitation": invitations.invitation_token(invitation),

@@ -12,11 +12,12 @@ from sqlalchemy import select
 from konexi.extensions import db
 from konexi.models import LinkedAccount, User
 from tests.support.app import csrf_token_from
+from tests.support.auth import log_in
 from tests.support.social import sign_in_at_provider
 
 
 @pytest.fixture
-def social_app(app_factory, fake_oidc, twilio, mailbox):  # type: ignore[no-untyped-def]
+def social_app(app_factory, fake_oidc, twilio, mailbox):
     application = app_factory(**fake_oidc.env())
     with application.app_context():
         yield application
@@ -24,11 +25,11 @@ def social_app(app_factory, fake_oidc, twilio, mailbox):  # type: ignore[no-unty
 
 
 @pytest.fixture
-def social_client(social_app) -> FlaskClient:  # type: ignore[no-untyped-def]
+def social_client(social_app) -> FlaskClient:
     return social_app.test_client()
 
 
-def _complete_google_signup(client: FlaskClient, phone: str):  # type: ignore[no-untyped-def]
+def _complete_google_signup(client: FlaskClient, phone: str):
     """Sign in with Google as a new person, then post the completion form with ``phone``."""
     sign_in_at_provider(client, "google")
     page = client.get("/auth/complete-signup").get_data(as_text=True)
@@ -43,12 +44,6 @@ def _complete_google_signup(client: FlaskClient, phone: str):  # type: ignore[no
 
 def _logged_in(client: FlaskClient) -> bool:
     return client.get("/account").status_code == 200
-
-
-def _log_in(client: FlaskClient, user: User) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def _links(user_id: int) -> list[tuple[str, str]]:
@@ -133,7 +128,7 @@ def test_existing_email_is_not_linked_automatically(social_client, fake_oidc, cr
 
 def test_link_and_unlink_from_settings(social_client, fake_oidc, create_user):
     user = create_user(email="siti@example.com")
-    _log_in(social_client, user)
+    log_in(social_client, user)
     page = social_client.get("/account/linked").get_data(as_text=True)
     assert 'id="link-google"' in page and 'id="link-facebook"' in page
 
@@ -155,7 +150,7 @@ def test_identity_linked_to_someone_else_is_refused(social_client, fake_oidc, cr
     db.session.add(LinkedAccount(user_id=other.id, provider="google", subject="google-sub-1"))
     db.session.commit()
     user = create_user()
-    _log_in(social_client, user)
+    log_in(social_client, user)
     sign_in_at_provider(social_client, "google")
     assert _links(user.id) == []
     assert _links(other.id) == [("google", "google-sub-1")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import User, VerificationCode
-from konexi.services.accounts import accounts
+from konexi.services.accounts import account_messages, accounts
 from konexi.services.accounts.verification import (
     Channel,
     CodeStatus,
@@ -42,7 +43,7 @@ def _me() -> User:
     return db.session.scalar(select(User).where(User.phone == NEW_USER_PHONE))
 
 
-def _verify_phone(client, code: str):  # type: ignore[no-untyped-def]
+def _verify_phone(client, code: str):
     return submit(client, "/verify", {"phone-code": code}, action="/verify/phone")
 
 
@@ -205,3 +206,14 @@ def test_codes_belong_to_their_purpose_and_destination(app, create_user):
             purpose=Purpose.VERIFY_PHONE, destination=user.phone, code=code, user_id=user.id
         )
         assert again.status is CodeStatus.MISSING  # used once, never twice
+
+
+def test_a_detached_phone_gets_no_code_and_no_refusal(create_user: Callable[..., User]) -> None:
+    user = create_user(verified=False)
+    user.phone = None  # detached: a new number is added from the account page
+    db.session.commit()
+
+    refused = account_messages.queue_verification_code(user, Purpose.VERIFY_PHONE, "203.0.113.9")
+
+    assert refused is None
+    assert db.session.scalars(select(VerificationCode)).all() == []

@@ -14,7 +14,7 @@ from tests.support.auth import log_in
 def _add_claim_route(app: Flask) -> None:
     @app.route("/_test/claim", methods=["GET", "POST"])
     @verified_required
-    def test_claim():  # type: ignore[no-untyped-def]
+    def test_claim():
         return "claimed"
 
 
@@ -69,7 +69,7 @@ def test_verified_user_passes(app, create_user):
     assert client.post("/_test/claim", data={"csrf_token": _token(client)}).data == b"claimed"
 
 
-def _token(client) -> str:  # type: ignore[no-untyped-def]
+def _token(client) -> str:
     from tests.support.app import csrf_token_from
 
     return csrf_token_from(client.get("/").get_data(as_text=True))

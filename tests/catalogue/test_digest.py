@@ -15,7 +15,7 @@ from tests.servers.smtp_server import SmtpServer
 from tests.support.factories import make_voucher
 
 
-def _marketing_user(create_user: Callable[..., User], **kwargs) -> User:  # type: ignore[no-untyped-def]
+def _marketing_user(create_user: Callable[..., User], **kwargs) -> User:
     user = create_user(**kwargs)
     user.marketing_email = True
     db.session.commit()
@@ -100,12 +100,31 @@ def test_job_is_registered_on_monday_mornings_wib() -> None:
 
     import konexi.tasks.schedule
 
-    cron._job_data_registry.clear()  # type: ignore[attr-defined]
+    cron._job_data_registry.clear()
     try:
         importlib.reload(konexi.tasks.schedule)
-        jobs = {data.get("name"): data for data in cron._job_data_registry}  # type: ignore[attr-defined]
+        jobs = {data.get("name"): data for data in cron._job_data_registry}
     finally:
-        cron._job_data_registry.clear()  # type: ignore[attr-defined]
+        cron._job_data_registry.clear()
     job = jobs["send_weekly_digests"]
     assert job["cron"] == "0 2-12 * * 1"  # hourly re-runs finish a run a deploy killed
     assert job["func"].__name__ == "send_weekly_digests"
+
+
+def test_an_account_without_an_email_does_not_stop_the_others_digests(
+    app: Flask, create_user: Callable[..., User], mailbox: SmtpServer
+) -> None:
+    voucher = make_voucher(title="Kopi susu hemat")
+    gone = _marketing_user(create_user, email="gone@example.com")
+    kept = _marketing_user(create_user, email="kept@example.com")
+    for user in (gone, kept):
+        db.session.execute(
+            user_favourite_categories.insert().values(
+                user_id=user.id, category_id=voucher.category_id
+            )
+        )
+    gone.email = None  # no flow leaves this (detaching clears email_verified_at too)
+    db.session.commit()
+
+    assert digest.send_weekly_digests() == 1
+    assert [mail.envelope_to for mail in mailbox.messages] == [["kept@example.com"]]

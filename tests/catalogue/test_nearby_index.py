@@ -75,7 +75,7 @@ def _fields(voucher: Voucher, branch_ids: list[int]) -> VoucherFields:
 
 
 @pytest.fixture
-def catalogue(app, create_user) -> Catalogue:  # type: ignore[no-untyped-def]
+def catalogue(app, create_user) -> Catalogue:
     rng = random.Random(20261128)
     actor_id = create_user().id
     categories = [

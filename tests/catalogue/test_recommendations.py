@@ -12,11 +12,11 @@ from tests.support.catalogue import MONAS, count_queries
 pytest_plugins = ("tests.support.catalogue",)  # fixtures: shop, food, beauty
 
 
-def _titles(items) -> list[str]:  # type: ignore[no-untyped-def]
+def _titles(items) -> list[str]:
     return [item.voucher.title for item in items]
 
 
-def _like(user, category) -> None:  # type: ignore[no-untyped-def]
+def _like(user, category) -> None:
     db.session.execute(
         user_favourite_categories.insert().values(user_id=user.id, category_id=category.id)
     )

@@ -20,7 +20,7 @@ from tests.support.catalogue import count_queries
 LIMITS = (1, 4, 9, 60)
 
 
-def _random_world(rng: random.Random, create_user) -> list[User]:  # type: ignore[no-untyped-def]
+def _random_world(rng: random.Random, create_user) -> list[User]:
     """Categories, providers (a few closed), vouchers in every state with many equal end times,
     and users with random favourites and claims (some hidden, some using a voucher up)."""
     now = utcnow().replace(microsecond=0)

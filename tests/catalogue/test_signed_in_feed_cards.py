@@ -55,7 +55,7 @@ class CardRenders:
         for app in apps:
             template_rendered.connect(self._seen, app)
 
-    def _seen(self, sender: Flask, template, context, **extra) -> None:  # type: ignore[no-untyped-def]
+    def _seen(self, sender: Flask, template, context, **extra) -> None:
         if template.name == "feed/_card.html":
             self.count += 1
 

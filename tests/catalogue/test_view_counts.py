@@ -29,7 +29,7 @@ def _views(voucher_id: int) -> int:
     return row.views if row else 0
 
 
-def _browser(app, ip: str, agent: str = PHONE_BROWSER):  # type: ignore[no-untyped-def]
+def _browser(app, ip: str, agent: str = PHONE_BROWSER):
     client = app.test_client()
     client.environ_base.update(REMOTE_ADDR=ip, HTTP_USER_AGENT=agent)
     return client

@@ -25,7 +25,7 @@ LEFT = 50
 
 
 @pytest.fixture
-def app(app_factory: Callable[..., Flask], twilio, mailbox) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+def app(app_factory: Callable[..., Flask], twilio, mailbox) -> Iterator[Flask]:
     """The app without the request-time database bounds: here 200 threads of one process share
     one pool of 15 connections (a gunicorn process has 4 threads), and what is tested is that the
     quota holds, not how long a request may wait (tests/ops/test_faults_database_hung.py does

@@ -167,10 +167,10 @@ def test_an_item_for_a_claim_redeemed_online_meanwhile_is_a_conflict_both_staff_
     assert conflicts_for_company(make_company().id) == []
 
 
-def send_all_at_once(app, sends):  # type: ignore[no-untyped-def]
+def send_all_at_once(app, sends):
     """Each (membership id, item) sent by its own device, all at once; the results flattened."""
 
-    def send(membership_id: int, item: OfflineItem):  # type: ignore[no-untyped-def]
+    def send(membership_id: int, item: OfflineItem):
         return lambda: redeem_offline_batch(db.session.get(Membership, membership_id), [item])
 
     batches, errors = all_at_once(app, [send(*pair) for pair in sends])

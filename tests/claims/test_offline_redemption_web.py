@@ -24,7 +24,7 @@ from tests.support.redemption import (
 URL = "/provider/redeem/offline"
 
 
-def send(client: FlaskClient, items: list[dict], lang: str = "en"):  # type: ignore[no-untyped-def]
+def send(client: FlaskClient, items: list[dict], lang: str = "en"):
     return client.post(
         f"{URL}?lang={lang}",
         json={"items": items},

@@ -51,7 +51,7 @@ def signup_race(app: Flask, forms: list[dict[str, str]]) -> list[tuple[int, str]
         ip = {"REMOTE_ADDR": f"10.1.0.{n + 1}"}
         token = csrf_token_from(client.get("/signup", environ_base=ip).get_data(as_text=True))
 
-        def post(client=client, form=form, token=token, ip=ip):  # type: ignore[no-untyped-def]
+        def post(client=client, form=form, token=token, ip=ip):
             response = client.post("/signup", data={**form, "csrf_token": token}, environ_base=ip)
             return response.status_code, response.get_data(as_text=True)
 

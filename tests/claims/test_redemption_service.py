@@ -264,7 +264,7 @@ def test_redemption_race_lost_at_the_update_says_already_redeemed(
     both_listed = threading.Barrier(2)
     real_redeem = counter.redeem
 
-    def redeem_after_both_listed(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def redeem_after_both_listed(*args, **kwargs):
         both_listed.wait(timeout=30)
         return real_redeem(*args, **kwargs)
 

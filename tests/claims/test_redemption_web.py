@@ -58,7 +58,7 @@ def test_who_may_look_up_and_redeem_at_a_branch(app, create_user, twilio, role):
         assert redeemed.status_code in (404, 422)
 
 
-def _any_token(client) -> str:  # type: ignore[no-untyped-def]
+def _any_token(client) -> str:
     return csrf_token_from(client.get("/me/vouchers").get_data(as_text=True))
 
 
@@ -207,7 +207,7 @@ def test_redemption_race_through_the_console(app, create_user, twilio):
     pages: list[str] = []
     errors: list[BaseException] = []
 
-    def press(client, csrf) -> None:  # type: ignore[no-untyped-def]
+    def press(client, csrf) -> None:
         try:
             barrier.wait(timeout=30)
             response = confirm(client, here_id, claim_id, code, htmx=True, csrf=csrf)

@@ -178,7 +178,7 @@ def sent_message(sid: str = "SM" + "a" * 32, status: str = "sent") -> OutboxMess
     return message
 
 
-def report(client, outbox_id: int, status: str, sid: str = "SM" + "a" * 32, **extra: str):  # type: ignore[no-untyped-def]
+def report(client, outbox_id: int, status: str, sid: str = "SM" + "a" * 32, **extra: str):
     params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": "AC" + "0" * 32, **extra}
     return post_signed(client, f"/webhooks/twilio/status?outbox={outbox_id}", params)
 

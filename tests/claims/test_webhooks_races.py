@@ -21,7 +21,7 @@ def test_losers_of_a_simultaneous_sms_redemption_get_the_code_in_their_reply(
     c = counter
     code = format_code(c.claim.code)
 
-    def text_redeem():  # type: ignore[no-untyped-def]
+    def text_redeem():
         return reply_of(text_in(app.test_client(), f"REDEEM {code}"))
 
     replies, errors = all_at_once(app, [text_redeem] * RACERS)

@@ -104,8 +104,8 @@ def new_page(browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., 
     """Open a page in a fresh browser context (a new visitor); ``javascript=False`` turns JS off."""
     contexts = []
 
-    def open_page(javascript: bool = True, locale: str = "en-US"):  # type: ignore[no-untyped-def]
-        context = browser.new_context(  # type: ignore[attr-defined]
+    def open_page(javascript: bool = True, locale: str = "en-US"):
+        context = browser.new_context(
             java_script_enabled=javascript,
             locale=locale,
             viewport={"width": 390, "height": 844},
@@ -125,7 +125,7 @@ def new_page(browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., 
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call):  # type: ignore[no-untyped-def]
+def pytest_runtest_makereport(item: pytest.Item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)

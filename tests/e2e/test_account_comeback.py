@@ -14,7 +14,8 @@ EMAIL = "demo@konexi.test"
 PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
 
 
-def _log_in(page, live_server, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
+def _submit_login(page, live_server, password: str = PASSWORD) -> None:
+    """Send the login form (the form itself is what these journeys test: it may refuse)."""
     page.goto(live_server.url + "/login")
     page.fill("input[name=identifier]", EMAIL)
     page.fill("input[name=password]", password)
@@ -22,26 +23,26 @@ def _log_in(page, live_server, password: str = PASSWORD) -> None:  # type: ignor
     page.wait_for_load_state()
 
 
-def _status(live_server) -> tuple[str, object]:  # type: ignore[no-untyped-def]
+def _status(live_server) -> tuple[str, object]:
     with live_server.app.app_context():
         user = db.session.scalars(select(User).where(User.email_key == EMAIL)).one()
         return user.status, user.purge_after
 
 
-def test_a_closed_account_is_reopened_by_logging_in(live_server, new_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_closed_account_is_reopened_by_logging_in(live_server, new_page) -> None:
     page = new_page(javascript=True)
-    _log_in(page, live_server)
+    _submit_login(page, live_server)
     page.goto(live_server.url + "/account/close")
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/account/closed")
     assert _status(live_server)[0] == "closed"
 
-    _log_in(page, live_server, "not the password")
+    _submit_login(page, live_server, "not the password")
     assert "Email/phone or password is wrong." in page.locator("main").inner_text()
     assert "closed" not in page.locator("main").inner_text()
 
-    _log_in(page, live_server)
+    _submit_login(page, live_server)
     page.wait_for_url("**/login/welcome-back")
     assert page.locator("h1").inner_text() == "Your account is closed"
     check_phone_screen(page, "welcome-back-closed-en")
@@ -53,9 +54,9 @@ def test_a_closed_account_is_reopened_by_logging_in(live_server, new_page) -> No
 
 def test_a_deletion_is_cancelled_by_logging_in_without_javascript_in_indonesian(
     live_server, new_page
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     page = new_page(javascript=False, locale="id-ID")
-    _log_in(page, live_server)
+    _submit_login(page, live_server)
     page.goto(live_server.url + "/account/delete")
     assert page.locator("html").get_attribute("lang") == "id"
     promise = page.locator("main .purge-date").inner_text()
@@ -70,7 +71,7 @@ def test_a_deletion_is_cancelled_by_logging_in_without_javascript_in_indonesian(
     status, purge_after = _status(live_server)
     assert status == "deleting" and purge_after is not None
 
-    _log_in(page, live_server)
+    _submit_login(page, live_server)
     page.wait_for_url("**/login/welcome-back")
     offer = page.locator("main .purge-date").inner_text()
     assert offer.startswith("Setelah ") and offer.endswith("tidak ada yang dapat dipulihkan.")

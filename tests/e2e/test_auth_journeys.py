@@ -11,7 +11,7 @@ from tests.support.accounts import latest_code, wrong_code
 PHONE = "+6281277778888"
 
 
-def _code(live_server, destination, fake_twilio, smtp_server) -> str:  # type: ignore[no-untyped-def]
+def _code(live_server, destination, fake_twilio, smtp_server) -> str:
     with live_server.app.app_context():
         return latest_code(destination, fake_twilio, smtp_server)
 

@@ -14,7 +14,7 @@ from tests.support.browser import DEMO_USER, log_in
 CODE = re.compile(r"^[34679ACDEFGHJKMNPQRTUVWXY]{4} [34679ACDEFGHJKMNPQRTUVWXY]{4}$")
 
 
-def demo_voucher(live_server) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+def demo_voucher(live_server) -> tuple[int, str]:
     with live_server.app.app_context():
         voucher = db.session.scalar(
             select(Voucher).where(Voucher.title == "Free croissant with any latte")
@@ -22,7 +22,7 @@ def demo_voucher(live_server) -> tuple[int, str]:  # type: ignore[no-untyped-def
         return voucher.id, voucher.title
 
 
-def demo_codes(live_server, voucher_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+def demo_codes(live_server, voucher_id: int) -> list[str]:
     with live_server.app.app_context():
         return list(
             db.session.scalars(

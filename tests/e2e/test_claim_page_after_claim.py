@@ -10,27 +10,20 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import Voucher
+from tests.support.browser import log_in
 from tests.support.screens import check_phone_screen
 
 EMAIL = "demo@konexi.test"
 PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
-LEFT = re.compile(r"^(?:(\d+) of (\d+) left|Sisa (\d+) dari (\d+))$")
+LEFT = re.compile(r"^(?:(\d+) of (\d+) left|(\d+) dari (\d+))$")
 
 
-def _log_in(page, live_server) -> None:  # type: ignore[no-untyped-def]
-    page.goto(live_server.url + "/login")
-    page.fill("input[name=identifier]", EMAIL)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(live_server.url + "/")
-
-
-def _voucher(live_server, title: str) -> int:  # type: ignore[no-untyped-def]
+def _voucher(live_server, title: str) -> int:
     with live_server.app.app_context():
         return db.session.scalar(select(Voucher.id).where(Voucher.title == title))
 
 
-def _left(page) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _left(page) -> tuple[int, int]:
     shown = page.locator("#voucher-remaining").inner_text().strip()
     found = LEFT.match(shown)
     assert found, shown
@@ -38,9 +31,9 @@ def _left(page) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     return left, total
 
 
-def test_the_count_and_the_claim_box_update_in_place_with_javascript(live_server, new_page) -> None:  # type: ignore[no-untyped-def]
+def test_the_count_and_the_claim_box_update_in_place_with_javascript(live_server, new_page) -> None:
     page = new_page(javascript=True)
-    _log_in(page, live_server)
+    log_in(page, live_server)
     voucher_id = _voucher(live_server, "Free croissant with any latte")
     page.goto(f"{live_server.url}/vouchers/{voucher_id}")
     before, total = _left(page)
@@ -61,9 +54,9 @@ def test_the_count_and_the_claim_box_update_in_place_with_javascript(live_server
 
 def test_without_javascript_the_voucher_page_shows_the_claim_in_indonesian(
     live_server, new_page
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     page = new_page(javascript=False, locale="id-ID")
-    _log_in(page, live_server)
+    log_in(page, live_server)
     voucher_id = _voucher(live_server, "Free croissant with any latte")
     page.goto(f"{live_server.url}/vouchers/{voucher_id}")
     before, total = _left(page)

@@ -11,6 +11,7 @@ import pytest
 
 from konexi.extensions import db
 from konexi.models import Company, User, Voucher
+from tests.support.browser import log_in
 from tests.support.live_data import add_verified_person, demo_voucher_id
 from tests.support.reviews import make_review, redeemed_claim
 from tests.support.viewport import assert_fits_a_small_phone
@@ -35,14 +36,6 @@ TEXT = {
 }
 
 
-def _log_in(page: Any, live_server: Any, email: str, lang: str) -> None:
-    page.goto(f"{live_server.url}/login?lang={lang}")
-    page.fill("input[name=identifier]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(live_server.url + "/")
-
-
 @pytest.mark.parametrize("lang", ["en", "id"])
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_a_share_to_a_findable_friend_lands_in_their_list(
@@ -61,7 +54,7 @@ def test_a_share_to_a_findable_friend_lands_in_their_list(
     voucher_id = demo_voucher_id(live_server.app)
 
     sender = new_page(javascript=javascript)
-    _log_in(sender, live_server, "demo@konexi.test", lang)
+    log_in(sender, live_server, "demo@konexi.test", PASSWORD, lang=lang)
     sender.goto(f"{live_server.url}/vouchers/{voucher_id}/share")
     form = sender.locator(f"#share-send-{voucher_id}")
     form.locator("input[name=contact]").fill(FRIEND_EMAIL)
@@ -69,7 +62,7 @@ def test_a_share_to_a_findable_friend_lands_in_their_list(
     sender.get_by_text(text["sent"]).wait_for()
 
     friend = new_page(javascript=javascript)
-    _log_in(friend, live_server, FRIEND_EMAIL, lang)
+    log_in(friend, live_server, FRIEND_EMAIL, PASSWORD, lang=lang)
     friend.goto(live_server.url + "/me/vouchers")
     entry = friend.locator("li.shared-entry")
     assert friend.locator("#shared-title").inner_text() == text["shared"]

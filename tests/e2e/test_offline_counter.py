@@ -57,11 +57,11 @@ STORED_PAGES = f"""async () => {{
 }}"""
 
 
-def stored_pages(page) -> list[str]:  # type: ignore[no-untyped-def]
+def stored_pages(page) -> list[str]:
     return page.evaluate(STORED_PAGES)
 
 
-def wait_for_stored(page, path: str) -> None:  # type: ignore[no-untyped-def]
+def wait_for_stored(page, path: str) -> None:
     """The service worker is running and ``path`` is kept for offline use."""
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     deadline = time.monotonic() + 10
@@ -70,7 +70,7 @@ def wait_for_stored(page, path: str) -> None:  # type: ignore[no-untyped-def]
         time.sleep(0.1)
 
 
-def receipt_count(app) -> int:  # type: ignore[no-untyped-def]
+def receipt_count(app) -> int:
     with app.app_context():
         return db.session.scalar(
             select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "redemption_receipt")

@@ -14,7 +14,7 @@ from tests.support.browser import DEMO_USER as EMAIL
 from tests.support.browser import log_in
 
 
-def _setting(page, name: str):  # type: ignore[no-untyped-def]
+def _setting(page, name: str):
     return page.locator(f"#privacy-{name} input[type=checkbox]")
 
 

@@ -15,7 +15,7 @@ from tests.support.browser import DEMO_PROVIDER, DEMO_USER, log_in
 TITLE = "Free croissant with any latte"
 
 
-def redeemed_demo_claim(live_server) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def redeemed_demo_claim(live_server) -> tuple[str, str]:
     """The demo user redeemed TITLE at the first branch just now (and the provider is a member)."""
     with live_server.app.app_context():
         company = db.session.scalar(select(Company).where(Company.slug == "demo-kopi"))
@@ -45,7 +45,7 @@ def redeemed_demo_claim(live_server) -> tuple[str, str]:  # type: ignore[no-unty
         return branch.name, str(voucher.id)
 
 
-def collect_errors(page) -> list[str]:  # type: ignore[no-untyped-def]
+def collect_errors(page) -> list[str]:
     errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))

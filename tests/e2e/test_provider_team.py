@@ -14,7 +14,7 @@ from konexi.models import Branch, User
 from tests.support.browser import DEMO_PROVIDER, log_in
 
 
-def wait_for_code(fake_twilio, phone: str) -> str:  # type: ignore[no-untyped-def]
+def wait_for_code(fake_twilio, phone: str) -> str:
     """The code the outbox texted to ``phone`` (delivered in-process, moments after the click)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

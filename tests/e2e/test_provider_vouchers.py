@@ -19,7 +19,7 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 TITLE = "Es kopi gula aren 2 for 1"
 
 
-def ensure_demo_membership(live_server) -> None:  # type: ignore[no-untyped-def]
+def ensure_demo_membership(live_server) -> None:
     """The demo provider owns Demo Kopi (the demo data may not say so yet)."""
     with live_server.app.app_context():
         user = db.session.scalar(select(User).where(User.email == DEMO_PROVIDER))

@@ -15,7 +15,7 @@ from tests.support.browser import DEMO_PROVIDER, DEMO_USER, log_in
 CUSTOMER_PHONE = "+6281200000001"
 
 
-def prepare(live_server) -> tuple[int, str, str, str]:  # type: ignore[no-untyped-def]
+def prepare(live_server) -> tuple[int, str, str, str]:
     """The demo user claims a voucher; the demo provider belongs to Demo Kopi (made if missing)."""
     with live_server.app.app_context():
         company = db.session.scalar(select(Company).where(Company.name == "Demo Kopi"))
@@ -41,7 +41,7 @@ def prepare(live_server) -> tuple[int, str, str, str]:  # type: ignore[no-untype
         return claim.id, claim.code, voucher.title, branch.name
 
 
-def wait_for_receipt(fake_twilio, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+def wait_for_receipt(fake_twilio, timeout: float = 10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         receipts = [m for m in fake_twilio.to(CUSTOMER_PHONE) if "redeemed at" in m.body]

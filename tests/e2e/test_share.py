@@ -13,7 +13,7 @@ from tests.support.live_data import demo_voucher_id
 FRIEND = "+6281234567890"
 
 
-def _sms_to(twilio, number: str, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+def _sms_to(twilio, number: str, timeout: float = 10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         messages = twilio.to(number)

@@ -13,7 +13,7 @@ from tests.support.screens import check_phone_screen
 PASSWORD = "a-long-password-1"  # noqa: S105 - a test account's
 
 
-def _unverified_user(live_server, email: str) -> None:  # type: ignore[no-untyped-def]
+def _unverified_user(live_server, email: str) -> None:
     with live_server.app.app_context():
         db.session.add(
             User(
@@ -34,7 +34,7 @@ def _unverified_user(live_server, email: str) -> None:  # type: ignore[no-untype
     ],
     ids=["js-en", "nojs-id"],
 )
-def test_too_many_resend_taps_keep_the_verify_page(  # type: ignore[no-untyped-def]
+def test_too_many_resend_taps_keep_the_verify_page(
     live_server, new_page, javascript, locale, message
 ) -> None:
     email = f"rina.{'js' if javascript else 'nojs'}@example.com"

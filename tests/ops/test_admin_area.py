@@ -35,7 +35,7 @@ def admin_client(app: Flask, create_user: Callable[..., User]) -> FlaskClient:
     return client
 
 
-def post_form(client: FlaskClient, url: str, data: dict[str, str], page: str | None = None):  # type: ignore[no-untyped-def]
+def post_form(client: FlaskClient, url: str, data: dict[str, str], page: str | None = None):
     token = csrf_token_from(client.get(page or url).text)
     return client.post(url, data={"csrf_token": token, **data})
 

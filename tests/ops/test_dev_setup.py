@@ -23,7 +23,7 @@ from tests.servers.smtp_server import SmtpServer
 from tests.support.factories import make_voucher
 
 
-def test_base_url_follows_port_in_development(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_base_url_follows_port_in_development(tmp_path) -> None:
     def base_url(**environ: str) -> str:
         return load_settings(environ, instance_path=tmp_path)["BASE_URL"]
 

@@ -67,7 +67,7 @@ def stopped(pids: list[int]) -> Iterator[None]:
                 pass
 
 
-def _visitor(app):  # type: ignore[no-untyped-def]
+def _visitor(app):
     """``visit(path)()`` GETs ``path`` in a fresh app context and returns the status."""
 
     def visit(path: str) -> Callable[[], int]:
@@ -80,7 +80,7 @@ def _visitor(app):  # type: ignore[no-untyped-def]
     return visit
 
 
-def _warm_pool(app) -> None:  # type: ignore[no-untyped-def]
+def _warm_pool(app) -> None:
     """Leave the pool holding open connections, as a busy worker's would."""
     with app.app_context():
         for _ in range(3):

@@ -39,7 +39,7 @@ def hung(server: RedisServer) -> Iterator[None]:
         os.kill(server.process.pid, signal.SIGCONT)
 
 
-def _timed(action):  # type: ignore[no-untyped-def]
+def _timed(action):
     started = time.monotonic()
     response = action()
     return response, time.monotonic() - started

@@ -217,7 +217,7 @@ def sign_up_and_verify(deploy: Deploy, person: dict[str, str]) -> FormBrowser:
     return browser
 
 
-def log_in(deploy: Deploy, identifier: str, remember: bool = False) -> FormBrowser:
+def sign_in_over_https(deploy: Deploy, identifier: str, remember: bool = False) -> FormBrowser:
     browser = deploy.browser()
     values = {"identifier": identifier, "password": PASSWORD}
     if remember:
@@ -255,7 +255,7 @@ def test_production_day_one_deploy_serves_providers_and_customers_and_survives_a
     assert code == 0, f"create-admin failed:\n{output}"
     code, output = deploy.run("flask --app wsgi load-categories")  # also safe to run again
     assert code == 0, f"load-categories failed:\n{output}"
-    admin = log_in(deploy, ADMIN["email"])  # a platform admin, over HTTPS
+    admin = sign_in_over_https(deploy, ADMIN["email"])  # a platform admin, over HTTPS
     categories = admin.get("/admin/categories").text
     assert all(html.escape(name) in categories for _slug, name, _id in DEFAULT_CATEGORIES)
     assert set(queue_counts(admin)) >= {"sms", "email"}, "the admin sees the queues on rediss://"
@@ -385,7 +385,7 @@ def test_production_day_one_deploy_serves_providers_and_customers_and_survives_a
         assert code not in logs and code.replace(" ", "") not in logs, "a code is in the logs"
 
     # After the restart: logging in over HTTPS works, and only __Host- Secure cookies were set.
-    again = log_in(deploy, CUSTOMER["email"], remember=True)
+    again = sign_in_over_https(deploy, CUSTOMER["email"], remember=True)
     mine = again.get("/me/vouchers")
     assert all(c.replace(" ", "") in mine.text.replace(" ", "") for c in codes[1:])
     cookies = customer.set_cookies + provider.set_cookies + again.set_cookies

@@ -37,7 +37,7 @@ def smtp_servers() -> Iterator[list[SmtpServer]]:
 
 
 def started(servers: list[SmtpServer], **options: object) -> SmtpServer:
-    server = SmtpServer(**options)  # type: ignore[arg-type]
+    server = SmtpServer(**options)
     server.start()
     servers.append(server)
     return server

@@ -23,7 +23,7 @@ class PeakCounter:
     """Wraps third-party calls (argon2-cffi's hash/verify, Pillow's pixel decoding) to count
     how many run at the same moment; each call still does its real work."""
 
-    def __init__(self, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, monkeypatch) -> None:
         self.running = self.peak = 0
         self.lock = threading.Lock()
         for owner, name in (
@@ -33,8 +33,8 @@ class PeakCounter:
         ):
             monkeypatch.setattr(owner, name, self._counted(getattr(owner, name)))
 
-    def _counted(self, original: Callable) -> Callable:  # type: ignore[type-arg]
-        def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def _counted(self, original: Callable) -> Callable:
+        def counted(*args, **kwargs):
             with self.lock:
                 self.running += 1
                 self.peak = max(self.peak, self.running)
@@ -54,7 +54,7 @@ def _jpeg() -> bytes:
     return out.getvalue()
 
 
-def _all_at_once(app, tasks: list[Callable[[], object]]) -> list[object]:  # type: ignore[no-untyped-def]
+def _all_at_once(app, tasks: list[Callable[[], object]]) -> list[object]:
     barrier = threading.Barrier(len(tasks))
     results: list[object] = []
 

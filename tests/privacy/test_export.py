@@ -93,10 +93,10 @@ def test_an_expired_link_is_refused(app: Flask, client: FlaskClient) -> None:
     old = serializer.dumps({"u": user.user_id, "v": 1})
     real_time = time.time
     try:
-        time.time = lambda: real_time() + 3601  # type: ignore[assignment]
+        time.time = lambda: real_time() + 3601
         response = client.get(f"/account/export/{old}")
     finally:
-        time.time = real_time  # type: ignore[assignment]
+        time.time = real_time
 
     assert response.status_code == 400
     assert "download link has expired" in response.text

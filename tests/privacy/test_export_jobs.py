@@ -28,7 +28,7 @@ from tests.support.purge import EMAIL, NAME, PHONE, dump_database, make_rich_use
 from tests.support.worker import run_worker_until_idle
 
 
-def ask_for_export(client: FlaskClient):  # type: ignore[no-untyped-def]
+def ask_for_export(client: FlaskClient):
     page = client.get("/account/export")
     assert page.status_code == 200
     return client.post("/account/export", data={"csrf_token": csrf_token_from(page.text)})
@@ -215,10 +215,10 @@ def test_the_link_is_signed_for_an_hour(
         db.session.commit()
         real_time = time.time
         try:
-            time.time = lambda: real_time() + 3601  # type: ignore[assignment]
+            time.time = lambda: real_time() + 3601
             response = client.get(link)
         finally:
-            time.time = real_time  # type: ignore[assignment]
+            time.time = real_time
         assert response.status_code == 400
         assert "download link has expired" in response.text
         db.session.remove()
@@ -353,12 +353,12 @@ def test_the_cleanup_job_is_on_the_cron_schedule() -> None:
 
     import konexi.tasks.schedule
 
-    cron._job_data_registry.clear()  # type: ignore[attr-defined]
+    cron._job_data_registry.clear()
     try:
         importlib.reload(konexi.tasks.schedule)
-        registered = {data.get("name"): data for data in cron._job_data_registry}  # type: ignore[attr-defined]
+        registered = {data.get("name"): data for data in cron._job_data_registry}
     finally:
-        cron._job_data_registry.clear()  # type: ignore[attr-defined]
+        cron._job_data_registry.clear()
     job = registered["delete_expired_exports"]
     assert job["func"] is jobs.delete_expired_exports
     assert job["cron"] == "*/10 * * * *" and job["queue_name"] == "periodic"

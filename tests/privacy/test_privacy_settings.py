@@ -10,14 +10,9 @@ from konexi.models import User
 from konexi.models.preferences import UserLocation
 from konexi.services.privacy.privacy_settings import PRIVACY_SETTINGS
 from tests.support.app import csrf_token_from
+from tests.support.auth import log_in
 
 HTMX = {"HX-Request": "true"}
-
-
-def _log_in(client: FlaskClient, user: User) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def _token(client: FlaskClient) -> str:
@@ -28,7 +23,7 @@ def _token(client: FlaskClient) -> str:
 def test_each_setting_saves_at_once_with_htmx(client, create_user, name: str) -> None:
     user = create_user()
     user_id = user.id
-    _log_in(client, user)
+    log_in(client, user)
     token = _token(client)
     response = client.post(
         f"/account/privacy/{name}", data={"csrf_token": token, name: "y"}, headers=HTMX
@@ -49,7 +44,7 @@ def test_each_setting_saves_at_once_with_htmx(client, create_user, name: str) ->
 def test_plain_form_saves_every_setting_and_redirects(client, create_user) -> None:
     user = create_user()
     user_id = user.id
-    _log_in(client, user)
+    log_in(client, user)
     data = {"csrf_token": _token(client), "findable_by_email": "y", "marketing_email": "y"}
     response = client.post("/account/privacy", data=data)
     assert response.status_code == 303
@@ -68,7 +63,7 @@ def test_turning_off_store_location_forgets_the_stored_location(client, create_u
     db.session.add(UserLocation(user_id=user.id, latitude=-6.2, longitude=106.8))
     db.session.commit()
     user_id = user.id
-    _log_in(client, user)
+    log_in(client, user)
     client.post(
         "/account/privacy/store_location", data={"csrf_token": _token(client)}, headers=HTMX
     )
@@ -79,7 +74,7 @@ def test_turning_off_store_location_forgets_the_stored_location(client, create_u
 
 def test_a_post_without_csrf_token_is_refused(client, create_user) -> None:
     user = create_user()
-    _log_in(client, user)
+    log_in(client, user)
     response = client.post("/account/privacy", data={"marketing_email": "y"})
     assert response.status_code == 400
 

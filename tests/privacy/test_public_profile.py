@@ -56,9 +56,7 @@ def test_the_profile_shows_the_public_name_and_nothing_private(client, create_us
     assert client.get(f"/people/{person.id}").status_code == 404
 
 
-@pytest.mark.parametrize(
-    "lang, born", [("en", "Born 17 Aug 1994"), ("id", "Lahir 17 Agu 1994")]
-)
+@pytest.mark.parametrize("lang, born", [("en", "Born 17 Aug 1994"), ("id", "Lahir 17 Agu 1994")])
 def test_the_birth_date_shows_only_when_switched_on(client, create_user, lang: str, born: str):
     person = reviewer(create_user, show_birth_date=True)
     client.get(f"/?lang={lang}")

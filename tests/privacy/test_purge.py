@@ -120,7 +120,7 @@ def test_an_account_under_a_fraud_hold_is_kept_and_reported(app: Flask) -> None:
     assert NAME in dump_database()
 
 
-def test_the_job_and_the_command_run_the_purge(app: Flask, runner, create_user) -> None:  # type: ignore[no-untyped-def]
+def test_the_job_and_the_command_run_the_purge(app: Flask, runner, create_user) -> None:
     first = create_user()
     second = create_user()
     _mark_for_deletion(first.id)

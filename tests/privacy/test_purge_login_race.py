@@ -35,7 +35,7 @@ class Pause:
     go_on: threading.Event = field(default_factory=threading.Event)
     thread_id: int | None = None
 
-    def __call__(self, conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
         if threading.get_ident() == self.thread_id and self.where(statement):
             self.reached.set()
             assert self.go_on.wait(timeout=30), "the test never let the purge go on"

@@ -58,7 +58,7 @@ def _reply_to_mailto(mailto: str, sender: str = ADDRESS) -> bytes:
     return message.as_bytes()
 
 
-def _post(client: FlaskClient, raw: bytes, secret: str = SECRET, **kwargs):  # type: ignore[no-untyped-def]
+def _post(client: FlaskClient, raw: bytes, secret: str = SECRET, **kwargs):
     credentials = base64.b64encode(f"inbound:{secret}".encode()).decode()
     return client.post(
         "/webhooks/inbound-email",
@@ -218,7 +218,7 @@ def test_a_tampered_token_or_a_garbled_message_does_nothing_but_answers_200(
     app_factory: Callable[..., Flask],
     create_user: Callable[..., User],
     mailbox: SmtpServer,
-    caplog,  # type: ignore[no-untyped-def]
+    caplog,
 ) -> None:
     app = _app(app_factory)
     with app.app_context():

@@ -21,11 +21,11 @@ TYPED = "0813 5550 0011"
 
 
 @pytest.fixture
-def world(app, create_user):  # type: ignore[no-untyped-def]
+def world(app, create_user):
     return make_world(create_user)
 
 
-def _enter_number(client, branch: Branch):  # type: ignore[no-untyped-def]
+def _enter_number(client, branch: Branch):
     return post(
         client,
         f"/provider/branches/{branch.id}/edit",
@@ -33,12 +33,12 @@ def _enter_number(client, branch: Branch):  # type: ignore[no-untyped-def]
     )
 
 
-def _texted_code(twilio) -> str:  # type: ignore[no-untyped-def]
+def _texted_code(twilio) -> str:
     body = twilio.to(NUMBER)[-1].body
     return re.search(r"\b(\d{6})\b", body).group(1)
 
 
-def _prove(client, branch: Branch, twilio):  # type: ignore[no-untyped-def]
+def _prove(client, branch: Branch, twilio):
     sent = post(client, f"/provider/branches/{branch.id}/phone/code")
     assert sent.status_code == 303, sent.get_data(as_text=True)
     return post(client, f"/provider/branches/{branch.id}/phone", {"code": _texted_code(twilio)})

@@ -34,7 +34,7 @@ class Route:
     data: Callable[[World], dict] = lambda world: {}
 
 
-def _answers(owner, admin, staff, other_admin, plain, anonymous=LOGIN):  # type: ignore[no-untyped-def]
+def _answers(owner, admin, staff, other_admin, plain, anonymous=LOGIN):
     return dict(zip(ROLES, (owner, admin, staff, other_admin, plain, anonymous), strict=True))
 
 

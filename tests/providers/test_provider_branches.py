@@ -30,12 +30,12 @@ def branch_named(name: str) -> Branch | None:
 
 
 @pytest.fixture
-def world(app, create_user):  # type: ignore[no-untyped-def]
+def world(app, create_user):
     return make_world(create_user)
 
 
 @pytest.fixture
-def admin_client(client, world):  # type: ignore[no-untyped-def]
+def admin_client(client, world):
     log_in(client, world.users["admin"])
     return client
 

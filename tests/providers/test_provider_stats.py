@@ -187,10 +187,10 @@ def test_csv_cells_cannot_become_spreadsheet_formulas(app, client, create_user):
     assert not any(r[3].startswith("=") for r in rows)
 
 
-def count_queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
+def count_queries(client, url: str) -> int:
     statements: list[str] = []
 
-    def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+    def record(_conn, _cursor, statement, *_args):
         statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", record)

@@ -52,7 +52,7 @@ EXPECTED_REPLY = {
 }
 
 
-def setup_visitor(client, create_user, who: str):  # type: ignore[no-untyped-def]
+def setup_visitor(client, create_user, who: str):
     company, voucher, _second = seed_30_days(title=SECRET_TITLE)
     customer = create_user(name="Pelanggan Setia")
     redeemed_claim(customer, voucher, utcnow(), company.branches[0].id)

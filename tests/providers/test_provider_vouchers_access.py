@@ -25,11 +25,11 @@ def expected_status(who: str, allowed: int, owner_of_voucher: str | None) -> int
     return 404  # another company's voucher
 
 
-def _token(client) -> str:  # type: ignore[no-untyped-def]
+def _token(client) -> str:
     return csrf_token_of(client)
 
 
-def _request(client, method: str, url: str, data: dict | None = None):  # type: ignore[no-untyped-def]
+def _request(client, method: str, url: str, data: dict | None = None):
     if method == "GET":
         return client.get(url)
     payload = {**(data or {}), "csrf_token": _token(client)}

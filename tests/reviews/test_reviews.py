@@ -16,7 +16,7 @@ from tests.support.factories import fresh, make_member, make_voucher
 from tests.support.reviews import make_review, post_form, redeemed_claim
 
 
-def review_url(voucher) -> str:  # type: ignore[no-untyped-def]
+def review_url(voucher) -> str:
     return f"/providers/{voucher.company.slug}/vouchers/{voucher.id}/review"
 
 

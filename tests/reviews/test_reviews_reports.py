@@ -49,7 +49,7 @@ def test_three_unverified_throwaway_accounts_cannot_report(app, create_user):
     assert (stored.status, stored.report_count) == ("visible", 0)
 
 
-def _aged_reporter(create_user, days: int = 30):  # type: ignore[no-untyped-def]
+def _aged_reporter(create_user, days: int = 30):
     reporter = create_user()
     reporter.created_at = utcnow() - timedelta(days=days)
     db.session.commit()

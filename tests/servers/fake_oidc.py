@@ -73,7 +73,7 @@ class FakeOidc:
         self.token_requests.clear()
 
     # -- HTTP ------------------------------------------------------------------------------
-    def wsgi(self, environ, start_response):  # type: ignore[no-untyped-def]
+    def wsgi(self, environ, start_response):
         request = Request(environ)
         path = request.path
         if path == "/.well-known/openid-configuration":

@@ -30,7 +30,7 @@ class FakeSentry:
     def dsn(self) -> str:
         return f"http://public-key@127.0.0.1:{self.port}/1"
 
-    def wsgi(self, environ, start_response):  # type: ignore[no-untyped-def]
+    def wsgi(self, environ, start_response):
         request = Request(environ)
         if request.method != "POST" or not request.path.endswith("/envelope/"):
             return Response("not found", status=404)(environ, start_response)

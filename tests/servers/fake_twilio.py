@@ -130,7 +130,7 @@ class FakeTwilio:
             return self.state.requests
 
     # -- HTTP ---------------------------------------------------------------------------
-    def wsgi(self, environ, start_response):  # type: ignore[no-untyped-def]
+    def wsgi(self, environ, start_response):
         return self.handle(Request(environ))(environ, start_response)
 
     def handle(self, request: Request) -> Response:

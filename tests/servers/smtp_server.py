@@ -33,7 +33,7 @@ class ReceivedMail:
         return part.get_content() if part is not None else ""
 
 
-def _over_tls(server, session) -> bool:  # type: ignore[no-untyped-def]
+def _over_tls(server, session) -> bool:
     """STARTTLS sets ``session.ssl``; smtps (TLS from the start) shows on the transport."""
     return session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
 
@@ -53,16 +53,16 @@ class CapturingHandler:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
         message = message_from_bytes(envelope.original_content, policy=policy.default)
         received = ReceivedMail(
-            envelope.mail_from,  # type: ignore[arg-type]
+            envelope.mail_from,
             list(envelope.rcpt_tos),
-            message,  # type: ignore[arg-type]
+            message,
             over_tls=_over_tls(server, session),
         )
         with self.lock:
             self.messages.append(received)
         return "250 Message accepted for delivery"
 
-    def authenticate(self, server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
         """Any login is accepted; it is recorded with whether it crossed the network in clear."""
         with self.lock:
             self.logins.append(Login(auth_data.login.decode(), _over_tls(server, session)))

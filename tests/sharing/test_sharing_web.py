@@ -25,7 +25,7 @@ from tests.support.sharing import (
 )
 
 
-def text_of(response) -> str:  # type: ignore[no-untyped-def]
+def text_of(response) -> str:
     return unescape(response.get_data(as_text=True))
 
 

@@ -31,7 +31,7 @@ NEW_USER = {
 NEW_USER_PHONE = "+6281234567890"
 
 
-def received(destination: str, twilio, mailbox) -> list[str]:  # type: ignore[no-untyped-def]
+def received(destination: str, twilio, mailbox) -> list[str]:
     """The texts sent to a phone number or an email address, oldest first."""
     if "@" in destination:
         delivered = [mail.text for mail in mailbox.to(destination)]
@@ -47,7 +47,7 @@ def received(destination: str, twilio, mailbox) -> list[str]:  # type: ignore[no
     return [row.body for row in rows]
 
 
-def latest_code(destination: str, twilio, mailbox) -> str:  # type: ignore[no-untyped-def]
+def latest_code(destination: str, twilio, mailbox) -> str:
     texts = received(destination, twilio, mailbox)
     assert texts, f"nothing was sent to {destination}"
     match = CODE.search(texts[-1])
@@ -55,7 +55,7 @@ def latest_code(destination: str, twilio, mailbox) -> str:  # type: ignore[no-un
     return match.group(1)
 
 
-def latest_link_path(email: str, twilio, mailbox) -> str:  # type: ignore[no-untyped-def]
+def latest_link_path(email: str, twilio, mailbox) -> str:
     texts = received(email, twilio, mailbox)
     match = LINK.search(texts[-1]) if texts else None
     assert match, "no verification link was sent"

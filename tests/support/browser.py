@@ -20,13 +20,18 @@ class Served(Protocol):
 
 
 def log_in(
-    page: Page, server: Served, email: str = DEMO_USER, password: str = DEMO_PASSWORD
+    page: Page,
+    server: Served,
+    email: str = DEMO_USER,
+    password: str = DEMO_PASSWORD,
+    lang: str | None = None,
 ) -> None:
     """Fill in and send the login form; fail (never skip) when the session does not start.
 
-    Fields are found by name, not label, so the helper works in either language.
+    Fields are found by name, not label, so the helper works in either language; ``lang``
+    opens the form in that language first (the choice then sticks for the session).
     """
-    page.goto(server.url + "/login")
+    page.goto(server.url + "/login" + (f"?lang={lang}" if lang else ""))
     page.fill("input[name=identifier]", email)
     page.fill("input[name=password]", password)
     page.locator("main form button[type=submit]").click()

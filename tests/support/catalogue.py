@@ -97,14 +97,14 @@ class Shop:
         return self._save(claim)
 
     @staticmethod
-    def _save(obj):  # type: ignore[no-untyped-def]
+    def _save(obj):
         db.session.add(obj)
         db.session.commit()
         return obj
 
 
 @pytest.fixture
-def shop(app) -> Shop:  # type: ignore[no-untyped-def]
+def shop(app) -> Shop:
     return Shop()
 
 
@@ -123,7 +123,7 @@ def count_queries() -> Iterator[list[str]]:
     """The SQL statements run inside the block."""
     statements: list[str] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def record(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", record)
@@ -133,5 +133,5 @@ def count_queries() -> Iterator[list[str]]:
         event.remove(db.engine, "before_cursor_execute", record)
 
 
-def titles(listing) -> list[str]:  # type: ignore[no-untyped-def]
+def titles(listing) -> list[str]:
     return [item.voucher.title for item in listing.items]

@@ -120,7 +120,7 @@ def _person(name: str, n: int) -> User:
 
 
 @pytest.fixture
-def console(app) -> Console:  # type: ignore[no-untyped-def]
+def console(app) -> Console:
     category = Category(slug="food-drink", name_en="Food & drink", name_id="Makanan & minuman")
     db.session.add(category)
     company = _company("Warung Kopi Sabang", "warung-kopi-sabang")
@@ -161,7 +161,7 @@ def voucher_form(console: Console, **overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in form.items() if v is not None}
 
 
-def post_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any):  # type: ignore[no-untyped-def]
+def post_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any):
     """POST a multipart form with the CSRF token the console's pages carry."""
     token = csrf_token_from(client.get("/provider/vouchers").get_data(as_text=True))
     return client.post(

@@ -90,7 +90,7 @@ def make_member(
     return membership
 
 
-def fresh(model: type, ident: int):  # type: ignore[no-untyped-def]
+def fresh(model: type, ident: int):
     """Reload a row from the database (requests ran in other sessions)."""
     db.session.expire_all()
     return db.session.get(model, ident)

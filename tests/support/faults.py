@@ -64,7 +64,7 @@ def status_counts() -> dict[str, int]:
 
 def worker_environ(
     database_url: str, redis_url: str, twilio, mailbox, **extra: str
-) -> dict[str, str]:  # type: ignore[no-untyped-def]
+) -> dict[str, str]:
     """The environment of a `python worker.py` process for these servers."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMTP_"))}
     environ.update(

@@ -78,7 +78,7 @@ def make_shift(app: Flask) -> Shift:
         )
 
 
-def browser_log_in(page, base_url: str, email: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+def browser_log_in(page, base_url: str, email: str, lang: str) -> None:
     """Sign in through the login form, choosing the language on the way in."""
     page.goto(f"{base_url}/login?lang={lang}")
     page.fill("input[name=identifier]", email)

@@ -101,7 +101,7 @@ def receipts(user_id: int) -> list[OutboxMessage]:
     )
 
 
-def staff_client(app, user: User) -> FlaskClient:  # type: ignore[no-untyped-def]
+def staff_client(app, user: User) -> FlaskClient:
     client = app.test_client()
     log_in(client, user)
     return client
@@ -111,12 +111,12 @@ def token(client: FlaskClient) -> str:
     return csrf_token_from(client.get("/provider/redeem").get_data(as_text=True))
 
 
-def lookup(client: FlaskClient, branch_id: int, phone: str, htmx: bool = False, csrf=None):  # type: ignore[no-untyped-def]
+def lookup(client: FlaskClient, branch_id: int, phone: str, htmx: bool = False, csrf=None):
     data = {"csrf_token": csrf or token(client), "branch_id": branch_id, "phone": phone}
     return client.post("/provider/redeem/lookup", data=data, headers=HX if htmx else {})
 
 
-def confirm(  # type: ignore[no-untyped-def]
+def confirm(
     client: FlaskClient, branch_id: int, claim_id: int, code: str, htmx: bool = False, csrf=None
 ):
     data = {

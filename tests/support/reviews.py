@@ -68,7 +68,7 @@ def make_review(
     return review
 
 
-def post_form(client: FlaskClient, page_url: str, action: str, data: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def post_form(client: FlaskClient, page_url: str, action: str, data: dict[str, str] | None = None):
     """POST ``data`` to ``action`` with the CSRF token of the page at ``page_url``."""
     token = csrf_token_from(client.get(page_url).get_data(as_text=True))
     return client.post(action, data={"csrf_token": token, **(data or {})})

@@ -8,7 +8,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
 PHONE = {"width": 360, "height": 740}
 
 
-def check_phone_screen(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def check_phone_screen(page, name: str) -> None:
     """At 360x740 the page has no horizontal scroll and no control wider than the screen; a
     screenshot is kept in test-artifacts/ for review."""
     page.set_viewport_size(PHONE)

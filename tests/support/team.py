@@ -22,7 +22,7 @@ _numbers = itertools.count(1)
 ROLES = ("owner", "admin", "staff", "other_admin", "plain", "anonymous")
 
 
-def make_invitation(company: Company, email: str, role: str = "staff", **extra) -> Invitation:  # type: ignore[no-untyped-def]
+def make_invitation(company: Company, email: str, role: str = "staff", **extra) -> Invitation:
     from datetime import timedelta
 
     invitation = Invitation(
@@ -49,7 +49,7 @@ def token(client: FlaskClient) -> str:
     return csrf_token_of(client)
 
 
-def post(client: FlaskClient, url: str, data: dict | None = None, **kwargs):  # type: ignore[no-untyped-def]
+def post(client: FlaskClient, url: str, data: dict | None = None, **kwargs):
     """POST with the session's CSRF token, as a form on the site would."""
     form = {"csrf_token": token(client), **(data or {})}
     return client.post(url, data=form, **kwargs)
@@ -67,7 +67,7 @@ class World:
     memberships: dict[str, Membership] = field(default_factory=dict)
     create_user: Callable[..., User] | None = None
 
-    def client_as(self, app, role: str) -> FlaskClient:  # type: ignore[no-untyped-def]
+    def client_as(self, app, role: str) -> FlaskClient:
         client = app.test_client()
         if role != "anonymous":
             log_in(client, self.users[role])
@@ -96,7 +96,7 @@ def make_world(create_user: Callable[..., User]) -> World:
     return world
 
 
-def invitation_links(mailbox, address: str, timeout: float = 5.0) -> list[str]:  # type: ignore[no-untyped-def]
+def invitation_links(mailbox, address: str, timeout: float = 5.0) -> list[str]:
     """The invitation links emailed to ``address`` (delivery runs in-process; allow a moment)."""
     deadline = time.monotonic() + timeout
     while True:

@@ -84,12 +84,12 @@ def test_a_digest_killed_midway_and_run_again_sends_each_user_exactly_one(
 def registered_cron_jobs() -> dict[str, dict]:
     import konexi.tasks.schedule
 
-    cron._job_data_registry.clear()  # type: ignore[attr-defined]
+    cron._job_data_registry.clear()
     try:
         importlib.reload(konexi.tasks.schedule)
-        return {data["name"]: data for data in cron._job_data_registry}  # type: ignore[attr-defined]
+        return {data["name"]: data for data in cron._job_data_registry}
     finally:
-        cron._job_data_registry.clear()  # type: ignore[attr-defined]
+        cron._job_data_registry.clear()
 
 
 def test_the_digest_runs_again_hourly_on_monday_and_exports_are_swept() -> None:

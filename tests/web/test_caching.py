@@ -13,14 +13,14 @@ pytest_plugins = ("tests.support.catalogue",)  # fixtures: shop, food
 HX = {"HX-Request": "true"}
 
 
-def _catalogue(shop, food):  # type: ignore[no-untyped-def]
+def _catalogue(shop, food):
     company = shop.company("Kopi Kenangan Senja")
     branch = shop.branch(company, *MONAS)
     shop.vouchers(company, food, 12, branches=[branch])
     return company, shop.voucher(company, food, "Free iced coffee", branches=[branch])
 
 
-def _anonymous_pages(company, voucher) -> list[str]:  # type: ignore[no-untyped-def]
+def _anonymous_pages(company, voucher) -> list[str]:
     return ["/", "/?page=2", f"/vouchers/{voucher.id}", f"/providers/{company.slug}", "/privacy"]
 
 

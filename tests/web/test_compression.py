@@ -141,17 +141,17 @@ def test_streamed_and_already_encoded_responses_are_left_alone(app_factory):
     page = "<!doctype html><p>" + "Voucher " * 400 + "</p>"
 
     @app.get("/test-streamed")
-    def streamed():  # type: ignore[no-untyped-def]
+    def streamed():
         return Response(stream_with_context(iter([page, page])), mimetype="text/html")
 
     @app.get("/test-encoded")
-    def encoded():  # type: ignore[no-untyped-def]
+    def encoded():
         response = Response(gzip.compress(page.encode()), mimetype="text/html")
         response.headers["Content-Encoding"] = "gzip"
         return response
 
     @app.get("/test-no-transform")
-    def no_transform():  # type: ignore[no-untyped-def]
+    def no_transform():
         response = Response(page, mimetype="text/html")
         response.headers["Cache-Control"] = "no-transform"
         return response

@@ -34,7 +34,7 @@ MUST_BE_OFF = {
 }
 
 
-def _responses(app, client, create_user) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _responses(app, client, create_user) -> dict[str, object]:
     """One response of each kind the app serves."""
     html = client.get("/").get_data(as_text=True)
     css = re.search(r'href="(/static/app\.css\?v=\w+)"', html).group(1)

@@ -209,6 +209,8 @@ def test_a_feed_page_of_cards_with_pictures_costs_one_more_query(app, client, co
     with count_queries() as statements:
         html = client.get("/?page=1", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert html.count("<img") == 4
-    # the cards, then one query for all their pictures (without their bytes)
-    assert len(statements) == 2
+    # the cards, the category chips (page 1 of a list carries its chips), then one query for
+    # all the cards' pictures (without their bytes)
+    assert len(statements) == 3
+    assert sum("FROM categories" in statement for statement in statements) == 1
     assert "thumb_data" not in statements[-1]

@@ -20,7 +20,7 @@ from tests.support.team import make_world, post
 TOO_MANY = "Too many attempts. Please wait a while and try again."
 
 
-def _posts(client: FlaskClient, url: str, count: int, **kwargs):  # type: ignore[no-untyped-def]
+def _posts(client: FlaskClient, url: str, count: int, **kwargs):
     return [client.post(url, **kwargs) for _ in range(count)]
 
 

@@ -58,14 +58,14 @@ def _cache(app: Flask) -> page_cache.PageCache:
     return cache
 
 
-def _get(client: FlaskClient, url: str = "/", **headers: str):  # type: ignore[no-untyped-def]
+def _get(client: FlaskClient, url: str = "/", **headers: str):
     """GET ``url`` and the SQL statements it ran."""
     with count_queries() as statements:
         response = client.get(url, headers={**BROWSER, **headers})
     return response, statements
 
 
-def _html(response) -> str:  # type: ignore[no-untyped-def]
+def _html(response) -> str:
     body = response.get_data()
     encoding = response.headers.get("Content-Encoding")
     if encoding == "br":

@@ -179,11 +179,11 @@ def test_a_refused_value_is_a_400_and_a_database_bug_a_500_not_an_outage(app_fac
     app = app_factory()
 
     @app.get("/_test/refused-value")
-    def refused_value():  # type: ignore[no-untyped-def]
+    def refused_value():
         raise DataError("SELECT :q", {"q": "x"}, ValueError("NUL byte"))
 
     @app.get("/_test/database-bug")
-    def database_bug():  # type: ignore[no-untyped-def]
+    def database_bug():
         raise IntegrityError("INSERT", {}, Exception("duplicate key"))
 
     client = app.test_client()

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from konexi.extensions import db
 from konexi.models import Image, ProfilePicture
 from tests.support.app import csrf_token_from
+from tests.support.auth import log_in
 from tests.support.console import console, photo_bytes, post_form, voucher_form  # noqa: F401
 from tests.support.pictures import png_claiming
 
@@ -17,13 +18,7 @@ PICTURE = "/account/profile/picture"
 NEW_VOUCHER = "/provider/vouchers/new"
 
 
-def _log_in(client, user) -> None:  # type: ignore[no-untyped-def]
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-
-
-def _upload_picture(client, data: bytes, query: str = ""):  # type: ignore[no-untyped-def]
+def _upload_picture(client, data: bytes, query: str = ""):
     token = csrf_token_from(client.get("/account/profile").get_data(as_text=True))
     return client.post(
         PICTURE + query,
@@ -39,11 +34,10 @@ def _pictures() -> int:
 
 def test_an_unverified_account_cannot_add_a_profile_picture(client, create_user):
     user = create_user(verified=False)
-    _log_in(client, user)
+    log_in(client, user)
     page = client.get("/account/profile").get_data(as_text=True)
     assert 'action="/account/profile/picture"' not in page  # no form: the way to verify instead
     assert 'href="/verify"' in page
-
 
     response = _upload_picture(client, photo_bytes((800, 600)))
 
@@ -54,7 +48,7 @@ def test_an_unverified_account_cannot_add_a_profile_picture(client, create_user)
 
 
 def test_a_16_megapixel_png_is_refused_next_to_the_field_in_the_users_language(client, create_user):
-    _log_in(client, create_user())
+    log_in(client, create_user())
 
     response = _upload_picture(client, png_claiming(4000, 4000), query="?lang=id")
 

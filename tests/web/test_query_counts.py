@@ -43,7 +43,7 @@ def _world(size: int, create_user: Callable[..., User]) -> dict[str, object]:
     return {"company": company, "voucher": main, "customer": customer}
 
 
-def _queries(app, url: str, user: User | None = None, **kwargs) -> int:  # type: ignore[no-untyped-def]
+def _queries(app, url: str, user: User | None = None, **kwargs) -> int:
     client = app.test_client()
     if user is not None:
         log_in(client, user)
@@ -54,7 +54,7 @@ def _queries(app, url: str, user: User | None = None, **kwargs) -> int:  # type:
 
 
 @pytest.fixture
-def worlds(app, create_user):  # type: ignore[no-untyped-def]
+def worlds(app, create_user):
     return {size: _world(size, create_user) for size in SIZES}
 
 

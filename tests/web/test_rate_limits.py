@@ -32,7 +32,7 @@ _SERVE = textwrap.dedent(
 
 
 @pytest.fixture
-def redis_client(app_factory, redis_url, twilio, mailbox):  # type: ignore[no-untyped-def]
+def redis_client(app_factory, redis_url, twilio, mailbox):
     """A test client of an app whose limits live in the real Redis."""
     application = app_factory(REDIS_URL=redis_url)
     with application.app_context():

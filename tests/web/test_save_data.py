@@ -12,7 +12,7 @@ SAVE_DATA = {"Save-Data": "on"}
 PLACEHOLDER = "Picture not loaded (data saver)"
 
 
-def _vouchers_with_and_without_pictures(console, pictures: int = 4):  # type: ignore[no-untyped-def]  # noqa: F811
+def _vouchers_with_and_without_pictures(console, pictures: int = 4):  # noqa: F811
     with_picture = []
     for n in range(pictures):
         # busy photos of different shapes: the hardest kind to make small

@@ -64,17 +64,17 @@ class Renders:
         for app in apps:
             template_rendered.connect(self._seen, app)
 
-    def _seen(self, sender: Flask, template, context, **extra) -> None:  # type: ignore[no-untyped-def]
+    def _seen(self, sender: Flask, template, context, **extra) -> None:
         if template.name == "feed/index.html":
             with self._lock:
                 self.count += 1
 
 
-def _html(response) -> str:  # type: ignore[no-untyped-def]
+def _html(response) -> str:
     return gzip.decompress(response.get_data()).decode()
 
 
-def _get(app: Flask, url: str = "/"):  # type: ignore[no-untyped-def]
+def _get(app: Flask, url: str = "/"):
     return app.test_client().get(url, headers=BROWSER)
 
 

@@ -28,13 +28,14 @@ def queue_verification_code(user: User, purpose: Purpose, ip: str | None) -> Too
     """Issue and queue a code for the user's phone or email; past a limit nothing is sent and
     the refusal (with its retry time) is returned."""
     is_phone = purpose is Purpose.VERIFY_PHONE
-    if (user.phone if is_phone else user.email) is None:
-        return False  # detached: a new one is added (and proven) from the account page
+    destination = user.phone if is_phone else user.email
+    if destination is None:
+        return None  # detached: a new one is added (and proven) from the account page
     try:
         row, code = issue_code(
             purpose=purpose,
             channel=Channel.SMS if is_phone else Channel.EMAIL,
-            destination=user.phone if is_phone else user.email,
+            destination=destination,
             user_id=user.id,
             ip=ip,
         )
@@ -49,11 +50,13 @@ def queue_verification_code(user: User, purpose: Purpose, ip: str | None) -> Too
 
 def queue_phone_code(user: User, code: str) -> None:
     """The phone verification code, by SMS (one short segment)."""
+    assert user.phone is not None  # queue_verification_code checked
     _queue_code_sms(user, user.phone, Purpose.VERIFY_PHONE.value, code)
 
 
 def queue_email_code(user: User, row: VerificationCode, code: str) -> None:
     """The email verification code and a link that verifies without typing (both 10 minutes)."""
+    assert user.email is not None  # queue_verification_code checked
     _queue_code_email(
         user, user.email, Purpose.VERIFY_EMAIL.value, code, link_token=link_token(row)
     )
@@ -62,18 +65,20 @@ def queue_email_code(user: User, row: VerificationCode, code: str) -> None:
 def queue_reset_code(user: User, channel: Channel, code: str) -> None:
     """The reset code, to the phone or the email address the account holds."""
     if channel is Channel.SMS:
+        assert user.phone is not None  # the account was found by it
         _queue_code_sms(user, user.phone, Purpose.RESET_PASSWORD.value, code)
     else:
+        assert user.email is not None  # the account was found by it
         _queue_code_email(user, user.email, Purpose.RESET_PASSWORD.value, code)
 
 
-def _queue_code_sms(user: User, phone: str | None, purpose: str, code: str) -> None:
+def _queue_code_sms(user: User, phone: str, purpose: str, code: str) -> None:
     body = render_sms("code_sms", _locale(user), purpose=purpose, code=code)
     queue_sms(to=phone, body=body, kind=purpose, user_id=user.id)
 
 
 def _queue_code_email(
-    user: User, email: str | None, purpose: str, code: str, *, link_token: str = ""
+    user: User, email: str, purpose: str, code: str, *, link_token: str = ""
 ) -> None:
     text = render_text(
         "code_email",

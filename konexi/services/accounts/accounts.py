@@ -131,7 +131,8 @@ def unavailable_contacts(email: str | None, phone: str | None) -> dict[str, obje
 def release_stale_contacts(email: str, phone: str) -> None:
     """Detach these addresses from accounts where they sat unproven past the hold period (the
     new account takes them), telling those accounts why."""
-    for kind, value in (("email", email), ("phone", phone)):
+    contacts: tuple[tuple[ownership.ContactKind, str], ...] = (("email", email), ("phone", phone))
+    for kind, value in contacts:
         holder = ownership.release_stale(kind, value)
         if holder is not None:
             messages.queue_contact_released_notice(holder, kind, value)
@@ -216,7 +217,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     errors: dict[str, object] = {}
     if user.password_hash and not verify_password(user.password_hash, current_password or ""):
         errors["current_password"] = _l("Your current password is wrong.")
-    problem = password_problem(new_password, email=user.email, phone=user.phone)
+    problem = password_problem(new_password, email=user.email or "", phone=user.phone or "")
     if problem:
         errors["new_password"] = problem
     if errors:

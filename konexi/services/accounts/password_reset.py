@@ -25,7 +25,7 @@ from konexi.services.accounts.passwords import hash_password
 from konexi.services.accounts.verification import Channel, Purpose, check_code, issue_code
 
 
-def _account_for(identifier: str) -> tuple[str, str, User | None]:
+def _account_for(identifier: str) -> tuple[ownership.ContactKind, str, User | None]:
     try:
         kind, value = normalise_identifier(identifier)
     except InvalidContact as exc:

@@ -13,6 +13,7 @@ spend minutes hashing.
 from __future__ import annotations
 
 from functools import cache
+from typing import TypedDict
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -20,9 +21,16 @@ from flask import current_app, has_app_context
 
 from konexi.services.work_slots import one_heavy_task
 
+
+class HashParameters(TypedDict):
+    time_cost: int
+    memory_cost: int
+    parallelism: int
+
+
 # OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
-PRODUCTION_PARAMETERS = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
-TESTING_PARAMETERS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+PRODUCTION_PARAMETERS: HashParameters = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
+TESTING_PARAMETERS: HashParameters = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
 
 @cache

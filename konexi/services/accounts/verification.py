@@ -30,9 +30,9 @@ from itsdangerous import BadSignature
 from limits import RateLimitItem, RateLimitItemPerHour, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.models import User, VerificationCode
 from konexi.models.base import utcnow
 from konexi.services.accounts.contacts import canonical_destination
@@ -118,7 +118,7 @@ def _code_hash(purpose: str, destination: str, code: str) -> str:
     return keyed_digest(Digest.CODE, purpose, canonical_destination(destination), code)
 
 
-def _refuse_when_full(limit: int, *conditions) -> None:  # type: ignore[no-untyped-def]
+def _refuse_when_full(limit: int, *conditions: ColumnElement[bool]) -> None:
     """Raise TooManyCodes when ``limit`` codes matching ``conditions`` were sent this hour; the
     retry time is when the oldest of them leaves the window."""
     since = utcnow() - THROTTLE_WINDOW
@@ -229,7 +229,7 @@ def _consume(row: VerificationCode, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(row)
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 def check_code(
@@ -259,7 +259,7 @@ def check_code(
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(row)
-    if counted.rowcount != 1:
+    if rows_changed(counted) != 1:
         return CodeCheck(_is_live(row, now), code=row)
     expected = _code_hash(str(purpose), destination, (code or "").strip())
     if not digests_equal(expected, row.code_hash):
@@ -319,7 +319,7 @@ def purge_old_codes(older_than: timedelta = timedelta(days=1)) -> int:
         delete(VerificationCode).where(VerificationCode.created_at < utcnow() - older_than)
     )
     db.session.commit()
-    return int(result.rowcount or 0)
+    return rows_changed(result)
 
 
 # -- SMS pumping defence ---------------------------------------------------------------------
@@ -387,7 +387,9 @@ def _sms_rules(phone: str, ip: str | None) -> list[tuple[str, RateLimitItem, str
     return rules
 
 
-def _test_and_hit(limiter: MovingWindowRateLimiter, rules: list) -> None:  # type: ignore[type-arg]
+def _test_and_hit(
+    limiter: MovingWindowRateLimiter, rules: list[tuple[str, RateLimitItem, str]]
+) -> None:
     for reason, item, identifier in rules:
         if not limiter.test(item, "sms", identifier):
             reset = limiter.get_window_stats(item, "sms", identifier).reset_time

@@ -9,7 +9,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    String,
+    and_,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased, contains_eager
 
 from konexi.extensions import db
@@ -75,7 +86,9 @@ def voucher_filter(category: str | None = None, q: str | None = None) -> Voucher
     )
 
 
-def live_conditions(now: datetime, status_index: bool = True) -> list[ColumnElement[bool]]:
+def live_conditions(
+    now: datetime | ColumnElement[datetime], status_index: bool = True
+) -> list[ColumnElement[bool]]:
     """Live: published, started, not expired, quota left, provider active (needs Company joined).
 
     ``status_index=False`` writes the status test so that no index can serve it: a query that
@@ -93,7 +106,7 @@ def live_conditions(now: datetime, status_index: bool = True) -> list[ColumnElem
     ]
 
 
-def _like(column: ColumnElement[str], word: str) -> ColumnElement[bool]:
+def _like(column: SQLColumnExpression[str], word: str) -> ColumnElement[bool]:
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return func.lower(column).like(f"%{escaped}%", escape="\\")
 

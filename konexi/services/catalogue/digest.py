@@ -83,7 +83,7 @@ def _candidates(after_id: int, week: str) -> list[User]:
 
 
 def _suppressed(users: list[User]) -> set[str]:
-    hashes = [address_hash(user.email) for user in users]
+    hashes = [address_hash(user.email) for user in users if user.email]
     if not hashes:
         return set()
     found = select(EmailSuppression.address_hash).where(EmailSuppression.address_hash.in_(hashes))
@@ -100,7 +100,7 @@ def send_weekly_digests(now: datetime | None = None) -> int:
         suppressed = _suppressed(users)
         queued = 0
         for user in users:
-            if address_hash(user.email) in suppressed:
+            if user.email is None or address_hash(user.email) in suppressed:
                 continue
             vouchers = digest_vouchers(user)
             if not vouchers:

@@ -91,13 +91,16 @@ def _coefficients(origin: Point) -> tuple[float, float, float]:
     )
 
 
-def _squared(latitude, longitude, origin_lat, origin_lon, c0, c1, c2):  # type: ignore[no-untyped-def]
+# Any: the same arithmetic runs on floats and on SQL expressions.
+def _squared(
+    latitude: Any, longitude: Any, origin_lat: Any, origin_lon: Any, c0: Any, c1: Any, c2: Any
+) -> Any:
     dlat = latitude - origin_lat
     dlon = (longitude - origin_lon) * (c0 + dlat * (c1 + dlat * c2))
     return dlat * dlat + dlon * dlon
 
 
-def squared_degrees(origin: Point, latitude, longitude):  # type: ignore[no-untyped-def]
+def squared_degrees(origin: Point, latitude: Any, longitude: Any) -> Any:
     """The squared distance from ``origin`` in degrees of arc, in portable SQL arithmetic.
 
     Longitude differences shrink with cos(mean latitude), expanded to second order around the
@@ -113,7 +116,7 @@ def _param(name: str) -> Any:
 
 def _d2() -> ColumnElement[float]:
     """The squared distance of a branch, with the origin as bound parameters."""
-    return _squared(  # type: ignore[no-any-return]
+    return _squared(
         Branch.latitude,
         Branch.longitude,
         _param("origin_lat"),
@@ -197,14 +200,14 @@ def _within_statement(conditions: Sequence[ColumnElement[bool]], nearest: Subque
         .outerjoin(Company, Company.id == Voucher.company_id)
         .outerjoin(Category, and_(Category.id == Voucher.category_id, *conditions))
     )
-    nearest = func.min(links.c.d2)
+    closest = func.min(links.c.d2)
     voucher_id = func.max(case((Category.id.is_not(None), Voucher.id)))
     ends_at = func.max(Voucher.ends_at)
-    order = (case((voucher_id.is_(None), 1), else_=0), nearest, ends_at, links.c.voucher_id)
+    order = (case((voucher_id.is_(None), 1), else_=0), closest, ends_at, links.c.voucher_id)
     ranked = (
         select(
             voucher_id.label("voucher_id"),
-            nearest.label("d2"),
+            closest.label("d2"),
             func.max(links.c.kept).label("kept"),
             func.max(links.c.farthest).label("farthest"),
             func.row_number().over(order_by=order).label("position"),

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 from enum import StrEnum
+from typing import Any
 
 from geoalchemy2 import Geography
 from sqlalchemy import Boolean, Float, Integer, Subquery, bindparam, column, func, select, table
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from konexi.services.catalogue.geo import KM_PER_DEGREE
 
@@ -40,7 +41,7 @@ class NearbyPath(StrEnum):
 _PATHS: dict[str, NearbyPath] = {}
 
 
-def nearby_path(session: Session) -> NearbyPath:
+def nearby_path(session: Session | scoped_session[Any]) -> NearbyPath:
     """Which search this database runs: PostGIS when branches have the geography column.
 
     Decided once per database and process; a database that cannot be asked (down) gets the
@@ -49,7 +50,8 @@ def nearby_path(session: Session) -> NearbyPath:
     bind = session.get_bind()
     if bind.dialect.name != "postgresql":
         return NearbyPath.PORTABLE
-    key = bind.url.render_as_string(hide_password=True)
+    # A session bound to a Connection (a test's transaction) has its URL on the engine.
+    key = bind.engine.url.render_as_string(hide_password=True)
     if key in _PATHS:
         return _PATHS[key]
     try:

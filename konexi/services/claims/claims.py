@@ -16,11 +16,11 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.i18n import DATE_FORMAT, DEFAULT_TIMEZONE
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_sms
 from konexi.messaging.texts import render_sms
@@ -126,7 +126,7 @@ def _take_one_from_quota(voucher_id: int, now: datetime) -> bool:
         .values(quota_claimed=Voucher.quota_claimed + 1)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rows_changed(result) == 1
 
 
 def _is_code_collision(error: IntegrityError) -> bool:
@@ -174,6 +174,7 @@ def _shorten(text: str, limit: int) -> str:
 
 def _queue_code_sms(user: User, voucher: Voucher, claim: Claim, locale: str) -> None:
     """The code by SMS, in ``locale``."""
+    assert user.phone is not None  # only verified accounts claim
     ends = voucher.ends_at.astimezone(ZoneInfo(DEFAULT_TIMEZONE))
     body = render_sms(
         "claim_code",
@@ -234,7 +235,7 @@ def claims_on_voucher(user_id: int, voucher_id: int) -> list[Claim]:
     )
 
 
-def _with_voucher(query):  # type: ignore[no-untyped-def]
+def _with_voucher(query: Select[Claim]) -> Select[Claim]:
     return query.options(
         joinedload(Claim.voucher).joinedload(Voucher.company),
         joinedload(Claim.voucher).selectinload(Voucher.branches),

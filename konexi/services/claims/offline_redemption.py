@@ -37,7 +37,7 @@ from konexi.models.providers import Membership
 from konexi.services.claims.redemption import Actor, already_redeemed, redeem
 from konexi.services.claims.redemption_codes import is_well_formed, normalise_code
 from konexi.services.claims.redemption_counter import redeemable_branches
-from konexi.services.signing import Digest, keyed_digest
+from konexi.services.signing import Digest, digests_equal, keyed_digest
 
 # crypto.randomUUID() gives 36 characters; anything from 16 to 64 URL-safe ones is accepted.
 _NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -113,7 +113,7 @@ def _replay(actor: Actor, nonce: str, digest: str) -> OfflineItemResult:
     """What the nonce's first delivery answered, or a refusal when it is not the same item."""
     row = _by_nonce(nonce)
     assert row is not None  # only called once the nonce is known to be taken
-    if row.company_id != actor.company_id or row.code_digest != digest:
+    if row.company_id != actor.company_id or not digests_equal(row.code_digest, digest):
         return OfflineItemResult(nonce, OfflineOutcome.TAMPERED)
     outcome = row.outcome
     if row.claim_id is None or outcome not in (

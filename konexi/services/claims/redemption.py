@@ -21,7 +21,7 @@ from babel.dates import format_datetime
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import joinedload
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.i18n import DATETIME_FORMAT, DEFAULT_TIMEZONE, TIME_FORMAT, local_time
 from konexi.messaging.outbox import commit_and_dispatch, queue_sms
 from konexi.messaging.texts import render_sms
@@ -155,7 +155,7 @@ def redeem(actor: Actor, branch: Branch, claim_id: int, now: datetime) -> Redeem
         .values(status=ClaimStatus.REDEEMED, redeemed_at=now, redeemed_branch_id=branch_id)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(result) != 1:
         db.session.rollback()
         return already_redeemed(claim_id) or RedeemResult(RedeemOutcome.NOT_FOUND)
     claim = db.session.scalar(
@@ -198,6 +198,7 @@ def _shorten(text: str, limit: int) -> str:
 
 def _queue_receipt(customer: User, voucher: Voucher, branch_name: str, at: datetime) -> None:
     """The customer's receipt by SMS, in the customer's language."""
+    assert customer.phone is not None  # found by it
     locale = customer.locale or "en"
     when = format_datetime(at, DATETIME_FORMAT, tzinfo=ZoneInfo(DEFAULT_TIMEZONE), locale=locale)
     body = render_sms(

@@ -19,11 +19,14 @@ from __future__ import annotations
 import ipaddress
 import logging
 import threading
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from redis.exceptions import RedisError
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -57,13 +60,14 @@ def _bump_statement(dialect: str, voucher_id: int, counter: str, day: date | Non
     """Add one to ``counter`` of the voucher's row for ``day``, creating the row when missing."""
     if counter not in COUNTERS:
         raise ValueError(f"unknown counter {counter!r}")
+    insert: Callable[[Table], postgresql.Insert | sqlite.Insert]
     if dialect == "postgresql":
         insert = postgresql.insert
     elif dialect == "sqlite":
         insert = sqlite.insert
     else:  # pragma: no cover - Konexi runs on PostgreSQL and SQLite only
         raise RuntimeError(f"no upsert for {dialect}")
-    table = VoucherDailyStats.__table__
+    table = cast(Table, VoucherDailyStats.__table__)  # typed as any FromClause
     values = {name: 0 for name in COUNTERS}
     values[counter] = 1
     statement = insert(table).values(voucher_id=voucher_id, day=day or stats_day(), **values)

@@ -21,7 +21,7 @@ from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.messaging.outbox import commit_and_dispatch, queue_email
 from konexi.messaging.texts import render_text
 from konexi.models import DataExport, ExportStatus, User, UserStatus
@@ -177,7 +177,7 @@ def _take_lease(export_id: int, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return bool(taken.rowcount)
+    return bool(rows_changed(taken))
 
 
 class BuildOutcome(StrEnum):
@@ -280,4 +280,4 @@ def delete_expired_exports(now: datetime | None = None) -> int:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return int(result.rowcount or 0)
+    return rows_changed(result)

@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.models import (
     Claim,
     Company,
@@ -79,11 +79,11 @@ def _due_rule(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _due(now: datetime):  # type: ignore[no-untyped-def]
+def _due(now: datetime) -> Select[int]:
     return select(User.id).where(_due_rule(now))
 
 
-def _not_held():  # type: ignore[no-untyped-def]
+def _not_held() -> ColumnElement[bool]:
     return User.fraud_hold_at.is_(None) & User.fraud_hold_reason.is_(None)
 
 
@@ -226,8 +226,8 @@ def _close_companies_left_without_an_owner(ids: list[int]) -> None:
         .values(is_active=False)
         .execution_options(synchronize_session=False)
     )
-    if closed.rowcount:  # type: ignore[attr-defined]
-        log.warning("purge: closed %d companies left without an owner", closed.rowcount)  # type: ignore[attr-defined]
+    if rows_changed(closed):
+        log.warning("purge: closed %d companies left without an owner", rows_changed(closed))
 
 
 def purge_due_accounts(now: datetime | None = None, batch_size: int = BATCH_SIZE) -> PurgeReport:

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, update
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.models import OutboxMessage, Share, VerificationCode
 from konexi.models.base import utcnow
 from konexi.models.messages import FINAL_OUTBOX_STATUSES
@@ -54,7 +54,7 @@ def purge_old_records(now: datetime | None = None) -> RetentionReport:
             .where(VerificationCode.created_at < now - CODE_RETENTION)
             .execution_options(synchronize_session=False)
         )
-        report.codes = int(codes.rowcount or 0)
+        report.codes = rows_changed(codes)
         messages = db.session.execute(
             delete(OutboxMessage)
             .where(
@@ -63,7 +63,7 @@ def purge_old_records(now: datetime | None = None) -> RetentionReport:
             )
             .execution_options(synchronize_session=False)
         )
-        report.messages = int(messages.rowcount or 0)
+        report.messages = rows_changed(messages)
         hashes = db.session.execute(
             update(Share)
             .where(
@@ -73,7 +73,7 @@ def purge_old_records(now: datetime | None = None) -> RetentionReport:
             .values(recipient_hash=None, ip_hash=None)
             .execution_options(synchronize_session=False)
         )
-        report.share_hashes = int(hashes.rowcount or 0)
+        report.share_hashes = rows_changed(hashes)
         db.session.commit()
     except Exception:
         db.session.rollback()

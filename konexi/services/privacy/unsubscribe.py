@@ -28,6 +28,7 @@ def address_hash(email: str) -> str:
 
 def make_token(user: User) -> str:
     """A signed, non-expiring token naming this user and the address the email went to."""
+    assert user.email is not None  # made for an email on its way to it
     return serializer(TokenSalt.UNSUBSCRIBE, timed=False).dumps(
         [user.id, address_hash(user.email)[:16]]
     )

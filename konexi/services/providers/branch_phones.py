@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.expression import Exists
 
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_sms
@@ -32,7 +33,7 @@ class BranchPhoneError(FieldErrors):
     """A code that cannot be sent or is not right: translated messages by form field name."""
 
 
-def _still_used_by_holder():  # type: ignore[no-untyped-def]
+def _still_used_by_holder() -> Exists:
     """The holding company still has a branch (active or not) with the number proven."""
     return exists().where(
         Branch.company_id == CompanyPhone.company_id,

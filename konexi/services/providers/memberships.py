@@ -9,7 +9,8 @@ from konexi.extensions import db
 from konexi.models.providers import Membership, Role
 
 # What each role may do in the console; views ask with ``role_allows``.
-PERMISSIONS: dict[Role, frozenset[str]] = {
+# Keyed by str: a role read from the database is a plain string, equal to its Role.
+PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(
         {
             "redeem",

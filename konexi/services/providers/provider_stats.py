@@ -14,7 +14,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, cast, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Date,
+    SQLColumnExpression,
+    and_,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 
 from konexi.extensions import db
 from konexi.i18n import DEFAULT_TIMEZONE
@@ -95,10 +106,10 @@ def _utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _local_day(column):  # type: ignore[no-untyped-def]
+def _local_day(column: SQLColumnExpression[datetime | None]) -> ColumnElement[date]:
     """The Jakarta calendar day of a UTC timestamp column, in SQL."""
     if db.session.get_bind().dialect.name == "postgresql":
-        zone = literal_column(f"'{DEFAULT_TIMEZONE}'")
+        zone: ColumnClause[str] = literal_column(f"'{DEFAULT_TIMEZONE}'")
         return cast(func.timezone(zone, column), Date)
     # SQLite stores UTC text; Jakarta has kept one offset (UTC+7, no summer time) since 1964.
     offset = ZoneInfo(DEFAULT_TIMEZONE).utcoffset(datetime(2000, 1, 1))

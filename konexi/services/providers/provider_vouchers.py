@@ -15,7 +15,7 @@ from enum import StrEnum
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select, update
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.models import Branch, Category, Voucher, VoucherStatus, voucher_branches
 from konexi.models.base import utcnow
 from konexi.services.errors import FieldErrors
@@ -223,7 +223,7 @@ def update_voucher(company_id: int, voucher_id: int, fields: VoucherFields) -> V
     values = _values(fields) | {"image_id": new_image if new_image is not None else current}
     quota = fields.quota_total or 0
     # The first write: it waits for (and then sees) any claim that holds the row.
-    changed = db.session.execute(
+    result = db.session.execute(
         update(Voucher)
         .where(
             Voucher.id == voucher_id,
@@ -233,7 +233,8 @@ def update_voucher(company_id: int, voucher_id: int, fields: VoucherFields) -> V
         )
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
+    )
+    changed = rows_changed(result)
     if changed != 1:
         db.session.rollback()
         db.session.expire(voucher)
@@ -259,12 +260,13 @@ def change_status(company_id: int, voucher_id: int, action: str) -> StatusChange
     ]
     if target == VoucherStatus.LIVE:
         conditions.append(Voucher.ends_at > now)
-    changed = db.session.execute(
+    result = db.session.execute(
         update(Voucher)
         .where(*conditions)
         .values(status=target)
         .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
+    )
+    changed = rows_changed(result)
     if changed == 1:
         db.session.commit()
         db.session.expire_all()

@@ -20,7 +20,12 @@ from konexi.services.errors import FieldErrors
 from konexi.services.providers.memberships import role_allows
 
 ROLE_ORDER = {role: index for index, role in enumerate(Role)}
-ROLE_LABELS = {Role.OWNER: _l("Owner"), Role.ADMIN: _l("Admin"), Role.STAFF: _l("Staff")}
+# Keyed by str: the role passed in may be the stored string, equal to its Role.
+ROLE_LABELS: dict[str, object] = {
+    Role.OWNER: _l("Owner"),
+    Role.ADMIN: _l("Admin"),
+    Role.STAFF: _l("Staff"),
+}
 
 
 class TeamError(FieldErrors):
@@ -62,11 +67,11 @@ def lock_company(company_id: int) -> None:
 
 
 def _owner_count(company_id: int) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(Membership.id)).where(
             Membership.company_id == company_id, Membership.role == Role.OWNER
         )
-    )
+    ).scalar_one()
 
 
 def _company_branches(company_id: int, branch_ids: Iterable[int]) -> list[Branch]:

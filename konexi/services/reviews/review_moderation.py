@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.messaging.outbox import commit_and_dispatch
 from konexi.models import Review, ReviewReport, ReviewStatus
 from konexi.models.base import utcnow
@@ -65,7 +65,7 @@ def restore_review(review_id: int) -> bool:
         .values(status=ReviewStatus.VISIBLE, report_count=0, restored_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(result) != 1:
         db.session.rollback()
         return False
     db.session.execute(delete(ReviewReport).where(ReviewReport.review_id == review_id))
@@ -82,7 +82,7 @@ def remove_review(review_id: int) -> bool:
         .values(status=ReviewStatus.REMOVED)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(result) != 1:
         db.session.rollback()
         return False
     db.session.execute(delete(ReviewReport).where(ReviewReport.review_id == review_id))

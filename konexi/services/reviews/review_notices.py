@@ -15,7 +15,7 @@ def queue_review_notice(review: Review, change: Change) -> None:
     """Queue the email that tells the review's author it was hidden pending moderation or
     removed (nothing for a deleted or inactive author); the caller commits."""
     author = review.user
-    if author is None or not author.is_active:
+    if author is None or not author.is_active or author.email is None:
         return
     text = render_text(
         "review_notice",

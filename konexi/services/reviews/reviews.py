@@ -23,11 +23,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import ScalarSelect, Select, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.messaging.outbox import commit_and_dispatch
 from konexi.models import (
     Claim,
@@ -194,7 +194,7 @@ def reply_to_review(company_id: int, review_id: int, replier_id: int, text: str)
         .values(reply_text=text, replied_at=utcnow(), replied_by_id=replier_id)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount == 1:  # type: ignore[attr-defined]
+    if rows_changed(result) == 1:
         db.session.commit()
         return ReplyOutcome.OK
     db.session.rollback()
@@ -234,7 +234,7 @@ def report_refusal(reporter_id: int, review: Review) -> ReportOutcome | None:
     return None
 
 
-def _independent_reporters(review_id: int, now: datetime):  # type: ignore[no-untyped-def]
+def _independent_reporters(review_id: int, now: datetime) -> ScalarSelect[int]:
     """How many distinct networks the review's verified, long-standing reporters come from."""
     oldest_allowed = now - timedelta(days=int(current_app.config["REVIEW_REPORTER_MIN_AGE_DAYS"]))
     return (
@@ -298,7 +298,7 @@ def report_review(
         .values(status=ReviewStatus.HIDDEN)
         .execution_options(synchronize_session=False)
     )
-    if hidden.rowcount == 1:  # type: ignore[attr-defined]
+    if rows_changed(hidden) == 1:
         db.session.refresh(review)
         queue_review_notice(review, ReviewStatus.HIDDEN)
     commit_and_dispatch()
@@ -343,7 +343,7 @@ def rating_summary(
     return RatingSummary(int(count or 0), float(average) if average is not None else None)
 
 
-def _reviews_page(statement, page: int, per_page: int) -> ReviewPage:  # type: ignore[no-untyped-def]
+def _reviews_page(statement: Select[Review], page: int, per_page: int) -> ReviewPage:
     page = max(page, 1)
     rows = list(
         db.session.scalars(

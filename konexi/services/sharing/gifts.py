@@ -21,14 +21,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, cast
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, CursorResult, Update, func, select, update
+from sqlalchemy import ColumnElement, Update, func, select, update
 from sqlalchemy.orm import joinedload
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_email, queue_sms
 from konexi.messaging.texts import render_text
 from konexi.models import Claim, ClaimStatus, Gift, GiftStatus, User, Voucher, VoucherStatus
@@ -81,11 +80,7 @@ class AcceptResult:
 
 def _rows_changed(statement: Update) -> int:
     """Run a conditional UPDATE; how many rows it changed decides who won a race."""
-    result = cast(
-        CursorResult[Any],
-        db.session.execute(statement.execution_options(synchronize_session=False)),
-    )
-    return int(result.rowcount or 0)
+    return rows_changed(db.session.execute(statement.execution_options(synchronize_session=False)))
 
 
 def token_hash(token: str) -> str:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.models import Share, Voucher
 from konexi.models.base import utcnow
 from konexi.services.sharing.sharing import Availability, voucher_state
@@ -60,18 +58,15 @@ def shared_with_me(user_id: int, limit: int = INBOX_SIZE) -> list[SharedWithMe]:
 
 def dismiss_shared(user_id: int, share_id: int) -> bool:
     """Take a share off the recipient's list; False when it is not theirs (or already gone)."""
-    result = cast(
-        "CursorResult[Any]",
-        db.session.execute(
-            update(Share)
-            .where(
-                Share.id == share_id,
-                Share.recipient_user_id == user_id,
-                Share.recipient_dismissed_at.is_(None),
-            )
-            .values(recipient_dismissed_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ),
+    result = db.session.execute(
+        update(Share)
+        .where(
+            Share.id == share_id,
+            Share.recipient_user_id == user_id,
+            Share.recipient_dismissed_at.is_(None),
+        )
+        .values(recipient_dismissed_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return bool(result.rowcount)
+    return rows_changed(result) == 1

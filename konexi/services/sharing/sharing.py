@@ -12,14 +12,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, cast
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from konexi.extensions import db
+from konexi.extensions import db, rows_changed
 from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_email, queue_sms
 from konexi.messaging.texts import render_text
 from konexi.models import (
@@ -159,7 +158,7 @@ def sender_public_name(user: User) -> str:
     return first if first and not has_link(first) else ""
 
 
-def _count_since(*conditions) -> int:  # type: ignore[no-untyped-def]
+def _count_since(*conditions: ColumnElement[bool]) -> int:
     return db.session.scalar(select(func.count(Share.id)).where(*conditions)) or 0
 
 
@@ -398,17 +397,14 @@ def list_my_shares(sender_id: int, limit: int = 20) -> list[Share]:
 def withdraw_share(sender_id: int, share_id: int) -> bool:
     """The sender withdraws their link: it shows "no longer available" from now on; False when
     the share is not theirs or already withdrawn."""
-    result = cast(
-        CursorResult[Any],
-        db.session.execute(
-            update(Share)
-            .where(Share.id == share_id, Share.sender_id == sender_id, Share.withdrawn_at.is_(None))
-            .values(withdrawn_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ),
+    result = db.session.execute(
+        update(Share)
+        .where(Share.id == share_id, Share.sender_id == sender_id, Share.withdrawn_at.is_(None))
+        .values(withdrawn_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 def scrub_share_contacts(now: datetime | None = None) -> int:
@@ -433,4 +429,4 @@ def scrub_share_contacts(now: datetime | None = None) -> int:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rows_changed(result)
