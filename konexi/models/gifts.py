@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from konexi.extensions import db
+from konexi.extensions import Model
 from konexi.models.base import UTCDateTime, stored_as_string, utcnow
 from konexi.models.catalogue import Voucher
 from konexi.models.claims import Claim
@@ -24,7 +24,7 @@ class GiftStatus(StrEnum):
     VOID = "void"  # the sender redeemed the voucher before the friend accepted
 
 
-class Gift(db.Model):
+class Gift(Model):
     __tablename__ = "gifts"
     __table_args__ = (
         Index("ix_gifts_sender_created", "sender_id", "created_at"),
