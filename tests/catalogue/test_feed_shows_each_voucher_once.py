@@ -97,10 +97,10 @@ def test_a_signed_in_feed_near_a_place_builds_its_statements_once(
     # Building these statements costs more than running them: one per database serves everyone.
     log_in(client, liked_catalogue)
     client.get("/?lat=-6.18&lon=106.83")
-    dialect = "sqlite" if db.engine.dialect.name == "sqlite" else "other"
-    built = {name: nearby._BUILT[(dialect, name)] for name in ("for_you", "without_suggestions")}
+    path = nearby._search_path()  # sqlite, or postgis on the test PostgreSQL
+    built = {name: nearby._BUILT[(path, name)] for name in ("for_you", "without_suggestions")}
     other = create_user()
     _likes(other, food)
     log_in(client, other)
     client.get("/?lat=-6.20&lon=106.80&page=2", headers=HX)
-    assert all(nearby._BUILT[(dialect, name)] is statements for name, statements in built.items())
+    assert all(nearby._BUILT[(path, name)] is statements for name, statements in built.items())
