@@ -78,7 +78,9 @@ def test_the_provider_page_costs_the_same_with_3_or_12_vouchers_and_reviews(app,
 
 def test_my_vouchers_costs_the_same_with_3_or_12_claims(app, worlds):
     costs = {size: _queries(app, "/me/vouchers", w["customer"]) for size, w in worlds.items()}
-    assert costs[3] == costs[12] <= 5  # measured: 3
+    # measured: 6 — the claims, "Shared with me", gifts waiting to be accepted and the links the
+    # person shared are one query each, whatever their number
+    assert costs[3] == costs[12] <= 6
 
 
 def test_load_more_costs_the_same_for_3_or_10_cards(app, create_user):
