@@ -14,7 +14,7 @@ from konexi.models import Company, User, Voucher
 from tests.support.browser import log_in
 from tests.support.live_data import add_verified_person, demo_voucher_id
 from tests.support.reviews import make_review, redeemed_claim
-from tests.support.viewport import assert_fits_a_small_phone
+from tests.support.screens import check_phone_screen
 
 PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
 FRIEND_EMAIL = "budi.friend@example.com"
@@ -67,7 +67,7 @@ def test_a_share_to_a_findable_friend_lands_in_their_list(
     entry = friend.locator("li.shared-entry")
     assert friend.locator("#shared-title").inner_text() == text["shared"]
     assert "Buy 1 get 1 iced coffee" in entry.inner_text()
-    assert_fits_a_small_phone(friend, f"shared-with-me-{lang}-{'js' if javascript else 'nojs'}")
+    check_phone_screen(friend, f"shared-with-me-{lang}-{'js' if javascript else 'nojs'}")
     entry.get_by_role("link", name=text["claim"]).click()
     friend.wait_for_url(f"**/vouchers/{voucher_id}")
     friend.go_back()
@@ -111,4 +111,4 @@ def test_a_reviewers_name_opens_their_public_profile(
     body = page.locator("main").inner_text()
     assert TEXT[lang]["born"] in body and "Kopinya enak" in body
     assert "Dewi Lestari Putri" not in page.content()
-    assert_fits_a_small_phone(page, f"public-profile-{lang}-{'js' if javascript else 'nojs'}")
+    check_phone_screen(page, f"public-profile-{lang}-{'js' if javascript else 'nojs'}")

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from konexi.extensions import db
 from konexi.models import Voucher
-from tests.support.phone import PHONE, clipped_chart_labels, layout_problems, log_in_as
+from tests.support.browser import DEMO_PROVIDER, log_in
+from tests.support.phone import PHONE, clipped_chart_labels, layout_problems
 from tests.support.stats import add_daily_stats
 
 TITLE = "Free croissant with any latte"
@@ -33,7 +34,7 @@ def test_statistics_and_branches_fit_a_phone(
     page = new_page()
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/?lang={lang}")
-    log_in_as(page, live_server.url, "provider@konexi.test")
+    log_in(page, live_server, DEMO_PROVIDER)
 
     page.goto(live_server.url + "/provider/")
     row = page.locator("#stats-vouchers tbody tr", has_text=TITLE)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 PHONE = {"width": 360, "height": 740}
-DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo credential
 
 # Every visible control and table cell must lie within the width; a button's or link's text
 # must not overflow its box; a list box must be wide enough for its chosen option (plus its
@@ -75,13 +74,3 @@ def layout_problems(page: Any) -> list[str]:
 def clipped_chart_labels(page: Any) -> list[str]:
     """The SVG text drawn (partly) outside its chart's viewBox, where the chart cuts it off."""
     return list(page.evaluate(_CLIPPED_CHART_TEXT))
-
-
-def log_in_as(page: Any, base_url: str, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Log in through the login form (in the page's current language)."""
-    page.goto(base_url + "/login")
-    page.fill("input[name=identifier]", email)
-    page.fill("input[name=password]", password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-    assert "/login" not in page.url, f"could not log in as {email}"

@@ -20,7 +20,9 @@ def check_phone_screen(page, name: str) -> None:
             const wide = [...document.querySelectorAll('button, input, select, a, p, h1, h2')]
                 .filter(el => el.getBoundingClientRect().right > width + 1)
                 .map(el => el.outerHTML.slice(0, 80));
-            return {scroll: document.documentElement.scrollWidth - width, wide};
+            const html = document.documentElement;
+            const scrolled = Math.max(html.scrollWidth, document.body.scrollWidth);
+            return {scroll: scrolled - width, wide};
         }"""
     )
     assert overflow["scroll"] <= 0, f"{name}: scrolls sideways by {overflow['scroll']} px"
