@@ -77,9 +77,9 @@ def test_queue_rate_limits_worker_and_cron_work_over_rediss_with_a_self_signed_c
             finally:
                 stop_worker(worker)
                 db.session.remove()
-        assert worker.returncode == 0
-        assert sorted(m.body for m in twilio.messages) == ["Left behind", "Queued"]
         output = log_path.read_text()
+        assert worker.returncode == 0, output
+        assert sorted(m.body for m in twilio.messages) == ["Left behind", "Queued"]
         assert "with Redis at rediss://127.0.0.1" in output and "CERTIFICATE" not in output
 
 
