@@ -1,7 +1,8 @@
 """Errors reported to Sentry when ``SENTRY_DSN`` is set (web and worker), with no personal data.
 
-sentry-sdk runs with the Flask and RQ integrations, ``send_default_pii=False`` (no cookies, no
-user, no client address), no local variables in stack frames and no request bodies; then
+sentry-sdk runs with the Flask and RQ integrations and a ``data_collection`` that collects no
+user, no cookies, no query string, no request or response bodies, no job arguments, no database
+parameters and no local variables in stack frames, and only the ``SAFE_HEADERS``; then
 ``scrub_event`` removes what could still name a person before anything leaves the process: the
 concrete URL (it may hold a token: the route pattern is sent instead), the query string, every
 header but a few harmless ones, the user, a database error's bound parameters and DETAIL line,
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 from flask import Flask, has_request_context, request
 
 if TYPE_CHECKING:
+    from sentry_sdk._types import DataCollectionUserOptions
     from sentry_sdk.types import Event, Hint
 
 FILTERED = "[Filtered]"
@@ -26,6 +28,20 @@ FILTERED = "[Filtered]"
 SAFE_HEADERS = frozenset(
     {"accept", "accept-encoding", "accept-language", "content-type", "content-length", "hx-request"}
 )
+# What the SDK's integrations may collect by themselves: only the safe headers, nothing else a
+# person could be named by (``data_collection`` replaces the deprecated ``send_default_pii``).
+DATA_COLLECTION: DataCollectionUserOptions = {
+    "user_info": False,
+    "cookies": {"mode": "off"},
+    "http_headers": {"request": {"mode": "allowlist", "terms": sorted(SAFE_HEADERS)}},
+    "http_bodies": [],
+    "url_query_params": {"mode": "off"},
+    "graphql": {"document": False, "variables": False},
+    "gen_ai": {"inputs": False, "outputs": False},
+    "database_query_data": False,
+    "queues": False,
+    "stack_frame_variables": False,
+}
 # Contexts that describe the machine and the trace, never a person (kept for Sentry's use).
 SAFE_CONTEXTS = frozenset({"trace", "runtime", "os", "device", "app"})
 # SQLAlchemy writes every bound value into a database error's message ("[parameters: ('Siti
@@ -129,9 +145,7 @@ def init_app(app: Flask) -> None:
         dsn=dsn,
         environment=app.config["KONEXI_ENV"],
         integrations=[FlaskIntegration(), RqIntegration()],
-        send_default_pii=False,
-        include_local_variables=False,
-        max_request_body_size="never",
+        data_collection=DATA_COLLECTION,
         before_send=_scrub_sentry_event,
         before_send_transaction=_scrub_sentry_event,
     )

@@ -154,3 +154,15 @@ def test_a_failing_job_in_the_worker_reaches_sentry_without_personal_data(
     sent = fake_sentry.raw().decode()
     for personal in (EMAIL, "siti.rahma", PHONE, PHONE[1:]):
         assert personal not in sent, personal
+
+
+def test_sentry_starts_without_deprecated_options(app_factory, fake_sentry, recwarn):
+    """The SDK is told what it may collect through ``data_collection``, not the deprecated
+    ``send_default_pii``: starting it warns about nothing, and it collects no user."""
+    app_factory(SENTRY_DSN=fake_sentry.dsn)
+    options = sentry_sdk.get_client().options
+    assert options["send_default_pii"] is None
+    assert options["data_collection"]["user_info"] is False
+    assert options["data_collection"]["cookies"] == {"mode": "off"}
+    messages = [str(w.message) for w in recwarn.list]
+    assert not [m for m in messages if "sentry" in m.lower() or "deprecated" in m.lower()]
