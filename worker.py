@@ -44,6 +44,11 @@ class KonexiWorker(HerokuWorker):
     gets ``imminent_shutdown_delay`` seconds to finish; each job opens its own DB connections."""
 
     imminent_shutdown_delay = 20  # sends time out after 15s; the platform waits 30s
+    stopping = False  # a SIGTERM/SIGINT arrived: errors from here on are about stopping
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping = True
+        super().request_stop(signum, frame)
 
     def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
         # Runs in the forked work horse: sockets inherited from the parent must not be reused.
@@ -75,7 +80,12 @@ def run_cron(config: Mapping[str, Any], parent_pid: int) -> None:
     for cron_job in scheduler.get_jobs():
         when = f"every {cron_job.interval}s" if cron_job.interval else f"at '{cron_job.cron}'"
         log.info("cron: %s on queue %s %s", cron_job.name, cron_job.queue_name, when)
-    scheduler.start()
+    try:
+        scheduler.start()
+    except RedisError as error:
+        # Redis went away (a failover, or the add-on restarting): the worker's own log line says
+        # so too; the platform starts a new worker, whose cron child registers afresh.
+        log.error("cron: stopped, Redis is unreachable: %s", error)
 
 
 def start_cron(config: Mapping[str, Any]) -> BaseProcess:
@@ -149,10 +159,21 @@ def main() -> int:
     )
     with app.app_context():
         cron = start_cron(app.config)
+        worker = KonexiWorker(list(QUEUE_NAMES), connection=connection)
         try:
-            worker = KonexiWorker(list(QUEUE_NAMES), connection=connection)
             worker.work(
                 with_scheduler=True, logging_level=logging.getLevelName(log.getEffectiveLevel())
+            )
+        except Exception as error:
+            if not worker.stopping:
+                raise  # a crash: exit 1 and the platform restarts the worker
+            # Asked to stop (a deploy, a restart) and something failed on the way out, most
+            # often Redis gone during a failover: the job in hand has finished or was given
+            # back, so this is still a clean stop. One line says what could not be done.
+            log.error(
+                "worker could not stop cleanly (%s: %s); the next worker cleans up after it",
+                type(error).__name__,
+                error,
             )
         finally:
             stop_cron(cron)

@@ -73,7 +73,9 @@ def test_queue_rate_limits_worker_and_cron_work_over_rediss_with_a_self_signed_c
                 faults_worker_environ(database_url, rediss_url, twilio, mailbox), log
             )
             try:
-                wait_for(lambda: status_counts() == {"sent": 2}, "both messages to be sent")
+                wait_for(
+                    lambda: status_counts() == {"sent": 2}, "both messages to be sent", timeout=90
+                )  # a cold worker, its cron child and two forks on a loaded 2-core machine
             finally:
                 stop_worker(worker)
                 db.session.remove()

@@ -11,11 +11,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from redis import Redis
+from rq import Queue
+from rq.registry import StartedJobRegistry
+
 from konexi.config import ROOT
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, queue_email, queue_sms
 from konexi.models import OutboxMessage
-from tests.support.faults import worker_environ
+from tests.servers.redis_server import start_redis
+from tests.support.faults import start_worker, stop_worker, worker_environ
 
 DEADLINE = 20.0
 
@@ -105,3 +111,33 @@ def test_worker_refuses_to_start_without_redis(monkeypatch, database_url, caplog
     with caplog.at_level(logging.ERROR, logger="konexi.worker"):
         assert worker.main() == 1
     assert "REDIS_URL is not set" in caplog.text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sigterm_while_redis_goes_away_still_stops_with_exit_0_and_says_why(
+    database_url, twilio, mailbox, tmp_path: Path
+):
+    """A deploy during a Redis failover: the worker is told to stop while a job runs, and Redis
+    is gone before it can unregister. It still stops cleanly (exit 0: the platform asked it to)
+    and says in one log line what it could not do."""
+    server = start_redis()
+    try:
+        connection = Redis.from_url(server.url)
+        Queue("default", connection=connection).enqueue("time.sleep", 3)
+        with (tmp_path / "worker.log").open("w") as log:
+            worker = start_worker(worker_environ(database_url, server.url, twilio, mailbox), log)
+            try:
+                wait_for(
+                    lambda: StartedJobRegistry("default", connection=connection).count == 1,
+                    "the job to start",
+                    timeout=60,
+                )
+                worker.send_signal(signal.SIGTERM)
+                server.stop()
+                assert worker.wait(timeout=60) == 0
+            finally:
+                stop_worker(worker)
+    finally:
+        server.stop()
+    output = (tmp_path / "worker.log").read_text()
+    assert "could not stop cleanly" in output and "worker stopped" in output
