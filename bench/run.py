@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import capacity, servers
+from bench import capacity, servers, shared_cache
 from bench.servers import Gunicorn, Servers
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -288,9 +288,10 @@ class WebServers:
     hello: Gunicorn
     claims: Gunicorn
     uncached: Gunicorn
+    dynos: list[Gunicorn]  # two masters sharing Redis (bench/shared_cache.py)
 
     def all(self) -> list[Gunicorn]:
-        servers = (self.app, self.hello, self.claims, self.uncached)
+        servers = (self.app, self.hello, self.claims, self.uncached, *self.dynos)
         return list({id(g): g for g in servers}.values())
 
     def launch(self) -> None:
@@ -321,7 +322,8 @@ def web_servers(web_url: str, postgres_url: str, redis_url: str, workdir: Path) 
     # signed-in card lists alike (konexi/web/page_cache.py, konexi/feed/card_lists.py).
     uncached_environ = {**servers.app_environ(web_url, redis_url), "PAGE_CACHE_SECONDS": "0"}
     uncached = Gunicorn("wsgi:app", uncached_environ, workdir / "gunicorn-uncached.log")
-    return WebServers(app=app, hello=hello, claims=claims, uncached=uncached)
+    dynos = shared_cache.dyno_servers(web_url, redis_url, workdir)
+    return WebServers(app=app, hello=hello, claims=claims, uncached=uncached, dynos=dynos)
 
 
 def measure_pages(base_url: str, scale: Scale) -> dict[str, Any]:
@@ -407,15 +409,11 @@ def measure_feed_throughput(server: Gunicorn, hello: Gunicorn, scale: Scale) -> 
     return {**result, "cache_hits_during_load": _cache_hits(server, since)}
 
 
-def measure_shared_cache(
-    database_url: str, redis_url: str, workdir: Path, scale: Scale
-) -> dict[str, Any]:
-    from bench import shared_cache, throughput
+def measure_shared_cache(web: WebServers, scale: Scale) -> dict[str, Any]:
+    from bench import throughput
 
     return shared_cache.measure(
-        database_url,
-        redis_url,
-        workdir,
+        web.dynos,
         seconds=scale.shared_cache_seconds,
         connections=scale.connections,
         use_wrk=scale.use_wrk and throughput.wrk_available(),
@@ -1019,9 +1017,7 @@ def run(scale: Scale, output: Path, web_backend: str) -> dict[str, Any]:
             "shared_cache",
             f"shared page cache, two gunicorn masters on one Redis ({web_backend})",
             measure_shared_cache,
-            web_url,
-            redis_url,
-            workdir,
+            web,
             scale,
         )
         _step(

@@ -29,62 +29,51 @@ SECONDS_PER_COPY = 2  # PAGE_CACHE_SECONDS here: ten expiries in a 20 s load
 DYNOS = 2
 
 
-def measure(
-    database_url: str,
-    redis_url: str,
-    workdir: Path,
-    *,
-    seconds: int,
-    connections: int,
-    use_wrk: bool,
-) -> dict[str, Any]:
-    """Load ``/`` on two masters sharing Redis; count renders and hits from their logs."""
+def dyno_servers(database_url: str, redis_url: str, workdir: Path) -> list[Gunicorn]:
+    """The two masters (not started): the app's gunicorn.conf.py, one database, one Redis."""
     environ = {
         **servers.app_environ(database_url, redis_url),
         "PAGE_CACHE_SECONDS": str(SECONDS_PER_COPY),
         "LOG_LEVEL": "INFO",  # the request log is the counter
     }
-    dynos = [
+    return [
         Gunicorn("wsgi:app", environ, workdir / f"gunicorn-dyno{n + 1}.log") for n in range(DYNOS)
     ]
+
+
+def measure(
+    dynos: list[Gunicorn], *, seconds: int, connections: int, use_wrk: bool
+) -> dict[str, Any]:
+    """Load ``/`` on the running masters at once; count renders and hits from their logs."""
     host = f"dynos-{secrets.token_hex(4)}.bench.konexi.test"
-    loads: list[throughput.LoadResult | None] = [None] * DYNOS
+    loads: list[throughput.LoadResult | None] = [None] * len(dynos)
     failures: list[BaseException] = []
-    try:
-        for dyno in dynos:
-            dyno.launch()
-        for dyno in dynos:
-            dyno.wait_ready("/healthz")
-            # Every worker renders a few pages of another host first (one URL each: none is
-            # a copy of another), so no render below is a cold worker's first.
-            dyno.warm_up([f"/?warm-up={n}" for n in range(16)], {"Host": "warm-up." + host})
-        offsets = [dyno.log_size() for dyno in dynos]
+    for dyno in dynos:
+        # Every worker renders a few pages of another host first (one URL each: none is a
+        # copy of another), so no render below is a cold worker's first.
+        dyno.warm_up([f"/?warm-up={n}" for n in range(16)], {"Host": "warm-up." + host})
+    offsets = [dyno.log_size() for dyno in dynos]
 
-        def load(n: int) -> None:
-            try:
-                loads[n] = throughput.load(
-                    dynos[n].url + "/",
-                    connections=max(1, connections // DYNOS),
-                    seconds=seconds,
-                    use_wrk=use_wrk,
-                    warmup=False,
-                    headers={"Host": host},
-                )
-            except BaseException as error:  # noqa: BLE001 - raised again below
-                failures.append(error)
+    def load(n: int) -> None:
+        try:
+            loads[n] = throughput.load(
+                dynos[n].url + "/",
+                connections=max(1, connections // len(dynos)),
+                seconds=seconds,
+                use_wrk=use_wrk,
+                warmup=False,
+                headers={"Host": host},
+            )
+        except BaseException as error:  # noqa: BLE001 - raised again below
+            failures.append(error)
 
-        threads = [threading.Thread(target=load, args=(n,)) for n in range(DYNOS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if failures:
-            raise failures[0]
-    finally:
-        for dyno in dynos:
-            dyno.interrupt()
-        for dyno in dynos:
-            dyno.stop()
+    threads = [threading.Thread(target=load, args=(n,)) for n in range(len(dynos))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
     per_dyno = []
     for dyno, offset, result in zip(dynos, offsets, loads, strict=True):
         lines = dyno.request_lines("feed.index", since=offset)
@@ -99,7 +88,7 @@ def measure(
     renders = sum(d["renders"] for d in per_dyno)
     expiries = seconds / SECONDS_PER_COPY
     return {
-        "dynos": DYNOS,
+        "dynos": len(dynos),
         "page_cache_seconds": SECONDS_PER_COPY,
         "seconds": seconds,
         "requests": requests,
