@@ -322,6 +322,7 @@ def sweep(
         m
         for m in measured
         if "error" not in m
+        and m["succeeded"] > 0
         and m["peak_pss_mb"] <= memory.BUDGET_MB
         and m["errors"] == 0
         and m["exact"]

@@ -284,8 +284,8 @@ def _worst(value: Any, word: str) -> float | None:
 
 @dataclass
 class WebServers:
-    """gunicorn for the feed (on the web database), for the hello app, for the claim race and
-    for the feed without the page cache."""
+    """gunicorn for the feed (on the web database), for the hello app, for the claim race, for
+    the feed without the page cache, and two masters standing for two dynos."""
 
     app: Gunicorn
     hello: Gunicorn
