@@ -122,7 +122,7 @@ def _claim(base_url: str, voucher_id: int, person: SignedIn) -> dict[str, Any]:
     """One claim on a new connection: its answer and its time at the client."""
     parts = urlsplit(base_url)
     outcome: dict[str, Any] = {}
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=60)
     try:
         started = time.perf_counter()
         connection.request(
@@ -200,7 +200,9 @@ def check_ledger(app: Flask, level: Level, succeeded: int) -> dict[str, Any]:
         claims = db.session.scalar(
             select(func.count(Claim.id)).where(Claim.voucher_id == level.voucher_id)
         )
-        claimed = db.session.get(Voucher, level.voucher_id).quota_claimed  # 0 before the level
+        claimed = db.session.execute(  # 0 before the level
+            select(Voucher.quota_claimed).where(Voucher.id == level.voucher_id)
+        ).scalar_one()
         db.session.remove()
     return {
         "claims_in_database": claims,

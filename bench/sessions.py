@@ -89,7 +89,7 @@ def settle(base_url: str, person: SignedIn, headers: dict[str, str], tries: int 
     same cookie again and again measures the steady state), checked to be signed in."""
     parts = urlsplit(base_url)
     for _ in range(tries):
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        connection = http.client.HTTPConnection(parts.netloc, timeout=60)
         try:
             connection.request("GET", "/", headers={**headers, "Cookie": person.cookie_header})
             response = connection.getresponse()

@@ -74,7 +74,7 @@ def measure(
         thread.join()
     if failures:
         raise failures[0]
-    per_dyno = []
+    per_dyno: list[dict[str, Any]] = []
     for dyno, offset, result in zip(dynos, offsets, loads, strict=True):
         lines = dyno.request_lines("feed.index", since=offset)
         per_dyno.append(

@@ -172,7 +172,7 @@ def run_python_load(
         sent = {**HEADERS, **(headers or {})}
         if cookies:
             sent["Cookie"] = cookies[number % len(cookies)]
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        connection = http.client.HTTPConnection(parts.netloc, timeout=30)
         mine: list[float] = []
         seen: Counter[str] = Counter()
         while time.monotonic() < stop_at:
@@ -185,7 +185,7 @@ def run_python_load(
             except (OSError, http.client.HTTPException):
                 seen["error"] += 1
                 connection.close()
-                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                connection = http.client.HTTPConnection(parts.netloc, timeout=30)
                 continue
             mine.append((time.perf_counter() - started) * 1000)
         connection.close()
