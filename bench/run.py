@@ -802,7 +802,11 @@ def _capacity_row(curve: dict[str, Any], sweep: dict[str, Any]) -> dict[str, Any
         value,
         None if value is None else value >= CLAIM_CAPACITY_BUDGET and exact,
         f"claimers: {shape}; every level exact (DB = successes = quota moved): {exact}; "
-        f"best gunicorn setting at {sweep.get('claimers')} claimers: {sweep.get('best')}",
+        + (
+            f"settings sweep FAILED: {sweep['error']}"
+            if sweep.get("error")
+            else f"best gunicorn setting at {sweep.get('claimers')} claimers: {sweep.get('best')}"
+        ),
     )
 
 
