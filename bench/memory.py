@@ -64,12 +64,32 @@ def status_kb(pid: int, field: str) -> int:
     return 0
 
 
-class RssSampler:
-    """Samples the summed RSS of some processes until stopped; keeps the peak."""
+def pss_kb(pid: int) -> int:
+    """The proportional set size of a process (kB, /proc/<pid>/smaps_rollup): its private pages
+    plus its share of the pages it shares with the master; the sum over master and workers is
+    what they really take together. 0 once the process is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
-    def __init__(self, pids: list[int], interval: float = 0.01) -> None:
+
+class RssSampler:
+    """Samples the summed RSS (or what ``read`` returns, in kB) of some processes until
+    stopped; keeps the peak."""
+
+    def __init__(
+        self,
+        pids: list[int],
+        interval: float = 0.01,
+        read: Callable[[int], int] = lambda pid: status_kb(pid, "VmRSS"),
+    ) -> None:
         self.pids = pids
         self.interval = interval
+        self.read = read
         self.peak_total_kb = 0
         self.peak_kb = dict.fromkeys(pids, 0)
         self.samples = 0
@@ -78,7 +98,7 @@ class RssSampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            sizes = {pid: status_kb(pid, "VmRSS") for pid in self.pids}
+            sizes = {pid: self.read(pid) for pid in self.pids}
             self.peak_total_kb = max(self.peak_total_kb, sum(sizes.values()))
             for pid, size in sizes.items():
                 self.peak_kb[pid] = max(self.peak_kb[pid], size)

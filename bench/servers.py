@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,6 +102,8 @@ class Gunicorn:
     log_path: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    # gunicorn command-line settings, which win over gunicorn.conf.py (e.g. another worker class)
+    arguments: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -116,7 +119,7 @@ class Gunicorn:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603
-                [gunicorn, "--config", str(GUNICORN_CONF), self.target],
+                [gunicorn, "--config", str(GUNICORN_CONF), *self.arguments, self.target],
                 cwd=ROOT,
                 env=environ,
                 stdout=log,
@@ -162,6 +165,34 @@ class Gunicorn:
         return [
             float(m.group(1)) for m in pattern.finditer(self.log_path.read_text("utf-8", "replace"))
         ]
+
+    def warm_up(self, paths: list[str], headers: dict[str, str] | None = None) -> None:
+        """GET every path, 8 at a time, so each worker has rendered (templates compiled,
+        database connections open) before anything is timed."""
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(
+                pool.map(
+                    lambda path: requests.get(self.url + path, headers=headers, timeout=60), paths
+                )
+            )
+        failed = [answer.status_code for answer in answers if answer.status_code >= 500]
+        if failed:
+            raise RuntimeError(f"warming {self.target} up answered {failed}: see {self.log_path}")
+
+    def log_size(self) -> int:
+        """Where the log ends now: ``request_lines(since=...)`` reads only what follows."""
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def request_lines(self, endpoint: str, since: int = 0) -> list[str]:
+        """The request-log lines (``konexi.requests``) of one endpoint written after ``since``;
+        a page cache hit's line ends with ``cache=hit``."""
+        if not self.log_path.exists():
+            return []
+        with self.log_path.open("rb") as log:
+            log.seek(since)
+            text = log.read().decode("utf-8", "replace")
+        marker = f"konexi.requests: GET {endpoint} "
+        return [line for line in text.splitlines() if marker in line]
 
     def interrupt(self) -> None:
         """Ask for gunicorn's quick shutdown (SIGINT): the measuring is over, so idle

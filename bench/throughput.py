@@ -4,18 +4,26 @@ Both are served by gunicorn with the app's ``gunicorn.conf.py`` (same workers an
 after the other in the same run, and loaded by the same generator with the same connections,
 duration and headers. ``wrk`` (Debian's package) is the generator; without it a small threaded
 Python client stands in, and the result says so.
+
+Signed-in load gives each connection its own session cookie: ``wrk`` then runs one thread per
+connection with a Lua script that hands each thread one cookie (wrk's scripts know threads, not
+connections); the Python client sends connection n the n-th cookie.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 # What a phone's browser sends: the server may compress, and both apps get the same headers.
@@ -73,25 +81,64 @@ def parse_wrk(output: str) -> dict[str, float]:
     return figures
 
 
-def run_wrk(url: str, *, connections: int, seconds: int, threads: int = 1) -> LoadResult:
-    """``wrk`` against ``url`` with the given connections for ``seconds``."""
-    header_args = [arg for name, value in HEADERS.items() for arg in ("-H", f"{name}: {value}")]
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{seconds}s",
-        "--latency",
-        *header_args,
-        url,
-    ]
-    output = subprocess.run(  # noqa: S603
-        command, check=True, capture_output=True, text=True, timeout=seconds + 60
-    ).stdout
+# One cookie per wrk thread: setup() runs in wrk's main state once per thread, before the
+# thread's init() builds its (static) request from wrk.headers.
+_COOKIE_SCRIPT = """
+local cookies = {%s}
+local handed = 0
+function setup(thread)
+  handed = handed + 1
+  thread:set("cookie", cookies[(handed - 1) %% #cookies + 1])
+end
+function init(args)
+  wrk.headers["Cookie"] = cookie
+end
+"""
+
+
+def cookie_script(cookies: Sequence[str], directory: Path) -> Path:
+    """A wrk Lua script giving thread n the n-th cookie (JSON strings are Lua string literals
+    for the ASCII a cookie holds)."""
+    path = directory / "cookies.lua"
+    path.write_text(_COOKIE_SCRIPT % ", ".join(json.dumps(c) for c in cookies))
+    return path
+
+
+def run_wrk(
+    url: str,
+    *,
+    connections: int,
+    seconds: int,
+    threads: int = 1,
+    headers: dict[str, str] | None = None,
+    cookies: Sequence[str] = (),
+) -> LoadResult:
+    """``wrk`` against ``url`` with the given connections for ``seconds``; with ``cookies``,
+    one thread per connection, each sending its own cookie."""
+    sent = {**HEADERS, **(headers or {})}
+    header_args = [arg for name, value in sent.items() for arg in ("-H", f"{name}: {value}")]
+    with tempfile.TemporaryDirectory() as directory:
+        script: list[str] = []
+        if cookies:
+            threads = connections
+            script = ["-s", str(cookie_script(cookies, Path(directory)))]
+        command = [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            *header_args,
+            *script,
+            url,
+        ]
+        output = subprocess.run(  # noqa: S603
+            command, check=True, capture_output=True, text=True, timeout=seconds + 60
+        ).stdout
     figures = parse_wrk(output)
     return LoadResult(
         url=url,
-        generator="wrk",
+        generator=f"wrk -t{threads}" + (" (a session cookie per connection)" if cookies else ""),
         connections=connections,
         seconds=figures.get("seconds", float(seconds)),
         requests=int(figures.get("requests", 0)),
@@ -102,8 +149,16 @@ def run_wrk(url: str, *, connections: int, seconds: int, threads: int = 1) -> Lo
     )
 
 
-def run_python_load(url: str, *, connections: int, seconds: float) -> LoadResult:
-    """The fallback generator: one thread per connection, keep-alive, GET in a loop."""
+def run_python_load(
+    url: str,
+    *,
+    connections: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+    cookies: Sequence[str] = (),
+) -> LoadResult:
+    """The fallback generator: one thread per connection, keep-alive, GET in a loop; with
+    ``cookies``, connection n sends the n-th one."""
     parts = urlsplit(url)
     path = parts.path or "/"
     if parts.query:
@@ -113,21 +168,24 @@ def run_python_load(url: str, *, connections: int, seconds: float) -> LoadResult
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
-    def hammer() -> None:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    def hammer(number: int) -> None:
+        sent = {**HEADERS, **(headers or {})}
+        if cookies:
+            sent["Cookie"] = cookies[number % len(cookies)]
+        connection = http.client.HTTPConnection(parts.netloc, timeout=30)
         mine: list[float] = []
         seen: Counter[str] = Counter()
         while time.monotonic() < stop_at:
             started = time.perf_counter()
             try:
-                connection.request("GET", path, headers=HEADERS)
+                connection.request("GET", path, headers=sent)
                 response = connection.getresponse()
                 response.read()
                 seen[str(response.status)] += 1
             except (OSError, http.client.HTTPException):
                 seen["error"] += 1
                 connection.close()
-                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                connection = http.client.HTTPConnection(parts.netloc, timeout=30)
                 continue
             mine.append((time.perf_counter() - started) * 1000)
         connection.close()
@@ -136,7 +194,7 @@ def run_python_load(url: str, *, connections: int, seconds: float) -> LoadResult
             latencies.extend(mine)
 
     started = time.monotonic()
-    workers = [threading.Thread(target=hammer) for _ in range(connections)]
+    workers = [threading.Thread(target=hammer, args=(n,)) for n in range(connections)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -154,7 +212,8 @@ def run_python_load(url: str, *, connections: int, seconds: float) -> LoadResult
 
     return LoadResult(
         url=url,
-        generator="python (wrk not installed)",
+        generator="python (wrk not installed)"
+        + (", a session cookie per connection" if cookies else ""),
         connections=connections,
         seconds=round(elapsed, 2),
         requests=total,
@@ -166,15 +225,28 @@ def run_python_load(url: str, *, connections: int, seconds: float) -> LoadResult
     )
 
 
-def load(url: str, *, connections: int, seconds: int, use_wrk: bool, warmup: bool) -> LoadResult:
-    """Warm the server up briefly (unless told not to), then load it for ``seconds``."""
-    if use_wrk:
-        if warmup:
-            run_wrk(url, connections=connections, seconds=2)
-        return run_wrk(url, connections=connections, seconds=seconds)
-    if warmup:
-        run_python_load(url, connections=connections, seconds=1)
-    return run_python_load(url, connections=connections, seconds=seconds)
+def load(
+    url: str,
+    *,
+    connections: int,
+    seconds: int,
+    use_wrk: bool,
+    warmup: bool,
+    headers: dict[str, str] | None = None,
+    cookies: Sequence[str] = (),
+) -> LoadResult:
+    """Warm the server up briefly (unless told not to), then load it for ``seconds``;
+    ``headers`` are sent besides ``HEADERS``, ``cookies`` one per connection."""
+    for duration in ([2 if use_wrk else 1] if warmup else []) + [seconds]:
+        if use_wrk:
+            result = run_wrk(
+                url, connections=connections, seconds=duration, headers=headers, cookies=cookies
+            )
+        else:
+            result = run_python_load(
+                url, connections=connections, seconds=duration, headers=headers, cookies=cookies
+            )
+    return result
 
 
 def throughput_ratio(
@@ -185,11 +257,21 @@ def throughput_ratio(
     seconds: int,
     use_wrk: bool,
     warmup: bool = True,
+    cookies: Sequence[str] = (),
 ) -> dict[str, object]:
-    """Load the hello app and the feed the same way; the ratio is feed req/s over hello req/s."""
-    options = {"connections": connections, "seconds": seconds, "use_wrk": use_wrk, "warmup": warmup}
-    hello = load(hello_url, **options)  # type: ignore[arg-type]
-    feed = load(feed_url, **options)  # type: ignore[arg-type]
+    """Load the hello app and the feed the same way (with ``cookies``, both get the same
+    cookie per connection); the ratio is feed req/s over hello req/s."""
+    hello, feed = (
+        load(
+            url,
+            connections=connections,
+            seconds=seconds,
+            use_wrk=use_wrk,
+            warmup=warmup,
+            cookies=cookies,
+        )
+        for url in (hello_url, feed_url)
+    )
     ratio = feed.requests_per_second / hello.requests_per_second if hello.requests_per_second else 0
     return {
         "ratio": round(ratio, 3),
