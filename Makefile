@@ -100,7 +100,7 @@ clean:
 	rm -rf $(VENV) node_modules static/vendor instance .pytest_cache
 	find translations -name '*.mo' -delete
 
-# Benchmarks (bench/README.md): the budgets of issue 6, measured; table printed, JSON in
+# Benchmarks (bench/README.md): the performance budgets, measured; table printed, JSON in
 # bench/results/latest.json. `make bench BENCH_ARGS=--quick` is the tiny smoke run.
 .PHONY: bench-deps
 bench-deps:

@@ -538,7 +538,7 @@ def _get(data: dict, *path: str) -> Any:
 
 
 def budget_rows(results: dict[str, Any], scale: Scale) -> list[dict[str, Any]]:
-    """One row per budget of issue 6, with its measured figure and whether it is met."""
+    """One row per performance budget, with its measured figure and whether it is met."""
     rows = []
     first = _get(results, "pages", "weight", "first_visit") or {}
     repeat = _get(results, "pages", "weight", "repeat_visit") or {}
