@@ -4,16 +4,15 @@ category found only far away; and on PostGIS the walk stops at the branches the 
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
 
 from bench.dataset import seed_large_postgres
+from bench.nearby import branches_read, explain_nearby
 from konexi.extensions import db
 from konexi.models import Category, Voucher
 from konexi.models.base import utcnow
@@ -130,35 +129,6 @@ def test_a_category_found_only_far_away_is_still_nearest_first(
 
 
 # -- what the PostGIS walk reads ---------------------------------------------------------------
-def _plan_of_the_search(page: int) -> dict[str, Any]:
-    """EXPLAIN ANALYZE of the nearby statement as the search runs it."""
-    runs: list[tuple[str, Any]] = []
-
-    def record(*args: Any) -> None:
-        runs.append((args[2], args[3]))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        nearest_live_vouchers(JAKARTA, page)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    statement, parameters = next(run for run in runs if "<->" in run[0])
-    explain = "EXPLAIN (ANALYZE, FORMAT JSON) " + statement
-    plan = db.session.connection().exec_driver_sql(explain, parameters).scalar_one()
-    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
-
-
-def _branches_read(node: dict[str, Any]) -> int:
-    """Rows the executed LIMITs straight over the branches gave (the walk's nearest branches)."""
-    children = node.get("Plans", [])
-    below = children[0] if children else {}
-    if below.get("Node Type") == "Sort":  # a plan that sorts the branches instead of KNN
-        below = below["Plans"][0]
-    executed = node["Node Type"] == "Limit" and node.get("Actual Loops", 0)
-    here = node["Actual Rows"] if executed and below.get("Relation Name") == "branches" else 0
-    return here + sum(_branches_read(child) for child in children)
-
-
 def test_on_postgis_a_page_reads_only_the_branches_it_needs(app: Flask) -> None:
     if nearby_search() != "postgis":
         pytest.skip("the KNN walk is PostgreSQL with PostGIS")
@@ -170,5 +140,5 @@ def test_on_postgis_a_page_reads_only_the_branches_it_needs(app: Flask) -> None:
         listing = nearest_live_vouchers(JAKARTA, 3)
     assert len(listing.items) == 10 and len(statements) == 1
     # A fixed share of the page in branches read 6 for page 1 and 16 for page 3 (31 vouchers).
-    assert _branches_read(_plan_of_the_search(1)) <= 3
-    assert _branches_read(_plan_of_the_search(3)) <= 5
+    assert sum(branches_read(plan) for plan in explain_nearby(JAKARTA, 1)) <= 3
+    assert sum(branches_read(plan) for plan in explain_nearby(JAKARTA, 3)) <= 5
