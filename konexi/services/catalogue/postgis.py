@@ -1,9 +1,10 @@
-"""The PostGIS side of the nearby search: is it there, and the nearest branches by KNN.
+"""The PostGIS side of the nearby search: is it there, and the nearest vouchers by a KNN walk.
 
 On PostgreSQL with the PostGIS migration applied, branches carry a geography point (a stored
 generated column) under a GiST index; ``ORDER BY location <-> origin LIMIT n`` then walks the
 index nearest first, whatever the distance: a town next door or the nearest coast from the sea
-costs the same few index pages. Elsewhere (SQLite, or a PostgreSQL without the extension) the
+costs the same few index pages. The vouchers are read branch by branch along that walk, which
+stops once the page is full. Elsewhere (SQLite, or a PostgreSQL without the extension) the
 portable latitude-band search answers, and a PostgreSQL without it says so once in the log.
 """
 
