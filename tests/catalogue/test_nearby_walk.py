@@ -142,3 +142,17 @@ def test_on_postgis_a_page_reads_only_the_branches_it_needs(app: Flask) -> None:
     # A fixed share of the page in branches read 6 for page 1 and 16 for page 3 (31 vouchers).
     assert sum(branches_read(plan) for plan in explain_nearby(JAKARTA, 1)) <= 3
     assert sum(branches_read(plan) for plan in explain_nearby(JAKARTA, 3)) <= 5
+
+
+def test_more_branches_at_one_spot_than_the_search_ranks_at_first_lose_no_voucher(
+    shop: Shop, food: Category
+) -> None:
+    """Ten branches exactly as near (a mall's tenants): the soonest-ending voucher, at the last
+    of them, comes first even though the first step ranks fewer branches than that."""
+    tenants = [shop.branch(shop.company(f"Tenant {n}"), *_east(1)) for n in range(10)]
+    for n, branch in enumerate(tenants):
+        shop.voucher(branch.company, food, f"Tenant {n}", branches=[branch], ends_in_days=20 - n)
+
+    expected = [f"Tenant {n}" for n in reversed(range(10))]
+    assert [title for title, _ in _walk(1)] == expected
+    assert [title for title, _ in _walk(3)] == expected

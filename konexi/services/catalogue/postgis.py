@@ -108,17 +108,19 @@ def _origin() -> ColumnElement[Any]:
 
 
 def _nearest_branches(distance: ColumnElement[float]) -> Select:
-    """The ``cap`` nearest active located branches, nearest first (KNN on the GiST index).
+    """The ``cap`` nearest active located branches, nearest first (KNN on the GiST index), and
+    any as near as the last of them.
 
-    The LIMIT is what makes the planner walk the index: without it, PostgreSQL sorts all the
+    The limit is what makes the planner walk the index: without it, PostgreSQL sorts all the
     branches (a parallel scan, ~100 ms at 100,000 branches) rather than trust a stream it
-    cannot size.
+    cannot size. WITH TIES: a cap that left out a branch exactly as near as the last one kept
+    could leave out a voucher that ranks before the page's last (same distance, sooner end).
     """
     return (
         select(_branches.c.id.label("branch_id"), distance.label("metres"))
         .where(_branches.c.is_active.is_(True), _branches.c.location.is_not(None))
         .order_by(distance)
-        .limit(bindparam("cap", type_=Integer()))
+        .fetch(bindparam("cap", type_=Integer()), with_ties=True)
     )
 
 
