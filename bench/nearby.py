@@ -13,10 +13,12 @@ Each size gets a throwaway database: migrated with the Alembic migrations, seede
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
@@ -93,6 +95,71 @@ def run(
     return results
 
 
+def _plans(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plans(child)
+
+
+def branches_read(plan: dict[str, Any]) -> int:
+    """How many branches a nearby plan took from its executed LIMITs over the branches (the
+    KNN walk's nearest branches, or the box's)."""
+    total = 0
+    for node in _plans(plan):
+        below = (node.get("Plans") or [{}])[0]
+        if below.get("Node Type") == "Sort":  # the branches sorted rather than walked
+            below = below["Plans"][0]
+        if node["Node Type"] == "Limit" and node.get("Actual Loops"):
+            total += node["Actual Rows"] if below.get("Relation Name") == "branches" else 0
+    return total
+
+
+def explain_nearby(origin: Point, page: int) -> list[dict[str, Any]]:
+    """EXPLAIN (ANALYZE, BUFFERS) of each statement one ``nearest_live_vouchers`` call runs
+    (PostgreSQL), as it runs them: the plans' root nodes."""
+    from sqlalchemy import event
+
+    from konexi.extensions import db
+    from konexi.services.catalogue.nearby import nearest_live_vouchers
+
+    runs: list[tuple[str, Any]] = []
+
+    def record(*args: object) -> None:
+        runs.append((str(args[2]), args[3]))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        nearest_live_vouchers(origin, page)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    connection = db.session.connection()
+    plans = []
+    for statement, parameters in runs:
+        explain = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement
+        plan = connection.exec_driver_sql(explain, parameters).scalar_one()
+        plans.append((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+    return plans
+
+
+def plan_figures(app: Flask, pages: Sequence[int] = PAGES) -> dict[str, dict[str, int]]:
+    """What each origin and page touches, load or not: shared buffers (hit + read) and the
+    branches whose vouchers were looked up, from EXPLAIN (ANALYZE, BUFFERS)."""
+    from konexi.extensions import db
+
+    figures: dict[str, dict[str, int]] = {}
+    with app.app_context():
+        for name, origin in ORIGINS.items():
+            for page in pages:
+                plans = explain_nearby(origin, page)
+                db.session.rollback()
+                figures[f"{name} page {page}"] = {
+                    "buffers": sum(p["Shared Hit Blocks"] + p["Shared Read Blocks"] for p in plans),
+                    "branches_read": sum(branches_read(p) for p in plans),
+                }
+        db.session.remove()
+    return figures
+
+
 def measure_postgis_at_scale(
     url: str, branches: int, vouchers: int, repeats: int = 50, pages: Sequence[int] = PAGES
 ) -> dict[str, object]:
@@ -111,6 +178,8 @@ def measure_postgis_at_scale(
     if path is not NearbyPath.POSTGIS:
         raise RuntimeError(f"the database runs the {path} nearby search, not PostGIS")
     figures = run(app, repeats=repeats, pages=pages)
+    for case, touched in plan_figures(app, pages).items():
+        figures[case] = {**figures[case], **touched}
     with app.app_context():
         db.engine.dispose()
     return {"seeded": seeded, "path": str(path), **figures}

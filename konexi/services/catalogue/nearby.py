@@ -20,10 +20,10 @@ next radius. So the query count of a page is small and bounded: one in a city, o
 radius plus one or two far from everything (at most about ten), and "everything" only when the
 whole country holds fewer matching vouchers than the page needs.
 
-On PostgreSQL with PostGIS (konexi/services/catalogue/postgis.py) the branches come from a KNN
-walk of a GiST index instead of a box: one step, exact for every voucher nearer than the farthest
-branch kept, which only ever ranks more branches (the cap) until the page is exact; the vouchers'
-side of the statement, and so the filters, order and pages, is the same on both paths.
+On PostgreSQL with PostGIS (konexi/services/catalogue/postgis.py) no box is needed: a KNN walk
+of a GiST index streams the nearest branches' vouchers and stops as soon as the page is full,
+so a page costs the vouchers of the few branches it needs; the filters, order and pages are the
+same on both paths.
 
 The statements are built once (per database, for the plain feed) with bound parameters for the
 origin, the box and the cap: building a SQLAlchemy statement this size costs more than running
@@ -74,6 +74,9 @@ SEARCH_RADII_KM: tuple[float, ...] = (4, 16, 64, 256, 1024, 4096)
 # several), and never fewer than enough for a small page.
 BRANCHES_PER_VOUCHER = 0.5
 MIN_BRANCHES = 6
+# The PostGIS walk reads this many matching links past the ones the page needs: a voucher at
+# two of the nearest branches then rarely costs a second read.
+SCAN_SLACK = 8
 CAP_GROWTH = 4
 # The box is a hair wider than the radius so that it holds every branch the (approximate)
 # distance puts within the radius.
@@ -303,12 +306,12 @@ def _statements(
         *catalogue.filter_conditions(filters),
         *extra,
     ]
-    nearest = (
-        postgis.nearest_branches()
+    within = (
+        postgis.nearest_vouchers_statement(conditions)
         if path == NearbyPath.POSTGIS
-        else _portable_nearest_branches(sqlite)
+        else _within_statement(conditions, _portable_nearest_branches(sqlite))
     )
-    statements = _Statements(_within_statement(conditions, nearest), conditions)
+    statements = _Statements(within, conditions)
     if kept:
         _BUILT[key] = statements
     return statements
@@ -334,6 +337,71 @@ def _search_path() -> str:
     if db.session.get_bind().dialect.name == "sqlite":
         return "sqlite"
     return postgis.nearby_path(db.session)
+
+
+def _box_rows(
+    statement: Select,
+    parameters: dict[str, Any],
+    origin: Point,
+    radii_km: Sequence[float],
+    path: str,
+) -> list[Any] | None:
+    """The page's rows from the widening boxes, or None when only "everywhere" can answer.
+
+    A step's answer is used only when it fills the page (plus one, to know there is more) with
+    vouchers it ranked exactly: within its radius, and nearer than the farthest branch it kept
+    when its cap cut the branches short. Anything else may have a nearer branch it did not see.
+    """
+    offset, needed = parameters["offset"], parameters["needed"]
+    step = {**parameters, "cap": max(MIN_BRANCHES, math.ceil(BRANCHES_PER_VOUCHER * needed))}
+    radii = sorted(radii_km)
+    radius = radii[0] if radii else None
+    while radius is not None:
+        step.update(_box_parameters(origin, radius, path))
+        rows = list(db.session.execute(statement, step))
+        kept, farthest = (rows[0].kept, rows[0].farthest) if rows else (0, None)  # no branch
+        rows = [row for row in rows if row[0] is not None and row.position > offset]
+        truncated = kept >= step["cap"]
+        last = rows[-1].d2 if len(rows) >= needed - offset else None
+        if last is None:
+            if truncated:  # the branches ran out before the page was full: rank more of them
+                step["cap"] *= CAP_GROWTH
+            else:
+                radius = next((r for r in radii if r > radius), None)
+        elif last > step["radius2"]:
+            # The box's corners (beyond the radius) filled the page: a box just wide enough to
+            # hold the page's last voucher will, with everything nearer (and it grows by a
+            # quarter at least, so that the search always ends).
+            radius = max(math.sqrt(last) * KM_PER_DEGREE * (1 + 1e-6), radius * 1.25)
+        elif truncated and last >= farthest:
+            step["cap"] *= CAP_GROWTH  # a branch the cap left out may tie with the last
+        else:
+            return rows
+    return None
+
+
+def _knn_rows(statement: Select, parameters: dict[str, Any]) -> list[Any] | None:
+    """The page's rows from the PostGIS walk, or None when only "everywhere" can answer.
+
+    The walk reads links until ``scan`` of them matched; if those hold fewer distinct vouchers
+    than needed (one voucher at several nearby branches), it reads 4x more; if it ran out of
+    the ``cap`` branches first, it ranks 4x more branches; if it saw every located branch and
+    still falls short, the vouchers without a location come next: the "everywhere" statement.
+    """
+    needed = parameters["needed"]
+    step = {**parameters, "scan": needed + SCAN_SLACK, "cap": max(MIN_BRANCHES, needed)}
+    while True:
+        rows = list(db.session.execute(statement, step))
+        first = rows[0]  # the statement always answers with a row (without a voucher: none)
+        page = [row for row in rows if row[0] is not None and row.position > parameters["offset"]]
+        if rows[-1].position is not None and rows[-1].position >= needed:
+            return page
+        if first.streamed >= step["scan"]:
+            step["scan"] *= CAP_GROWTH  # the links read held the same vouchers more than once
+        elif first.kept >= step["cap"]:
+            step["cap"] *= CAP_GROWTH  # the branches ran out before the page was full
+        else:
+            return None  # every located branch seen: the rest have no location
 
 
 def nearest_live_vouchers(
@@ -369,34 +437,12 @@ def nearest_live_vouchers(
         "offset": offset,
         "page_limit": per_page + 1,
         "needed": offset + per_page + 1,
-        "cap": max(MIN_BRANCHES, math.ceil(BRANCHES_PER_VOUCHER * (offset + per_page + 1))),
     }
-    # KNN needs no box: one step, with no radius to outgrow, that only ever ranks more branches.
-    radii = [math.inf] if path == NearbyPath.POSTGIS else sorted(radii_km)
-    radius = radii[0] if radii else None
-    rows: list = []
-    while radius is not None:
-        step = {**parameters, **_box_parameters(origin, radius, path)}
-        rows = list(db.session.execute(statements.within, step))
-        kept, farthest = (rows[0].kept, rows[0].farthest) if rows else (0, None)  # no branch
-        rows = [row for row in rows if row[0] is not None and row.position > offset]
-        truncated = kept >= parameters["cap"]
-        last = rows[-1].d2 if len(rows) > per_page else None
-        if last is None:
-            if truncated:  # the branches ran out before the page was full: rank more of them
-                parameters["cap"] *= CAP_GROWTH
-            else:
-                radius = next((r for r in radii if r > radius), None)
-        elif last > step["radius2"]:
-            # The box's corners (beyond the radius) filled the page: a box just wide enough to
-            # hold the page's last voucher will, with everything nearer (and it grows by a
-            # quarter at least, so that the search always ends).
-            radius = max(math.sqrt(last) * KM_PER_DEGREE * (1 + 1e-6), radius * 1.25)
-        elif truncated and last >= farthest:
-            parameters["cap"] *= CAP_GROWTH  # a branch the cap left out may tie with the last
-        else:
-            break
+    if path == NearbyPath.POSTGIS:
+        rows = _knn_rows(statements.within, parameters)
     else:
+        rows = _box_rows(statements.within, parameters, origin, radii_km, path)
+    if rows is None:
         rows = list(db.session.execute(statements.everywhere_statement(), parameters))
     items = [
         FeedItem(
