@@ -10,14 +10,18 @@ from flask_login import current_user
 from konexi.extensions import csrf
 from konexi.feed import bp
 from konexi.feed.card_lists import cached_cards
+from konexi.feed.chips import filter_chips
 from konexi.feed.formatting import format_distance
 from konexi.feed.forms import FeedArgs, LocationChoice
 from konexi.feed.location import current_location, forget_location, remember_location
+from konexi.media.routes import saves_data
 from konexi.services.catalogue.feed import CLOSE_KM, build_feed
 from konexi.services.catalogue.places import PLACES
 from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 
 bp.add_app_template_filter(format_distance, "distance")
+# Part of a card's key in the fragment cache (and says the page varies on Save-Data).
+bp.add_app_template_global(saves_data, "saves_data")
 
 
 @bp.get("/")
@@ -35,6 +39,7 @@ def index() -> ResponseReturnValue:
         user=current_user if signed_in else None,
         full_page=not fragment,
         with_listing=cards is None,
+        chips=filter_chips,
     )
     # "Load more" appends the next page's cards; a search or a category chip (page one) replaces
     # the search form, the chips and the cards, so that the chosen chip shows as chosen.
