@@ -81,7 +81,13 @@ def build_feed(
             values=values,
         )
     else:
-        listing = catalogue.live_vouchers(page, filters=filters, extra=extra, values=values)
+        listing = catalogue.live_vouchers(
+            page,
+            filters=filters,
+            extra=extra,
+            values=values,
+            cache_as="without_suggestions" if extra else None,
+        )
     shown = suggestions if full_page and listing.page == 1 else []
     return Feed(
         listing=listing,
