@@ -14,6 +14,7 @@ from konexi.feed.chips import filter_chips
 from konexi.feed.formatting import format_distance
 from konexi.feed.forms import FeedArgs, LocationChoice
 from konexi.feed.location import current_location, forget_location, remember_location
+from konexi.feed.suggestions import kept_suggestions
 from konexi.media.routes import saves_data
 from konexi.services.catalogue.feed import CLOSE_KM, build_feed
 from konexi.services.catalogue.places import PLACES
@@ -32,6 +33,8 @@ def index() -> ResponseReturnValue:
     signed_in = current_user.is_authenticated
     # A signed-in feed without a place: its cards come from the shared card cache, if any.
     cards = cached_cards(args.filters, args.page) if signed_in and location is None else None
+    # ... and its "for you" suggestions from the user's own kept copy, if any.
+    kept = kept_suggestions(current_user) if cards is not None else None
     feed = build_feed(
         args.filters,
         page=args.page,
@@ -40,6 +43,7 @@ def index() -> ResponseReturnValue:
         full_page=not fragment,
         with_listing=cards is None,
         chips=filter_chips,
+        suggested_ids=kept.ids if kept is not None else None,
     )
     # "Load more" appends the next page's cards; a search or a category chip (page one) replaces
     # the search form, the chips and the cards, so that the chosen chip shows as chosen.
@@ -53,6 +57,7 @@ def index() -> ResponseReturnValue:
         link_params=args.link_params(with_point=True),
         close_km=CLOSE_KM,
         spliced=cards.without(feed.suggested_ids) if cards is not None else None,
+        kept_for_you=kept.cards if kept is not None and not fragment and args.page == 1 else None,
     )
 
 

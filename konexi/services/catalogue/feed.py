@@ -53,12 +53,21 @@ def build_feed(
     full_page: bool = True,
     with_listing: bool = True,
     chips: Callable[[], Sequence[Chip]] = active_chips,
+    suggested_ids: frozenset[int] | None = None,
 ) -> Feed:
     """One page of live vouchers (nearest first when ``origin`` is known), without the vouchers
     suggested to ``user``; page one also gets the category chips, and a full page one the
     "for you" suggestions themselves. ``with_listing=False``: the caller has the page's cards
     already (the listing is left empty; ``suggested_ids`` says which cards to leave out).
-    ``chips``: where the category chips come from (a worker may keep them a few seconds)."""
+    ``chips``: where the category chips come from (a worker may keep them a few seconds).
+    ``suggested_ids`` (with ``with_listing=False``): the user's suggestions are known already
+    (the caller shows them), so they are not computed again."""
+    if not with_listing and suggested_ids is not None:
+        return Feed(
+            listing=VoucherPage(items=[], page=page, has_more=False, filters=filters),
+            categories=chips() if full_page or page == 1 else (),
+            suggested_ids=suggested_ids,
+        )
     suggestions = recommendations.for_you(user, origin) if user is not None else []
     if not with_listing:
         return Feed(
