@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, request, url_for
+from flask import flash, g, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,8 +21,19 @@ from konexi.services.catalogue.places import PLACES
 from konexi.web.htmx import redirect_after_post, render_page_or_fragment, wants_fragment
 
 bp.add_app_template_filter(format_distance, "distance")
-# Part of a card's key in the fragment cache (and says the page varies on Save-Data).
-bp.add_app_template_global(saves_data, "saves_data")
+
+
+def _saves_data_once() -> bool:
+    """``saves_data()`` read once per request: every card's key asks (a missing header costs
+    werkzeug an exception each time)."""
+    light = g.get("konexi_saves_data")
+    if light is None:
+        light = g.konexi_saves_data = saves_data()  # also says the page varies on Save-Data
+    return bool(light)
+
+
+# Part of a card's key in the fragment cache.
+bp.add_app_template_global(_saves_data_once, "saves_data")
 
 
 @bp.get("/")
