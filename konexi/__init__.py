@@ -54,13 +54,14 @@ def create_app(environ: dict[str, str] | None = None) -> Flask:
 
     from konexi.messaging import texts
     from konexi.tasks import queue
-    from konexi.web import auth_session, errors, static_assets, template_enums
+    from konexi.web import auth_session, errors, fragments, static_assets, template_enums
 
     texts.init_app(app)  # external_url for message templates and pages that show a public link
     auth_session.init_app(app)
     queue.init_app(app)
     static_assets.init_app(app)
     template_enums.init_app(app)
+    fragments.init_app(app)
     errors.init_app(app)
 
     from konexi.web import request_log

@@ -408,6 +408,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PAGE_CACHE_ENTRIES", whole_number(), 512,
             "most pages one worker keeps (least recently used first out; also at most 16 MB of "
             "bodies)"),
+    Setting("CATEGORY_CHIPS_SECONDS", whole_number(),
+            PerEnvironment(development=10, testing=0, production=10),
+            "each worker reuses the feed's category chips (the active categories) for this long "
+            "instead of reading them on every page: a new, renamed or deactivated category shows "
+            "on every worker within this time. `0` reads them on every page",
+            shown_default="`10`, `0` in testing"),
     Setting("REVIEW_HIDE_MIN_REPORTERS", whole_number(), 3,
             "reports hide a review before a moderator looks only when this many verified "
             "reporters, each from a different /24 network and with an account at least "

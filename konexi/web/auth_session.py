@@ -13,6 +13,7 @@ import secrets
 
 from flask import Flask, session
 from flask_login import user_logged_in, user_logged_out
+from sqlalchemy import Integer, bindparam, select
 
 from konexi.extensions import db, login_manager
 from konexi.models import User
@@ -23,6 +24,9 @@ _LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "_
 # verified (a local path, checked when stored) and the location the visitor picked.
 CARRIED_OVER = ("after_verify", "feed_location")
 SESSION_NONCE = "_sid"
+# Every signed-in request loads its user: one statement object built once, so SQLAlchemy neither
+# builds it nor computes its cache key again on each request (that cost more than the query).
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id", type_=Integer()))
 
 
 def load_user(session_id: str) -> User | None:
@@ -30,7 +34,7 @@ def load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalars(_USER_BY_ID, {"user_id": int(user_id)}).first()
     if user is None or str(user.session_version) != version:
         return None
     return user

@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import re
 import time
+from functools import lru_cache
 
 from flask import Flask, Response, g, request
 
@@ -41,6 +42,9 @@ _SYSTEMS = (
 )
 
 
+# Both run on every request with the same few values again and again (parsing an address and
+# trying a dozen patterns cost more than writing the line): remembered, bounded.
+@lru_cache(maxsize=4096)
 def truncate_ip(address: str | None) -> str:
     """The network of an address: /24 for IPv4, /48 for IPv6 (``-`` if there is none)."""
     if not address:
@@ -55,6 +59,7 @@ def truncate_ip(address: str | None) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
+@lru_cache(maxsize=256)
 def coarse_user_agent(user_agent: str | None) -> str:
     """The browser family and OS family of a User-Agent header, e.g. ``Chrome/Android``."""
     if not user_agent:

@@ -14,6 +14,7 @@ from konexi.extensions import db
 from konexi.models import Category, User, user_favourite_categories
 from konexi.models.profile_pictures import ProfilePicture
 from konexi.services.accounts.accounts import require_verified
+from konexi.services.catalogue.kept_suggestions import forget_suggestions
 from konexi.services.claims.claims import list_my_claims
 from konexi.services.images import process_image
 from konexi.urls import external_url
@@ -98,6 +99,7 @@ def update_profile(
             [{"user_id": user_id, "category_id": cid} for cid in sorted(known)],
         )
     db.session.commit()
+    forget_suggestions(user_id)  # new favourites, new suggestions
 
 
 def set_profile_picture(user_id: int, upload: bytes) -> ProfilePicture:

@@ -11,10 +11,12 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     SQLColumnExpression,
     String,
     and_,
+    bindparam,
     exists,
     func,
     literal,
@@ -25,7 +27,7 @@ from sqlalchemy.orm import aliased, contains_eager
 
 from konexi.extensions import db
 from konexi.models import Category, Company, Voucher, VoucherStatus
-from konexi.models.base import utcnow
+from konexi.models.base import UTCDateTime, utcnow
 
 PAGE_SIZE = 10
 MAX_PAGE = 1000  # deeper than anyone scrolls; keeps OFFSET bounded
@@ -164,26 +166,55 @@ def load_vouchers(ids: Sequence[int]) -> dict[int, Voucher]:
     return {voucher.id: voucher for voucher in db.session.scalars(statement).unique()}
 
 
+# The feed's statements without filters, built once (building a statement and computing its
+# cache key cost more than running it): by the name of their extra conditions.
+_LIVE_STATEMENTS: dict[str, Select] = {}
+
+
+def _live_statement(
+    filters: VoucherFilter, extra: Sequence[ColumnElement[bool]], cache_as: str | None
+) -> Select:
+    """Live vouchers by these filters and extra conditions, soonest ending first; bound
+    parameters ``now``, ``offset`` and ``limit``."""
+    kept = filters.is_empty and (cache_as is not None or not extra)
+    key = cache_as or "plain"
+    if kept and key in _LIVE_STATEMENTS:
+        return _LIVE_STATEMENTS[key]
+    now = bindparam("now", type_=UTCDateTime())
+    statement = (
+        with_company_and_category(select(Voucher))
+        .options(contains_eager(Voucher.company), contains_eager(Voucher.category))
+        .where(and_(*live_conditions(now), *filter_conditions(filters), *extra))
+        .order_by(Voucher.ends_at, Voucher.id)
+        .offset(bindparam("offset", type_=Integer()))
+        .limit(bindparam("limit", type_=Integer()))
+    )
+    if kept:
+        _LIVE_STATEMENTS[key] = statement
+    return statement
+
+
 def live_vouchers(
     page: int = 1,
     per_page: int = PAGE_SIZE,
     filters: VoucherFilter | None = None,
     extra: Sequence[ColumnElement[bool]] = (),
     values: Mapping[str, Any] | None = None,
+    cache_as: str | None = None,
 ) -> VoucherPage:
     """Live vouchers (started, not expired, quota left, provider active), soonest ending first
-    (``values``: those of the bound parameters in ``extra``)."""
+    (``values``: those of the bound parameters in ``extra``; ``cache_as``: a name for ``extra``
+    when it is always the same conditions, so that the statement is built once)."""
     filters = filters or VoucherFilter()
     page = clean_page(page)
     now = utcnow()
-    statement = (
-        with_company_and_category(select(Voucher))
-        .options(contains_eager(Voucher.company), contains_eager(Voucher.category))
-        .where(and_(*live_conditions(now), *filter_conditions(filters), *extra))
-        .order_by(Voucher.ends_at, Voucher.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page + 1)
-    )
-    rows = list(db.session.scalars(statement, values or {}).unique())
+    statement = _live_statement(filters, extra, cache_as)
+    parameters = {
+        **(values or {}),
+        "now": now,
+        "offset": (page - 1) * per_page,
+        "limit": per_page + 1,
+    }
+    rows = list(db.session.scalars(statement, parameters).unique())
     items = [FeedItem(voucher, None, days_left(voucher, now)) for voucher in rows[:per_page]]
     return VoucherPage(items=items, page=page, has_more=len(rows) > per_page, filters=filters)

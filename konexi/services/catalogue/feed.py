@@ -7,14 +7,15 @@ back and no voucher is skipped between pages (each page is a slice of the same l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, bindparam
 
-from konexi.models import Category, User, Voucher
+from konexi.models import User, Voucher
 from konexi.services.catalogue import catalogue, nearby, recommendations
 from konexi.services.catalogue.catalogue import FeedItem, VoucherFilter, VoucherPage
+from konexi.services.catalogue.chips import Chip, active_chips
 from konexi.services.catalogue.geo import Point
 
 # Nearer than this, a voucher is "close"; when nothing on the first page is, the feed says how
@@ -26,7 +27,7 @@ CLOSE_KM = 50.0
 @dataclass
 class Feed:
     listing: VoucherPage
-    categories: list[Category] = field(default_factory=list)
+    categories: Sequence[Chip] = ()
     for_you: list[FeedItem] = field(default_factory=list)
     nearest_far_km: float | None = None  # set when nothing shown is within CLOSE_KM
     suggested_ids: frozenset[int] = frozenset()  # only set when built without the listing
@@ -51,16 +52,27 @@ def build_feed(
     user: User | None = None,
     full_page: bool = True,
     with_listing: bool = True,
+    chips: Callable[[], Sequence[Chip]] = active_chips,
+    suggested_ids: frozenset[int] | None = None,
 ) -> Feed:
     """One page of live vouchers (nearest first when ``origin`` is known), without the vouchers
     suggested to ``user``; page one also gets the category chips, and a full page one the
     "for you" suggestions themselves. ``with_listing=False``: the caller has the page's cards
-    already (the listing is left empty; ``suggested_ids`` says which cards to leave out)."""
+    already (the listing is left empty; ``suggested_ids`` says which cards to leave out).
+    ``chips``: where the category chips come from (a worker may keep them a few seconds).
+    ``suggested_ids`` (with ``with_listing=False``): the user's suggestions are known already
+    (the caller shows them), so they are not computed again."""
+    if not with_listing and suggested_ids is not None:
+        return Feed(
+            listing=VoucherPage(items=[], page=page, has_more=False, filters=filters),
+            categories=chips() if full_page or page == 1 else (),
+            suggested_ids=suggested_ids,
+        )
     suggestions = recommendations.for_you(user, origin) if user is not None else []
     if not with_listing:
         return Feed(
             listing=VoucherPage(items=[], page=page, has_more=False, filters=filters),
-            categories=catalogue.categories() if full_page or page == 1 else [],
+            categories=chips() if full_page or page == 1 else (),
             for_you=suggestions if full_page and page == 1 else [],
             suggested_ids=frozenset(item.voucher.id for item in suggestions),
         )
@@ -78,11 +90,17 @@ def build_feed(
             values=values,
         )
     else:
-        listing = catalogue.live_vouchers(page, filters=filters, extra=extra, values=values)
+        listing = catalogue.live_vouchers(
+            page,
+            filters=filters,
+            extra=extra,
+            values=values,
+            cache_as="without_suggestions" if extra else None,
+        )
     shown = suggestions if full_page and listing.page == 1 else []
     return Feed(
         listing=listing,
-        categories=catalogue.categories() if full_page or listing.page == 1 else [],
+        categories=chips() if full_page or listing.page == 1 else (),
         for_you=shown,
         nearest_far_km=_nearest_far_km(listing, shown),
     )

@@ -26,6 +26,7 @@ from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_
 from konexi.messaging.texts import render_sms
 from konexi.models import Claim, Company, User, Voucher, VoucherStatus
 from konexi.models.base import utcnow
+from konexi.services.catalogue.kept_suggestions import forget_suggestions
 from konexi.services.claims.redemption_codes import format_code, generate_code
 from konexi.services.claims.voucher_stats import record_claim
 
@@ -221,6 +222,7 @@ def claim_voucher(user_id: int, voucher_id: int, locale: str | None = None) -> C
     record_claim(voucher_id)
     _queue_code_sms(user, voucher, claim, locale or user.locale or "en")
     commit_and_dispatch()
+    forget_suggestions(user_id)  # the voucher may be used up for them now, and is a new signal
     return ClaimResult(ClaimOutcome.OK, claim)
 
 
@@ -280,4 +282,5 @@ def set_claim_hidden(user_id: int, claim_id: int, hidden: bool) -> Claim | None:
     elif not hidden:
         claim.hidden_at = None
     db.session.commit()
+    forget_suggestions(user_id)  # a hidden claim no longer signals what they like
     return claim

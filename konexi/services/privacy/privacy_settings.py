@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from konexi.extensions import db
 from konexi.models import User
+from konexi.services.catalogue.kept_suggestions import forget_suggestions
 from konexi.services.catalogue.nearby import forget_location
 from konexi.services.privacy.unsubscribe import lift_suppression
 
@@ -34,6 +35,8 @@ def set_privacy_setting(user_id: int, name: str, enabled: bool) -> None:
         lift_suppression(user)
     setattr(user, name, enabled)
     db.session.commit()
+    if name == "personalisation_enabled":
+        forget_suggestions(user_id)  # off means none at once, on means some at once
     if name == "store_location" and not enabled:
         forget_location(user_id)
 

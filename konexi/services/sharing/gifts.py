@@ -32,6 +32,7 @@ from konexi.messaging.outbox import commit_and_dispatch, discard_pending, queue_
 from konexi.messaging.texts import render_text
 from konexi.models import Claim, ClaimStatus, Gift, GiftStatus, User, Voucher, VoucherStatus
 from konexi.models.base import utcnow
+from konexi.services.catalogue.kept_suggestions import forget_suggestions
 from konexi.services.claims.claims import SlotTaken, claims_held, insert_claim
 from konexi.services.claims.voucher_stats import record_gift
 from konexi.services.errors import FieldErrors
@@ -331,6 +332,7 @@ def accept_gift(user_id: int, token: str) -> AcceptResult:
     _rows_changed(update(Gift).where(Gift.id == gift_id).values(new_claim_id=new_claim.id))
     record_gift(voucher.id)
     db.session.commit()
+    forget_suggestions(user.id)  # the recipient's new claim counts like one of their own
     return AcceptResult(AcceptOutcome.ACCEPTED, new_claim)
 
 
