@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from html import unescape
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template
 from flask.testing import FlaskClient
 from markupsafe import Markup
 from sqlalchemy.sql.selectable import Select
@@ -17,6 +17,7 @@ from sqlalchemy.sql.selectable import Select
 from konexi.extensions import db
 from konexi.feed import chips
 from konexi.models import Category, User, Voucher
+from konexi.services.catalogue.catalogue import FeedItem
 from konexi.web.fragments import Fragments
 from tests.support.auth import log_in
 from tests.support.catalogue import Shop
@@ -150,3 +151,19 @@ def test_a_worker_keeps_a_bounded_number_of_parts() -> None:
     assert len(fragments) == 3
     assert fragments.get(("chips", "en", 0)) is None
     assert fragments.get(("chips", "en", 4)) == Markup("<p>4</p>")
+
+
+def test_a_card_kept_for_one_distance_is_not_shown_for_another_that_reads_differently(
+    app: Flask, coffee: Voucher
+) -> None:
+    """12.46 km and 12.54 km round to the same tenth but read "12 km" and "13 km": the card's key
+    is the distance as shown, so each reader sees their own."""
+
+    def card(km: float) -> str:
+        with app.test_request_context("/"):
+            item = FeedItem(voucher=coffee, distance_km=km, days_left=3)
+            return render_template("feed/_card.html", item=item)
+
+    assert "12 km" in card(12.46)
+    assert "13 km" in card(12.54)
+    assert "12 km" in card(12.46)  # the kept copy of the first
