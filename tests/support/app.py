@@ -7,7 +7,10 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
+from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import create_engine, inspect, text
@@ -15,7 +18,7 @@ from werkzeug.test import TestResponse
 
 from konexi import create_app
 from konexi.config import ROOT
-from konexi.extensions import db
+from konexi.extensions import db, limiter
 from tests.servers.fake_twilio import FakeTwilio
 from tests.servers.smtp_server import SmtpServer
 
@@ -136,3 +139,94 @@ class CompiledTemplates(BytecodeCache):
 
 
 COMPILED_TEMPLATES = CompiledTemplates()
+
+
+@dataclass
+class SharedApp:
+    """One app built for many tests, with what it looked like when it was built: each test
+    starts from that, whatever the test before it changed."""
+
+    app: Flask
+    config: dict[str, Any]
+    extension_keys: frozenset[str]
+    limiter_state: dict[str, Any]
+
+
+class SharedApps:
+    """Apps built once per test process and handed to one test after another.
+
+    ``create_app`` costs a test about a tenth of a second of CPU (werkzeug compiles two Python
+    functions per URL rule), more than many tests themselves. A test that only needs a fresh
+    database gets an app built for the same settings before; ``app_factory(**overrides)`` still
+    builds a fresh one for a test that changes settings, and ``@pytest.mark.own_app`` gives a test
+    that adds routes an app of its own.
+
+    Between tests everything an app keeps besides the database is put back as it was built: its
+    config, the extensions' entries added since (SMS counters, view marks), and the rate limiter,
+    which is one object bound to whichever app called ``init_app`` last and so is rebound here.
+    """
+
+    def __init__(self) -> None:
+        self._apps: dict[tuple[str, ...], SharedApp] = {}
+
+    def take(self, environ: dict[str, str]) -> Flask:
+        """The shared app for this environment, as it was when built."""
+        key = tuple(sorted(f"{name}={value}" for name, value in environ.items()))
+        shared = self._apps.get(key)
+        if shared is None:
+            app = build_test_app(environ)
+            shared = SharedApp(
+                app=app,
+                config=dict(app.config),
+                extension_keys=frozenset(app.extensions),
+                limiter_state=dict(vars(limiter)),
+            )
+            self._apps[key] = shared
+        else:
+            restore(shared)
+        return shared.app
+
+    def give_back(self, app: Flask) -> None:
+        """Close the app's connections (the next test's database replaces this one's)."""
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def restore(shared: SharedApp) -> None:
+    """Put the shared app back as it was built (see ``SharedApps``)."""
+    app = shared.app
+    app.config.clear()
+    app.config.update(shared.config)
+    for key in set(app.extensions) - shared.extension_keys:
+        del app.extensions[key]
+    vars(limiter).update(shared.limiter_state)
+    with app.app_context():
+        limiter.reset()  # the counts of the test before (memory, or this test's emptied Redis)
+    # The counts kept in memory while Redis was down (Flask-Limiter's in-memory fallback).
+    fallback = shared.limiter_state.get("_fallback_storage")
+    if fallback is not None:
+        fallback.reset()
+
+
+def build_test_app(environ: dict[str, str]) -> Flask:
+    """``create_app`` as the tests use it: one request, one app context; templates compiled once
+    per process."""
+    app = create_app(environ)
+    app.test_client_class = FreshContextClient
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return app
+
+
+class FreshContextClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    The ``app`` fixture keeps an app context open for the test body; without this, requests
+    would share its ``g`` (and with it Flask-Login's and Flask-Babel's per-request caches).
+    Objects the test loaded before a request may be stale afterwards: reload or
+    ``db.session.expire_all()``.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)

@@ -1,0 +1,61 @@
+"""The app the tests share (tests/support/app.py's SharedApps) comes to each test as it was built:
+what one test changed never reaches the next."""
+
+from __future__ import annotations
+
+from limits import parse
+
+from konexi.extensions import limiter
+from tests.servers.fake_twilio import FakeTwilio
+from tests.servers.smtp_server import SmtpServer
+from tests.support.app import SharedApps, base_environ, build_test_app
+
+ONE_A_DAY = parse("1/day")
+
+
+def test_a_change_made_by_one_test_does_not_reach_the_next(
+    database_url: str, smtp_server: SmtpServer, fake_twilio: FakeTwilio
+) -> None:
+    shared_apps = SharedApps()
+    environ = base_environ(database_url, smtp_server, fake_twilio)
+    first = shared_apps.take(environ)
+    built_reporters = first.config["REVIEW_HIDE_MIN_REPORTERS"]
+    built_storage = limiter.storage
+
+    # One test: changes a setting, leaves an extension entry, uses up a rate limit, and builds
+    # an app of its own with other settings (which binds the one limiter to that app).
+    first.config["REVIEW_HIDE_MIN_REPORTERS"] = built_reporters + 7
+    first.config["SOMETHING_NEW"] = "left over"
+    first.extensions["konexi_view_marks"] = object()
+    with first.app_context():
+        assert limiter.limiter.hit(ONE_A_DAY, "isolation")
+        assert not limiter.limiter.test(ONE_A_DAY, "isolation")
+    other = build_test_app({**environ, "PAGE_CACHE_SECONDS": "5"})
+    assert limiter.storage is not built_storage
+    shared_apps.give_back(first)
+
+    # The next test on the same settings gets the same app, as it was built.
+    second = shared_apps.take(environ)
+    assert second is first
+    assert second.config["REVIEW_HIDE_MIN_REPORTERS"] == built_reporters
+    assert "SOMETHING_NEW" not in second.config
+    assert "konexi_view_marks" not in second.extensions
+    with second.app_context():
+        assert limiter.limiter.test(ONE_A_DAY, "isolation")  # the count is gone
+    assert limiter.storage is built_storage  # bound to the shared app again
+    shared_apps.give_back(second)
+    shared_apps.give_back(other)
+
+
+def test_a_test_with_other_settings_gets_an_app_of_its_own(
+    database_url: str, smtp_server: SmtpServer, fake_twilio: FakeTwilio
+) -> None:
+    shared_apps = SharedApps()
+    environ = base_environ(database_url, smtp_server, fake_twilio)
+    plain = shared_apps.take(environ)
+    cached = shared_apps.take({**environ, "PAGE_CACHE_SECONDS": "5"})
+    assert cached is not plain
+    assert cached.config["PAGE_CACHE_SECONDS"] == 5 and plain.config["PAGE_CACHE_SECONDS"] == 0
+    for app in (plain, cached):
+        shared_apps.give_back(app)
+
