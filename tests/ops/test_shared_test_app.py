@@ -58,4 +58,3 @@ def test_a_test_with_other_settings_gets_an_app_of_its_own(
     assert cached.config["PAGE_CACHE_SECONDS"] == 5 and plain.config["PAGE_CACHE_SECONDS"] == 0
     for app in (plain, cached):
         shared_apps.give_back(app)
-

@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from konexi.config import ROOT
 from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, queue_email, queue_sms
@@ -38,6 +40,7 @@ def status_of(message_id: int) -> str:
     return status
 
 
+@pytest.mark.slow  # a real process for many seconds: `make test` runs it, not the quick loop
 def test_worker_process_delivers_retries_sweeps_and_finishes_its_job_on_sigterm(
     app_factory, database_url, redis_url, twilio, mailbox, tmp_path: Path
 ):

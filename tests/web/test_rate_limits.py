@@ -77,6 +77,7 @@ def _failed_logins_across(urls: list[str], attempts: int) -> list[int]:
     return statuses
 
 
+@pytest.mark.slow  # a real process for many seconds: `make test` runs it, not the quick loop
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_two_web_processes_on_one_redis_count_a_limit_together(
     database_url, smtp_server, fake_twilio, redis_url
@@ -92,6 +93,7 @@ def test_two_web_processes_on_one_redis_count_a_limit_together(
         second.close()
 
 
+@pytest.mark.slow  # a real process for many seconds: `make test` runs it, not the quick loop
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_without_redis_each_process_would_count_alone(database_url, smtp_server, fake_twilio):
     """The control for the test above: in-memory counters let 6 failures through."""
