@@ -1,7 +1,7 @@
 """Fixtures: real Redis, PostgreSQL, SMTP and fake-Twilio servers, the app on each database.
 
 The schema is created only by the Alembic migrations: once per session and backend into a
-template, then each test gets a fresh copy (SQLite: a file copy; PostgreSQL: TRUNCATE).
+template, then each test gets a fresh copy (SQLite: a file copy; PostgreSQL: emptied).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from tests.support.app import (
     SharedApps,
     base_environ,
     build_test_app,
+    empty_postgres,
     migrate,
-    truncate_postgres,
 )
 
 # Shared fixtures live in tests/support/; helpers are imported from there, not from test modules.
@@ -178,7 +178,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     else:
         url = request.getfixturevalue("postgres_database")
         yield url
-        truncate_postgres(url)
+        empty_postgres(url)
 
 
 @pytest.fixture(scope="session")

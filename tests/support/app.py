@@ -13,7 +13,8 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 from jinja2.bccache import Bucket, BytecodeCache
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, TextClause, create_engine, inspect, text
+from sqlalchemy.pool import NullPool
 from werkzeug.test import TestResponse
 
 from konexi import create_app
@@ -56,16 +57,47 @@ def nearby_search() -> str:
     return "postgis" if db.engine.dialect.name == "postgresql" else "portable"
 
 
-def truncate_postgres(url: str) -> None:
-    engine = create_engine(url)
+def empty_postgres(url: str) -> None:
+    """Empty every table of a test database and start its ids at 1 again, keeping the schema
+    (alembic_version, and spatial_ref_sys, PostGIS's own: emptied, geography would break).
+
+    DELETE with the foreign-key triggers switched off, not TRUNCATE: TRUNCATE gives each of the
+    ~30 tables new files, about half a second of the server's time per test on a busy machine;
+    deleting the few rows a test wrote takes a fifth of that. The cluster's user is its
+    superuser, which may switch the triggers off (session_replication_role) for the transaction.
+    """
+    engine, statements = _emptying(url)
     with engine.begin() as connection:
-        # spatial_ref_sys belongs to the PostGIS extension: emptied, geography would break.
-        kept = {"alembic_version", "spatial_ref_sys"}
-        tables = [t for t in inspect(connection).get_table_names() if t not in kept]
-        if tables:
-            quoted = ", ".join(f'"{t}"' for t in tables)
-            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        for statement in statements:
+            connection.execute(statement)
+
+
+_EMPTYING: dict[str, tuple[Engine, list[TextClause]]] = {}
+
+
+def _emptying(url: str) -> tuple[Engine, list[TextClause]]:
+    """One engine per database and the statements that empty it, found once. The engine keeps
+    no connection open between tests (fault tests stop and count the server's processes)."""
+    if url not in _EMPTYING:
+        engine = create_engine(url, poolclass=NullPool)
+        with engine.connect() as connection:
+            kept = {"alembic_version", "spatial_ref_sys"}
+            tables = [t for t in inspect(connection).get_table_names() if t not in kept]
+            sequences = list(
+                connection.scalars(
+                    text(
+                        "SELECT quote_ident(sequencename) FROM pg_sequences "
+                        "WHERE schemaname = current_schema()"
+                    )
+                )
+            )
+        statements = [text(f'DELETE FROM "{table}"') for table in tables]
+        if sequences:
+            restarts = ", ".join(f"setval('{name}', 1, false)" for name in sequences)
+            statements.append(text(f"SELECT {restarts}"))
+        _EMPTYING[url] = (engine, statements)
+    return _EMPTYING[url]
 
 
 def csrf_token_from(html: str) -> str:

@@ -24,7 +24,7 @@ from konexi.services.accounts.passwords import hash_password
 from tests.servers.fake_twilio import FakeTwilio
 from tests.servers.postgres_server import PostgresServer
 from tests.servers.smtp_server import SmtpServer
-from tests.support.app import BACKENDS, TEST_PASSWORD, migrate, truncate_postgres
+from tests.support.app import BACKENDS, TEST_PASSWORD, empty_postgres, migrate
 
 DEADLINE = 30.0
 
@@ -47,7 +47,7 @@ def postgres_only(request: pytest.FixtureRequest) -> Iterator[str]:
         pytest.skip("PostgreSQL is not among KONEXI_TEST_DATABASES")
     url = request.getfixturevalue("postgres_database")
     yield url
-    truncate_postgres(url)
+    empty_postgres(url)
 
 
 def status_counts() -> dict[str, int]:
