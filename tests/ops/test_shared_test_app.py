@@ -1,14 +1,21 @@
-"""The app the tests share (tests/support/app.py's SharedApps) comes to each test as it was built:
-what one test changed never reaches the next."""
+"""What one test leaves never reaches the next: the app the tests share (tests/support/app.py's
+SharedApps) comes to each test as it was built, and the database comes empty."""
 
 from __future__ import annotations
 
-from limits import parse
+from collections.abc import Callable
 
-from konexi.extensions import limiter
+import pytest
+from flask import Flask
+from limits import parse
+from sqlalchemy import func, select
+
+from konexi.extensions import db, limiter
+from konexi.models import Branch, Category, Claim, Company, User, Voucher
 from tests.servers.fake_twilio import FakeTwilio
 from tests.servers.smtp_server import SmtpServer
-from tests.support.app import SharedApps, base_environ, build_test_app
+from tests.support.app import SharedApps, base_environ, build_test_app, empty_postgres
+from tests.support.factories import make_voucher
 
 ONE_A_DAY = parse("1/day")
 
@@ -58,3 +65,23 @@ def test_a_test_with_other_settings_gets_an_app_of_its_own(
     assert cached.config["PAGE_CACHE_SECONDS"] == 5 and plain.config["PAGE_CACHE_SECONDS"] == 0
     for app in (plain, cached):
         shared_apps.give_back(app)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_an_emptied_postgresql_database_has_no_rows_and_starts_its_ids_again(
+    app: Flask, database_url: str, create_user: Callable[..., User]
+) -> None:
+    """What the next test finds after this one (conftest's database_url empties it)."""
+    voucher = make_voucher()  # a company, its branches, a category: rows that refer to rows
+    claim = Claim(user=create_user(), voucher=voucher, code="EMPTIED1")
+    db.session.add(claim)
+    db.session.commit()
+    assert voucher.id >= 1 and claim.id == 1
+    db.session.remove()
+
+    empty_postgres(database_url)
+
+    for model in (Claim, Voucher, Branch, Company, Category, User):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
+    again = make_voucher()
+    assert again.id == 1 and again.company.id == 1
