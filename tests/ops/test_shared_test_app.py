@@ -20,11 +20,14 @@ from tests.support.factories import make_voucher
 ONE_A_DAY = parse("1/day")
 
 
-def test_a_change_made_by_one_test_does_not_reach_the_next(
-    database_url: str, smtp_server: SmtpServer, fake_twilio: FakeTwilio
-) -> None:
+@pytest.fixture
+def environ(database_url: str, smtp_server: SmtpServer, fake_twilio: FakeTwilio) -> dict[str, str]:
+    """The test app's settings on this test's database."""
+    return base_environ(database_url, smtp_server, fake_twilio)
+
+
+def test_a_change_made_by_one_test_does_not_reach_the_next(environ: dict[str, str]) -> None:
     shared_apps = SharedApps()
-    environ = base_environ(database_url, smtp_server, fake_twilio)
     first = shared_apps.take(environ)
     built_reporters = first.config["REVIEW_HIDE_MIN_REPORTERS"]
     built_storage = limiter.storage
@@ -54,11 +57,8 @@ def test_a_change_made_by_one_test_does_not_reach_the_next(
     shared_apps.give_back(other)
 
 
-def test_a_test_with_other_settings_gets_an_app_of_its_own(
-    database_url: str, smtp_server: SmtpServer, fake_twilio: FakeTwilio
-) -> None:
+def test_a_test_with_other_settings_gets_an_app_of_its_own(environ: dict[str, str]) -> None:
     shared_apps = SharedApps()
-    environ = base_environ(database_url, smtp_server, fake_twilio)
     plain = shared_apps.take(environ)
     cached = shared_apps.take({**environ, "PAGE_CACHE_SECONDS": "5"})
     assert cached is not plain
