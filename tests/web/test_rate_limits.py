@@ -14,7 +14,6 @@ import pytest
 import requests
 
 from konexi.config import ConfigError, load_settings
-from konexi.extensions import db
 from tests.servers.ports import free_port, wait_for_port
 from tests.support.accounts import sign_up, submit, submit_login
 from tests.support.app import base_environ, csrf_token_from
@@ -32,12 +31,9 @@ _SERVE = textwrap.dedent(
 
 
 @pytest.fixture
-def redis_client(app_factory, redis_url, twilio, mailbox):
+def redis_client(redis_app):
     """A test client of an app whose limits live in the real Redis."""
-    application = app_factory(REDIS_URL=redis_url)
-    with application.app_context():
-        yield application.test_client()
-        db.session.remove()
+    return redis_app.test_client()
 
 
 def _web_process(environ: dict[str, str]) -> Iterator[str]:
