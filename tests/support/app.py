@@ -3,6 +3,7 @@ in a process of their own (no tests here)."""
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import subprocess
@@ -209,7 +210,7 @@ class SharedApps:
             app = build_test_app(environ)
             shared = SharedApp(
                 app=app,
-                config=dict(app.config),
+                config=copy.deepcopy(dict(app.config)),
                 extension_keys=frozenset(app.extensions),
                 limiter_state=dict(vars(limiter)),
             )
@@ -229,7 +230,7 @@ def restore(shared: SharedApp) -> None:
     """Put the shared app back as it was built (see ``SharedApps``)."""
     app = shared.app
     app.config.clear()
-    app.config.update(shared.config)
+    app.config.update(copy.deepcopy(shared.config))  # a list changed in place comes back too
     for key in set(app.extensions) - shared.extension_keys:
         del app.extensions[key]
     vars(limiter).update(shared.limiter_state)
