@@ -14,7 +14,7 @@ from konexi.extensions import db, limiter
 from konexi.models import Branch, Category, Claim, Company, User, Voucher
 from tests.servers.fake_twilio import FakeTwilio
 from tests.servers.smtp_server import SmtpServer
-from tests.support.app import BACKENDS, SharedApps, base_environ, build_test_app, empty_postgres
+from tests.support.app import SharedApps, base_environ, build_test_app, empty_postgres
 from tests.support.factories import make_voucher
 
 ONE_A_DAY = parse("1/day")
@@ -69,7 +69,6 @@ def test_a_test_with_other_settings_gets_an_app_of_its_own(environ: dict[str, st
         shared_apps.give_back(app)
 
 
-@pytest.mark.skipif("postgres" not in BACKENDS, reason="PostgreSQL not selected")
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_an_emptied_postgresql_database_has_no_rows_and_starts_its_ids_again(
     app: Flask, database_url: str, create_user: Callable[..., User]
