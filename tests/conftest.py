@@ -165,6 +165,11 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     The URL is the same for every test of a process (so the shared apps fit every test): SQLite
     gets a fresh copy of the template at that path, PostgreSQL is emptied after the test.
     """
+    # A test may ask for one database by parameter (production refuses SQLite; some run on
+    # SQLite alone): a run limited to other databases (make test-fast: SQLite) skips it rather
+    # than start a server for it.
+    if request.param not in BACKENDS:
+        pytest.skip(f"{request.param} is not among KONEXI_TEST_DATABASES")
     if request.param == "sqlite":
         template = request.getfixturevalue("sqlite_template")
         path = template.with_name("test.sqlite3")
@@ -176,10 +181,6 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
         copy.replace(path)
         yield f"sqlite:///{path}"
     else:
-        # A test that needs PostgreSQL (production refuses SQLite) asks for it by parameter:
-        # a SQLite-only run (make test-fast) skips it rather than start a cluster for it.
-        if "postgres" not in BACKENDS:
-            pytest.skip("PostgreSQL is not among KONEXI_TEST_DATABASES")
         url = request.getfixturevalue("postgres_database")
         yield url
         empty_postgres(url)
