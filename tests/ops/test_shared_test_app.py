@@ -10,6 +10,7 @@ from flask import Flask
 from limits import parse
 from sqlalchemy import func, select
 
+from konexi.config import SETTINGS_BY_NAME
 from konexi.extensions import db, limiter
 from konexi.models import Branch, Category, Claim, Company, User, Voucher
 from tests.servers.fake_twilio import FakeTwilio
@@ -51,6 +52,7 @@ def test_a_change_made_by_one_test_does_not_reach_the_next(environ: dict[str, st
     assert second.config["REVIEW_HIDE_MIN_REPORTERS"] == built_reporters
     assert "SOMETHING_NEW" not in second.config
     assert 99_999 not in second.config["OUTBOX_RETRY_DELAYS"]
+    assert 99_999 not in SETTINGS_BY_NAME["OUTBOX_RETRY_DELAYS"].default  # nor in a new app's
     assert "konexi_view_marks" not in second.extensions
     with second.app_context():
         assert limiter.limiter.test(ONE_A_DAY, "isolation")  # the count is gone

@@ -215,8 +215,9 @@ class SharedApps:
                 limiter_state=dict(vars(limiter)),
             )
             self._apps[key] = shared
-        else:
-            restore(shared)
+        # Also when just built: its config then holds copies, so a list a test changes in place
+        # is never the settings table's own default, which every later app would start from.
+        restore(shared)
         return shared.app
 
     def give_back(self, app: Flask) -> None:
