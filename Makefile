@@ -82,8 +82,9 @@ test: system-deps install-dev
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto} --cov=konexi --cov-report=term:skip-covered
 
 # The quick loop while working: SQLite only, no browser, and none of the slow families (fault
-# injection, benchmarks, memory, fuzzing, the production day-one rehearsal), chosen by their
-# markers (pyproject.toml). `make test` runs them.
+# injection, benchmarks, memory, fuzzing, the production day-one rehearsal, the real worker and
+# web processes that take many seconds), chosen by their markers (pyproject.toml). `make test`
+# runs them.
 FAST_MARKERS := not browser and not faults and not slow
 test-fast: install-dev
 	KONEXI_TEST_DATABASES=sqlite $(BIN)/pytest -n $${PYTEST_WORKERS:-auto} -q -m "$(FAST_MARKERS)"

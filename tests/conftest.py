@@ -1,12 +1,11 @@
 """Fixtures: real Redis, PostgreSQL, SMTP and fake-Twilio servers, the app on each database.
 
 The schema is created only by the Alembic migrations: once per session and backend into a
-template, then each test gets a fresh copy (SQLite: a file copy; PostgreSQL: TRUNCATE).
+template, then each test gets a fresh copy (SQLite: a file copy; PostgreSQL: emptied).
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import tempfile
@@ -17,7 +16,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from konexi import create_app
 from konexi.extensions import db
 from konexi.models import User
 from konexi.models.base import utcnow
@@ -29,11 +27,12 @@ from tests.servers.redis_server import RedisServer, start_redis
 from tests.servers.smtp_server import SmtpServer
 from tests.support.app import (
     BACKENDS,
-    COMPILED_TEMPLATES,
     TEST_PASSWORD,
+    SharedApps,
     base_environ,
+    build_test_app,
+    empty_postgres,
     migrate,
-    truncate_postgres,
 )
 
 # Shared fixtures live in tests/support/; helpers are imported from there, not from test modules.
@@ -127,9 +126,6 @@ def mailbox(smtp_server: SmtpServer) -> Iterator[SmtpServer]:
 
 
 # -- the app ---------------------------------------------------------------------------------
-_DATABASE_NUMBERS = itertools.count(1)
-
-
 @pytest.fixture(scope="session")
 def sqlite_directory() -> Iterator[Path]:
     """Where this process's SQLite databases live: in memory (/dev/shm) when the machine has it.
@@ -164,48 +160,49 @@ def postgres_database(
 
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A migrated, empty database on each backend (SQLite and PostgreSQL)."""
+    """A migrated, empty database on each backend (SQLite and PostgreSQL).
+
+    The URL is the same for every test of a process (so the shared apps fit every test): SQLite
+    gets a fresh copy of the template at that path, PostgreSQL is emptied after the test.
+    """
+    # A test may ask for one database by parameter (production refuses SQLite; some run on
+    # SQLite alone): a run limited to other databases (make test-fast: SQLite) skips it rather
+    # than start a server for it.
+    if request.param not in BACKENDS:
+        pytest.skip(f"{request.param} is not among KONEXI_TEST_DATABASES")
     if request.param == "sqlite":
         template = request.getfixturevalue("sqlite_template")
-        path = template.with_name(f"test-{next(_DATABASE_NUMBERS)}.sqlite3")
-        shutil.copyfile(template, path)
-        yield f"sqlite:///{path}"
-        for leftover in path.parent.glob(f"{path.name}*"):  # the file and any journal
+        path = template.with_name("test.sqlite3")
+        for leftover in path.parent.glob(f"{path.name}-*"):  # a journal the last test left
             leftover.unlink()
+        # A new file renamed into place: a connection the last test leaked keeps the old one.
+        copy = path.with_name("copy.sqlite3")
+        shutil.copyfile(template, copy)
+        copy.replace(path)
+        yield f"sqlite:///{path}"
     else:
         url = request.getfixturevalue("postgres_database")
         yield url
-        truncate_postgres(url)
+        empty_postgres(url)
 
 
-class FreshContextClient(FlaskClient):
-    """A test client whose every request gets its own app context, as in production.
-
-    The ``app`` fixture keeps an app context open for the test body; without this, requests
-    would share its ``g`` (and with it Flask-Login's and Flask-Babel's per-request caches).
-    Objects the test loaded before a request may be stale afterwards: reload or
-    ``db.session.expire_all()``.
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
+@pytest.fixture(scope="session")
+def shared_apps() -> SharedApps:
+    return SharedApps()
 
 
 @pytest.fixture
 def app_factory(
     database_url: str, smtp_server: SmtpServer, fake_twilio: FakeTwilio
 ) -> Iterator[Callable[..., Flask]]:
-    """Build an app on this test's database, with extra environment variables."""
+    """Build a fresh app on this test's database, with extra environment variables."""
     apps: list[Flask] = []
 
     def build(**overrides: str) -> Flask:
         environ = base_environ(database_url, smtp_server, fake_twilio)
         environ.update(overrides)
         environ = {k: v for k, v in environ.items() if v is not None and v != ""}
-        app = create_app(environ)
-        app.test_client_class = FreshContextClient
-        app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+        app = build_test_app(environ)
         apps.append(app)
         return app
 
@@ -216,14 +213,38 @@ def app_factory(
             db.engine.dispose()
 
 
-@pytest.fixture
-def app(
-    app_factory: Callable[..., Flask], twilio: FakeTwilio, mailbox: SmtpServer
+def _shared_app(
+    request: pytest.FixtureRequest, shared_apps: SharedApps, **overrides: str
 ) -> Iterator[Flask]:
-    application = app_factory()
+    """The app a test gets: shared with the tests before it on the same settings (see
+    tests/support/app.py's SharedApps), or its own with ``@pytest.mark.own_app``."""
+    if request.node.get_closest_marker("own_app"):
+        application = request.getfixturevalue("app_factory")(**overrides)
+        shared = False
+    else:
+        environ = base_environ(
+            request.getfixturevalue("database_url"),
+            request.getfixturevalue("smtp_server"),
+            request.getfixturevalue("fake_twilio"),
+        )
+        application = shared_apps.take({**environ, **overrides})
+        shared = True
     with application.app_context():
         yield application
         db.session.remove()
+    if shared:
+        shared_apps.give_back(application)
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest,
+    shared_apps: SharedApps,
+    database_url: str,
+    twilio: FakeTwilio,
+    mailbox: SmtpServer,
+) -> Iterator[Flask]:
+    yield from _shared_app(request, shared_apps)
 
 
 @pytest.fixture
@@ -245,13 +266,15 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
 
 @pytest.fixture
 def redis_app(
-    app_factory: Callable[..., Flask], redis_url: str, twilio: FakeTwilio, mailbox: SmtpServer
+    request: pytest.FixtureRequest,
+    shared_apps: SharedApps,
+    database_url: str,
+    redis_url: str,
+    twilio: FakeTwilio,
+    mailbox: SmtpServer,
 ) -> Iterator[Flask]:
     """The app with its queue, rate limits and SMS counters on the real Redis."""
-    application = app_factory(REDIS_URL=redis_url)
-    with application.app_context():
-        yield application
-        db.session.remove()
+    yield from _shared_app(request, shared_apps, REDIS_URL=redis_url)
 
 
 # -- test data -------------------------------------------------------------------------------

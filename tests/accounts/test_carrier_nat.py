@@ -20,12 +20,9 @@ PEOPLE = 30
 
 
 @pytest.fixture
-def carrier_app(app_factory, redis_url, twilio, mailbox):
-    application = app_factory(REDIS_URL=redis_url)
-    application.config["TEST_REDIS_URL"] = redis_url
-    with application.app_context():
-        yield application
-        db.session.remove()
+def carrier_app(redis_app, redis_url):
+    redis_app.config["TEST_REDIS_URL"] = redis_url  # the shared app forgets it after the test
+    return redis_app
 
 
 def _deliver(app) -> None:

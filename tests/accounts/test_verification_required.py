@@ -10,6 +10,9 @@ from konexi.services.accounts.accounts import NotVerified, require_verified
 from tests.support.accounts import htmx_headers, latest_code, latest_link_path, submit
 from tests.support.auth import log_in
 
+# The tests add a route: Flask refuses that on a shared app, which has served requests already.
+pytestmark = pytest.mark.own_app
+
 
 def _add_claim_route(app: Flask) -> None:
     @app.route("/_test/claim", methods=["GET", "POST"])

@@ -132,6 +132,7 @@ def test_scrub_text_filters_each_kind_of_personal_data():
     )
 
 
+@pytest.mark.slow  # a real process for many seconds: `make test` runs it, not the quick loop
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_failing_job_in_the_worker_reaches_sentry_without_personal_data(
     database_url, redis_url, fake_sentry, twilio, mailbox, tmp_path

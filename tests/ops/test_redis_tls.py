@@ -40,6 +40,7 @@ def rediss_url(tls_redis: RedisServer) -> Iterator[str]:
     connection.close()
 
 
+@pytest.mark.slow  # a real process for many seconds: `make test` runs it, not the quick loop
 def test_queue_rate_limits_worker_and_cron_work_over_rediss_with_a_self_signed_certificate(
     app_factory, database_url, rediss_url, twilio, mailbox, tmp_path: Path
 ):
@@ -85,6 +86,7 @@ def test_queue_rate_limits_worker_and_cron_work_over_rediss_with_a_self_signed_c
         assert "with Redis at rediss://127.0.0.1" in output and "CERTIFICATE" not in output
 
 
+@pytest.mark.slow  # a real process for many seconds: `make test` runs it, not the quick loop
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_required_refuses_a_self_signed_certificate_with_a_clear_error(
     app_factory, database_url, tls_redis, rediss_url, twilio, mailbox, monkeypatch, caplog, tmp_path

@@ -38,6 +38,7 @@ def _as_cluster_owner(cmd: list[str]) -> list[str]:
 class PostgresServer:
     port: int
     directory: Path
+    migrated_template: str | None = None  # a migrated database new ones may copy (faults.py)
 
     @property
     def data(self) -> Path:
@@ -70,11 +71,11 @@ class PostgresServer:
         )
         self.resume()
 
-    def create_database(self, name: str) -> str:
-        subprocess.run(  # noqa: S603
-            [_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "konexi", name],
-            check=True,
-        )
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """A new database: empty, or a copy of ``template`` (which no one may be connected to)."""
+        server = ["-h", "127.0.0.1", "-p", str(self.port), "-U", "konexi"]
+        copy = ["--template", template] if template else []
+        subprocess.run([_bin("createdb"), *server, *copy, name], check=True)  # noqa: S603
         return self.url(name)
 
     def stop(self, mode: str = "fast") -> None:

@@ -24,7 +24,7 @@ from konexi.services.accounts.passwords import hash_password
 from tests.servers.fake_twilio import FakeTwilio
 from tests.servers.postgres_server import PostgresServer
 from tests.servers.smtp_server import SmtpServer
-from tests.support.app import BACKENDS, TEST_PASSWORD, migrate, truncate_postgres
+from tests.support.app import BACKENDS, TEST_PASSWORD, empty_postgres, migrate
 
 DEADLINE = 30.0
 
@@ -47,7 +47,7 @@ def postgres_only(request: pytest.FixtureRequest) -> Iterator[str]:
         pytest.skip("PostgreSQL is not among KONEXI_TEST_DATABASES")
     url = request.getfixturevalue("postgres_database")
     yield url
-    truncate_postgres(url)
+    empty_postgres(url)
 
 
 def status_counts() -> dict[str, int]:
@@ -177,11 +177,17 @@ def database_on_own_postgres(
     own_postgres: PostgresServer, smtp_server: SmtpServer, fake_twilio: FakeTwilio
 ) -> str:
     """Replaces conftest's ``database_url`` in a module that imports it: a migrated database on
-    ``own_postgres``, the cluster this module may stop."""
+    ``own_postgres``, the cluster this module may stop.
+
+    The migrations (PostGIS's extension among them, seconds on a busy machine) run once per
+    cluster into a template; each test's database is a copy of it.
+    """
+    if own_postgres.migrated_template is None:
+        template = own_postgres.create_database("konexi_template")
+        migrate(template, smtp_server, fake_twilio)
+        own_postgres.migrated_template = "konexi_template"
     name = f"konexi_outage_{int(time.monotonic() * 1000)}"
-    url = own_postgres.create_database(name)
-    migrate(url, smtp_server, fake_twilio)
-    return url
+    return own_postgres.create_database(name, template=own_postgres.migrated_template)
 
 
 def make_users(count: int, first: int = 0) -> list[User]:

@@ -12,6 +12,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from redis import Redis
 from rq import Queue
 from rq.job import Job, JobStatus
@@ -98,6 +99,7 @@ def _enqueue_old_names(
     return job_ids
 
 
+@pytest.mark.slow  # a real process for many seconds: `make test` runs it, not the quick loop
 def test_jobs_queued_under_their_old_names_are_run_by_the_worker_after_the_upgrade(
     app, create_user, database_url, redis_url, twilio, mailbox, tmp_path: Path
 ):

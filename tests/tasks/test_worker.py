@@ -44,6 +44,7 @@ def status_of(message_id: int) -> str:
     return status
 
 
+@pytest.mark.slow  # a real process for many seconds: `make test` runs it, not the quick loop
 def test_worker_process_delivers_retries_sweeps_and_finishes_its_job_on_sigterm(
     app_factory, database_url, redis_url, twilio, mailbox, tmp_path: Path
 ):
@@ -113,6 +114,7 @@ def test_worker_refuses_to_start_without_redis(monkeypatch, database_url, caplog
     assert "REDIS_URL is not set" in caplog.text
 
 
+@pytest.mark.slow  # a real worker process, as above
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_sigterm_while_redis_goes_away_still_stops_with_exit_0_and_says_why(
     database_url, twilio, mailbox, tmp_path: Path

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from konexi.dev.demo_data import load_demo_data
 from tests.support.app import nearby_search
 
@@ -110,6 +112,7 @@ def test_fingerprinted_static_files_are_cached_for_good(client):
     assert "immutable" in response.headers["Cache-Control"]
 
 
+@pytest.mark.own_app  # adds a route, which a shared app refuses
 def test_server_errors_get_a_translated_page_not_a_trace(app):
     @app.get("/boom-test")
     def boom():  # pragma: no cover - raises
@@ -136,6 +139,7 @@ def test_translations_work_outside_a_request(app):
     assert gettext("Page not found") == "Page not found"
 
 
+@pytest.mark.own_app  # adds a route, which a shared app refuses
 def test_forbidden_page_is_translated(app):
     from flask import abort
 

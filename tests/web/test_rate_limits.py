@@ -14,7 +14,6 @@ import pytest
 import requests
 
 from konexi.config import ConfigError, load_settings
-from konexi.extensions import db
 from tests.servers.ports import free_port, wait_for_port
 from tests.support.accounts import sign_up, submit, submit_login
 from tests.support.app import base_environ, csrf_token_from
@@ -32,12 +31,9 @@ _SERVE = textwrap.dedent(
 
 
 @pytest.fixture
-def redis_client(app_factory, redis_url, twilio, mailbox):
+def redis_client(redis_app):
     """A test client of an app whose limits live in the real Redis."""
-    application = app_factory(REDIS_URL=redis_url)
-    with application.app_context():
-        yield application.test_client()
-        db.session.remove()
+    return redis_app.test_client()
 
 
 def _web_process(environ: dict[str, str]) -> Iterator[str]:
@@ -77,6 +73,7 @@ def _failed_logins_across(urls: list[str], attempts: int) -> list[int]:
     return statuses
 
 
+@pytest.mark.slow  # a real process for many seconds: `make test` runs it, not the quick loop
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_two_web_processes_on_one_redis_count_a_limit_together(
     database_url, smtp_server, fake_twilio, redis_url
@@ -92,6 +89,7 @@ def test_two_web_processes_on_one_redis_count_a_limit_together(
         second.close()
 
 
+@pytest.mark.slow  # a real process for many seconds: `make test` runs it, not the quick loop
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_without_redis_each_process_would_count_alone(database_url, smtp_server, fake_twilio):
     """The control for the test above: in-memory counters let 6 failures through."""
