@@ -58,6 +58,21 @@ class LiveServer:
     def stop(self) -> None:
         self.server.shutdown()
 
+    def drop_connection(self) -> None:
+        """The connection is gone: nothing answers on the port any more (connection refused),
+        for the page and its service worker alike. Playwright's offline mode alone does not
+        reach a service worker's own requests in every Chromium, so a journey "offline" could
+        still get through to the app."""
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+    def restore_connection(self) -> None:
+        """The connection is back: the same app answers on the same port again."""
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
 
 @pytest.fixture
 def live_server(

@@ -94,6 +94,7 @@ def test_a_shift_through_a_dropped_connection(live_server, new_page, lang):
 
     # Mid-shift the connection drops: the redeem page still opens, and takes codes.
     page.context.set_offline(True)
+    live_server.drop_connection()
     page.reload()
     form = page.locator("#offline-redeem")
     form.wait_for(state="visible")
@@ -127,6 +128,7 @@ def test_a_shift_through_a_dropped_connection(live_server, new_page, lang):
         assert online.ok
 
     # Back online: the queue goes by itself.
+    live_server.restore_connection()
     page.context.set_offline(False)
     sent = queue.locator("[data-offline-sent] li")
     sent.nth(2).wait_for()
@@ -222,9 +224,11 @@ def test_the_customers_code_opens_offline_until_logout(live_server, new_page):
     code = shift.codes[0]
 
     page.context.set_offline(True)
+    live_server.drop_connection()
     page.reload()
     assert f"{code[:4]} {code[4:]}" in page.locator(".redemption-code").inner_text()
 
+    live_server.restore_connection()
     page.context.set_offline(False)
     page.goto(base + "/me/vouchers")
     page.locator("header form button[type=submit]").click()
@@ -232,6 +236,7 @@ def test_the_customers_code_opens_offline_until_logout(live_server, new_page):
     wait_for_stored(page, "/offline")  # the worker, removed at logout, is back: pages are not
     assert stored_pages(page) == ["/offline"]
     page.context.set_offline(True)
+    live_server.drop_connection()
     page.goto(base + mine)
     assert "You are offline" in page.locator("main").inner_text()
     assert code[:4] not in page.content()
