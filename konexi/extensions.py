@@ -19,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
 import konexi.database_timeouts  # noqa: F401 - PostgreSQL connections that stop waiting
+from konexi.redis_client import shared_pool
 
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -82,7 +83,13 @@ class KonexiLimiter(Limiter):
         self._storage_dead = False  # one limiter serves every app built in a process (tests)
         # Flask-Limiter adds RATELIMIT_STORAGE_OPTIONS (the rediss:// certificate policy) into
         # this dict: start from the timeouts alone, so one app's options never reach the next.
-        self._storage_options = dict(RATELIMIT_REDIS_OPTIONS)
+        options: dict[str, object] = dict(RATELIMIT_REDIS_OPTIONS)
+        pool = shared_pool(app)
+        if pool is not None:  # the app's one Redis pool (konexi/redis_client.py)
+            options["connection_pool"] = pool
+        # Flask-Limiter types these as str | int; they go to limits' storage_from_string, whose
+        # Redis storage takes a connection_pool.
+        self._storage_options = cast("dict[str, str | int]", options)
         super().init_app(app)
 
     @property

@@ -15,7 +15,8 @@ from time import monotonic
 from typing import Any
 from urllib.parse import urlsplit
 
-from redis import Redis
+from flask import Flask
+from redis import ConnectionPool, Redis
 from redis.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -71,6 +72,30 @@ def connect_redis(
     url = str(config["REDIS_URL"])
     policy = str(config["REDIS_SSL_CERT_REQS"])
     return client_class.from_url(url, **redis_options(url, policy), **options)
+
+
+POOL_EXTENSION = "konexi_redis_pool"
+
+
+def shared_pool(app: Flask) -> ConnectionPool | None:
+    """The one Redis connection pool of this app in this process, or None without REDIS_URL.
+
+    The queue and page-cache client, Flask-Limiter's storage and the SMS counters all draw on it:
+    a request uses them one after another, so a process holds about one connection per thread
+    instead of one per thread for each of them (what a small Redis plan's client limit counts).
+    """
+    pool = app.extensions.get(POOL_EXTENSION)
+    if pool is None and app.config.get("REDIS_URL"):
+        url = str(app.config["REDIS_URL"])
+        pool = ConnectionPool.from_url(
+            url,
+            **redis_options(url, str(app.config["REDIS_SSL_CERT_REQS"])),
+            socket_timeout=float(app.config["REDIS_SOCKET_TIMEOUT"]),
+            socket_connect_timeout=float(app.config["REDIS_SOCKET_CONNECT_TIMEOUT"]),
+            health_check_interval=30,
+        )
+        app.extensions[POOL_EXTENSION] = pool
+    return pool
 
 
 def describe_redis(url: str) -> str:

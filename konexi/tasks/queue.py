@@ -14,8 +14,7 @@ from rq import Queue, Retry
 from rq.types import FunctionReferenceType
 from rq.utils import import_attribute
 
-from konexi.config import redis_timeouts
-from konexi.redis_client import PausingRedis, connect_redis
+from konexi.redis_client import PausingRedis, shared_pool
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +80,4 @@ def init_app(app: Flask) -> None:
     if url:
         # REDIS_SOCKET_TIMEOUT / REDIS_SOCKET_CONNECT_TIMEOUT: a hung Redis costs a request
         # that enqueues a job about a second, not five.
-        app.extensions["konexi_redis"] = connect_redis(
-            app.config, PausingRedis, **redis_timeouts(app.config), health_check_interval=30
-        )
+        app.extensions["konexi_redis"] = PausingRedis(connection_pool=shared_pool(app))

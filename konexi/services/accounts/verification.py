@@ -22,6 +22,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import phonenumbers
 from flask import current_app
@@ -35,6 +36,7 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from konexi.extensions import db, rows_changed
 from konexi.models import User, VerificationCode
 from konexi.models.base import utcnow
+from konexi.redis_client import shared_pool
 from konexi.services.accounts.contacts import canonical_destination
 from konexi.services.errors import AccountError
 from konexi.services.signing import Digest, TokenSalt, digests_equal, keyed_digest, serializer
@@ -359,10 +361,13 @@ def _guard() -> tuple[MovingWindowRateLimiter, MovingWindowRateLimiter]:
         uri = str(current_app.config["RATELIMIT_STORAGE_URI"])
         # The same options as Flask-Limiter's: its short Redis timeouts (a hung Redis must not
         # hold a request) and the rediss:// certificate policy (RATELIMIT_STORAGE_OPTIONS).
-        options = (
+        options: dict[str, Any] = (
             {}
             if uri.startswith("memory")
-            else dict(current_app.config["RATELIMIT_STORAGE_OPTIONS"])
+            else {
+                **current_app.config["RATELIMIT_STORAGE_OPTIONS"],
+                "connection_pool": shared_pool(current_app),  # one pool per process
+            }
         )
         guard = (
             MovingWindowRateLimiter(storage_from_string(uri, **options)),
