@@ -8,11 +8,15 @@ current job finish, stops the cron process and exits 0.
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
 import logging
 import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Mapping
 from multiprocessing.process import BaseProcess
 from types import FrameType
@@ -37,6 +41,7 @@ log = logging.getLogger("konexi.worker")
 
 SCHEDULE_MODULE = "konexi.tasks.schedule"
 CRON_STOP_TIMEOUT = 10
+SHUTDOWN_DEADLINE = 27.0  # seconds after SIGTERM; the platform sends SIGKILL at 30
 
 
 class KonexiWorker(HerokuWorker):
@@ -45,9 +50,12 @@ class KonexiWorker(HerokuWorker):
 
     imminent_shutdown_delay = 20  # sends time out after 15s; the platform waits 30s
     stopping = False  # a SIGTERM/SIGINT arrived: errors from here on are about stopping
+    cron: BaseProcess | None = None  # the cron child, stopped with the worker
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
-        self.stopping = True
+        if not self.stopping:
+            self.stopping = True
+            start_shutdown_watchdog(self)
         super().request_stop(signum, frame)
 
     def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
@@ -107,6 +115,29 @@ def stop_cron(process: BaseProcess) -> None:
         process.join()
 
 
+def start_shutdown_watchdog(worker: KonexiWorker, deadline: float = SHUTDOWN_DEADLINE) -> None:
+    """After a SIGTERM the worker must be gone before the platform's SIGKILL (30 s later). If
+    stopping gets stuck anyway (RQ waits on its scheduler process, or on Redis), leave at
+    ``deadline`` with one log line and every thread's stack instead of being killed unseen;
+    the children go too. The job in hand, if any, had its 20 s."""
+
+    def watch() -> None:
+        time.sleep(deadline)
+        log.error("worker still stopping %ss after SIGTERM: leaving now (stacks follow)", deadline)
+        faulthandler.dump_traceback(all_threads=True)
+        scheduler = getattr(getattr(worker, "scheduler", None), "_process", None)
+        for child in (worker.cron, scheduler):
+            if child is not None and child.is_alive() and child.pid:
+                os.kill(child.pid, signal.SIGKILL)
+        if worker.horse_pid:
+            with contextlib.suppress(OSError):
+                os.kill(worker.horse_pid, signal.SIGKILL)
+        logging.shutdown()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="konexi-shutdown-watchdog", daemon=True).start()
+
+
 def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
     # Until RQ installs its own handlers: leave through the finally blocks that stop cron.
     raise SystemExit(0)
@@ -160,6 +191,7 @@ def main() -> int:
     with app.app_context():
         cron = start_cron(app.config)
         worker = KonexiWorker(list(QUEUE_NAMES), connection=connection)
+        worker.cron = cron
         try:
             worker.work(
                 with_scheduler=True, logging_level=logging.getLevelName(log.getEffectiveLevel())

@@ -4,6 +4,7 @@ jobs, and stops cleanly on SIGTERM."""
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -143,3 +144,37 @@ def test_sigterm_while_redis_goes_away_still_stops_with_exit_0_and_says_why(
         server.stop()
     output = (tmp_path / "worker.log").read_text()
     assert "could not stop cleanly" in output and "worker stopped" in output
+
+
+@pytest.mark.slow  # waits out the shutdown deadline (27 s)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_shutdown_stuck_on_a_hung_redis_ends_before_the_platforms_sigkill(
+    database_url, twilio, mailbox, tmp_path: Path
+):
+    """Redis stops answering (not gone: hung) just as a deploy sends SIGTERM to an idle worker:
+    stopping waits on Redis forever. The worker leaves by itself before the platform's SIGKILL
+    at 30 s, with one log line and every thread's stack saying where it was stuck."""
+    server = start_redis()
+    log_path = tmp_path / "worker.log"
+    try:
+        with log_path.open("w") as log:
+            worker = start_worker(worker_environ(database_url, server.url, twilio, mailbox), log)
+            try:
+                wait_for(lambda: "Listening on" in log_path.read_text(), "the worker", 60)
+                assert server.process is not None
+                os.kill(server.process.pid, signal.SIGSTOP)
+                started = time.monotonic()
+                worker.send_signal(signal.SIGTERM)
+                code = worker.wait(timeout=60)
+                waited = time.monotonic() - started
+            finally:
+                if server.process is not None:
+                    os.kill(server.process.pid, signal.SIGCONT)
+                stop_worker(worker)
+    finally:
+        server.stop()
+    output = log_path.read_text()
+    assert code == 0, output
+    assert 26 < waited < 30, output
+    assert "worker still stopping 27.0s after SIGTERM: leaving now" in output
+    assert "Thread 0x" in output  # the stacks, for whoever reads the log
