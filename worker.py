@@ -123,16 +123,20 @@ def start_shutdown_watchdog(worker: KonexiWorker, deadline: float = SHUTDOWN_DEA
 
     def watch() -> None:
         time.sleep(deadline)
-        log.error("worker still stopping %ss after SIGTERM: leaving now (stacks follow)", deadline)
+        # No logging here: the main thread may be stuck holding the logging module's lock (a
+        # signal handler that raised inside it). Straight to stderr, as faulthandler does.
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        line = f"{stamp} ERROR konexi.worker: worker still stopping {deadline}s after SIGTERM: "
+        os.write(2, (line + "leaving now (stacks follow)\n").encode())
         faulthandler.dump_traceback(all_threads=True)
         scheduler = getattr(getattr(worker, "scheduler", None), "_process", None)
         for child in (worker.cron, scheduler):
-            if child is not None and child.is_alive() and child.pid:
-                os.kill(child.pid, signal.SIGKILL)
+            if child is not None and child.pid:
+                with contextlib.suppress(OSError):
+                    os.kill(child.pid, signal.SIGKILL)
         if worker.horse_pid:
             with contextlib.suppress(OSError):
                 os.kill(worker.horse_pid, signal.SIGKILL)
-        logging.shutdown()
         os._exit(0)
 
     threading.Thread(target=watch, name="konexi-shutdown-watchdog", daemon=True).start()

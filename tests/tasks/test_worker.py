@@ -151,9 +151,11 @@ def test_sigterm_while_redis_goes_away_still_stops_with_exit_0_and_says_why(
 def test_a_shutdown_stuck_on_a_hung_redis_ends_before_the_platforms_sigkill(
     database_url, twilio, mailbox, tmp_path: Path
 ):
-    """Redis stops answering (not gone: hung) just as a deploy sends SIGTERM to an idle worker:
-    stopping waits on Redis forever. The worker leaves by itself before the platform's SIGKILL
-    at 30 s, with one log line and every thread's stack saying where it was stuck."""
+    """Redis stops answering (not gone: hung) just as a deploy sends SIGTERM to an idle worker.
+    Where the SIGTERM lands decides whether stopping then waits on Redis for good (RQ's signal
+    handler asks Redis for the worker's state) or a Redis timeout ends it; either way the worker
+    is gone before the platform's SIGKILL at 30 s, and when the watchdog had to end it, the log
+    says so with every thread's stack."""
     server = start_redis()
     log_path = tmp_path / "worker.log"
     try:
@@ -175,6 +177,7 @@ def test_a_shutdown_stuck_on_a_hung_redis_ends_before_the_platforms_sigkill(
         server.stop()
     output = log_path.read_text()
     assert code == 0, output
-    assert 26 < waited < 30, output
-    assert "worker still stopping 27.0s after SIGTERM: leaving now" in output
-    assert "Thread 0x" in output  # the stacks, for whoever reads the log
+    assert waited < 30, output  # gone before the platform's SIGKILL, whatever it waited on
+    if waited > 26:  # stuck on Redis (most runs): the watchdog said where, then left
+        assert "worker still stopping 27.0s after SIGTERM: leaving now" in output
+        assert "Thread 0x" in output  # the stacks, for whoever reads the log
