@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from konexi.extensions import db
-from konexi.models import Claim, OutboxMessage
+from konexi.models import Branch, Claim, OutboxMessage
 from konexi.services.claims.redemption_codes import format_code
 from konexi.webhooks.routes import parse_redeem_command
 from tests.support.factories import fresh, make_company, make_voucher
@@ -70,7 +71,12 @@ def test_unknown_codes_and_other_texts_get_a_helpful_reply(
 ):
     reply = reply_of(text_in(client, body))
 
-    assert reply == indonesian(expected, **values)
+    # It once answered "not registered" in CI: say what the branches looked like if it does.
+    branches = [
+        (b.id, b.phone, b.is_active, b.phone_consent_at, b.phone_verified_at, b.company.is_active)
+        for b in db.session.scalars(select(Branch).execution_options(populate_existing=True))
+    ]
+    assert reply == indonesian(expected, **values), (BRANCH_PHONE, branches)
     assert fresh(Claim, counter.claim.id).status == "active"
 
 
