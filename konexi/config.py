@@ -21,7 +21,12 @@ from typing import Any
 
 from flask import current_app
 
-from konexi.redis_client import DEFAULT_SSL_CERT_REQS, SSL_CERT_REQS_CHOICES, redis_options
+from konexi.redis_client import (
+    DEFAULT_SSL_CERT_REQS,
+    SSL_CERT_REQS_CHOICES,
+    redis_options,
+    redis_timeouts,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "testing", "production")
@@ -682,12 +687,4 @@ def postgres_engine_options(config: Mapping[str, Any]) -> dict[str, object]:
         "pool_pre_ping": True,
         "pool_timeout": config["DATABASE_POOL_TIMEOUT"],
         "connect_args": connect_args,
-    }
-
-
-def redis_timeouts(config: Mapping[str, Any]) -> dict[str, float]:
-    """The socket timeouts every Redis client of the app is built with."""
-    return {
-        "socket_timeout": float(config["REDIS_SOCKET_TIMEOUT"]),
-        "socket_connect_timeout": float(config["REDIS_SOCKET_CONNECT_TIMEOUT"]),
     }

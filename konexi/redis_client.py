@@ -32,6 +32,14 @@ def redis_options(url: str, ssl_cert_reqs: str) -> dict[str, str]:
     return {}
 
 
+def redis_timeouts(config: Mapping[str, Any]) -> dict[str, float]:
+    """The socket timeouts every Redis client of the app is built with."""
+    return {
+        "socket_timeout": float(config["REDIS_SOCKET_TIMEOUT"]),
+        "socket_connect_timeout": float(config["REDIS_SOCKET_CONNECT_TIMEOUT"]),
+    }
+
+
 class PausingRedis(Redis):
     """The web app's Redis client: once a command cannot reach Redis (refused, or a hung server's
     socket timeout), every command fails at once for ``pause_seconds`` instead of each waiting
@@ -90,8 +98,7 @@ def shared_pool(app: Flask) -> ConnectionPool | None:
         pool = ConnectionPool.from_url(
             url,
             **redis_options(url, str(app.config["REDIS_SSL_CERT_REQS"])),
-            socket_timeout=float(app.config["REDIS_SOCKET_TIMEOUT"]),
-            socket_connect_timeout=float(app.config["REDIS_SOCKET_CONNECT_TIMEOUT"]),
+            **redis_timeouts(app.config),
             health_check_interval=30,
         )
         app.extensions[POOL_EXTENSION] = pool
@@ -111,4 +118,6 @@ __all__ = [
     "connect_redis",
     "describe_redis",
     "redis_options",
+    "redis_timeouts",
+    "shared_pool",
 ]
