@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,18 +21,9 @@ from konexi.extensions import db
 from konexi.messaging.outbox import commit_and_dispatch, queue_email, queue_sms
 from konexi.models import OutboxMessage
 from tests.servers.redis_server import start_redis
-from tests.support.faults import start_worker, stop_worker, worker_environ
+from tests.support.faults import start_worker, stop_worker, wait_for, worker_environ
 
 DEADLINE = 20.0
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = DEADLINE) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def status_of(message_id: int) -> str:
@@ -65,15 +55,19 @@ def test_worker_process_delivers_retries_sweeps_and_finishes_its_job_on_sigterm(
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_for(lambda: status_of(orphan.id) == "sent", "the sweeper to send the orphan")
+            wait_for(
+                lambda: status_of(orphan.id) == "sent", "the sweeper to send the orphan", DEADLINE
+            )
 
             twilio.fail_next_requests(500)
             sms = queue_sms(to="+6281200000002", body="Your code is 909090", kind="verify_phone")
             email = queue_email(to="ani@example.com", subject="Welcome", body="Hi", kind="welcome")
             commit_and_dispatch()
 
-            wait_for(lambda: status_of(sms.id) == "sent", "the SMS to be retried and sent")
-            wait_for(lambda: status_of(email.id) == "sent", "the email to be sent")
+            wait_for(
+                lambda: status_of(sms.id) == "sent", "the SMS to be retried and sent", DEADLINE
+            )
+            wait_for(lambda: status_of(email.id) == "sent", "the email to be sent", DEADLINE)
             assert db.session.get(OutboxMessage, sms.id).attempts == 2
             assert [m.body for m in twilio.to("+6281200000002")] == ["Your code is 909090"]
             assert twilio.duplicates() == {}
@@ -83,7 +77,9 @@ def test_worker_process_delivers_retries_sweeps_and_finishes_its_job_on_sigterm(
             twilio.state.delay = 1.0
             receipt = queue_sms(to="+6281200000003", body="Redeemed", kind="redeem_receipt")
             commit_and_dispatch()
-            wait_for(lambda: status_of(receipt.id) == "sending", "the receipt to be sending")
+            wait_for(
+                lambda: status_of(receipt.id) == "sending", "the receipt to be sending", DEADLINE
+            )
             worker.send_signal(signal.SIGTERM)
             assert worker.wait(timeout=DEADLINE) == 0
             assert status_of(receipt.id) == "sent"
